@@ -1,0 +1,28 @@
+# The two commands of the README. Each sets up .venv on a fresh machine (Python 3 and
+# make only), then does its job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# re-install when the dependencies change
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: book test clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# -W -n --keep-going: every warning, uncovered obligations included, fails the build
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+clean:
+	rm -rf _build

@@ -1,0 +1,52 @@
+"""sphinx-crmrisk: prove that a customer-relationship program meets the law.
+
+A Sphinx extension on sphinx-needs: phases, obligations, clauses, procedures and
+risks as need types, typed traceability links, and a build that fails on an
+uncovered obligation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+#: Bump when the data kept on the environment changes shape: Sphinx re-reads all.
+ENV_VERSION = 1
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # sphinx-needs' own setup clears its API registry: it must run first
+    app.setup_extension("sphinx_needs")
+
+    from .badges import add_verification_badges
+    from .checks import check_build
+    from .config import setup_config, validate_config
+    from .i18n import setup_i18n
+    from .incremental import setup_incremental
+    from .needs_schema import register_needs_schema
+
+    setup_config(app)
+    setup_i18n(app)
+    app.connect("config-inited", validate_config, priority=15)
+    app.connect("config-inited", register_needs_schema, priority=20)
+    setup_incremental(app)
+    app.connect("doctree-read", add_verification_badges)
+    app.connect("build-finished", check_build)
+    app.connect("config-inited", _add_static_files)
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
+
+
+def _add_static_files(app: Sphinx, config: Any) -> None:
+    static = Path(__file__).parent / "static"
+    config.html_static_path.append(str(static))
+    app.add_css_file("crmrisk.css")

@@ -1,0 +1,44 @@
+"""A visible badge on every obligation whose facts are not fully verified."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from sphinx_needs.data import SphinxNeedsData
+from sphinx_needs.nodes import Need
+
+from .i18n import _
+from .model import Kind
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+def badge_texts() -> dict[str, str]:
+    return {
+        "partial": str(
+            _("Partly verified: some facts below still have to be confirmed in the official text.")
+        ),
+        "unverified": str(
+            _("Not verified: the facts below have not been confirmed in an official source.")
+        ),
+    }
+
+
+def add_verification_badges(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: the badge goes into the doctree, so it is pickled with it."""
+    needs = SphinxNeedsData(app.env).get_needs_mutable()
+    texts = badge_texts()
+    for node in doctree.findall(Need):
+        need = needs.get(node.get("refid", ""))
+        if need is None or need["type"] != Kind.OBLIGATION.value:
+            continue
+        level = need.get("verification") or ""
+        if level not in texts:
+            continue
+        badge = nodes.paragraph(
+            "", "", classes=["crmrisk-badge", f"crmrisk-verification-{level}"]
+        )
+        badge += nodes.inline("", texts[level])
+        node.insert(0, badge)

@@ -1,0 +1,111 @@
+"""The ``crmrisk_*`` configuration values, declared and validated in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from sphinx.errors import ConfigError
+
+from .model import DEFAULT_INACTIVE_STATUSES, parse_date
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+PREFIX = "crmrisk_"
+
+
+@dataclass(frozen=True)
+class CrmriskConfig:
+    """Each field is the Sphinx config value ``crmrisk_<name>``.
+
+    ``rebuild`` is what Sphinx re-does when the value changes between two builds.
+    """
+
+    today: str | None = field(
+        default=None,
+        metadata={
+            "rebuild": "env",
+            "doc": "Reference date YYYY-MM-DD for lapsed and upcoming obligations "
+            "(default: the build date). Set it for reproducible builds.",
+        },
+    )
+    inactive_statuses: tuple[str, ...] = field(
+        default=DEFAULT_INACTIVE_STATUSES,
+        metadata={
+            "rebuild": "env",
+            "doc": "Statuses of a clause or procedure whose 'covers' links do not count.",
+        },
+    )
+    fail_on_uncovered: bool = field(
+        default=True,
+        metadata={
+            "rebuild": "",
+            "doc": "Report uncovered obligations as warnings (True) or info lines (False).",
+        },
+    )
+    required_fields: tuple[str, ...] = field(
+        default=("legal_basis",),
+        metadata={
+            "rebuild": "",
+            "doc": "Fields every obligation must have (a phase link is always required).",
+        },
+    )
+    exports: bool = field(
+        default=True,
+        metadata={
+            "rebuild": "",
+            "doc": "Write traceability.csv/.xlsx/.json into the HTML output.",
+        },
+    )
+
+    @property
+    def reference_date(self) -> dt.date:
+        return parse_date(self.today) if self.today else dt.date.today()
+
+
+def setup_config(app: Sphinx) -> None:
+    for f in fields(CrmriskConfig):
+        app.add_config_value(
+            PREFIX + f.name,
+            f.default,
+            f.metadata["rebuild"],
+            types=_accepted_types(f.default),
+            description=f.metadata["doc"],
+        )
+
+
+def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
+    if isinstance(default, tuple):
+        return (list, tuple)
+    if isinstance(default, bool):
+        return (bool,)
+    return (str, type(None))
+
+
+def read_config(config: Config) -> CrmriskConfig:
+    """The validated values; a wrong one stops the build with a ConfigError."""
+    values = {f.name: config[PREFIX + f.name] for f in fields(CrmriskConfig)}
+    today = values["today"]
+    if today is not None and (not isinstance(today, str) or parse_date(today) is None):
+        raise ConfigError(f"{PREFIX}today must be a date YYYY-MM-DD, not {today!r}")
+    for name in ("inactive_statuses", "required_fields"):
+        value = values[name]
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{PREFIX}{name} must be a list of strings, not {value!r}")
+        values[name] = tuple(value)
+    for name in ("fail_on_uncovered", "exports"):
+        if not isinstance(values[name], bool):
+            raise ConfigError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
+    return CrmriskConfig(**values)
+
+
+def validate_config(app: Sphinx, config: Config) -> None:
+    """``config-inited``: validate once and keep the result on the app."""
+    app.crmrisk_config = read_config(config)  # type: ignore[attr-defined]
+
+
+def get_config(app: Sphinx) -> CrmriskConfig:
+    return app.crmrisk_config  # type: ignore[attr-defined]

@@ -1,0 +1,165 @@
+"""Which pages an incremental build must re-write so that none shows stale needs.
+
+Sphinx re-writes only the pages it re-read. A page also shows data from other pages:
+an obligation's "covered by" line comes from the clauses that link to it, a
+``{need}`` role shows another need's title, and tables and matrices aggregate all
+needs. So, in ``env-get-updated`` (the last moment to add pages to write), each need
+gets a fingerprint of its own data and of its neighbours (what it links to and what
+links to it); the pages to add are those whose needs' fingerprints changed or
+vanished, those that reference such a need through a role, and, when anything
+changed, every page that aggregates needs. A no-change build then writes nothing.
+
+The needs are read before sphinx-needs resolves them (back-links are not computed
+yet, and resolving them here would freeze the pickled environment), so incoming links
+come from an index of outgoing ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx.domains import Domain
+from sphinx_needs.data import SphinxNeedsData
+from sphinx_needs.needs import NODE_TYPES, NODE_TYPES_PRIO
+from sphinx_needs.roles.need_incoming import NeedIncoming
+from sphinx_needs.roles.need_outgoing import NeedOutgoing
+from sphinx_needs.roles.need_part import NeedPart
+from sphinx_needs.roles.need_ref import NeedRef
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+
+class AggregateNode(nodes.General, nodes.Element):
+    """Base of sphinx_crmrisk's own nodes that show many needs (matrices...)."""
+
+
+_REFERENCE_NODES = (NeedRef, NeedIncoming, NeedOutgoing)
+_AGGREGATE_NODES = (
+    AggregateNode,
+    *(
+        cls
+        for cls in (*NODE_TYPES_PRIO, *NODE_TYPES)
+        if cls not in (*_REFERENCE_NODES, NeedPart)
+    ),
+)
+_NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
+_FINGERPRINTS_ATTR = "crmrisk_fingerprints"
+
+
+class CrmriskDomain(Domain):
+    """Per-document data, cleared and merged so that parallel reads keep it whole."""
+
+    name = "crmrisk"
+    label = "sphinx-crmrisk"
+    initial_data: dict[str, Any] = {"references": {}, "aggregates": set()}
+
+    @property
+    def references(self) -> dict[str, set[str]]:
+        """Need IDs referenced by roles, by document."""
+        return self.data["references"]
+
+    @property
+    def aggregates(self) -> set[str]:
+        """Documents that show aggregated needs."""
+        return self.data["aggregates"]
+
+    def clear_doc(self, docname: str) -> None:
+        self.references.pop(docname, None)
+        self.aggregates.discard(docname)
+
+    def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
+        for docname in docnames:
+            if docname in otherdata["references"]:
+                self.references[docname] = otherdata["references"][docname]
+            if docname in otherdata["aggregates"]:
+                self.aggregates.add(docname)
+
+    def resolve_any_xref(self, *args: Any) -> list[Any]:
+        return []
+
+
+def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: what the page shows of needs defined elsewhere."""
+    domain: CrmriskDomain = app.env.get_domain(CrmriskDomain.name)  # type: ignore[assignment]
+    docname = app.env.docname
+    referenced = {
+        str(node.get("reftarget", "")).split(".", 1)[0]
+        for node in doctree.findall(lambda n: isinstance(n, _REFERENCE_NODES))
+    }
+    referenced.discard("")
+    if referenced:
+        domain.references[docname] = referenced
+    if any(True for _ in doctree.findall(lambda n: isinstance(n, _AGGREGATE_NODES))):
+        domain.aggregates.add(docname)
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def _summary(need: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (need["id"], *(need.get(key) for key in _NEIGHBOUR_KEYS))
+
+
+def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Need ID -> (fingerprint, docname), from unresolved needs."""
+    outgoing: dict[str, list[tuple[str, str]]] = {}
+    incoming: dict[str, list[tuple[str, str]]] = {}
+    for need_id, need in needs.items():
+        for link_type, targets in need.iter_links_items():
+            for target in targets:
+                target_id = target.split(".", 1)[0]
+                outgoing.setdefault(need_id, []).append((link_type, target_id))
+                incoming.setdefault(target_id, []).append((link_type, need_id))
+
+    def neighbours(pairs: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+        return sorted(
+            (link_type, _summary(needs[other]) if other in needs else (other,))
+            for link_type, other in pairs
+        )
+
+    result = {}
+    for need_id, need in needs.items():
+        own = sorted((key, repr(value)) for key, value in need.items())
+        result[need_id] = (
+            _digest((own, neighbours(outgoing.get(need_id, [])), neighbours(incoming.get(need_id, [])))),
+            need.get("docname"),
+        )
+    return result
+
+
+def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: pages not re-read whose needs' display changed."""
+    needs_data = SphinxNeedsData(env)
+    if needs_data.needs_is_post_processed:
+        return []
+    current = fingerprints(needs_data.get_needs_mutable())
+    previous: dict[str, tuple[str, str | None]] = getattr(env, _FINGERPRINTS_ATTR, {})
+    setattr(env, _FINGERPRINTS_ATTR, current)
+    if not previous:
+        return []
+    changed = {
+        need_id
+        for need_id, (print_, _docname) in current.items()
+        if previous.get(need_id, (None,))[0] != print_
+    }
+    changed |= previous.keys() - current.keys()
+    if not changed:
+        return []
+    pages = {current[i][1] for i in changed if i in current}
+    pages |= {previous[i][1] for i in changed if i in previous}
+    domain: CrmriskDomain = env.get_domain(CrmriskDomain.name)  # type: ignore[assignment]
+    pages |= {doc for doc, ids in domain.references.items() if ids & changed}
+    pages |= domain.aggregates
+    return sorted(page for page in pages if page and page in env.found_docs)
+
+
+def setup_incremental(app: Sphinx) -> None:
+    app.add_domain(CrmriskDomain)
+    app.connect("doctree-read", record_dependencies)
+    app.connect("env-get-updated", pages_to_rewrite)

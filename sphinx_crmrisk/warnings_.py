@@ -1,0 +1,52 @@
+"""The warning subtypes of sphinx_crmrisk and the one helper that logs them.
+
+Every warning has ``type="crmrisk"``, a subtype from :data:`WARNING_SUBTYPES`, and the
+location of the item, so ``suppress_warnings = ["crmrisk.<subtype>"]`` silences one
+kind and every message points at ``file:line``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from sphinx.util import logging
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+    from .model import Item
+
+WARNING_TYPE = "crmrisk"
+
+WarningSubtype = Literal[
+    "bad_date", "bad_value", "config", "export", "link_type", "missing_field", "uncovered"
+]
+
+#: One line per subtype, for the reference documentation.
+WARNING_SUBTYPES: dict[WarningSubtype, str] = {
+    "bad_date": "A date that is not YYYY-MM-DD, or 'until' before 'effective'.",
+    "bad_value": "A field value outside its allowed set (e.g. 'verification').",
+    "config": "A configuration value sphinx_crmrisk had to override or ignore.",
+    "export": "A traceability export that could not be written.",
+    "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
+    "missing_field": "An obligation without a required field, a phase, or a justification.",
+    "uncovered": "An obligation in force that no active clause or procedure covers.",
+}
+
+logger = logging.getLogger("sphinx_crmrisk")
+
+
+def location_of(item: Item) -> tuple[str, int | None] | None:
+    return (item.docname, item.lineno) if item.docname else None
+
+
+def log_warning(
+    app: Sphinx,
+    subtype: WarningSubtype,
+    message: str,
+    location: tuple[str, int | None] | str | None = None,
+) -> None:
+    """Logs a located warning; Sphinx 7.4 does not print the type, so it is added."""
+    if not app.config.show_warning_types:
+        message = f"{message} [{WARNING_TYPE}.{subtype}]"
+    logger.warning(message, type=WARNING_TYPE, subtype=subtype, location=location)
