@@ -15,6 +15,17 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
+def load(path: str | Path) -> Any:
+    """The traceability model (:class:`sphinx_crmrisk.model.Model`) of a build.
+
+    See :func:`sphinx_crmrisk.load.load`; imported lazily so that importing the
+    package costs nothing.
+    """
+    from .load import load as _load
+
+    return _load(path)
+
+
 #: Bump when the data kept on the environment changes shape: Sphinx re-reads all.
 ENV_VERSION = 1
 
