@@ -1,0 +1,219 @@
+"""The traceability exports (CSV, XLSX, JSON, Markdown), for the build and the CLI.
+
+Every format is written from one JSON-shaped document (:func:`traceability_document`,
+schema ``schemas/traceability.schema.json``), itself computed by :mod:`.model`: the
+HTML build and ``crmrisk matrix`` write the same files from the same data and date.
+This module imports nothing from Sphinx at load time, so the command starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import markdown
+from .model import Assessment, Model, State, Summary, summaries_by_phase
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+SCHEMA_NAME = "sphinx-crmrisk/traceability"
+SCHEMA_VERSION = 1
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "traceability.schema.json"
+
+#: The files an HTML build writes at the root of its output folder.
+BUILD_FILES = {"csv": "traceability.csv", "xlsx": "traceability.xlsx", "json": "traceability.json"}
+
+#: One obligation per row in CSV, XLSX and Markdown; lists are joined with "; ".
+COLUMNS = (
+    "id", "title", "state", "phases", "legal_basis", "effective", "until",
+    "status", "covered_by", "not_counted", "file", "line",
+)
+SUMMARY_COLUMNS = (
+    "phase", "title", "obligations", "covered", "upcoming", "justified",
+    "lapsed", "uncovered", "in_force", "percent",
+)
+ALL_PHASES = "All phases"
+NO_PHASE = "No phase"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def obligation_record(model: Model, assessment: Assessment) -> dict[str, Any]:
+    obligation = assessment.obligation
+    return {
+        "id": obligation.id,
+        "title": obligation.title,
+        "state": assessment.state.value,
+        "phases": list(obligation.linked("phase")),
+        "legal_basis": obligation.field("legal_basis"),
+        "effective": obligation.field("effective"),
+        "until": obligation.field("until"),
+        "status": obligation.status or "",
+        "covered_by": [item.id for item in assessment.covering],
+        "not_counted": [{"id": item.id, "reason": why} for item, why in assessment.discounted],
+        "file": obligation.file,
+        "line": obligation.lineno,
+    }
+
+
+def summary_record(model: Model, summary: Summary) -> dict[str, Any]:
+    phase = model.items.get(summary.label) if summary.label else None
+    return {
+        "phase": summary.label or None,
+        "title": phase.title if phase else ALL_PHASES,
+        "obligations": summary.total,
+        "covered": summary.counts[State.COVERED],
+        "upcoming": summary.counts[State.UPCOMING],
+        "justified": summary.counts[State.JUSTIFIED],
+        "lapsed": summary.counts[State.LAPSED],
+        "uncovered": summary.counts[State.UNCOVERED],
+        "in_force": summary.in_force,
+        "percent": round(summary.percent, 1),
+    }
+
+
+def traceability_document(
+    model: Model, assessments: list[Assessment], reference_date: dt.date
+) -> dict[str, Any]:
+    """The export as JSON-shaped data, valid against ``SCHEMA_FILE``."""
+    return {
+        "schema": SCHEMA_NAME,
+        "version": SCHEMA_VERSION,
+        "reference_date": reference_date.isoformat(),
+        "obligations": [obligation_record(model, a) for a in assessments],
+        "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
+    }
+
+
+def neutralise(value: Any) -> Any:
+    """A text a spreadsheet would run as a formula gets a leading ``'``; the rest is kept."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def flat_cells(record: Mapping[str, Any]) -> list[Any]:
+    """One obligation record as the cells of a row, in ``COLUMNS`` order."""
+    cells = []
+    for column in COLUMNS:
+        value = record[column]
+        if column == "not_counted":
+            value = "; ".join(f"{entry['id']} ({entry['reason']})" for entry in value)
+        elif isinstance(value, list):
+            value = "; ".join(value)
+        cells.append("" if value is None else value)
+    return cells
+
+
+def _safe_row(cells: list[Any]) -> list[Any]:
+    return [neutralise(cell) for cell in cells]
+
+
+def csv_bytes(document: Mapping[str, Any]) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel reads the accents right."""
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    writer.writerows(_safe_row(flat_cells(r)) for r in document["obligations"])
+    return stream.getvalue().encode("utf-8-sig")
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    name = "".join("_" if c in "[]:*?/\\" else c for c in title)[:31] or "Sheet"
+    base, n = name, 2
+    while name.casefold() in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.casefold())
+    return name
+
+
+def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
+    """A summary sheet, then one sheet per phase (and one for obligations without)."""
+    from openpyxl import Workbook  # imported here: only this format needs it
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    taken: set[str] = set()
+
+    def add_sheet(title: str, headers: tuple[str, ...], rows: list[list[Any]]) -> None:
+        sheet = workbook.create_sheet(_sheet_name(title, taken))
+        sheet.append(list(headers))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(_safe_row(row))
+        sheet.freeze_panes = "A2"
+
+    workbook.remove(workbook.active)
+    add_sheet(
+        "Summary",
+        SUMMARY_COLUMNS,
+        [[s[c] if s[c] is not None else "" for c in SUMMARY_COLUMNS] for s in document["summary"]],
+    )
+    obligations = document["obligations"]
+    for summary in document["summary"]:
+        if summary["phase"] is not None:
+            rows = [r for r in obligations if summary["phase"] in r["phases"]]
+            add_sheet(summary["phase"], COLUMNS, [flat_cells(r) for r in rows])
+    without = [r for r in obligations if not r["phases"]]
+    if without:
+        add_sheet(NO_PHASE, COLUMNS, [flat_cells(r) for r in without])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+def json_bytes(document: Mapping[str, Any]) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def matrix_markdown(document: Mapping[str, Any]) -> str:
+    headers = ("ID", "Title", "Phases", "Legal basis", "State", "Covered by")
+    rows = [
+        [r["id"], r["title"], ", ".join(r["phases"]), r["legal_basis"], r["state"],
+         ", ".join(r["covered_by"])]
+        for r in document["obligations"]
+    ]
+    return f"Reference date: {document['reference_date']}\n\n" + markdown.table(headers, rows)
+
+
+def markdown_bytes(document: Mapping[str, Any]) -> bytes:
+    return matrix_markdown(document).encode("utf-8")
+
+
+#: Each export format, rendered whole in memory: a file or the standard output.
+RENDERERS: dict[str, Callable[[Mapping[str, Any]], bytes]] = {
+    "csv": csv_bytes,
+    "xlsx": xlsx_bytes,
+    "json": json_bytes,
+    "md": markdown_bytes,
+}
+
+
+def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: the exports at the root of an HTML build's output folder."""
+    if exception is not None or app.builder.format != "html":
+        return
+    # Sphinx-side modules, imported here so that the CLI never loads them
+    from .collect import build_model
+    from .config import get_config
+    from .warnings_ import log_warning
+
+    config = get_config(app)
+    if not config.exports:
+        return
+    model, assessments = build_model(app)
+    document = traceability_document(model, assessments, config.reference_date)
+    for kind, name in BUILD_FILES.items():
+        path = Path(app.outdir) / name
+        try:
+            path.write_bytes(RENDERERS[kind](document))
+        except OSError as err:
+            log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
