@@ -37,6 +37,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .badges import add_verification_badges
     from .checks import check_build
     from .config import setup_config, validate_config
+    from .directives import setup_directives
+    from .exports import write_build_exports
     from .i18n import setup_i18n
     from .incremental import setup_incremental
     from .needs_schema import register_needs_schema
@@ -48,6 +50,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_incremental(app)
     app.connect("doctree-read", add_verification_badges)
     app.connect("build-finished", check_build)
+    setup_directives(app)
+    # after the checks (priority 500), so their warnings come first
+    app.connect("build-finished", write_build_exports, priority=600)
     app.connect("config-inited", _add_static_files)
     return {
         "version": __version__,

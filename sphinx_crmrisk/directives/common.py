@@ -1,0 +1,198 @@
+"""What the three views share: placeholder directives, the resolve step, labels, links.
+
+A view's directive only records its options in a placeholder node at read time: the
+model needs the back-links that sphinx-needs resolves at the start of the write phase.
+At ``doctree-resolved`` the placeholder is replaced by nodes rendered from
+:mod:`sphinx_crmrisk.model` (never a second copy of the coverage rule). Placeholders
+subclass :class:`~sphinx_crmrisk.incremental.AggregateNode`, so an incremental build
+re-writes their pages whenever a need changes.
+
+Text from the sources only ever goes into docutils ``Text`` nodes, which every writer
+escapes; no raw markup is built from it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from docutils import nodes
+from sphinx.errors import NoUri
+from sphinx.util.docutils import SphinxDirective
+
+from ..collect import build_model
+from ..i18n import _
+from ..incremental import AggregateNode
+from ..model import Assessment, Item, Kind, Model, State
+from ..warnings_ import log_warning
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+def state_labels() -> dict[State, str]:
+    """The state of one obligation, as the reader sees it."""
+    return {
+        State.COVERED: str(_("covered")),
+        State.JUSTIFIED: str(_("justified")),
+        State.UPCOMING: str(_("upcoming")),
+        State.LAPSED: str(_("lapsed")),
+        State.UNCOVERED: str(_("uncovered")),
+    }
+
+
+def parse_states(argument: str | None) -> tuple[State, ...]:
+    """Option converter: ``covered, uncovered`` -> states; docutils reports a ValueError."""
+    names = [part.strip() for part in (argument or "").split(",") if part.strip()]
+    if not names:
+        raise ValueError("expected a comma-separated list of states")
+    try:
+        return tuple(State(name) for name in names)
+    except ValueError:
+        allowed = ", ".join(state.value for state in State)
+        raise ValueError(f"states must be among: {allowed}; got {argument!r}") from None
+
+
+class PlaceholderDirective(SphinxDirective):
+    """Returns one placeholder node holding the directive's options."""
+
+    node_class: ClassVar[type[AggregateNode]]
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        node = self.node_class()
+        node["options"] = dict(self.options)
+        self.set_source_info(node)
+        return [node]
+
+
+@dataclass
+class ViewContext:
+    """What a view renders from: the build's model, and the page it goes on."""
+
+    app: Sphinx
+    docname: str
+    model: Model
+    assessments: list[Assessment]
+
+    @property
+    def is_html(self) -> bool:
+        return self.app.builder.format == "html"
+
+    def link(self, item: Item, text: str | None = None) -> nodes.Node:
+        """A link to the need's anchor (its ID), or plain text when it has no page."""
+        label = nodes.Text(item.id if text is None else text)
+        if item.docname is None:
+            return label
+        try:
+            uri = self.app.builder.get_relative_uri(self.docname, item.docname)
+        except NoUri:
+            return label
+        return nodes.reference(
+            "", "", label, refuri=f"{uri}#{item.id}", internal=True, reftitle=item.title
+        )
+
+    def links(self, items: Iterable[Item]) -> list[nodes.Node]:
+        """Links separated by commas."""
+        result: list[nodes.Node] = []
+        for item in items:
+            if result:
+                result.append(nodes.Text(", "))
+            result.append(self.link(item))
+        return result
+
+    def in_phase(self, node: AggregateNode) -> list[Assessment]:
+        """The assessments of the obligations of the node's ``:phase:`` (all without).
+
+        A ``:phase:`` that names no phase is a warning at the directive.
+        """
+        phase_id = node["options"].get("phase")
+        if not phase_id:
+            return self.assessments
+        phase = self.model.items.get(phase_id)
+        if phase is None or phase.kind is not Kind.PHASE:
+            self._warn_unknown_phase(node, phase_id)
+        return [a for a in self.assessments if phase_id in a.obligation.linked("phase")]
+
+    def _warn_unknown_phase(self, node: AggregateNode, phase_id: str) -> None:
+        known = ", ".join(item.id for item in self.model.of_kind(Kind.PHASE)) or "none"
+        log_warning(
+            self.app,
+            "bad_value",
+            f"{phase_id!r} given to :phase: is not a phase ID (phases: {known})",
+            (self.docname, node.line),
+        )
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[nodes.Node | str | Sequence[nodes.Node]]],
+    classes: Sequence[str],
+    widths: Sequence[int] | None = None,
+) -> nodes.table:
+    """A docutils table; a cell is a string, a node or a list of inline nodes."""
+    table_node = nodes.table("", classes=["crmrisk-table", *classes])
+    group = nodes.tgroup("", cols=len(headers))
+    table_node += group
+    for width in widths or [1] * len(headers):
+        group += nodes.colspec("", colwidth=width)
+    head = nodes.thead()
+    head += _row(headers)
+    group += head
+    body = nodes.tbody()
+    for cells in rows:
+        body += _row(cells)
+    group += body
+    return table_node
+
+
+def _row(cells: Sequence[nodes.Node | str | Sequence[nodes.Node]]) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        paragraph = nodes.paragraph()
+        if isinstance(cell, str):
+            paragraph += nodes.Text(cell)
+        elif isinstance(cell, nodes.Node):
+            paragraph += cell
+        else:
+            paragraph.extend(cell)
+        entry += paragraph
+        row += entry
+    return row
+
+
+Renderer = Callable[[ViewContext, AggregateNode], list[nodes.Node]]
+
+
+def _replace_placeholders(
+    app: Sphinx,
+    doctree: nodes.document,
+    docname: str,
+    *,
+    node_class: type[AggregateNode],
+    render: Renderer,
+) -> None:
+    placeholders = list(doctree.findall(node_class))
+    if not placeholders:
+        return
+    model, assessments = build_model(app)
+    context = ViewContext(app, docname, model, assessments)
+    for placeholder in placeholders:
+        placeholder.replace_self(render(context, placeholder))
+
+
+def add_view(
+    app: Sphinx,
+    name: str,
+    directive: type[PlaceholderDirective],
+    render: Renderer,
+) -> None:
+    """Registers a view's directive and the handler that fills its placeholders."""
+    app.add_directive(name, directive)
+    app.connect(
+        "doctree-resolved",
+        functools.partial(_replace_placeholders, node_class=directive.node_class, render=render),
+    )

@@ -1,0 +1,98 @@
+"""``crmrisk-coverage``: per phase and overall, how many obligations are covered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from ..i18n import _
+from ..incremental import AggregateNode
+from ..model import State, Summary, summaries_by_phase
+from .common import PlaceholderDirective, ViewContext, add_view, table
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.writers.html5 import HTML5Translator
+
+BAR_WIDTH = 20
+
+
+class coverage_placeholder(AggregateNode):
+    """Replaced by the coverage summary at ``doctree-resolved``."""
+
+
+class coverage_bar(nodes.Inline, nodes.Element):
+    """A bar drawn with CSS (HTML only); its one attribute is a computed number."""
+
+
+class CoverageDirective(PlaceholderDirective):
+    node_class = coverage_placeholder
+    option_spec: dict[str, Any] = {}
+
+
+def visit_coverage_bar(self: HTML5Translator, node: coverage_bar) -> None:
+    percent = float(node["percent"])
+    self.body.append(
+        f'<span class="crmrisk-bar" role="img" aria-label="{percent:.0f} %">'
+        f'<span class="crmrisk-bar-fill" style="width: {percent:.1f}%"></span></span>'
+    )
+    raise nodes.SkipNode
+
+
+def text_bar(percent: float) -> str:
+    """``[#######-------------]``: the bar for builders without CSS."""
+    filled = round(BAR_WIDTH * percent / 100)
+    return "[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]"
+
+
+def _bar(context: ViewContext, percent: float) -> nodes.Node:
+    if context.is_html:
+        return coverage_bar("", percent=percent)
+    return nodes.literal("", text_bar(percent))
+
+
+def _label(context: ViewContext, summary: Summary) -> list[nodes.Node]:
+    if not summary.label:
+        return [nodes.strong("", str(_("All phases")))]
+    phase = context.model.items[summary.label]
+    return [context.link(phase), nodes.Text(f" {phase.title}")]
+
+
+def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
+    headers = [
+        str(_("Phase")),
+        str(_("Obligations")),
+        str(_("Covered")),
+        str(_("Upcoming")),
+        str(_("Justified")),
+        str(_("Lapsed")),
+        str(_("Uncovered")),
+        str(_("Coverage")),
+        "",
+    ]
+    rows = [
+        [
+            _label(context, summary),
+            str(summary.total),
+            str(summary.counts[State.COVERED]),
+            str(summary.counts[State.UPCOMING]),
+            str(summary.counts[State.JUSTIFIED]),
+            str(summary.counts[State.LAPSED]),
+            str(summary.counts[State.UNCOVERED]),
+            f"{summary.percent:.0f} %",
+            _bar(context, summary.percent),
+        ]
+        for summary in summaries_by_phase(context.model, context.assessments)
+    ]
+    note = nodes.paragraph(
+        "",
+        str(_("Coverage: covered or upcoming obligations among those not justified or lapsed.")),
+        classes=["crmrisk-note"],
+    )
+    return [table(headers, rows, ["crmrisk-coverage"], widths=[24, 9, 9, 9, 9, 9, 9, 9, 13]), note]
+
+
+def setup_coverage(app: Sphinx) -> None:
+    app.add_node(coverage_bar, html=(visit_coverage_bar, None))
+    add_view(app, "crmrisk-coverage", CoverageDirective, render_coverage)

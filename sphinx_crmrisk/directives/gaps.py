@@ -1,0 +1,59 @@
+"""``crmrisk-gaps``: the uncovered obligations, where they are written and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+
+from ..i18n import _
+from ..incremental import AggregateNode
+from ..model import Assessment, State
+from .common import PlaceholderDirective, ViewContext, add_view, table
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+class gaps_placeholder(AggregateNode):
+    """Replaced by the list of gaps at ``doctree-resolved``."""
+
+
+class GapsDirective(PlaceholderDirective):
+    node_class = gaps_placeholder
+    option_spec = {"phase": directives.unchanged_required}
+
+
+def _reason(context: ViewContext, assessment: Assessment) -> list[nodes.Node]:
+    """The model's reason, in the reader's language; discounted items are linked."""
+    parts: list[nodes.Node] = [nodes.Text(str(_("No active clause or procedure covers it.")))]
+    if assessment.upcoming:
+        effective = assessment.obligation.field("effective")
+        parts.append(nodes.Text(" " + str(_("Takes effect on {date}.")).format(date=effective)))
+    for position, (item, why) in enumerate(assessment.discounted):
+        lead = " " + str(_("Not counted:")) + " " if position == 0 else "; "
+        parts += [nodes.Text(lead), context.link(item), nodes.Text(f" ({why})")]
+    return parts
+
+
+def render_gaps(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
+    gaps = [a for a in context.in_phase(node) if a.state is State.UNCOVERED]
+    if not gaps:
+        text = _("No uncovered obligation: every obligation is covered, justified or lapsed.")
+        return [nodes.paragraph("", str(text), classes=["crmrisk-no-gaps"])]
+    headers = [str(_("ID")), str(_("Title")), str(_("Source file")), str(_("Reason"))]
+    rows = [
+        [
+            context.link(a.obligation),
+            a.obligation.title,
+            nodes.literal("", a.obligation.location),
+            _reason(context, a),
+        ]
+        for a in gaps
+    ]
+    return [table(headers, rows, ["crmrisk-gaps"], widths=[14, 30, 20, 36])]
+
+
+def setup_gaps(app: Sphinx) -> None:
+    add_view(app, "crmrisk-gaps", GapsDirective, render_gaps)

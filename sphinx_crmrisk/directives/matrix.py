@@ -1,0 +1,88 @@
+"""``crmrisk-matrix``: one row per obligation, with its state and what covers it.
+
+One row per obligation (never an obligation x clause grid), so the table stays
+readable with hundreds of obligations.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+
+from ..i18n import _
+from ..incremental import AggregateNode
+from ..model import Assessment
+from .common import PlaceholderDirective, ViewContext, add_view, parse_states, state_labels, table
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+class matrix_placeholder(AggregateNode):
+    """Replaced by the matrix at ``doctree-resolved``."""
+
+
+class MatrixDirective(PlaceholderDirective):
+    node_class = matrix_placeholder
+    option_spec = {
+        "phase": directives.unchanged_required,
+        "party": directives.unchanged_required,
+        "state": parse_states,
+    }
+
+
+def _has_party(assessment: Assessment, party: str) -> bool:
+    """Covered by at least one item whose ``party`` lists ``party`` (any case)."""
+    wanted = party.strip().casefold()
+    return any(
+        wanted in (p.casefold() for p in item.parties) for item in assessment.covering
+    )
+
+
+def select(context: ViewContext, node: AggregateNode) -> list[Assessment]:
+    options = node["options"]
+    chosen = context.in_phase(node)
+    if options.get("party"):
+        chosen = [a for a in chosen if _has_party(a, options["party"])]
+    if options.get("state"):
+        chosen = [a for a in chosen if a.state in options["state"]]
+    return chosen
+
+
+def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
+    chosen = select(context, node)
+    total = len(context.assessments)
+    count = nodes.paragraph(
+        "",
+        str(_("{shown} of {total} obligations shown.")).format(shown=len(chosen), total=total),
+        classes=["crmrisk-count"],
+    )
+    if not chosen:
+        return [count, nodes.paragraph("", str(_("No obligation matches these filters.")))]
+    labels = state_labels()
+    headers = [
+        str(_("ID")),
+        str(_("Title")),
+        str(_("Phase(s)")),
+        str(_("Legal basis")),
+        str(_("State")),
+        str(_("Covering clauses and procedures")),
+    ]
+    rows = [
+        [
+            context.link(a.obligation),
+            a.obligation.title,
+            context.links(context.model.phases_of(a.obligation)),
+            a.obligation.field("legal_basis"),
+            nodes.inline("", labels[a.state], classes=[f"crmrisk-state-{a.state.value}"]),
+            context.links(a.covering),
+        ]
+        for a in chosen
+    ]
+    return [count, table(headers, rows, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16])]
+
+
+def setup_matrix(app: Sphinx) -> None:
+    add_view(app, "crmrisk-matrix", MatrixDirective, render_matrix)
