@@ -1,0 +1,195 @@
+"""The ``crmrisk`` command: check coverage, export the matrix, compare two builds.
+
+It reads the ``needs.json`` an HTML build writes and calls :mod:`.model`, like the
+build and the notebooks. Exit status: 0 all obligations covered, justified or lapsed;
+1 some are not; 2 unusable input, with one line on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from . import __version__
+from .diff import FORMATS as DIFF_FORMATS
+from .diff import diff_document, diff_json, diff_markdown
+from .exports import RENDERERS, traceability_document
+from .load import LoadError, load
+from .model import (
+    DEFAULT_INACTIVE_STATUSES,
+    Assessment,
+    Model,
+    assess_all,
+    parse_date,
+    split_list,
+)
+from .reports import REPORTERS, gaps
+
+EXIT_OK, EXIT_UNCOVERED, EXIT_BAD_INPUT = 0, 1, 2
+
+_DATE_HELP = (
+    "reference date YYYY-MM-DD for lapsed and upcoming obligations (default: today). "
+    "needs.json does not record the crmrisk_today of the build that wrote it: pass the "
+    "same date to get the build's answer."
+)
+
+
+class UsageError(Exception):
+    """A bad argument or an unusable file: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # one line, not argparse's usage block: the message names the bad argument
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _date(text: str) -> dt.date:
+    date = parse_date(text)
+    if date is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD")
+    return date
+
+
+def _dated_parser() -> argparse.ArgumentParser:
+    """The options every command shares: they decide each obligation's state."""
+    dated = _Parser(add_help=False)
+    dated.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD", help=_DATE_HELP)
+    dated.add_argument(
+        "--inactive-statuses",
+        type=split_list,
+        default=DEFAULT_INACTIVE_STATUSES,
+        metavar="S1,S2",
+        help="statuses of clauses and procedures that do not count "
+        f"(default: {','.join(DEFAULT_INACTIVE_STATUSES)}; the build's crmrisk_inactive_statuses)",
+    )
+    return dated
+
+
+def _add_command(
+    commands: argparse._SubParsersAction,
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    *,
+    inputs: dict[str, str],
+    formats: Iterable[str],
+    default_format: str | None = None,
+    **texts: str,
+) -> None:
+    formats = list(formats)
+    command = commands.add_parser(name, parents=[_dated_parser()], **texts)
+    for dest, help_text in inputs.items():
+        command.add_argument(dest, metavar=dest.upper(), help=help_text)
+    command.add_argument("--format", choices=formats, default=default_format or formats[0])
+    command.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
+    command.set_defaults(run=run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="crmrisk",
+        description="Check coverage, export the traceability matrix, compare two builds, "
+        "from the needs.json that an HTML build writes.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add_command(
+        commands,
+        "check",
+        run_check,
+        inputs={"path": "a needs.json, or a build folder holding one"},
+        formats=REPORTERS,
+        help="list uncovered obligations; exit 1 if any",
+        description="Exit 0 when every obligation is covered, justified or lapsed, 1 when "
+        "some are not (each listed with file:line), 2 on unusable input.",
+    )
+    _add_command(
+        commands,
+        "matrix",
+        run_matrix,
+        inputs={"path": "a needs.json, or a build folder holding one"},
+        formats=RENDERERS,
+        default_format="md",
+        help="export the traceability matrix (xlsx needs --output)",
+        description="The matrix as the HTML build exports it (json: the "
+        "sphinx-crmrisk/traceability schema, version 1).",
+    )
+    _add_command(
+        commands,
+        "diff",
+        run_diff,
+        inputs={
+            "old": "needs.json (or build folder) before",
+            "new": "needs.json (or build folder) after",
+        },
+        formats=DIFF_FORMATS,
+        help="compare two builds' obligations (Markdown for a pull request)",
+        description="Obligations added, removed or changed, and every change of state. "
+        "Exit 1 when NEW leaves an obligation uncovered, else 0; 2 on unusable input.",
+    )
+    return parser
+
+
+def _assess(path: str, args: argparse.Namespace) -> tuple[Model, list[Assessment]]:
+    model = load(path)
+    return model, assess_all(model, _today(args), args.inactive_statuses)
+
+
+def _today(args: argparse.Namespace) -> dt.date:
+    return args.today or dt.date.today()
+
+
+def _emit(data: str | bytes, output: Path | None) -> None:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as err:
+        raise UsageError(f"cannot write {output}: {err.strerror or err}") from None
+
+
+def run_check(args: argparse.Namespace) -> int:
+    _model, assessments = _assess(args.path, args)
+    _emit(REPORTERS[args.format](assessments, _today(args)), args.output)
+    return EXIT_UNCOVERED if gaps(assessments) else EXIT_OK
+
+
+def run_matrix(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and args.output is None:
+        raise UsageError("--format xlsx needs --output FILE")
+    model, assessments = _assess(args.path, args)
+    document = traceability_document(model, assessments, _today(args))
+    _emit(RENDERERS[args.format](document), args.output)
+    return EXIT_OK
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    _old_model, old = _assess(args.old, args)
+    _new_model, new = _assess(args.new, args)
+    document = diff_document(old, new, _today(args))
+    render = diff_markdown if args.format == "md" else diff_json
+    _emit(render(document), args.output)
+    return EXIT_UNCOVERED if document["uncovered"] else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (LoadError, UsageError) as err:
+        print(f"crmrisk: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""What changed in the obligations between two builds, for a pull-request comment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from . import markdown
+from .model import Assessment, Item
+from .reports import gap_record, gaps
+
+FORMATS = ("md", "json")
+
+#: The obligation facts compared; ``phase`` is the list of phase IDs.
+COMPARED = ("title", "legal_basis", "phase", "effective", "until")
+
+
+def _value(obligation: Item, name: str) -> str:
+    if name == "title":
+        return obligation.title
+    if name == "phase":
+        return ", ".join(obligation.linked("phase"))
+    return obligation.field(name)
+
+
+def _brief(assessment: Assessment) -> dict[str, str]:
+    obligation = assessment.obligation
+    return {"id": obligation.id, "title": obligation.title, "state": assessment.state.value}
+
+
+def diff_document(
+    old: list[Assessment], new: list[Assessment], today: dt.date
+) -> dict[str, Any]:
+    """Added, removed and changed obligations, state changes, and NEW's gaps."""
+    before = {a.obligation.id: a for a in old}
+    after = {a.obligation.id: a for a in new}
+    kept = [i for i in after if i in before]
+    changed = []
+    for obligation_id in kept:
+        changes = [
+            {"field": name, "old": old_value, "new": new_value}
+            for name in COMPARED
+            if (old_value := _value(before[obligation_id].obligation, name))
+            != (new_value := _value(after[obligation_id].obligation, name))
+        ]
+        if changes:
+            changed.append({"id": obligation_id, "changes": changes})
+    return {
+        "reference_date": today.isoformat(),
+        "added": [_brief(after[i]) for i in after if i not in before],
+        "removed": [_brief(before[i]) for i in before if i not in after],
+        "changed": changed,
+        "state_changes": [
+            {
+                "id": i,
+                "title": after[i].obligation.title,
+                "old": before[i].state.value,
+                "new": after[i].state.value,
+            }
+            for i in kept
+            if before[i].state is not after[i].state
+        ],
+        "uncovered": [gap_record(a) for a in gaps(new)],
+    }
+
+
+def diff_json(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def diff_markdown(document: Mapping[str, Any]) -> str:
+    e = markdown.escape
+    out = [f"### Traceability changes (reference date {document['reference_date']})", ""]
+    uncovered = document["uncovered"]
+    if uncovered:
+        out += [f"**{len(uncovered)} obligation(s) uncovered after this change.**", ""]
+    else:
+        out += ["Every obligation is covered, justified or lapsed.", ""]
+    sections = ("added", "removed", "changed", "state_changes")
+    if not any(document[name] for name in sections):
+        out += ["No obligation was added, removed or changed.", ""]
+    if document["added"]:
+        out += [f"#### Added ({len(document['added'])})", ""]
+        out += [f"- {e(r['id'])}: {e(r['title'])} ({r['state']})" for r in document["added"]]
+        out.append("")
+    if document["removed"]:
+        out += [f"#### Removed ({len(document['removed'])})", ""]
+        out += [f"- {e(r['id'])}: {e(r['title'])}" for r in document["removed"]]
+        out.append("")
+    if document["changed"]:
+        out += [f"#### Changed ({len(document['changed'])})", ""]
+        rows = [
+            [entry["id"], c["field"], c["old"], c["new"]]
+            for entry in document["changed"]
+            for c in entry["changes"]
+        ]
+        out.append(markdown.table(("Obligation", "Field", "Before", "After"), rows))
+    if document["state_changes"]:
+        out += [f"#### State changes ({len(document['state_changes'])})", ""]
+        rows = [
+            [r["id"], r["title"], f"{r['old']} → {r['new']}"]
+            for r in document["state_changes"]
+        ]
+        out.append(markdown.table(("Obligation", "Title", "State"), rows))
+    if uncovered:
+        out += [f"#### Uncovered ({len(uncovered)})", ""]
+        out += [f"- {e(r['location'])}: {e(r['message'])}" for r in uncovered]
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
