@@ -1,0 +1,176 @@
+"""Incremental and parallel builds give what a clean build gives."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shutil
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+COVERS_BOTH = ":covers: OBL-OPPOSITION, OBL-MASQUE"
+COVERS_ONE = ":covers: OBL-OPPOSITION"
+
+
+def build(make_app, srcdir: Path, *, fresh: bool = False, parallel: int = 0):
+    before = html_mtimes(srcdir / "_build" / "html")
+    app = make_app("html", srcdir=srcdir, freshenv=fresh, parallel=parallel)
+    app.build()
+    after = html_mtimes(Path(app.outdir))
+    app.written_pages = {page for page, mtime in after.items() if before.get(page) != mtime}
+    # undo this app's docutils registrations before the next app of the test starts
+    app.cleanup()
+    return app
+
+
+def pages(app) -> dict[str, str]:
+    """Each page's main content, as HTML."""
+    result = {}
+    for path in sorted(Path(app.outdir).glob("*.html")):
+        if path.stem in {"genindex", "search"}:
+            continue
+        body = BeautifulSoup(path.read_text(), "html.parser").find("div", class_="body")
+        # sphinx-needs names each need's container after a hash of the source path,
+        # which differs between the two folders compared; nothing else is volatile
+        result[path.stem] = re.sub(r'id="SNCB-[0-9a-f]+"', 'id="SNCB"', str(body))
+    return result
+
+
+def assert_same_pages(app, expected_app) -> None:
+    """Page by page, with a readable diff of the first page that differs."""
+    got, expected = pages(app), pages(expected_app)
+    assert sorted(got) == sorted(expected)
+    for name in sorted(got):
+        if got[name] != expected[name]:
+            diff = difflib.unified_diff(
+                expected[name].splitlines(), got[name].splitlines(), "clean", "incremental", lineterm=""
+            )
+            raise AssertionError(f"page {name} differs:\n" + "\n".join(diff))
+
+
+def html_mtimes(outdir: Path) -> dict[str, int]:
+    return {path.stem: path.stat().st_mtime_ns for path in outdir.glob("*.html")}
+
+
+def written(app) -> set[str]:
+    """Pages the build wrote (Sphinx's log names only chunks when it writes in parallel).
+
+    Sphinx re-writes its index pages, and sphinx-needs its permalink.html, on every build.
+    """
+    return app.written_pages - {"genindex", "search", "permalink"}
+
+
+def crmrisk_warnings(app) -> list[str]:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+    return sorted(
+        line.replace(str(app.srcdir) + "/", "")
+        for line in text.splitlines()
+        if "WARNING" in line
+    )
+
+
+def clean_build_of(make_app, srcdir: Path, tmp_path: Path, name: str):
+    copy = tmp_path / name
+    shutil.copytree(srcdir, copy, ignore=shutil.ignore_patterns("_build"))
+    return build(make_app, copy, fresh=True)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_losing_and_gaining_a_cover_rewrites_the_pages_a_clean_build_would(
+    make_app, copy_root, tmp_path
+):
+    src = copy_root("incremental")
+    first = build(make_app, src, fresh=True)
+    assert crmrisk_warnings(first) == []
+
+    # a clause loses a covers link: only clauses.md is re-read
+    edit(src / "clauses.md", COVERS_BOTH, COVERS_ONE)
+    lost = build(make_app, src)
+    clean = clean_build_of(make_app, src, tmp_path, "clean-lost")
+    assert crmrisk_warnings(lost) == crmrisk_warnings(clean)
+    assert any("OBL-MASQUE" in line and "[crmrisk.uncovered]" in line for line in crmrisk_warnings(lost))
+    assert_same_pages(lost, clean)
+    # the obligation's page, the page that cites it and the table are re-written;
+    # the page that shows no need is not
+    assert {"clauses", "obligations", "references", "table"} <= written(lost)
+    assert "unrelated" not in written(lost)
+
+    # and back: the clause gains the link again
+    edit(src / "clauses.md", COVERS_ONE, COVERS_BOTH)
+    gained = build(make_app, src)
+    assert crmrisk_warnings(gained) == []
+    assert_same_pages(gained, first)
+
+
+def test_a_no_change_rebuild_writes_nothing_and_still_checks(make_app, copy_root):
+    src = copy_root("incremental")
+    edit(src / "clauses.md", COVERS_BOTH, COVERS_ONE)
+    build(make_app, src, fresh=True)
+    again = build(make_app, src)
+    assert written(again) == set()
+    assert any("OBL-MASQUE" in line for line in crmrisk_warnings(again))
+
+
+def test_retitling_a_need_rewrites_the_pages_that_cite_it(make_app, copy_root, tmp_path):
+    src = copy_root("incremental")
+    build(make_app, src, fresh=True)
+    edit(src / "obligations.md", "Ne pas appeler en numéro masqué", "Toujours afficher son numéro")
+    retitled = build(make_app, src)
+    clean = clean_build_of(make_app, src, tmp_path, "clean-retitled")
+    assert "Toujours afficher son numéro" in pages(retitled)["references"]
+    assert_same_pages(retitled, clean)
+
+
+def assert_read_in_parallel(app) -> None:
+    """Sphinx reads in parallel only with more than 5 documents to read; it then
+    reports chunks of documents ("page0 .. page3") instead of single ones."""
+    status = re.sub(r"\x1b\[[0-9;]*m", "", app.status.getvalue())
+    assert re.search(r"reading sources\.\.\. \[\s*\d+%\] \S+ \.\. \S+", status), status
+
+
+def needs_of(app) -> dict:
+    data = json.loads((Path(app.outdir) / "needs.json").read_text())
+    return data["versions"][data["current_version"]]["needs"]
+
+
+def test_parallel_build_matches_serial_build(make_app, copy_root, tmp_path):
+    serial = build(make_app, copy_root("parallel"), fresh=True, parallel=1)
+    parallel_src = tmp_path / "parallel-j2"
+    shutil.copytree(serial.srcdir, parallel_src, ignore=shutil.ignore_patterns("_build"))
+    parallel = build(make_app, parallel_src, fresh=True, parallel=2)
+    assert_read_in_parallel(parallel)
+    assert crmrisk_warnings(parallel) == crmrisk_warnings(serial)
+    assert len([w for w in crmrisk_warnings(serial) if "[crmrisk.uncovered]" in w]) == 8
+    assert len([w for w in crmrisk_warnings(serial) if "[crmrisk.link_type]" in w]) == 8
+    assert needs_of(parallel) == needs_of(serial)
+    assert_same_pages(parallel, serial)
+
+
+def test_parallel_incremental_build_merges_what_each_worker_read(make_app, copy_root, tmp_path):
+    src = copy_root("parallel")
+    build(make_app, src, fresh=True, parallel=2)
+    # page1's clause stops covering page0's first obligation; every page is touched
+    # so that the re-read is parallel and each worker's records are merged
+    edit(src / "page1.md", ":covers: OBL-P0-0, OBL-P0-1", ":covers: OBL-P0-1")
+    for page in src.glob("page*.md"):
+        page.write_text(page.read_text() + "\n")
+    incremental = build(make_app, src, parallel=2)
+    assert_read_in_parallel(incremental)
+    clean = clean_build_of(make_app, src, tmp_path, "clean-parallel")
+    assert crmrisk_warnings(incremental) == crmrisk_warnings(clean)
+    assert_same_pages(incremental, clean)
+    assert needs_of(incremental) == needs_of(clean)
+
+    # page1 cites OBL-P0-0: what a worker recorded of page1 must survive the merge,
+    # so that retitling the obligation on page0 alone re-writes page1 too
+    edit(src / "page0.md", "Obligation 0.0", "Obligation zero")
+    retitled = build(make_app, src, parallel=2)
+    assert "page1" in written(retitled)
+    assert_same_pages(retitled, clean_build_of(make_app, src, tmp_path, "clean-retitled"))
