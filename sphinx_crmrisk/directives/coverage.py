@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.writers.html5 import HTML5Translator
 
-BAR_WIDTH = 20
+BAR_WIDTH = 10
 
 
 class coverage_placeholder(AggregateNode):
@@ -41,7 +41,7 @@ def visit_coverage_bar(self: HTML5Translator, node: coverage_bar) -> None:
 
 
 def text_bar(percent: float) -> str:
-    """``[#######-------------]``: the bar for builders without CSS."""
+    """``[#####-----]``: the bar for builders without CSS."""
     filled = round(BAR_WIDTH * percent / 100)
     return "[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]"
 
@@ -49,7 +49,7 @@ def text_bar(percent: float) -> str:
 def _bar(context: ViewContext, percent: float) -> nodes.Node:
     if context.is_html:
         return coverage_bar("", percent=percent)
-    return nodes.literal("", text_bar(percent))
+    return nodes.Text(text_bar(percent))
 
 
 def _label(context: ViewContext, summary: Summary) -> list[nodes.Node]:

@@ -1,0 +1,203 @@
+"""The site's views: crmrisk-matrix, crmrisk-coverage and crmrisk-gaps, as built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ALL_OBLIGATIONS = [
+    "OBL-COVERED", "OBL-DRAFTED", "OBL-FORMULA", "OBL-GAMMA", "OBL-JUSTIFIED",
+    "OBL-LAPSED", "OBL-SCRIPT", "OBL-UNCOVERED", "OBL-UPCOMING",
+]
+
+
+def page(app, name: str) -> BeautifulSoup:
+    html = (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8")
+    return BeautifulSoup(html, "html.parser").find("section")
+
+
+def table_rows(section: BeautifulSoup) -> list[list[str]]:
+    """The body rows of the first table, as the reader sees their text."""
+    rows = section.find("table").find("tbody").find_all("tr")
+    return [[cell.get_text(" ", strip=True) for cell in row.find_all("td")] for row in rows]
+
+
+def headers(section: BeautifulSoup) -> list[str]:
+    return [th.get_text(strip=True) for th in section.find("table").find("thead").find_all("th")]
+
+
+def matrix_ids(app, name: str) -> list[str]:
+    return [row[0] for row in table_rows(page(app, name))]
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_matrix_has_one_row_per_obligation_with_state_and_links(app):
+    app.build()
+    section = page(app, "matrix-all")
+    assert headers(section) == [
+        "ID", "Title", "Phase(s)", "Legal basis", "State", "Covering clauses and procedures",
+    ]
+    rows = {row[0]: row for row in table_rows(section)}
+    assert sorted(rows) == ALL_OBLIGATIONS
+    assert rows["OBL-COVERED"] == [
+        "OBL-COVERED", "Covered obligation", "PH-ALPHA", "Art. 1", "covered",
+        "CLA-PRESTA , PROC-AUDIT",
+    ]
+    assert {rows[i][4] for i in rows} == {"covered", "justified", "upcoming", "lapsed", "uncovered"}
+    assert rows["OBL-UPCOMING"][4] == "upcoming"
+    assert rows["OBL-UNCOVERED"][2] == "PH-ALPHA , PH-BETA"
+    covered_row = section.find("a", string="OBL-COVERED").find_parent("tr")
+    hrefs = [a["href"] for a in covered_row.find_all("a")]
+    assert hrefs == [
+        "obligations.html#OBL-COVERED",
+        "phases.html#PH-ALPHA",
+        "covering.html#CLA-PRESTA",
+        "covering.html#PROC-AUDIT",
+    ]
+    # each target anchor exists on its page: the need ID is the HTML id
+    covering = BeautifulSoup((Path(app.outdir) / "covering.html").read_text(), "html.parser")
+    assert covering.find(id="CLA-PRESTA") is not None
+    assert "9 of 9 obligations shown." in section.get_text()
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_matrix_filters_by_phase_party_and_state(app):
+    app.build()
+    assert matrix_ids(app, "matrix-phase") == [
+        "OBL-DRAFTED", "OBL-FORMULA", "OBL-JUSTIFIED", "OBL-UNCOVERED", "OBL-UPCOMING",
+    ]
+    # "Prestataire" matches the party "prestataire" of CLA-PRESTA, in any case;
+    # OBL-DRAFTED is not kept: its prestataire clause is a draft and does not count
+    assert matrix_ids(app, "matrix-party") == ["OBL-COVERED", "OBL-GAMMA", "OBL-SCRIPT"]
+    assert matrix_ids(app, "matrix-state") == ["OBL-DRAFTED", "OBL-JUSTIFIED", "OBL-UNCOVERED"]
+    assert "3 of 9 obligations shown." in page(app, "matrix-state").get_text()
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_coverage_counts_per_phase_and_overall_with_a_bar(app):
+    app.build()
+    section = page(app, "coverage")
+    assert headers(section)[:8] == [
+        "Phase", "Obligations", "Covered", "Upcoming", "Justified", "Lapsed", "Uncovered",
+        "Coverage",
+    ]
+    rows = [row[:8] for row in table_rows(section)]
+    assert rows == [
+        ["PH-ALPHA Alpha", "4", "2", "0", "0", "1", "1", "67 %"],
+        ["PH-BETA Beta", "5", "1", "1", "1", "0", "2", "50 %"],
+        ["PH-GAMMA Gamma", "1", "1", "0", "0", "0", "0", "100 %"],
+        ["All phases", "9", "4", "1", "1", "1", "2", "71 %"],
+    ]
+    fills = [span["style"] for span in section.select(".crmrisk-bar-fill")]
+    assert fills == ["width: 66.7%", "width: 50.0%", "width: 100.0%", "width: 71.4%"]
+    assert section.find("a", string="PH-BETA")["href"] == "phases.html#PH-BETA"
+
+
+@pytest.mark.sphinx("text", testroot="matrix", freshenv=True)
+def test_coverage_bar_is_plain_text_outside_html(app):
+    app.build()
+    text = (Path(app.outdir) / "coverage.txt").read_text(encoding="utf-8")
+    assert "[#####-----]" in text  # PH-BETA, 50 %
+    assert "[##########]" in text  # PH-GAMMA, 100 %
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_gaps_list_uncovered_obligations_with_location_and_reason(app):
+    app.build()
+    section = page(app, "gaps")
+    assert headers(section) == ["ID", "Title", "Source file", "Reason"]
+    assert table_rows(section) == [
+        [
+            "OBL-DRAFTED", "Only a draft covers this", "obligations.md:39",
+            "No active clause or procedure covers it. Not counted: CLA-DRAFT (is draft)",
+        ],
+        [
+            "OBL-UNCOVERED", "Nobody covers this", "obligations.md:33",
+            "No active clause or procedure covers it.",
+        ],
+    ]
+    assert section.find("a", string="CLA-DRAFT")["href"] == "covering.html#CLA-DRAFT"
+    # the same gaps as the build check reports
+    warnings = app.warning.getvalue()
+    assert "obligations.md:39: WARNING: OBL-DRAFTED" in warnings
+    assert "obligations.md:33: WARNING: OBL-UNCOVERED" in warnings
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_gaps_from_rest_say_in_one_line_when_there_are_none(app):
+    app.build()
+    section = page(app, "gaps-rst")
+    assert section.find("table") is None
+    assert section.find(class_="crmrisk-no-gaps").get_text() == (
+        "No uncovered obligation: every obligation is covered, justified or lapsed."
+    )
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_source_text_is_escaped_never_markup(app):
+    app.build()
+    html = (Path(app.outdir) / "matrix-all.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+    section = page(app, "matrix-all")
+    assert section.find("script") is None
+    row = section.find("a", string="OBL-SCRIPT").find_parent("tr")
+    assert row.find_all("td")[1].get_text() == '<script>alert("x")</script> in a title'
+
+
+@pytest.mark.sphinx(
+    "html", testroot="matrix", freshenv=True, confoverrides={"language": "fr"}
+)
+def test_labels_and_states_are_french_when_the_language_is(app):
+    app.build()
+    matrix = page(app, "matrix-all")
+    assert headers(matrix) == [
+        "Identifiant", "Intitulé", "Phase(s)", "Base légale", "État",
+        "Clauses et procédures qui la couvrent",
+    ]
+    states = {row[0]: row[4] for row in table_rows(matrix)}
+    assert states["OBL-COVERED"] == "couverte"
+    assert states["OBL-UNCOVERED"] == "non couverte"
+    assert states["OBL-LAPSED"] == "caduque"
+    assert states["OBL-JUSTIFIED"] == "justifiée"
+    assert states["OBL-UPCOMING"] == "à venir"
+    coverage = page(app, "coverage")
+    assert headers(coverage)[2:7] == ["Couvertes", "À venir", "Justifiées", "Caduques", "Non couvertes"]
+    assert table_rows(coverage)[-1][0] == "Toutes les phases"
+    assert headers(page(app, "gaps"))[2:] == ["Fichier source", "Motif"]
+    assert "Aucune obligation non couverte" in page(app, "gaps-rst").get_text()
+
+
+def test_bad_options_are_reported_at_the_directive(make_app, copy_root):
+    srcdir = copy_root("matrix")
+    (srcdir / "bad.md").write_text(
+        "# Bad\n\n```{crmrisk-matrix}\n:state: covered, forgotten\n```\n\n"
+        "```{crmrisk-gaps}\n:phase: PH-NOPE\n```\n",
+        encoding="utf-8",
+    )
+    app = make_app("html", srcdir=srcdir, freshenv=True)
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "bad.md:3" in warnings and "forgotten" in warnings
+    assert "states must be among: covered, justified, upcoming, lapsed, uncovered" in warnings
+    assert (
+        "bad.md:7: WARNING: 'PH-NOPE' given to :phase: is not a phase ID "
+        "(phases: PH-ALPHA, PH-BETA, PH-GAMMA) [crmrisk.bad_value]"
+    ) in warnings
+
+
+def test_incremental_build_rewrites_the_views_when_a_clause_changes(make_app, copy_root):
+    srcdir = copy_root("matrix")
+    make_app("html", srcdir=srcdir, freshenv=True).build()
+    covering = srcdir / "covering.md"
+    covering.write_text(
+        covering.read_text().replace(":covers: OBL-COVERED, OBL-SCRIPT, OBL-GAMMA", ":covers: OBL-COVERED, OBL-SCRIPT"),
+        encoding="utf-8",
+    )
+    app = make_app("html", srcdir=srcdir)
+    app.build()
+    states = {row[0]: row[4] for row in table_rows(page(app, "matrix-all"))}
+    assert states["OBL-GAMMA"] == "uncovered"
+    assert "OBL-GAMMA" in [row[0] for row in table_rows(page(app, "gaps-rst"))]

@@ -1,0 +1,123 @@
+"""traceability.csv / .xlsx / .json, written by the HTML build and read back."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import jsonschema
+import openpyxl
+import pytest
+
+from sphinx_crmrisk.exports import SCHEMA_FILE, neutralise
+
+SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
+
+
+def read_json(app) -> dict:
+    return json.loads((Path(app.outdir) / "traceability.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+33 1 23", "-2+3", "@SUM(A1)", "\t=1", "\r=1", FORMULA_TITLE]
+)
+def test_formula_like_text_gets_a_leading_quote(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Art. L223-1", "a=b", "", "<script>", 42, None])
+def test_other_values_are_kept(value):
+    assert neutralise(value) == value
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_json_export_follows_its_schema_and_the_model(app):
+    app.build()
+    document = read_json(app)
+    jsonschema.validate(document, SCHEMA)
+    assert document["schema"] == "sphinx-crmrisk/traceability"
+    assert document["version"] == 1
+    assert document["reference_date"] == "2026-06-01"
+    states = {o["id"]: o["state"] for o in document["obligations"]}
+    assert states == {
+        "OBL-COVERED": "covered", "OBL-DRAFTED": "uncovered", "OBL-FORMULA": "covered",
+        "OBL-GAMMA": "covered", "OBL-JUSTIFIED": "justified", "OBL-LAPSED": "lapsed",
+        "OBL-SCRIPT": "covered", "OBL-UNCOVERED": "uncovered", "OBL-UPCOMING": "upcoming",
+    }
+    drafted = next(o for o in document["obligations"] if o["id"] == "OBL-DRAFTED")
+    assert drafted["not_counted"] == [{"id": "CLA-DRAFT", "reason": "is draft"}]
+    assert (drafted["file"], drafted["line"]) == ("obligations.md", 39)
+    # JSON keeps source text as it is: only spreadsheets run formulas
+    formula = next(o for o in document["obligations"] if o["id"] == "OBL-FORMULA")
+    assert formula["title"] == FORMULA_TITLE
+    overall = document["summary"][-1]
+    assert overall["phase"] is None
+    assert (overall["obligations"], overall["uncovered"], overall["percent"]) == (9, 2, 71.4)
+
+
+def test_schema_rejects_a_document_that_breaks_it():
+    document = {
+        "schema": "sphinx-crmrisk/traceability", "version": 1, "reference_date": "2026-06-01",
+        "obligations": [{"id": "OBL-X", "state": "half-covered"}], "summary": [],
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, SCHEMA)
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_csv_export_reads_back_with_formulas_neutralised(app):
+    app.build()
+    with (Path(app.outdir) / "traceability.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = {row["id"]: row for row in csv.DictReader(f)}
+    assert len(rows) == 9
+    assert rows["OBL-COVERED"]["covered_by"] == "CLA-PRESTA; PROC-AUDIT"
+    assert rows["OBL-UNCOVERED"]["phases"] == "PH-ALPHA; PH-BETA"
+    assert rows["OBL-DRAFTED"]["not_counted"] == "CLA-DRAFT (is draft)"
+    assert rows["OBL-FORMULA"]["title"] == "'" + FORMULA_TITLE
+    assert rows["OBL-FORMULA"]["legal_basis"] == "'+33 cmd"
+    assert rows["OBL-SCRIPT"]["title"] == '<script>alert("x")</script> in a title'
+    assert rows["OBL-LAPSED"]["until"] == "2025-01-01"
+
+
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_xlsx_export_has_a_summary_and_one_sheet_per_phase(app):
+    app.build()
+    workbook = openpyxl.load_workbook(Path(app.outdir) / "traceability.xlsx")
+    assert workbook.sheetnames == ["Summary", "PH-ALPHA", "PH-BETA", "PH-GAMMA"]
+    summary = list(workbook["Summary"].iter_rows(values_only=True))
+    assert summary[0][:3] == ("phase", "title", "obligations")
+    assert summary[-1][:3] == (None, "All phases", 9)
+    beta = list(workbook["PH-BETA"].iter_rows(values_only=True))
+    assert [row[0] for row in beta[1:]] == [
+        "OBL-DRAFTED", "OBL-FORMULA", "OBL-JUSTIFIED", "OBL-UNCOVERED", "OBL-UPCOMING",
+    ]
+    title_cell = workbook["PH-BETA"]["B3"]
+    assert title_cell.value == "'" + FORMULA_TITLE
+    assert title_cell.data_type == "s"  # text, never a formula
+
+
+def test_exports_can_be_turned_off(make_app, copy_root):
+    # a private copy: the shared test root's output folder keeps other tests' files
+    app = make_app("html", srcdir=copy_root("matrix"), confoverrides={"crmrisk_exports": False})
+    app.build()
+    assert not list(Path(app.outdir).glob("traceability.*"))
+    assert (Path(app.outdir) / "needs.json").is_file()
+
+
+def test_non_html_builders_write_no_exports(make_app, copy_root):
+    app = make_app("text", srcdir=copy_root("matrix"))
+    app.build()
+    assert (Path(app.outdir) / "matrix-all.txt").is_file()
+    assert not list(Path(app.outdir).glob("traceability.*"))
+
+
+def test_a_write_failure_is_a_warning_not_a_traceback(make_app, copy_root):
+    app = make_app("html", srcdir=copy_root("matrix"))
+    (Path(app.outdir) / "traceability.csv").mkdir(parents=True)
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "traceability.csv" in warnings and "[crmrisk.export]" in warnings
+    assert "Traceback" not in warnings
+    assert (Path(app.outdir) / "traceability.json").is_file()
