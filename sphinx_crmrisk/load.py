@@ -1,19 +1,30 @@
-"""``load(path)``: the traceability model from a ``needs.json`` or a build folder.
+"""``load(path)``: the traceability model from a ``needs.json``, a build or a source folder.
 
 Used by the ``crmrisk`` command and the notebooks; the build itself reads the needs
-of the running Sphinx application instead (:mod:`sphinx_crmrisk.collect`).
+of the running Sphinx application instead (:mod:`sphinx_crmrisk.collect`). A source
+folder is built first with sphinx-needs' ``needs`` builder (:mod:`sphinx_crmrisk.source`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import Model
+from sphinx.errors import ConfigError
+
+from .config import CrmriskConfig, read_config
+from .model import DEFAULT_INACTIVE_STATUSES, Assessment, Model, assess_all
 
 NEEDS_JSON = "needs.json"
+#: Next to a needs.json, the ``crmrisk_*`` values of the build that wrote it.
+CONFIG_JSON = "crmrisk-config.json"
+#: The environment variable that names the handbook the notebooks audit.
+HANDBOOK_ENV = "CRMRISK_HANDBOOK"
 
 
 class LoadError(Exception):
@@ -63,5 +74,51 @@ def needs_of(data: Any, origin: str) -> dict[str, Mapping[str, Any]]:
 
 
 def load(path: str | Path) -> Model:
-    """The model from a ``needs.json`` file or a build folder holding one."""
-    return Model.from_needs(read_needs(path))
+    """The model from a ``needs.json`` file, a build folder holding one, or a source folder."""
+    return Model.from_needs(read_needs(_needs_json_for(path)))
+
+
+def _needs_json_for(path: str | Path) -> str | Path:
+    # imported here: source.py imports this module for LoadError
+    from .source import is_source_folder, needs_json_of
+
+    return needs_json_of(path) if is_source_folder(path) else path
+
+
+@dataclass(frozen=True)
+class Traceability:
+    """A model with the reference date and statuses its build used, and its assessments."""
+
+    model: Model
+    today: dt.date
+    inactive_statuses: tuple[str, ...] = DEFAULT_INACTIVE_STATUSES
+    assessments: list[Assessment] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        assessments = assess_all(self.model, self.today, self.inactive_statuses)
+        object.__setattr__(self, "assessments", assessments)
+
+
+def load_traceability(path: str | Path) -> Traceability:
+    """Like :func:`load`, with the ``crmrisk_*`` values of the build that made the data.
+
+    They are known for a source folder (the ``needs`` build records them); for a
+    ``needs.json`` alone the defaults apply, and the reference date is today's.
+    """
+    needs_json = find_needs_json(_needs_json_for(path))
+    model = Model.from_needs(read_needs(needs_json))
+    values_file = needs_json.with_name(CONFIG_JSON)
+    config = _read_config_values(values_file) if values_file.is_file() else CrmriskConfig()
+    return Traceability(model, config.reference_date, config.inactive_statuses)
+
+
+def _read_config_values(file: Path) -> CrmriskConfig:
+    try:
+        return read_config(json.loads(file.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, ConfigError) as err:
+        raise LoadError(f"{file}: unusable crmrisk values: {err}") from None
+
+
+def load_handbook(default: str | Path) -> Traceability:
+    """What the notebooks audit: the folder ``$CRMRISK_HANDBOOK`` names, else ``default``."""
+    return load_traceability(os.environ.get(HANDBOOK_ENV) or default)

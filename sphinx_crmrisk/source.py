@@ -1,0 +1,187 @@
+"""The ``needs.json`` of a SOURCE folder: built with sphinx-needs' ``needs`` builder, cached.
+
+A source folder is a Sphinx project (``conf.py``) or a Jupyter Book 1 (``_config.yml``
+and ``_toc.yml``). The build runs in a subprocess: the notebooks that load the
+handbook are themselves executed during the book build, and a second Sphinx
+application in the same process would share docutils' global registries with it.
+
+The cache folder holds ``needs.json``, the ``crmrisk_*`` values the build used
+(``crmrisk-config.json``) and the files it read (``crmrisk-sources.json``); it is
+reused while none of those files, nor their folders, is newer than ``needs.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .load import CONFIG_JSON, NEEDS_JSON, LoadError
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+CONF_PY = "conf.py"
+JUPYTER_BOOK_FILES = ("_config.yml", "_toc.yml")
+SOURCES_JSON = "crmrisk-sources.json"
+#: Where the cache goes when none is given, relative to the source folder: under
+#: ``_build``, which Sphinx projects and Jupyter Books already leave out.
+DEFAULT_CACHE = Path("_build", "crmrisk-needs")
+
+
+def is_source_folder(path: str | Path) -> bool:
+    path = Path(path)
+    return (path / CONF_PY).is_file() or all(
+        (path / name).is_file() for name in JUPYTER_BOOK_FILES
+    )
+
+
+def needs_json_of(source: str | Path, cache: str | Path | None = None) -> Path:
+    """The cached ``needs.json`` of ``source``, built first when it is missing or stale."""
+    source = Path(source).resolve()
+    cache = source / DEFAULT_CACHE if cache is None else Path(cache).resolve()
+    needs_json = cache / NEEDS_JSON
+    if not is_fresh(needs_json, source):
+        _build(source, cache)
+    return needs_json
+
+
+def is_fresh(needs_json: Path, source: Path) -> bool:
+    """True when ``needs_json`` is newer than every file its build read."""
+    try:
+        built = needs_json.stat().st_mtime_ns
+        read = json.loads((needs_json.parent / SOURCES_JSON).read_text(encoding="utf-8"))
+        # a new or removed file changes its folder's mtime
+        paths = {source / name for name in read}
+        paths |= {path.parent for path in paths}
+        return all(path.stat().st_mtime_ns <= built for path in paths)
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _build(source: Path, cache: Path) -> None:
+    try:
+        # may create _build in the source folder: before the start date, or the cache
+        # would be stale at once (a new entry changes the folder's mtime)
+        cache.mkdir(parents=True, exist_ok=True)
+        # a folder of its own: two processes may build the same cache at once
+        work = Path(tempfile.mkdtemp(prefix="build-", dir=cache))
+    except OSError as err:
+        raise LoadError(f"{cache}: cannot write the needs cache: {err}") from None
+    started = time.time()
+    try:
+        _run_needs_builder(source, work)
+        if not (work / NEEDS_JSON).is_file():
+            raise LoadError(f"{source}: the needs build wrote no {NEEDS_JSON}")
+        for name in (CONFIG_JSON, SOURCES_JSON, NEEDS_JSON):  # needs.json last: it marks done
+            os.replace(work / name, cache / name)
+        # dated from the build's start, so an edit made during the build makes it stale
+        os.utime(cache / NEEDS_JSON, (started, started))
+    except OSError as err:
+        raise LoadError(f"{cache}: cannot write the needs cache: {err}") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_needs_builder(source: Path, outdir: Path) -> None:
+    """Runs :func:`main` in a fresh interpreter; a failure becomes one LoadError line."""
+    command = [sys.executable, "-m", "sphinx_crmrisk.source", str(source), str(outdir)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        why = lines[-1] if lines else f"exit status {result.returncode}"
+        raise LoadError(f"{source}: the needs build failed: {why}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sphinx_crmrisk.source SOURCE OUTDIR``: the build :func:`needs_json_of` runs."""
+    source, outdir = (Path(arg) for arg in (argv or sys.argv[1:]))
+    from sphinx.errors import SphinxError
+
+    try:
+        app = _needs_app(source, outdir)
+    except (SphinxError, OSError, ValueError) as err:
+        print(f"{type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        return 2
+    if app.statuscode != 0:
+        print(f"Sphinx ended with status {app.statuscode}", file=sys.stderr)
+        return 1
+    _write_json(outdir / CONFIG_JSON, _crmrisk_values(app))
+    _write_json(outdir / SOURCES_JSON, _files_read(app, source))
+    return 0
+
+
+def _needs_app(source: Path, outdir: Path) -> Sphinx:
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    if (source / CONF_PY).is_file():
+        confdir, overrides = source, {}
+    else:
+        confdir, overrides = None, _jupyter_book_config(source)
+    # never execute notebooks here: a notebook that loads the handbook would recurse
+    overrides["nb_execution_mode"] = "off"
+    with patch_docutils(confdir), docutils_namespace():
+        app = Sphinx(
+            srcdir=source,
+            confdir=confdir,
+            outdir=outdir,
+            doctreedir=outdir / ".doctrees",
+            buildername="needs",
+            confoverrides=overrides,
+            status=None,
+            warning=sys.stderr,
+            freshenv=True,
+        )
+        app.build()
+    return app
+
+
+def _jupyter_book_config(source: Path) -> dict[str, Any]:
+    """The Sphinx configuration ``jupyter-book build`` would use for ``source``."""
+    from jupyter_book.config import get_final_config
+
+    config, _meta = get_final_config(
+        user_yaml=source / JUPYTER_BOOK_FILES[0],
+        cli_config={
+            "external_toc_path": (source / JUPYTER_BOOK_FILES[1]).as_posix(),
+            "latex_individualpages": False,
+        },
+        sourcedir=source,
+    )
+    return config
+
+
+def _crmrisk_values(app: Sphinx) -> dict[str, Any]:
+    """The validated ``crmrisk_*`` values of the build (none without the extension)."""
+    from .config import PREFIX
+
+    config = getattr(app, "crmrisk_config", None)
+    if config is None:
+        return {}
+    return {PREFIX + name: value for name, value in asdict(config).items()}
+
+
+def _files_read(app: Sphinx, source: Path) -> list[str]:
+    """The configuration files, the documents and what they included, relative to source."""
+    env = app.env
+    files = [name for name in (CONF_PY, *JUPYTER_BOOK_FILES) if (source / name).is_file()]
+    for docname in sorted(env.found_docs):
+        files.append(str(env.doc2path(docname, base=False)))
+        files.extend(sorted(str(dep) for dep in env.dependencies.get(docname, ())))
+    return files
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

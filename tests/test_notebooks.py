@@ -1,0 +1,101 @@
+"""``load`` from a source folder, and its cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sphinx_crmrisk import source
+from sphinx_crmrisk.load import (
+    CONFIG_JSON,
+    LoadError,
+    load,
+    load_traceability,
+)
+from sphinx_crmrisk.model import State
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    """A private copy: the cache is written under the source folder."""
+    return Path(shutil.copytree(FIXTURES / name, tmp_path / name))
+
+
+def states(path: Path) -> dict[str, State]:
+    return {a.obligation.id: a.state for a in load_traceability(path).assessments}
+
+
+def test_load_jupyter_book_source_folder(tmp_path):
+    book = copy_fixture("handbook-uncovered", tmp_path)
+    assert {"PH-FIX", "OBL-FIX-OK", "OBL-FIX-GAP", "CLA-FIX-1"} <= set(load(book).items)
+    traceability = load_traceability(book)
+    # the date of _config.yml, not the wall clock
+    assert traceability.today == dt.date(2026, 1, 15)
+    assert states(book) == {
+        "OBL-FIX-GAP": State.UNCOVERED,
+        "OBL-FIX-LATER": State.UPCOMING,
+        "OBL-FIX-OK": State.COVERED,
+    }
+
+
+def test_load_sphinx_project_source_folder(tmp_path):
+    project = copy_fixture("sphinx-project", tmp_path)
+    traceability = load_traceability(project)
+    assert traceability.today == dt.date(2025, 3, 1)
+    assert traceability.inactive_statuses == ("draft",)
+    assert states(project) == {"OBL-SRC-1": State.COVERED}
+
+
+def test_cache_is_reused_until_a_source_changes(tmp_path, monkeypatch):
+    project = copy_fixture("sphinx-project", tmp_path)
+    load(project)
+
+    def no_build(*args: object) -> None:
+        raise AssertionError("the needs builder ran again")
+
+    monkeypatch.setattr(source, "_run_needs_builder", no_build)
+    assert "OBL-SRC-1" in load(project).items
+    monkeypatch.undo()
+
+    index = project / "index.rst"
+    index.write_text(
+        index.read_text(encoding="utf-8").replace(
+            ":covers: OBL-SRC-1", ":status: draft\n   :covers: OBL-SRC-1"
+        ),
+        encoding="utf-8",
+    )
+    assert states(project) == {"OBL-SRC-1": State.UNCOVERED}
+
+    (project / "more.rst").write_text(
+        "Plus\n====\n\n.. obligation:: Nouvelle\n   :id: OBL-SRC-2\n   :phase: PH-SRC\n",
+        encoding="utf-8",
+    )
+    assert "OBL-SRC-2" in load(project).items
+
+
+def test_a_needs_json_alone_is_assessed_as_of_today(tmp_path):
+    project = copy_fixture("sphinx-project", tmp_path)
+    needs_json = source.needs_json_of(project)
+    (needs_json.parent / CONFIG_JSON).unlink()
+    assert load_traceability(needs_json).today == dt.date.today()
+
+
+def test_a_failed_source_build_is_one_line(tmp_path):
+    project = copy_fixture("sphinx-project", tmp_path)
+    conf = project / "conf.py"
+    conf.write_text(conf.read_text().replace("2025-03-01", "2025-13-01"), encoding="utf-8")
+    with pytest.raises(LoadError) as failure:
+        load(project)
+    message = str(failure.value)
+    assert "\n" not in message
+    assert message.startswith(f"{project}: the needs build failed: ")
+    assert "crmrisk_today" in message
+
+
+def test_a_folder_that_is_neither_keeps_the_needs_json_message(tmp_path):
+    with pytest.raises(LoadError, match="no such file"):
+        load(tmp_path)
