@@ -1,4 +1,8 @@
-"""A visible badge on every obligation whose facts are not fully verified."""
+"""A badge on every obligation saying how far its facts were verified.
+
+The badge replaces the raw ``verification`` value in the need's metadata: a reader sees
+in words, in the build's language, whether a fact may be relied on.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ if TYPE_CHECKING:
 
 def badge_texts() -> dict[str, str]:
     return {
+        "verified": str(_("Verified: the facts below were checked in the sources cited.")),
         "partial": str(
             _("Partly verified: some facts below still have to be confirmed in the official text.")
         ),

@@ -45,7 +45,6 @@ def field_labels() -> dict[str, str]:
         "until": str(_("Until")),
         "sanction": str(_("Sanction")),
         "source": str(_("Source")),
-        "verification": str(_("Verification")),
         "justification": str(_("Justification")),
         "party": str(_("Party")),
         "owner": str(_("Owner")),
@@ -65,7 +64,8 @@ def link_labels() -> dict[str, tuple[str, str]]:
 
 def _layout() -> dict[str, object]:
     labels = field_labels()
-    ours = list(labels)
+    # ``verification`` is shown as a badge in the need's content (badges.py)
+    ours = [*labels, "verification"]
     # layout lines are parsed as reST before the functions run: the bold markup of
     # the prefix must be escaped to reach ``meta`` whole
     meta = [

@@ -68,7 +68,10 @@ def test_verification_badges_show_unsettled_facts(app):
     assert "Partiellement vérifié" in need_text(app, "obligations", "OBL-RGPD-13")
     assert "Non vérifié" in need_text(app, "obligations", "OBL-IA-HR")
     verified = need_text(app, "obligations", "OBL-RGPD-30")
-    assert "vérifié :" not in verified.lower()
+    assert "Vérifié : les faits ci-dessous ont été constatés" in verified
+    assert "Partiellement" not in verified and "verified" not in verified
+    # an obligation that says nothing of its verification gets no badge
+    assert "érifié" not in need_text(app, "obligations", "OBL-HIST-CNIL")
 
 
 @pytest.mark.sphinx("html", testroot="clean", freshenv=True)

@@ -1,0 +1,50 @@
+"""The French catalog: compiled from its source, and complete."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from sphinx_crmrisk.i18n import CATALOG, LOCALE_DIR
+
+PACKAGE = Path(__file__).parents[1] / "sphinx_crmrisk"
+MESSAGES = LOCALE_DIR / "fr" / "LC_MESSAGES"
+
+
+def translations(catalog) -> dict[str, str]:
+    return {m.id: m.string for m in catalog if m.id}
+
+
+def labels_in_code() -> set[str]:
+    """Every literal passed to ``_()`` in the package."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "_"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_compiled_catalog_matches_its_source():
+    with open(MESSAGES / f"{CATALOG}.po", "rb") as po, open(MESSAGES / f"{CATALOG}.mo", "rb") as mo:
+        assert translations(read_mo(mo)) == translations(read_po(po)), (
+            "recompile: pybabel compile -d sphinx_crmrisk/locale -D sphinx_crmrisk -l fr"
+        )
+
+
+def test_every_label_has_a_french_translation():
+    with open(MESSAGES / f"{CATALOG}.po", "rb") as po:
+        french = translations(read_po(po))
+    labels = labels_in_code()
+    assert len(labels) > 20
+    missing = sorted(label for label in labels if not french.get(label))
+    assert missing == []
