@@ -1,4 +1,8 @@
-"""``load`` from a source folder, and its cache."""
+"""The audit notebooks and what they stand on: ``load`` from a source folder, and its cache.
+
+The notebooks themselves run against the handbook in ``make test`` (``--nbval-lax
+notebooks``); here the coverage notebook runs against a fixture with a gap.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,15 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from sphinx_crmrisk import source
 from sphinx_crmrisk.load import (
     CONFIG_JSON,
+    HANDBOOK_ENV,
     LoadError,
     load,
     load_traceability,
@@ -18,6 +26,7 @@ from sphinx_crmrisk.load import (
 from sphinx_crmrisk.model import State
 
 FIXTURES = Path(__file__).parent / "fixtures"
+NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
 
 def copy_fixture(name: str, tmp_path: Path) -> Path:
@@ -27,6 +36,23 @@ def copy_fixture(name: str, tmp_path: Path) -> Path:
 
 def states(path: Path) -> dict[str, State]:
     return {a.obligation.id: a.state for a in load_traceability(path).assessments}
+
+
+def test_coverage_notebook_fails_naming_the_uncovered_obligation(tmp_path, monkeypatch):
+    book = copy_fixture("handbook-uncovered", tmp_path)
+    monkeypatch.setenv(HANDBOOK_ENV, str(book))
+    notebook = nbformat.read(NOTEBOOKS / "coverage-audit.ipynb", as_version=4)
+    client = NotebookClient(
+        notebook, timeout=300, resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    with pytest.raises(CellExecutionError) as failure:
+        client.execute()
+    assert failure.value.ename == "AssertionError"
+    assert "OBL-FIX-GAP" in failure.value.evalue
+    assert "OBL-FIX-OK" not in failure.value.evalue
+    # every check ran first: it is the last cell that failed
+    last_code_cell = [cell for cell in notebook.cells if cell.cell_type == "code"][-1]
+    assert [output.output_type for output in last_code_cell.outputs] == ["error"]
 
 
 def test_load_jupyter_book_source_folder(tmp_path):
