@@ -17,8 +17,8 @@ from typing import NoReturn
 from . import __version__
 from .diff import FORMATS as DIFF_FORMATS
 from .diff import diff_document, diff_json, diff_markdown
-from .exports import RENDERERS, traceability_document
-from .load import LoadError, load
+from .exports import RENDERERS, recorded_reference_date, traceability_document
+from .load import LoadError, find_needs_json, load
 from .model import (
     DEFAULT_INACTIVE_STATUSES,
     Assessment,
@@ -32,9 +32,9 @@ from .reports import REPORTERS, gaps
 EXIT_OK, EXIT_UNCOVERED, EXIT_BAD_INPUT = 0, 1, 2
 
 _DATE_HELP = (
-    "reference date YYYY-MM-DD for lapsed and upcoming obligations (default: today). "
-    "needs.json does not record the crmrisk_today of the build that wrote it: pass the "
-    "same date to get the build's answer."
+    "reference date YYYY-MM-DD for lapsed and upcoming obligations (default: the "
+    "crmrisk_today of the build that wrote the needs.json, read from the "
+    "traceability.json beside it; else today)"
 )
 
 
@@ -135,13 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _assess(path: str, args: argparse.Namespace) -> tuple[Model, list[Assessment]]:
+def _assess(
+    path: str, args: argparse.Namespace, today: dt.date
+) -> tuple[Model, list[Assessment]]:
     model = load(path)
-    return model, assess_all(model, _today(args), args.inactive_statuses)
+    return model, assess_all(model, today, args.inactive_statuses)
 
 
-def _today(args: argparse.Namespace) -> dt.date:
-    return args.today or dt.date.today()
+def _today(args: argparse.Namespace, path: str) -> dt.date:
+    """``--today``, else the date the build used, so that the command agrees with it."""
+    return args.today or recorded_reference_date(find_needs_json(path)) or dt.date.today()
 
 
 def _emit(data: str | bytes, output: Path | None) -> None:
@@ -159,24 +162,28 @@ def _emit(data: str | bytes, output: Path | None) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    _model, assessments = _assess(args.path, args)
-    _emit(REPORTERS[args.format](assessments, _today(args)), args.output)
+    today = _today(args, args.path)
+    _model, assessments = _assess(args.path, args, today)
+    _emit(REPORTERS[args.format](assessments, today), args.output)
     return EXIT_UNCOVERED if gaps(assessments) else EXIT_OK
 
 
 def run_matrix(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE")
-    model, assessments = _assess(args.path, args)
-    document = traceability_document(model, assessments, _today(args))
+    today = _today(args, args.path)
+    model, assessments = _assess(args.path, args, today)
+    document = traceability_document(model, assessments, today)
     _emit(RENDERERS[args.format](document), args.output)
     return EXIT_OK
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    _old_model, old = _assess(args.old, args)
-    _new_model, new = _assess(args.new, args)
-    document = diff_document(old, new, _today(args))
+    # both sides at one date: the change of state is the data's, not the calendar's
+    today = _today(args, args.new)
+    _old_model, old = _assess(args.old, args, today)
+    _new_model, new = _assess(args.new, args, today)
+    document = diff_document(old, new, today)
     render = diff_markdown if args.format == "md" else diff_json
     _emit(render(document), args.output)
     return EXIT_UNCOVERED if document["uncovered"] else EXIT_OK

@@ -71,6 +71,17 @@ def test_check_reads_a_build_folder(capsys, tmp_path):
     assert run(capsys, "check", str(tmp_path), *TODAY)[0] == 1
 
 
+def test_check_defaults_to_the_date_the_build_recorded(capsys, tmp_path):
+    # traceability.json, written by the same HTML build, records crmrisk_today
+    shutil.copy(OLD, tmp_path / "needs.json")
+    (tmp_path / "traceability.json").write_text('{"reference_date": "2025-06-01"}')
+    status, out, _ = run(capsys, "check", str(tmp_path))
+    assert status == 1
+    assert out.splitlines()[-1].startswith("4 obligations on 2025-06-01:")
+    # an explicit --today still wins
+    assert run(capsys, "check", str(tmp_path), "--today", "2026-06-01")[0] == 0
+
+
 def test_check_json(capsys):
     status, out, _ = run(capsys, "check", NEW, *TODAY, "--format", "json")
     report = json.loads(out)
