@@ -76,12 +76,14 @@ def _build(source: Path, cache: Path) -> None:
     except OSError as err:
         raise LoadError(f"{cache}: cannot write the needs cache: {err}") from None
     started = time.time()
+    # myst-nb writes beside the output folder (jupyter_execute/): inside work, too
+    outdir = work / "needs"
     try:
-        _run_needs_builder(source, work)
-        if not (work / NEEDS_JSON).is_file():
+        _run_needs_builder(source, outdir)
+        if not (outdir / NEEDS_JSON).is_file():
             raise LoadError(f"{source}: the needs build wrote no {NEEDS_JSON}")
         for name in (CONFIG_JSON, SOURCES_JSON, NEEDS_JSON):  # needs.json last: it marks done
-            os.replace(work / name, cache / name)
+            os.replace(outdir / name, cache / name)
         # dated from the build's start, so an edit made during the build makes it stale
         os.utime(cache / NEEDS_JSON, (started, started))
     except OSError as err:
