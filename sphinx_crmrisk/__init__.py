@@ -42,6 +42,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .i18n import setup_i18n
     from .incremental import setup_incremental
     from .needs_schema import register_needs_schema
+    from .record import write_build_values
 
     setup_config(app)
     setup_i18n(app)
@@ -52,6 +53,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", check_build)
     setup_directives(app)
     # after the checks (priority 500), so their warnings come first
+    app.connect("build-finished", write_build_values)
     app.connect("build-finished", write_build_exports, priority=600)
     app.connect("config-inited", _add_static_files)
     return {

@@ -17,24 +17,17 @@ from typing import NoReturn
 from . import __version__
 from .diff import FORMATS as DIFF_FORMATS
 from .diff import diff_document, diff_json, diff_markdown
-from .exports import RENDERERS, recorded_reference_date, traceability_document
-from .load import LoadError, find_needs_json, load
-from .model import (
-    DEFAULT_INACTIVE_STATUSES,
-    Assessment,
-    Model,
-    assess_all,
-    parse_date,
-    split_list,
-)
+from .exports import RENDERERS, traceability_document
+from .load import LoadError, Traceability, load_traceability
+from .model import DEFAULT_INACTIVE_STATUSES, parse_date, split_list
 from .reports import REPORTERS, gaps
 
 EXIT_OK, EXIT_UNCOVERED, EXIT_BAD_INPUT = 0, 1, 2
 
 _DATE_HELP = (
     "reference date YYYY-MM-DD for lapsed and upcoming obligations (default: the "
-    "crmrisk_today of the build that wrote the needs.json, read from the "
-    "traceability.json beside it; else today)"
+    "crmrisk_today of the build that wrote the needs.json, recorded beside it in "
+    "crmrisk-config.json; else today)"
 )
 
 
@@ -62,10 +55,11 @@ def _dated_parser() -> argparse.ArgumentParser:
     dated.add_argument(
         "--inactive-statuses",
         type=split_list,
-        default=DEFAULT_INACTIVE_STATUSES,
+        default=None,
         metavar="S1,S2",
-        help="statuses of clauses and procedures that do not count "
-        f"(default: {','.join(DEFAULT_INACTIVE_STATUSES)}; the build's crmrisk_inactive_statuses)",
+        help="statuses of clauses and procedures that do not count (default: the "
+        "build's crmrisk_inactive_statuses; else "
+        f"{','.join(DEFAULT_INACTIVE_STATUSES)})",
     )
     return dated
 
@@ -135,16 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _assess(
-    path: str, args: argparse.Namespace, today: dt.date
-) -> tuple[Model, list[Assessment]]:
-    model = load(path)
-    return model, assess_all(model, today, args.inactive_statuses)
-
-
-def _today(args: argparse.Namespace, path: str) -> dt.date:
-    """``--today``, else the date the build used, so that the command agrees with it."""
-    return args.today or recorded_reference_date(find_needs_json(path)) or dt.date.today()
+def _traceability(
+    path: str, args: argparse.Namespace, today: dt.date | None = None
+) -> Traceability:
+    """The data as its build assessed it, unless the options say otherwise."""
+    recorded = load_traceability(path)
+    return Traceability(
+        recorded.model,
+        today or args.today or recorded.today,
+        args.inactive_statuses or recorded.inactive_statuses,
+    )
 
 
 def _emit(data: str | bytes, output: Path | None) -> None:
@@ -162,28 +156,25 @@ def _emit(data: str | bytes, output: Path | None) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    today = _today(args, args.path)
-    _model, assessments = _assess(args.path, args, today)
-    _emit(REPORTERS[args.format](assessments, today), args.output)
-    return EXIT_UNCOVERED if gaps(assessments) else EXIT_OK
+    data = _traceability(args.path, args)
+    _emit(REPORTERS[args.format](data.assessments, data.today), args.output)
+    return EXIT_UNCOVERED if gaps(data.assessments) else EXIT_OK
 
 
 def run_matrix(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE")
-    today = _today(args, args.path)
-    model, assessments = _assess(args.path, args, today)
-    document = traceability_document(model, assessments, today)
+    data = _traceability(args.path, args)
+    document = traceability_document(data.model, data.assessments, data.today)
     _emit(RENDERERS[args.format](document), args.output)
     return EXIT_OK
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    new = _traceability(args.new, args)
     # both sides at one date: the change of state is the data's, not the calendar's
-    today = _today(args, args.new)
-    _old_model, old = _assess(args.old, args, today)
-    _new_model, new = _assess(args.new, args, today)
-    document = diff_document(old, new, today)
+    old = _traceability(args.old, args, today=new.today)
+    document = diff_document(old.assessments, new.assessments, new.today)
     render = diff_markdown if args.format == "md" else diff_json
     _emit(render(document), args.output)
     return EXIT_UNCOVERED if document["uncovered"] else EXIT_OK

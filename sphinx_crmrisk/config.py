@@ -85,7 +85,12 @@ def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
     return (str, type(None))
 
 
-def read_config(config: Config) -> CrmriskConfig:
+def default_values() -> dict[str, Any]:
+    """Each ``crmrisk_*`` value's default, by its config name."""
+    return {PREFIX + f.name: f.default for f in fields(CrmriskConfig)}
+
+
+def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
     """The validated values; a wrong one stops the build with a ConfigError."""
     values = {f.name: config[PREFIX + f.name] for f in fields(CrmriskConfig)}
     today = values["today"]

@@ -197,19 +197,6 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], bytes]] = {
 }
 
 
-def recorded_reference_date(needs_json: Path) -> dt.date | None:
-    """The reference date of the build that wrote ``needs_json``.
-
-    needs.json does not record it; the build's traceability.json, written beside it, does.
-    None when there is no such file or it does not say.
-    """
-    try:
-        document = json.loads((needs_json.parent / BUILD_FILES["json"]).read_text("utf-8"))
-        return dt.date.fromisoformat(document["reference_date"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: the exports at the root of an HTML build's output folder."""
     if exception is not None or app.builder.format != "html":

@@ -11,18 +11,18 @@ import datetime as dt
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from sphinx.errors import ConfigError
 
-from .config import CrmriskConfig, read_config
+from .config import CrmriskConfig, default_values, read_config
 from .model import DEFAULT_INACTIVE_STATUSES, Assessment, Model, assess_all
+from .record import CONFIG_JSON
 
 NEEDS_JSON = "needs.json"
-#: Next to a needs.json, the ``crmrisk_*`` values of the build that wrote it.
-CONFIG_JSON = "crmrisk-config.json"
 #: The environment variable that names the handbook the notebooks audit.
 HANDBOOK_ENV = "CRMRISK_HANDBOOK"
 
@@ -92,18 +92,17 @@ class Traceability:
     model: Model
     today: dt.date
     inactive_statuses: tuple[str, ...] = DEFAULT_INACTIVE_STATUSES
-    assessments: list[Assessment] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        assessments = assess_all(self.model, self.today, self.inactive_statuses)
-        object.__setattr__(self, "assessments", assessments)
+    @cached_property
+    def assessments(self) -> list[Assessment]:
+        return assess_all(self.model, self.today, self.inactive_statuses)
 
 
 def load_traceability(path: str | Path) -> Traceability:
     """Like :func:`load`, with the ``crmrisk_*`` values of the build that made the data.
 
-    They are known for a source folder (the ``needs`` build records them); for a
-    ``needs.json`` alone the defaults apply, and the reference date is today's.
+    Every build records them beside its needs.json (:mod:`sphinx_crmrisk.record`); for
+    a ``needs.json`` without that record the defaults apply, and the date is today's.
     """
     needs_json = find_needs_json(_needs_json_for(path))
     model = Model.from_needs(read_needs(needs_json))
@@ -114,8 +113,12 @@ def load_traceability(path: str | Path) -> Traceability:
 
 def _read_config_values(file: Path) -> CrmriskConfig:
     try:
-        return read_config(json.loads(file.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, ConfigError) as err:
+        values = json.loads(file.read_text(encoding="utf-8"))
+        if not isinstance(values, dict):
+            raise ValueError("not a JSON object")
+        # a value the record lacks (an older build's) takes its default
+        return read_config({**default_values(), **values})
+    except (OSError, ValueError, ConfigError) as err:
         raise LoadError(f"{file}: unusable crmrisk values: {err}") from None
 
 

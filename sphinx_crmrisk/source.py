@@ -19,11 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .load import CONFIG_JSON, NEEDS_JSON, LoadError
+from .load import NEEDS_JSON, LoadError
+from .record import CONFIG_JSON
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -115,7 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     if app.statuscode != 0:
         print(f"Sphinx ended with status {app.statuscode}", file=sys.stderr)
         return 1
-    _write_json(outdir / CONFIG_JSON, _crmrisk_values(app))
     _write_json(outdir / SOURCES_JSON, _files_read(app, source))
     return 0
 
@@ -159,16 +158,6 @@ def _jupyter_book_config(source: Path) -> dict[str, Any]:
         sourcedir=source,
     )
     return config
-
-
-def _crmrisk_values(app: Sphinx) -> dict[str, Any]:
-    """The validated ``crmrisk_*`` values of the build (none without the extension)."""
-    from .config import PREFIX
-
-    config = getattr(app, "crmrisk_config", None)
-    if config is None:
-        return {}
-    return {PREFIX + name: value for name, value in asdict(config).items()}
 
 
 def _files_read(app: Sphinx, source: Path) -> list[str]:

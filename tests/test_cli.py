@@ -72,9 +72,9 @@ def test_check_reads_a_build_folder(capsys, tmp_path):
 
 
 def test_check_defaults_to_the_date_the_build_recorded(capsys, tmp_path):
-    # traceability.json, written by the same HTML build, records crmrisk_today
+    # every build records its crmrisk values beside needs.json
     shutil.copy(OLD, tmp_path / "needs.json")
-    (tmp_path / "traceability.json").write_text('{"reference_date": "2025-06-01"}')
+    (tmp_path / "crmrisk-config.json").write_text('{"crmrisk_today": "2025-06-01"}')
     status, out, _ = run(capsys, "check", str(tmp_path))
     assert status == 1
     assert out.splitlines()[-1].startswith("4 obligations on 2025-06-01:")

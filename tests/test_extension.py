@@ -201,3 +201,29 @@ def test_the_needs_builder_runs_the_same_checks(app):
     app.build()
     assert len(crmrisk_warnings(app)) == 4
     assert (Path(app.outdir) / "needs.json").is_file()
+
+
+@pytest.mark.sphinx(
+    "html", testroot="uncovered", freshenv=True,
+    confoverrides={"crmrisk_inactive_statuses": ["retired"]},
+)
+def test_every_build_records_the_values_it_assessed_with(app):
+    app.build()
+    recorded = json.loads((Path(app.outdir) / "crmrisk-config.json").read_text())
+    assert recorded["crmrisk_today"] == "2026-11-30"
+    assert recorded["crmrisk_inactive_statuses"] == ["retired"]
+    # what the command and the notebooks read back gives the build's answer
+    from sphinx_crmrisk.load import load_traceability
+
+    data = load_traceability(app.outdir)
+    gaps = [a.obligation.id for a in data.assessments if a.state.is_gap]
+    assert gaps == ["OBL-GAP-1", "OBL-GAP-3", "OBL-GAP-4"]
+
+
+@pytest.mark.sphinx("html", testroot="rst", freshenv=True, confoverrides={"crmrisk_today": None})
+def test_a_build_without_a_reference_date_records_the_day_it_ran(app):
+    import datetime as dt
+
+    app.build()
+    recorded = json.loads((Path(app.outdir) / "crmrisk-config.json").read_text())
+    assert recorded["crmrisk_today"] == dt.date.today().isoformat()
