@@ -19,14 +19,13 @@ if TYPE_CHECKING:
 WARNING_TYPE = "crmrisk"
 
 WarningSubtype = Literal[
-    "bad_date", "bad_value", "config", "export", "link_type", "missing_field", "uncovered"
+    "bad_date", "bad_value", "export", "link_type", "missing_field", "uncovered"
 ]
 
 #: One line per subtype, for the reference documentation.
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "bad_date": "A date that is not YYYY-MM-DD, or 'until' before 'effective'.",
     "bad_value": "A field value outside its allowed set (e.g. 'verification').",
-    "config": "A configuration value sphinx_crmrisk had to override or ignore.",
     "export": "A traceability export that could not be written.",
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification.",
