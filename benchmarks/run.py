@@ -72,23 +72,40 @@ def run_measured(command: list[str], log: Path) -> Run:
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
-def project_root(size: int, variant: Variant) -> Path:
-    return WORK / f"n{size}" / variant.value
+def project_root(size: int, name: str) -> Path:
+    return WORK / f"n{size}" / name
 
 
 class Project:
-    """One variant of the handbook at one size, in its own folder under _work/."""
+    """One variant of the handbook at one size, in its own folder under _work/.
 
-    def __init__(self, size: int, variant: Variant, jobs: int) -> None:
+    ``conf_extra`` (appended to conf.py) and ``directives`` (of the matrix page)
+    switch parts of sphinx_crmrisk off, for attribute.py.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        variant: Variant,
+        jobs: int = 1,
+        *,
+        name: str | None = None,
+        conf_extra: str = "",
+        directives: tuple[str, ...] | None = None,
+    ) -> None:
         self.variant = variant
         self.jobs = jobs
-        self.root = project_root(size, variant)
+        self.root = project_root(size, name or variant.value)
         self.src = self.root / "src"
         self.out = self.root / "html"
         self.reference = self.root / "reference"
         shutil.rmtree(self.src, ignore_errors=True)
-        self.base = generate.render(size, variant)
-        self.edited = generate.render(size, variant, edited=True)
+        self.base, self.edited = (
+            generate.render(size, variant, edited=edited, directives=directives)
+            for edited in (False, True)
+        )
+        self.base["conf.py"] += conf_extra
+        self.edited["conf.py"] += conf_extra
         generate.write(self.base, self.src)
 
     def build(self, outdir: Path) -> Run:
@@ -120,7 +137,10 @@ def _page_content(html: str) -> str:
 
 def _needs_json(outdir: Path) -> object:
     data = json.loads((outdir / "needs.json").read_text(encoding="utf-8"))
-    data.pop("created", None)  # a timestamp
+    # timestamps
+    data.pop("created", None)
+    for version in data["versions"].values():
+        version.pop("created", None)
     return data
 
 
@@ -164,7 +184,19 @@ def check_command(needs_json: Path) -> tuple[list[str], str]:
     )
 
 
-def time_check(repeat: int, real_needs_json: Path) -> tuple[list[float], str]:
+@dataclass(frozen=True)
+class CheckTimes:
+    label: str
+    seconds: list[float]
+    json_seconds: list[float]
+    """Python start-up and ``json.load`` alone: the floor of any command on the file."""
+    megabytes: float
+
+
+_JSON_LOAD_ONLY = "import json, sys; json.load(open(sys.argv[1], encoding='utf-8'))"
+
+
+def time_check(repeat: int, real_needs_json: Path) -> CheckTimes:
     """(e), on needs shaped like those of ``real_needs_json`` (a build's)."""
     templates = {}
     for need in read_needs(real_needs_json).values():
@@ -175,7 +207,12 @@ def time_check(repeat: int, real_needs_json: Path) -> tuple[list[float], str]:
     data = generate.needs_json(CHECK_NEEDS, templates=templates)
     needs_json.write_text(json.dumps(data), encoding="utf-8")
     command, label = check_command(needs_json)
-    return [run_measured(command, folder / "check.log").seconds for _ in range(repeat)], label
+    times = CheckTimes(label, [], [], needs_json.stat().st_size / 1e6)
+    for _round in range(repeat):
+        times.seconds.append(run_measured(command, folder / "check.log").seconds)
+        json_only = [sys.executable, "-c", _JSON_LOAD_ONLY, str(needs_json)]
+        times.json_seconds.append(run_measured(json_only, folder / "json.log").seconds)
+    return times
 
 
 # --------------------------------------------------------------------------- the runs
@@ -213,7 +250,7 @@ def _median(samples: Samples, size: int, variant: Variant, measure: str) -> floa
     return statistics.median(samples[(size, variant, measure)])
 
 
-def report(sizes: list[int], repeat: int, samples: Samples, mismatches: dict, check: tuple) -> list[str]:
+def report(sizes: list[int], repeat: int, samples: Samples, mismatches: dict, check: CheckTimes) -> list[str]:
     plain, ours = Variant.PLAIN, Variant.CRMRISK
     lines = [
         f"Medians of {repeat} runs; ratio = crmrisk / plain.",
@@ -243,8 +280,12 @@ def report(sizes: list[int], repeat: int, samples: Samples, mismatches: dict, ch
             f"{f'stale: {stale} files' if stale else 'same'} | "
             f"{'MISMATCH' if mismatches[(size, ours)] else 'same'} | |"
         )
-    check_seconds, check_label = check
-    lines += ["", f"(e) {check_label} on {CHECK_NEEDS:,} needs: {statistics.median(check_seconds):.2f} s"]
+    lines += [
+        "",
+        f"(e) {check.label} on {CHECK_NEEDS:,} needs ({check.megabytes:.0f} MB): "
+        f"{statistics.median(check.seconds):.2f} s; python -c 'json.load' alone: "
+        f"{statistics.median(check.json_seconds):.2f} s",
+    ]
     lines.append("Plain sphinx-needs re-writes only the edited page: its other pages go stale.")
     for size in sizes:
         if mismatches[(size, ours)]:
@@ -252,7 +293,7 @@ def report(sizes: list[int], repeat: int, samples: Samples, mismatches: dict, ch
                 f"MISMATCH: n={size} crmrisk edit build differs from a clean build in "
                 + ", ".join(mismatches[(size, ours)][:10])
             )
-    return lines + [""] + targets(sizes, samples, mismatches, check_seconds)
+    return lines + [""] + targets(sizes, samples, mismatches, check.seconds)
 
 
 def targets(sizes: list[int], samples: Samples, mismatches: dict, check_seconds: list[float]) -> list[str]:
@@ -295,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     for size in sizes:
         bench_size(size, args.repeat, args.jobs, samples, mismatches)
-    a_real_build = project_root(sizes[0], Variant.CRMRISK) / "reference"
+    a_real_build = project_root(sizes[0], Variant.CRMRISK.value) / "reference"
     check = time_check(args.repeat, a_real_build / "needs.json")
     lines = report(sizes, args.repeat, samples, mismatches, check)
     print("\n".join(lines))
