@@ -24,10 +24,11 @@ class CrmriskConfig:
     ``rebuild`` is what Sphinx re-does when the value changes between two builds.
     """
 
+    # "html": the states are rendered at write time; nothing read depends on them
     today: str | None = field(
         default=None,
         metadata={
-            "rebuild": "env",
+            "rebuild": "html",
             "doc": "Reference date YYYY-MM-DD for lapsed and upcoming obligations "
             "(default: the build date). Set it for reproducible builds.",
         },
@@ -35,7 +36,7 @@ class CrmriskConfig:
     inactive_statuses: tuple[str, ...] = field(
         default=DEFAULT_INACTIVE_STATUSES,
         metadata={
-            "rebuild": "env",
+            "rebuild": "html",
             "doc": "Statuses of a clause or procedure whose 'covers' links do not count.",
         },
     )

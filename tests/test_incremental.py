@@ -174,3 +174,16 @@ def test_parallel_incremental_build_merges_what_each_worker_read(make_app, copy_
     retitled = build(make_app, src, parallel=2)
     assert "page1" in written(retitled)
     assert_same_pages(retitled, clean_build_of(make_app, src, tmp_path, "clean-retitled"))
+
+
+def test_a_new_reference_date_rewrites_every_page_without_re_reading(make_app, copy_root):
+    src = copy_root("incremental")
+    build(make_app, src, fresh=True)
+    before = html_mtimes(src / "_build" / "html")
+    later = make_app("html", srcdir=src, confoverrides={"crmrisk_today": "2027-06-01"})
+    later.build()
+    status = re.sub(r"\x1b\[[0-9;]*m", "", later.status.getvalue())
+    # states are rendered at write time: a new date re-writes pages, re-reads none
+    assert "0 added, 0 changed, 0 removed" in status
+    after = html_mtimes(src / "_build" / "html")
+    assert all(after[page] != before[page] for page in ("obligations", "clauses", "table", "unrelated"))
