@@ -47,19 +47,21 @@ def main() -> None:
     }
     wall: dict[str, list[float]] = {label: [] for label in projects}
     cpu: dict[str, list[float]] = {label: [] for label in projects}
+    memory: dict[str, list[float]] = {label: [] for label in projects}
     for _round in range(args.repeat):
         for label, project in projects.items():
             run = project.clean_build(project.out)
             wall[label].append(run.seconds)
             cpu[label].append(run.cpu_seconds)
+            memory[label].append(run.peak_kib / 1024)
     plain = statistics.median(cpu["plain sphinx-needs"])
     print(f"N = {args.size:,}, clean builds, medians of {args.repeat}")
-    print("| build | wall | CPU | CPU / plain |\n|---|---:|---:|---:|")
+    print("| build | wall | CPU | CPU / plain | peak memory |\n|---|---:|---:|---:|---:|")
     for label in projects:
         median_cpu = statistics.median(cpu[label])
         print(
             f"| {label} | {statistics.median(wall[label]):.1f} s | {median_cpu:.1f} s | "
-            f"{median_cpu / plain:.2f} |"
+            f"{median_cpu / plain:.2f} | {statistics.median(memory[label]):.0f} MiB |"
         )
 
 
