@@ -47,6 +47,7 @@ _AGGREGATE_NODES = (
         if cls not in (*_REFERENCE_NODES, NeedPart)
     ),
 )
+_TRACKED_NODES = (*_REFERENCE_NODES, *_AGGREGATE_NODES)
 _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
 _FINGERPRINTS_ATTR = "crmrisk_fingerprints"
 
@@ -87,15 +88,15 @@ def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:
     """``doctree-read``: what the page shows of needs defined elsewhere."""
     domain: CrmriskDomain = app.env.get_domain(CrmriskDomain.name)  # type: ignore[assignment]
     docname = app.env.docname
-    referenced = {
-        str(node.get("reftarget", "")).split(".", 1)[0]
-        for node in doctree.findall(lambda n: isinstance(n, _REFERENCE_NODES))
-    }
+    referenced = set()
+    for node in doctree.findall(lambda n: isinstance(n, _TRACKED_NODES)):  # one walk, not two
+        if isinstance(node, _REFERENCE_NODES):
+            referenced.add(str(node.get("reftarget", "")).split(".", 1)[0])
+        else:
+            domain.aggregates.add(docname)
     referenced.discard("")
     if referenced:
         domain.references[docname] = referenced
-    if any(True for _ in doctree.findall(lambda n: isinstance(n, _AGGREGATE_NODES))):
-        domain.aggregates.add(docname)
 
 
 def _digest(value: object) -> str:
@@ -125,7 +126,8 @@ def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
 
     result = {}
     for need_id, need in needs.items():
-        own = sorted((key, repr(value)) for key, value in need.items())
+        # keys are unique: sorting never compares values; one repr of the lot is cheap
+        own = sorted(need.items())
         result[need_id] = (
             _digest((own, neighbours(outgoing.get(need_id, [])), neighbours(incoming.get(need_id, [])))),
             need.get("docname"),

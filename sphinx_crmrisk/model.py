@@ -95,6 +95,10 @@ DEFAULT_INACTIVE_STATUSES = ("draft", "retired")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+#: ``Kind(value)`` costs an Enum call and an exception for other types: a dict does not.
+_KINDS = {kind.value: kind for kind in Kind}
+
+
 @dataclass(frozen=True)
 class Item:
     """One need of a crmrisk kind (or of another type, ``kind`` then None)."""
@@ -111,10 +115,7 @@ class Item:
 
     @property
     def kind(self) -> Kind | None:
-        try:
-            return Kind(self.type)
-        except ValueError:
-            return None
+        return _KINDS.get(self.type)
 
     @property
     def file(self) -> str | None:
@@ -175,11 +176,7 @@ def item_from_need(need: Mapping[str, Any]) -> Item:
         docname=need.get("docname") or None,
         doctype=need.get("doctype") or None,
         lineno=int(lineno) if isinstance(lineno, int) else None,
-        fields={
-            name: str(need.get(name) or "").strip()
-            for name in FIELDS
-            if need.get(name)
-        },
+        fields={name: str(value).strip() for name in FIELDS if (value := need.get(name))},
         links={
             name: ids for name in LINK_RULES if (ids := _link_ids(need.get(name)))
         },
@@ -225,6 +222,11 @@ class Model:
                 for target in targets:
                     by_type = self._incoming.setdefault(target, {})
                     by_type.setdefault(link_type, []).append(item.id)
+        # in ID order, as sphinx-needs sorts back-links: the order in which needs were
+        # read changes with an incremental build and must not change what is shown
+        for by_type in self._incoming.values():
+            for ids in by_type.values():
+                ids.sort()
 
     @classmethod
     def from_needs(cls, needs: Mapping[str, Mapping[str, Any]]) -> Model:
@@ -299,6 +301,8 @@ def assess_all(
     inactive_statuses: Iterable[str] = DEFAULT_INACTIVE_STATUSES,
 ) -> list[Assessment]:
     """Every obligation's assessment, in ID order."""
+    # frozenset() of a frozenset is free: built once, not once an obligation
+    inactive_statuses = frozenset(inactive_statuses)
     return [
         assess(model, obligation, today, inactive_statuses)
         for obligation in sorted(model.obligations, key=lambda item: item.id)
