@@ -211,9 +211,26 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
         return
     model, assessments = build_model(app)
     document = traceability_document(model, assessments, config.reference_date)
-    for kind, name in BUILD_FILES.items():
-        path = Path(app.outdir) / name
+    outdir = Path(app.outdir)
+    if _unchanged(outdir, document):
+        # a rebuild that changed nothing traced: the XLSX alone would cost seconds
+        return
+    for kind, name in BUILD_FILES.items():  # the JSON last: see _unchanged
+        path = outdir / name
         try:
             path.write_bytes(RENDERERS[kind](document))
         except OSError as err:
             log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
+
+
+def _unchanged(outdir: Path, document: Mapping[str, Any]) -> bool:
+    """All exports are there and the JSON one, written last, already holds this document.
+
+    A file that could not be written is missing, so the next build tries again.
+    """
+    if not all((outdir / name).is_file() for name in BUILD_FILES.values()):
+        return False
+    try:
+        return (outdir / BUILD_FILES["json"]).read_bytes() == json_bytes(document)
+    except OSError:
+        return False

@@ -121,3 +121,26 @@ def test_a_write_failure_is_a_warning_not_a_traceback(make_app, copy_root):
     assert "traceability.csv" in warnings and "[crmrisk.export]" in warnings
     assert "Traceback" not in warnings
     assert (Path(app.outdir) / "traceability.json").is_file()
+
+
+def test_a_rebuild_that_changes_nothing_traced_leaves_the_exports_alone(make_app, copy_root):
+    src = copy_root("matrix")
+    first = make_app("html", srcdir=src)
+    first.build()
+    first.cleanup()
+    files = {name: Path(first.outdir) / name for name in ("traceability.csv", "traceability.xlsx", "traceability.json")}
+    written = {name: path.stat().st_mtime_ns for name, path in files.items()}
+
+    # a page edit that changes no traced data: the exports are not written again
+    index = src / "index.md"
+    index.write_text(index.read_text() + "\nUne phrase de plus.\n")
+    again = make_app("html", srcdir=src)
+    again.build()
+    again.cleanup()
+    assert {name: path.stat().st_mtime_ns for name, path in files.items()} == written
+
+    # a lost export is written again, even when nothing else changed
+    files["traceability.xlsx"].unlink()
+    third = make_app("html", srcdir=src)
+    third.build()
+    assert files["traceability.xlsx"].is_file()

@@ -13,7 +13,6 @@ escapes; no raw markup is built from it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -24,7 +23,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..collect import build_model
 from ..i18n import _
-from ..incremental import AggregateNode
+from ..incremental import AggregateNode, CrmriskDomain
 from ..model import Assessment, Item, Kind, Model, State
 from ..warnings_ import log_warning
 
@@ -167,21 +166,27 @@ def _row(cells: Sequence[nodes.Node | str | Sequence[nodes.Node]]) -> nodes.row:
 Renderer = Callable[[ViewContext, AggregateNode], list[nodes.Node]]
 
 
-def _replace_placeholders(
-    app: Sphinx,
-    doctree: nodes.document,
-    docname: str,
-    *,
-    node_class: type[AggregateNode],
-    render: Renderer,
-) -> None:
-    placeholders = list(doctree.findall(node_class))
+#: Each view's placeholder class and its renderer, filled by :func:`add_view`.
+_RENDERERS: dict[type[AggregateNode], Renderer] = {}
+#: Builders that write one page per document: the recorded pages say where views are.
+_PAGE_BUILDERS = frozenset({"html", "dirhtml"})
+
+
+def _replace_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: one walk of the pages that hold views, none of the others."""
+    if app.builder.name in _PAGE_BUILDERS:
+        domain: CrmriskDomain = app.env.get_domain(CrmriskDomain.name)  # type: ignore[assignment]
+        if docname not in domain.aggregates:
+            return
+    placeholders = list(doctree.findall(AggregateNode))
     if not placeholders:
         return
     model, assessments = build_model(app)
     context = ViewContext(app, docname, model, assessments)
     for placeholder in placeholders:
-        placeholder.replace_self(render(context, placeholder))
+        render = _RENDERERS.get(type(placeholder))
+        if render is not None:
+            placeholder.replace_self(render(context, placeholder))
 
 
 def add_view(
@@ -190,9 +195,11 @@ def add_view(
     directive: type[PlaceholderDirective],
     render: Renderer,
 ) -> None:
-    """Registers a view's directive and the handler that fills its placeholders."""
+    """Registers a view's directive and the renderer of its placeholders."""
     app.add_directive(name, directive)
-    app.connect(
-        "doctree-resolved",
-        functools.partial(_replace_placeholders, node_class=directive.node_class, render=render),
-    )
+    _RENDERERS[directive.node_class] = render
+
+
+def setup_views(app: Sphinx) -> None:
+    """Once per application, after the views are added: the handler that fills them."""
+    app.connect("doctree-resolved", _replace_placeholders)
