@@ -62,17 +62,31 @@ def link_labels() -> dict[str, tuple[str, str]]:
     }
 
 
-def _layout() -> dict[str, object]:
+#: Our own fields, and the core fields our layouts show, left out of ``meta_all``:
+#: each is shown (with its label) or not at all. ``verification`` is shown as a badge
+#: in the need's content (badges.py); ``layout`` is set on every need of ours by the
+#: ``needs_fields`` predicates below, and would otherwise show as ``layout: ...``.
+def _excluded() -> list[str]:
+    return ["status", *FIELDS, "layout"]
+
+
+def _layout(fields: list[str] | None = None) -> dict[str, object]:
+    """A need layout showing ``fields`` (all of ours when None), with their labels.
+
+    sphinx-needs parses each layout line, and its prefix, as reST before it looks
+    whether the need has the field (``LayoutHandler.meta``): a line costs every need
+    it is rendered on, so each kind's layout lists only the fields of that kind.
+    """
     labels = field_labels()
-    # ``verification`` is shown as a badge in the need's content (badges.py)
-    ours = [*labels, "verification"]
+    shown = labels if fields is None else {name: labels[name] for name in fields}
     # layout lines are parsed as reST before the functions run: the bold markup of
     # the prefix must be escaped to reach ``meta`` whole
     meta = [
         f'<<meta("{name}", prefix="\\*\\*{label}\\*\\*: ")>>'
-        for name, label in labels.items()
+        for name, label in shown.items()
     ]
-    meta.append(f"<<meta_all(no_links=True, exclude={ours!r})>>")
+    # what the user adds (their own ``needs_fields``, tags...) stays visible
+    meta.append(f"<<meta_all(no_links=True, exclude={_excluded()!r})>>")
     meta.append("<<meta_links_all()>>")
     return {
         "grid": "simple",
@@ -83,6 +97,47 @@ def _layout() -> dict[str, object]:
             "meta": meta,
         },
     }
+
+
+def kind_layout(kind: Kind) -> str:
+    """The name of the layout of a kind's needs: ``crmrisk-clause``..."""
+    return f"{LAYOUT}-{kind.value}"
+
+
+def kind_fields(kind: Kind) -> list[str]:
+    """The fields a kind's layout shows, in the order of :func:`field_labels`:
+    ``status``, then the fields :data:`~.model.FIELDS` gives the kind."""
+    return [
+        name
+        for name in field_labels()
+        if name == "status" or kind in FIELDS.get(name, ())
+    ]
+
+
+#: Most frequent kinds first: sphinx-needs evaluates the predicates of a need in turn.
+_PREDICATE_ORDER = (Kind.OBLIGATION, Kind.CLAUSE, Kind.PROCEDURE, Kind.RISK, Kind.PHASE)
+
+
+def layout_predicates() -> list[tuple[str, str]]:
+    """``needs_fields["layout"]["predicates"]``: each kind's need gets its layout."""
+    return [(f'type == "{kind.value}"', kind_layout(kind)) for kind in _PREDICATE_ORDER]
+
+
+def _layout_left_at_default(config: Config) -> bool:
+    """Whether the user left the need layout to sphinx-needs: no
+    ``needs_default_layout`` of theirs, no default or predicates for the ``layout``
+    field (``needs_fields``, or the deprecated ``needs_global_options``)."""
+    if config.needs_default_layout != "clean":
+        return False
+    for value in (config.needs_fields, config.needs_global_options):
+        entry = (value or {}).get("layout") if isinstance(value, dict) else None
+        if isinstance(entry, dict) and (
+            entry.get("default") is not None or entry.get("predicates") is not None
+        ):
+            return False
+        if entry is not None and not isinstance(entry, dict):
+            return False  # theirs, and sphinx-needs reports what is wrong with it
+    return True
 
 
 def register_needs_schema(app: Sphinx, config: Config) -> None:
@@ -101,7 +156,17 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
         links.setdefault(name, {"outgoing": outgoing, "incoming": incoming})
     config.needs_links = links
     add_need_layout(app, LAYOUT, _layout())
+    for kind in Kind:
+        add_need_layout(app, kind_layout(kind), _layout(kind_fields(kind)))
+    if _layout_left_at_default(config):
+        # each kind's needs get their own layout, as a default of the core ``layout``
+        # field (sphinx-needs' ``needs_fields`` predicates): a need's own ``:layout:``
+        # still wins
+        fields = dict(config.needs_fields or {})
+        fields["layout"] = {**fields.get("layout", {}), "predicates": layout_predicates()}
+        config.needs_fields = fields
     if config.needs_default_layout == "clean":
+        # needs of other types: the layout of all our fields, as before
         config.needs_default_layout = LAYOUT
     if config.needs_id_regex == SPHINX_NEEDS_DEFAULT_ID_REGEX:
         config.needs_id_regex = ID_REGEX

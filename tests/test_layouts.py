@@ -1,0 +1,149 @@
+"""Each kind's need layout: its own fields only, French labels, the user's choice wins."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sphinx_crmrisk.load import read_needs
+from sphinx_crmrisk.model import FIELDS, Kind
+from sphinx_crmrisk.needs_schema import LAYOUT, kind_fields, kind_layout
+
+#: The French label of every field of ours an obligation alone has.
+OBLIGATION_ONLY_LABELS = (
+    "Base légale",
+    "En vigueur depuis le",
+    "Jusqu'au",
+    "Sanction",
+    "Source",
+    "Justification",
+)
+
+
+def warnings_of(app) -> list[str]:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+    return [line for line in text.splitlines() if line]
+
+
+def rendered(app, need_id: str, page: str = "index") -> tuple[str, str]:
+    """A need's layout name (from its CSS class) and its text, whitespace collapsed."""
+    soup = BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(), "html.parser")
+    table = soup.find("table", id=need_id)
+    assert table is not None, need_id
+    layouts = [c.removeprefix("needs_layout_") for c in table["class"] if c.startswith("needs_layout_")]
+    return layouts[0], " ".join(table.get_text(" ").split())
+
+
+def test_each_kind_lists_status_and_its_own_fields():
+    for kind in Kind:
+        names = kind_fields(kind)
+        assert names[0] == "status"
+        assert set(names[1:]) == {n for n, kinds in FIELDS.items() if kind in kinds} - {"verification"}
+    assert kind_fields(Kind.CLAUSE) == ["status", "party"]
+    assert kind_fields(Kind.RISK) == ["status"]
+
+
+@pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
+def test_each_kind_renders_with_its_own_layout(app):
+    app.build()
+    assert warnings_of(app) == []
+
+    layout, obligation = rendered(app, "OBL-RGPD-30")
+    assert layout == kind_layout(Kind.OBLIGATION) == "crmrisk-obligation"
+    assert obligation.startswith("Obligation : Tenir le registre OBL-RGPD-30")
+    assert "Base légale : RGPD, art. 30" in obligation
+    assert "En vigueur depuis le : 2018-05-25" in obligation
+    assert "Sanction : Amende" in obligation
+    assert "couverte par: CLA-CLEAN-01 , CLA-RGPD-03 , PROC-REG-01" in obligation
+    assert "traitée par le risque: RISK-01" in obligation
+    assert "layout:" not in obligation
+
+    layout, clause = rendered(app, "CLA-RGPD-03")
+    assert layout == "crmrisk-clause"
+    assert clause.startswith("Clause : Accord de sous-traitance CLA-RGPD-03")
+    assert "Partie(s) : prestataire, éditeur" in clause
+    assert "couvre: OBL-RGPD-30" in clause
+    for label in (*OBLIGATION_ONLY_LABELS, "Responsable", "Fréquence"):
+        assert label not in clause
+    assert "layout:" not in clause
+
+    layout, procedure = rendered(app, "PROC-REG-01")
+    assert layout == "crmrisk-procedure"
+    assert "Responsable : DPO" in procedure
+    assert "Fréquence : annuelle" in procedure
+    assert "Partie(s)" not in procedure
+    for label in OBLIGATION_ONLY_LABELS:
+        assert label not in procedure
+
+    assert rendered(app, "RISK-01")[0] == "crmrisk-risk"
+    assert rendered(app, "PH-CONCEPTION")[0] == "crmrisk-phase"
+
+
+@pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
+def test_user_fields_stay_visible(app):
+    app.build()
+    assert "reviewer: Camille" in rendered(app, "OBL-RGPD-30")[1]
+    assert "reviewer: Dominique" in rendered(app, "CLA-RGPD-03")[1]
+
+
+@pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
+def test_an_explicit_layout_on_a_need_wins(app):
+    app.build()
+    layout, text = rendered(app, "CLA-CLEAN-01")
+    assert layout == "clean"
+    assert "Partie(s)" not in text and "party: éditeur" in text
+    assert read_needs(app.outdir)["CLA-CLEAN-01"]["layout"] == "clean"
+
+
+@pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
+def test_other_need_types_keep_the_generic_layout(app):
+    app.build()
+    assert rendered(app, "REQ-AUTRE-01")[0] == LAYOUT
+    assert not read_needs(app.outdir)["REQ-AUTRE-01"].get("layout")
+
+
+@pytest.mark.sphinx("html", testroot="layouts", freshenv=True, confoverrides={"needs_default_layout": "complete"})
+def test_the_users_default_layout_wins(app):
+    app.build()
+    assert warnings_of(app) == []
+    for need_id in ("OBL-RGPD-30", "CLA-RGPD-03", "PROC-REG-01", "REQ-AUTRE-01"):
+        assert rendered(app, need_id)[0] == "complete"
+    assert rendered(app, "CLA-CLEAN-01")[0] == "clean"
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="layouts",
+    freshenv=True,
+    confoverrides={
+        "needs_fields": {
+            "reviewer": {"description": "Relecteur", "schema": {"type": "string"}, "nullable": True},
+            "layout": {"default": "complete"},
+        }
+    },
+)
+def test_the_users_layout_default_wins(app):
+    app.build()
+    assert warnings_of(app) == []
+    assert rendered(app, "CLA-RGPD-03")[0] == "complete"
+    assert rendered(app, "OBL-RGPD-30")[0] == "complete"
+    assert rendered(app, "CLA-CLEAN-01")[0] == "clean"
+
+
+@pytest.mark.sphinx("html", testroot="clean", freshenv=True)
+def test_the_french_handbook_builds_clean_with_the_kind_layouts(app):
+    app.build()
+    assert warnings_of(app) == []
+    layout, clause = rendered(app, "CLA-RGPD-03", "controles")
+    assert layout == "crmrisk-clause"
+    assert "Partie(s) : prestataire, éditeur" in clause
+    assert "Base légale" not in clause
+    layout, procedure = rendered(app, "PROC-IA-16", "controles")
+    assert layout == "crmrisk-procedure"
+    assert "Responsable : DPO" in procedure
+    layout, obligation = rendered(app, "OBL-FIN-1", "obligations")
+    assert layout == "crmrisk-obligation"
+    assert "Justification : Le programme ne vend aucun service financier." in obligation
