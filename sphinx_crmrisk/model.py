@@ -10,6 +10,8 @@ outgoing links as lists of IDs, ``docname``, ``doctype`` and ``lineno``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -97,6 +99,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: ``Kind(value)`` costs an Enum call and an exception for other types: a dict does not.
 _KINDS = {kind.value: kind for kind in Kind}
+#: The sort key of items in ID order.
+_by_id = operator.attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,9 @@ def split_list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+# a handbook has few distinct dates and every assessment reads two: each text is parsed
+# once (dates are immutable, so sharing them is safe)
+@functools.lru_cache(maxsize=4096)
 def parse_date(value: str) -> dt.date | None:
     """An ISO ``YYYY-MM-DD`` date, or None when the text is not one."""
     if not _ISO_DATE.match(value):
@@ -162,24 +169,42 @@ def _link_ids(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return split_list(value)
     # a link to a need part is written ``ID.part``: it counts for the need
-    return tuple(str(v).split(".", 1)[0] for v in value)
+    return tuple([str(v).partition(".")[0] for v in value])
+
+
+_FIELD_NAMES = tuple(FIELDS)
+_LINK_NAMES = tuple(LINK_RULES)
 
 
 def item_from_need(need: Mapping[str, Any]) -> Item:
     """Reads one need of sphinx-needs (build data or needs.json) into an Item."""
-    lineno = need.get("lineno")
+    # called once a need (50,000 times on a large needs.json): plain loops over the
+    # names, each value read once; sphinx-needs writes every field on every need, ""
+    # where it has none, so most values are skipped here
+    get = need.get
+    fields = {}
+    for name in _FIELD_NAMES:
+        value = get(name)
+        if value:
+            fields[name] = str(value).strip()
+    links = {}
+    for name in _LINK_NAMES:
+        value = get(name)
+        if value:
+            ids = _link_ids(value)
+            if ids:
+                links[name] = ids
+    lineno = get("lineno")
     return Item(
         id=str(need["id"]),
-        type=str(need.get("type", "")),
-        title=str(need.get("title", "")),
-        status=need.get("status") or None,
-        docname=need.get("docname") or None,
-        doctype=need.get("doctype") or None,
+        type=str(get("type", "")),
+        title=str(get("title", "")),
+        status=get("status") or None,
+        docname=get("docname") or None,
+        doctype=get("doctype") or None,
         lineno=int(lineno) if isinstance(lineno, int) else None,
-        fields={name: str(value).strip() for name in FIELDS if (value := need.get(name))},
-        links={
-            name: ids for name in LINK_RULES if (ids := _link_ids(need.get(name)))
-        },
+        fields=fields,
+        links=links,
     )
 
 
@@ -216,12 +241,23 @@ class Model:
 
     def __init__(self, items: Iterable[Item]) -> None:
         self.items: dict[str, Item] = {item.id: item for item in items}
-        self._incoming: dict[str, dict[str, list[str]]] = {}
+        incoming: dict[str, dict[str, list[str]]] = {}
+        self._incoming = incoming
         for item in self.items.values():
+            if not item.links:
+                continue
+            item_id = item.id
             for link_type, targets in item.links.items():
                 for target in targets:
-                    by_type = self._incoming.setdefault(target, {})
-                    by_type.setdefault(link_type, []).append(item.id)
+                    # get, not setdefault: that builds a throwaway {} or [] every call
+                    by_type = incoming.get(target)
+                    if by_type is None:
+                        by_type = incoming[target] = {}
+                    ids = by_type.get(link_type)
+                    if ids is None:
+                        by_type[link_type] = [item_id]
+                    else:
+                        ids.append(item_id)
         # in ID order, as sphinx-needs sorts back-links: the order in which needs were
         # read changes with an incremental build and must not change what is shown
         for by_type in self._incoming.values():
@@ -233,7 +269,10 @@ class Model:
         return cls(item_from_need(need) for need in needs.values())
 
     def of_kind(self, kind: Kind) -> list[Item]:
-        return [item for item in self.items.values() if item.kind is kind]
+        # ``item.kind is kind`` exactly when the type is the kind's value; comparing the
+        # strings spares a property call and a dict look-up per item
+        value = kind.value
+        return [item for item in self.items.values() if item.type == value]
 
     @property
     def obligations(self) -> list[Item]:
@@ -277,22 +316,19 @@ def assess(
             covering.append(item)
         else:
             discounted.append((item, reason))
-    effective = parse_date(obligation.field("effective"))
-    until = parse_date(obligation.field("until"))
+    fields = obligation.fields
+    effective = parse_date(fields.get("effective", ""))
+    until = parse_date(fields.get("until", ""))
     upcoming = effective is not None and effective > today
-    evidence = {
-        "covering": tuple(covering),
-        "discounted": tuple(discounted),
-        "upcoming": upcoming,
-    }
     if until is not None and until < today:
-        return Assessment(obligation, State.LAPSED, **evidence)
-    if obligation.status == NOT_APPLICABLE and obligation.field("justification"):
-        return Assessment(obligation, State.JUSTIFIED, **evidence)
-    if covering:
+        state = State.LAPSED
+    elif obligation.status == NOT_APPLICABLE and fields.get("justification"):
+        state = State.JUSTIFIED
+    elif covering:
         state = State.UPCOMING if upcoming else State.COVERED
-        return Assessment(obligation, state, **evidence)
-    return Assessment(obligation, State.UNCOVERED, **evidence)
+    else:
+        state = State.UNCOVERED
+    return Assessment(obligation, state, tuple(covering), tuple(discounted), upcoming)
 
 
 def assess_all(
@@ -305,8 +341,9 @@ def assess_all(
     inactive_statuses = frozenset(inactive_statuses)
     return [
         assess(model, obligation, today, inactive_statuses)
-        for obligation in sorted(model.obligations, key=lambda item: item.id)
+        for obligation in sorted(model.obligations, key=_by_id)
     ]
+
 
 
 def uncovered_message(assessment: Assessment) -> str:
@@ -439,13 +476,14 @@ def summaries_by_phase(model: Model, assessments: list[Assessment]) -> list[Summ
     An obligation linked to several phases counts in each; the overall line counts
     it once.
     """
-    phases = sorted(model.of_kind(Kind.PHASE), key=lambda item: item.id)
-    rows = [
-        summarize(
-            phase.id,
-            (a for a in assessments if phase.id in a.obligation.linked("phase")),
-        )
-        for phase in phases
-    ]
+    phases = sorted(model.of_kind(Kind.PHASE), key=_by_id)
+    # one pass over the assessments, not one a phase (a large handbook has hundreds)
+    by_phase: dict[str, list[Assessment]] = {phase.id: [] for phase in phases}
+    for assessment in assessments:
+        # dict.fromkeys: an obligation linked twice to one phase counts there once
+        for phase_id in dict.fromkeys(assessment.obligation.linked("phase")):
+            if phase_id in by_phase:
+                by_phase[phase_id].append(assessment)
+    rows = [summarize(phase.id, by_phase[phase.id]) for phase in phases]
     rows.append(summarize("", assessments))
     return rows

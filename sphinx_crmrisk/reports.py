@@ -33,11 +33,17 @@ def gap_record(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def counts_line(assessments: Sequence[Assessment], today: dt.date) -> str:
-    """``9 obligations on 2026-06-01: 4 covered, ..., 2 uncovered``."""
+def state_counts(assessments: Sequence[Assessment]) -> dict[State, int]:
+    """How many obligations are in each state, in the order of :class:`.State`."""
     counts = {state: 0 for state in State}
     for assessment in assessments:
         counts[assessment.state] += 1
+    return counts
+
+
+def counts_line(assessments: Sequence[Assessment], today: dt.date) -> str:
+    """``9 obligations on 2026-06-01: 4 covered, ..., 2 uncovered``."""
+    counts = state_counts(assessments)
     parts = ", ".join(f"{n} {state.value}" for state, n in counts.items())
     return f"{len(assessments)} obligations on {today.isoformat()}: {parts}"
 
@@ -55,7 +61,8 @@ def json_report(assessments: Sequence[Assessment], today: dt.date) -> str:
     document = {
         "reference_date": today.isoformat(),
         "ok": not found,
-        "counts": {state.value: sum(a.state is state for a in assessments) for state in State},
+        # one pass over the assessments, not one a state
+        "counts": {state.value: n for state, n in state_counts(assessments).items()},
         "uncovered": [gap_record(a) for a in found],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
