@@ -1,0 +1,270 @@
+"""The fast paths of load.py and model.py give what the plain ones gave.
+
+``read_needs`` parses with orjson (json only when orjson refuses the text), pauses the
+cyclic garbage collector, and ``item_from_need``, ``Model``, ``assess`` and
+``summaries_by_phase`` were rewritten for speed. The plain path, as it was before,
+is kept here as the oracle: ``json.loads`` and the original functions.
+No timings: only that the results are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sphinx_crmrisk.load import LoadError, Traceability, load, load_traceability, needs_of, read_needs
+from sphinx_crmrisk.model import (
+    COVERING_KINDS,
+    FIELDS,
+    LINK_RULES,
+    NOT_APPLICABLE,
+    Assessment,
+    Item,
+    Kind,
+    Model,
+    State,
+    assess_all,
+    parse_date,
+    split_list,
+    summaries_by_phase,
+    summarize,
+)
+from sphinx_crmrisk.reports import REPORTERS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATES = (dt.date(2020, 1, 1), dt.date(2026, 6, 1), dt.date(2026, 11, 30), dt.date(2040, 1, 1))
+
+
+# ------------------------------------------------------------- the plain path, as it was
+
+
+def plain_read_needs(path: Path) -> dict[str, Mapping[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise LoadError(f"{path}: cannot read: {err}") from None
+    except json.JSONDecodeError as err:
+        raise LoadError(f"{path}: invalid JSON at line {err.lineno}: {err.msg}") from None
+    return needs_of(data, str(path))
+
+
+def plain_link_ids(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return split_list(value)
+    return tuple(str(v).split(".", 1)[0] for v in value)
+
+
+def plain_item_from_need(need: Mapping[str, Any]) -> Item:
+    lineno = need.get("lineno")
+    return Item(
+        id=str(need["id"]),
+        type=str(need.get("type", "")),
+        title=str(need.get("title", "")),
+        status=need.get("status") or None,
+        docname=need.get("docname") or None,
+        doctype=need.get("doctype") or None,
+        lineno=int(lineno) if isinstance(lineno, int) else None,
+        fields={name: str(value).strip() for name in FIELDS if (value := need.get(name))},
+        links={name: ids for name in LINK_RULES if (ids := plain_link_ids(need.get(name)))},
+    )
+
+
+def plain_incoming(items: Iterable[Item]) -> dict[str, dict[str, list[str]]]:
+    incoming: dict[str, dict[str, list[str]]] = {}
+    for item in items:
+        for link_type, targets in item.links.items():
+            for target in targets:
+                incoming.setdefault(target, {}).setdefault(link_type, []).append(item.id)
+    for by_type in incoming.values():
+        for ids in by_type.values():
+            ids.sort()
+    return incoming
+
+
+def plain_assess(
+    model: Model, obligation: Item, today: dt.date, inactive: frozenset[str]
+) -> Assessment:
+    covering, discounted = [], []
+    for item in model.incoming(obligation.id, "covers"):
+        if item.kind not in COVERING_KINDS:
+            discounted.append((item, f"is a {item.type}, not a clause or procedure"))
+        elif item.status and item.status in inactive:
+            discounted.append((item, f"is {item.status}"))
+        else:
+            covering.append(item)
+    effective = parse_date.__wrapped__(obligation.field("effective"))
+    until = parse_date.__wrapped__(obligation.field("until"))
+    upcoming = effective is not None and effective > today
+    evidence = {"covering": tuple(covering), "discounted": tuple(discounted), "upcoming": upcoming}
+    if until is not None and until < today:
+        return Assessment(obligation, State.LAPSED, **evidence)
+    if obligation.status == NOT_APPLICABLE and obligation.field("justification"):
+        return Assessment(obligation, State.JUSTIFIED, **evidence)
+    if covering:
+        return Assessment(obligation, State.UPCOMING if upcoming else State.COVERED, **evidence)
+    return Assessment(obligation, State.UNCOVERED, **evidence)
+
+
+def plain_summaries(model: Model, assessments: list[Assessment]):
+    phases = sorted(
+        (item for item in model.items.values() if item.kind is Kind.PHASE), key=lambda i: i.id
+    )
+    rows = [
+        summarize(phase.id, (a for a in assessments if phase.id in a.obligation.linked("phase")))
+        for phase in phases
+    ]
+    rows.append(summarize("", assessments))
+    return rows
+
+
+# ------------------------------------------------------------------------- comparisons
+
+
+def assert_same_as_plain(needs_json: Path) -> None:
+    """Needs, items, incoming links, assessments, summaries and reports all alike."""
+    plain_needs = plain_read_needs(needs_json)
+    assert read_needs(needs_json) == plain_needs
+    plain_items = {need["id"]: plain_item_from_need(need) for need in plain_needs.values()}
+
+    model = load(needs_json)
+    assert model.items == plain_items
+    # same order too: the matrix and the reports list items as the dict holds them
+    assert list(model.items) == list(plain_items)
+    assert model._incoming == plain_incoming(plain_items.values())
+    for kind in Kind:
+        assert model.of_kind(kind) == [i for i in plain_items.values() if i.kind is kind]
+
+    for today in DATES:
+        for inactive in (("draft", "retired"), ("draft",), ()):
+            assessments = assess_all(model, today, inactive)
+            expected = [
+                plain_assess(model, obligation, today, frozenset(inactive))
+                for obligation in sorted(model.obligations, key=lambda i: i.id)
+            ]
+            assert assessments == expected
+            assert summaries_by_phase(model, assessments) == plain_summaries(model, expected)
+            for report in REPORTERS.values():
+                assert report(assessments, today) == report(expected, today)
+
+    traceability = load_traceability(needs_json)
+    assert traceability.model.items == plain_items
+    assert gc.isenabled()
+
+
+def test_fixture_gives_the_same_model_as_the_plain_path():
+    assert_same_as_plain(FIXTURES / "needs-new.json")
+    assert_same_as_plain(FIXTURES / "needs-old.json")
+
+
+@pytest.mark.sphinx("html", testroot="clean", freshenv=True)
+def test_a_real_build_gives_the_same_model_as_the_plain_path(app):
+    app.build()
+    needs_json = Path(app.outdir) / "needs.json"
+    assert {n["type"] for n in read_needs(needs_json).values()} == {k.value for k in Kind}
+    assert_same_as_plain(needs_json)
+
+
+def test_need_parts_string_links_and_odd_values_read_alike(tmp_path):
+    needs = {
+        "OBL-1": {"type": "obligation", "title": "One", "lineno": 3, "status": "open",
+                  "effective": " 2026-01-01 ", "until": "", "legal_basis": 12,
+                  "phase": ["PH-1", "PH-1"], "replaced_by": "OBL-2, OBL-3 ,"},
+        "OBL-2": {"type": "obligation", "title": "", "lineno": "7", "justification": "n/a",
+                  "status": NOT_APPLICABLE, "phase": []},
+        "CLA-1": {"type": "clause", "title": "C", "covers": ["OBL-1.part", "OBL-2"],
+                  "status": "draft", "party": "a, b", "docname": "", "doctype": ".md"},
+        "PROC-1": {"type": "procedure", "covers": ["OBL-1"], "lineno": None},
+        "X-1": {"type": "other", "covers": ["OBL-2"], "addresses": None},
+        "PH-1": {"type": "phase", "title": "Phase"},
+    }
+    path = tmp_path / "needs.json"
+    path.write_text(json.dumps({"versions": {"": {"needs": needs}}}), encoding="utf-8")
+    assert_same_as_plain(path)
+
+
+def test_what_orjson_refuses_json_still_reads(tmp_path):
+    # NaN and a lone surrogate: json accepts both, orjson does not
+    path = tmp_path / "needs.json"
+    path.write_text(
+        '{"versions": {"": {"needs": {"OBL-1": {"type": "obligation", '
+        '"title": "\\ud800", "score": NaN}}}}}',
+        encoding="utf-8",
+    )
+    assert_same_as_plain(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        '{\n  "versions": {\n    "": {"needs": {\n      "OBL-1": {"type": "obligation",}\n}}}}',
+        '{"versions": {}}\n\n\n  trailing',
+        "",
+        '{"versions": {"": {"needs": {}}}',
+        '{\r\n"versions":\r\n\r\n x}',
+        '{\r"versions":\r\r x}',
+        "\ufeff{}",
+        '{"a": "tab\tinside"}',
+    ],
+)
+def test_invalid_json_gives_the_plain_paths_one_line_message(tmp_path, content):
+    path = tmp_path / "needs.json"
+    path.write_bytes(content.encode("utf-8"))
+    with pytest.raises(LoadError) as plain:
+        plain_read_needs(path)
+    with pytest.raises(LoadError) as fast:
+        read_needs(path)
+    message = str(fast.value)
+    assert message == str(plain.value)
+    assert message.startswith(f"{path}: invalid JSON at line ")
+    assert "\n" not in message
+    assert gc.isenabled()
+
+
+def test_the_line_number_is_the_line_of_the_error(tmp_path):
+    path = tmp_path / "needs.json"
+    path.write_text('{\n  "versions": {\n    "": {\n      "needs": }\n}}', encoding="utf-8")
+    with pytest.raises(LoadError, match=r"invalid JSON at line 4: Expecting value$"):
+        read_needs(path)
+
+
+def test_bytes_that_are_not_utf8_cannot_be_read_as_before(tmp_path):
+    path = tmp_path / "needs.json"
+    path.write_bytes(b'{"versions": {"": {"needs": {"A": {"type": "x", "title": "\xff"}}}}}')
+    with pytest.raises(LoadError) as plain:
+        plain_read_needs(path)
+    with pytest.raises(LoadError) as fast:
+        read_needs(path)
+    assert str(fast.value) == str(plain.value)
+    assert ": cannot read: 'utf-8' codec can't decode byte 0xff" in str(fast.value)
+
+
+def test_the_collector_runs_again_after_a_load_and_stays_off_when_it_was(tmp_path):
+    assert gc.isenabled()
+    load(FIXTURES / "needs-new.json")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load(FIXTURES / "needs-new.json")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(LoadError):
+        (tmp_path / "needs.json").write_text("{", encoding="utf-8")
+        load(tmp_path / "needs.json")
+    assert gc.isenabled()
+
+
+def test_cached_dates_are_the_parsed_dates():
+    for text in ("2026-11-30", "2026-02-30", "2026-1-1", "", "x", "2026-11-30 "):
+        assert parse_date(text) == parse_date.__wrapped__(text)
+    traceability = Traceability(load(FIXTURES / "needs-new.json"), dt.date(2026, 6, 1))
+    assert traceability.assessments == assess_all(traceability.model, dt.date(2026, 6, 1))
