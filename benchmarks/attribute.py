@@ -17,12 +17,14 @@ from run import Project
 
 #: sphinx-needs' default layout in place of sphinx_crmrisk's (set after it registers its own)
 _NEEDS_LAYOUT = """
+def _sphinx_needs_layout(app, config):
+    # after sphinx_crmrisk (priority 20): drop its per-kind layouts and its default
+    config.needs_fields.pop("layout", None)
+    config.needs_default_layout = "clean"
+
+
 def setup(app):
-    app.connect(
-        "config-inited",
-        lambda app, config: setattr(config, "needs_default_layout", "clean"),
-        priority=30,
-    )
+    app.connect("config-inited", _sphinx_needs_layout, priority=30)
 """
 _NO_EXPORTS = "crmrisk_exports = False\n"
 
