@@ -93,6 +93,7 @@ def test_xlsx_export_has_a_summary_and_one_sheet_per_phase(app):
     assert [row[0] for row in beta[1:]] == [
         "OBL-DRAFTED", "OBL-FORMULA", "OBL-JUSTIFIED", "OBL-UNCOVERED", "OBL-UPCOMING",
     ]
+    assert workbook["PH-BETA"]["A1"].font.bold and workbook["PH-BETA"].freeze_panes == "A2"
     title_cell = workbook["PH-BETA"]["B3"]
     assert title_cell.value == "'" + FORMULA_TITLE
     assert title_cell.data_type == "s"  # text, never a formula
