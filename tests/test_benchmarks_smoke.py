@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+# benchmarks/ is a folder of scripts, not a package: its generator is imported from
+# there, after the path is set, hence the import below the others (E402)
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 import generate  # noqa: E402
 
