@@ -5,6 +5,7 @@ The benchmarks themselves run by hand (benchmarks/run.py): nothing here is timed
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -13,10 +14,19 @@ from pathlib import Path
 
 import pytest
 
-# benchmarks/ is a folder of scripts, not a package: its generator is imported from
-# there, after the path is set, hence the import below the others (E402)
-sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-import generate  # noqa: E402
+
+def _load_generator():
+    """benchmarks/ is a folder of scripts, not a package: load generate.py by its path."""
+    path = Path(__file__).parents[1] / "benchmarks" / "generate.py"
+    spec = importlib.util.spec_from_file_location("generate", path)
+    module = importlib.util.module_from_spec(spec)
+    # registered before it runs: its dataclasses look their module up in sys.modules
+    sys.modules["generate"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load_generator()
 
 N_NEEDS = 40
 
