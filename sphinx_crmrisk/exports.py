@@ -135,29 +135,39 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 
 def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
-    """A summary sheet, then one sheet per phase (and one for obligations without)."""
-    # imported here: only this format needs it
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """A summary sheet, then one sheet per phase (and one for obligations without).
 
-    # write-only: rows stream out as they are added, instead of a cell object each in
-    # memory, which made the export the largest share of the build's peak memory
-    workbook = Workbook(write_only=True)
+    The same document gives the same bytes: the workbook is dated by its reference
+    date, not by the clock, so an auditor can compare two exports by their checksum.
+    """
+    # imported here: only this format needs it. XlsxWriter, not openpyxl: openpyxl
+    # imports numpy when it is installed, which raised the peak memory of every HTML
+    # build by 6 to 28 MiB (benchmarks/README.md)
+    import xlsxwriter
+
+    stream = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        stream,
+        {
+            # rows go out as they are written, never a cell object each in memory
+            "constant_memory": True,
+            # a text stays a text: never read as a formula, a number or a link
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    reference_date = dt.date.fromisoformat(document["reference_date"])
+    workbook.set_properties({"created": dt.datetime.combine(reference_date, dt.time())})
     taken: set[str] = set()
-    bold = Font(bold=True)
+    bold = workbook.add_format({"bold": True})
 
     def add_sheet(title: str, headers: tuple[str, ...], rows: list[list[Any]]) -> None:
-        sheet = workbook.create_sheet(_sheet_name(title, taken))
-        sheet.freeze_panes = "A2"
-        header_cells = []
-        for header in headers:
-            cell = WriteOnlyCell(sheet, value=header)
-            cell.font = bold
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        for row in rows:
-            sheet.append(_safe_row(row))
+        sheet = workbook.add_worksheet(_sheet_name(title, taken))
+        sheet.freeze_panes(1, 0)
+        sheet.write_row(0, 0, headers, bold)
+        for number, row in enumerate(rows, start=1):
+            sheet.write_row(number, 0, _safe_row(row))
 
     add_sheet(
         "Summary",
@@ -172,8 +182,7 @@ def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
     without = [r for r in obligations if not r["phases"]]
     if without:
         add_sheet(NO_PHASE, COLUMNS, [flat_cells(r) for r in without])
-    stream = io.BytesIO()
-    workbook.save(stream)
+    workbook.close()
     return stream.getvalue()
 
 
