@@ -34,7 +34,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # sphinx-needs' own setup clears its API registry: it must run first
     app.setup_extension("sphinx_needs")
 
-    from .badges import add_verification_badges
+    from .badges import BADGE_PRIORITY, add_verification_badges
     from .checks import check_build
     from .config import setup_config, validate_config
     from .directives import setup_directives
@@ -49,7 +49,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", validate_config, priority=15)
     app.connect("config-inited", register_needs_schema, priority=20)
     setup_incremental(app)
-    app.connect("doctree-read", add_verification_badges)
+    app.connect("doctree-resolved", add_verification_badges, priority=BADGE_PRIORITY)
     app.connect("build-finished", check_build)
     setup_directives(app)
     # after the checks (priority 500), so their warnings come first

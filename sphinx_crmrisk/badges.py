@@ -31,9 +31,19 @@ def badge_texts() -> dict[str, str]:
     }
 
 
-def add_verification_badges(app: Sphinx, doctree: nodes.document) -> None:
-    """``doctree-read``: the badge goes into the doctree, so it is pickled with it."""
-    needs = SphinxNeedsData(app.env).get_needs_mutable()
+#: Before sphinx-needs lays the need out (``process_need_nodes``, priority 500), so the
+#: badge sits at the top of the need's content, as if the author had written it there.
+BADGE_PRIORITY = 450
+
+
+def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: the badge goes into the page being written.
+
+    Not at ``doctree-read``: Sphinx keeps every read doctree in memory until its page is
+    written, so badges added there stayed in memory for all pages at once (3.6 MiB at
+    5,000 needs, benchmarks/README.md); here each lives only while its page is written.
+    """
+    needs = SphinxNeedsData(app.env).get_needs_view()
     texts = badge_texts()
     for node in doctree.findall(Need):
         need = needs.get(node.get("refid", ""))
