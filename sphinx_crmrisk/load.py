@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-import orjson
+import msgspec
 from sphinx.errors import ConfigError
 
 from .config import CrmriskConfig, default_values, read_config
-from .model import DEFAULT_INACTIVE_STATUSES, Assessment, Model, assess_all
+from .model import DEFAULT_INACTIVE_STATUSES, NEED_KEYS, Assessment, Model, assess_all
 from .record import CONFIG_JSON
 
 NEEDS_JSON = "needs.json"
@@ -45,7 +45,21 @@ def find_needs_json(path: str | Path) -> Path:
 
 
 def read_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
-    """The needs of the current version of a ``needs.json`` file, by ID."""
+    """The needs of the current version of a ``needs.json`` file, by ID, with every key."""
+    return _read_needs(path, _EVERY_KEY)
+
+
+def read_model_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
+    """Like :func:`read_needs`, for the model: other keys than it reads may be left out.
+
+    sphinx-needs writes about sixty keys a need, the model reads twenty
+    (:data:`~sphinx_crmrisk.model.NEED_KEYS`): the others are skipped while parsing,
+    never made into Python objects (all are kept on the rare file json reads instead).
+    """
+    return _read_needs(path, _MODEL_KEYS)
+
+
+def _read_needs(path: str | Path, decoder: msgspec.json.Decoder) -> dict[str, Mapping[str, Any]]:
     file = find_needs_json(path)
     try:
         raw = file.read_bytes()
@@ -53,14 +67,31 @@ def read_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
         raise LoadError(f"{file}: cannot read: {err}") from None
     with _gc_paused():
         try:
-            # orjson: 3 to 4 times json's speed on a large needs.json, same values for
-            # everything sphinx-needs writes (it reads an integer past 64 bits as a float)
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            # what orjson refuses (bad JSON, but also NaN, a lone surrogate, a BOM,
-            # bytes that are not UTF-8), json reads or reports in the words it always has
+            # msgspec: 3 to 4 times json's speed on a large needs.json, same values
+            # for everything sphinx-needs writes
+            data = decoder.decode(raw)
+        except msgspec.DecodeError:
+            # what msgspec refuses (bad JSON or an unexpected shape, but also NaN, a
+            # lone surrogate, a BOM, bytes that are not UTF-8), json reads, or reports
+            # in the words it always has, and needs_of names what is wrong
             data = _read_json(file)
     return needs_of(data, str(file))
+
+
+def _decoder_of(need_type: Any) -> msgspec.json.Decoder:
+    """A decoder of needs.json files whose needs are ``need_type``."""
+    # the functional form: this module's annotations are strings, which msgspec
+    # cannot resolve inside a function
+    version = TypedDict("version", {"needs": dict[str, need_type]}, total=False)  # type: ignore[misc, valid-type]
+    needs_file = TypedDict(  # type: ignore[misc]
+        "needs_file", {"current_version": Any, "versions": dict[str, version]}, total=False  # type: ignore[valid-type]
+    )
+    return msgspec.json.Decoder(needs_file)
+
+
+_EVERY_KEY = _decoder_of(dict[str, Any])
+# a TypedDict of the model's keys: msgspec skips every other key of a need
+_MODEL_KEYS = _decoder_of(TypedDict("model_need", {key: Any for key in NEED_KEYS}, total=False))  # type: ignore[misc]
 
 
 def _read_json(file: Path) -> Any:
@@ -125,7 +156,7 @@ def load(path: str | Path) -> Model:
 
 def _model_of(needs_json: str | Path) -> Model:
     with _gc_paused():  # see there: the needs are read, the model built, in one pause
-        return Model.from_needs(read_needs(needs_json))
+        return Model.from_needs(read_model_needs(needs_json))
 
 
 def _needs_json_for(path: str | Path) -> str | Path:

@@ -174,6 +174,10 @@ def _link_ids(value: Any) -> tuple[str, ...]:
 
 _FIELD_NAMES = tuple(FIELDS)
 _LINK_NAMES = tuple(LINK_RULES)
+#: Every key of a need that :func:`item_from_need` reads: a reader may skip the others.
+NEED_KEYS = (
+    "id", "type", "title", "status", "docname", "doctype", "lineno", *_FIELD_NAMES, *_LINK_NAMES
+)
 
 
 def item_from_need(need: Mapping[str, Any]) -> Item:

@@ -1,7 +1,8 @@
 """The fast paths of load.py and model.py give what the plain ones gave.
 
-``read_needs`` parses with orjson (json only when orjson refuses the text), pauses the
-cyclic garbage collector, and ``item_from_need``, ``Model``, ``assess`` and
+``read_needs`` parses with msgspec (json only when msgspec refuses the text),
+``read_model_needs`` keeps only the keys the model reads, both pause the cyclic garbage
+collector, and ``item_from_need``, ``Model``, ``assess`` and
 ``summaries_by_phase`` were rewritten for speed. The plain path, as it was before,
 is kept here as the oracle: ``json.loads`` and the original functions.
 No timings: only that the results are the same.
@@ -18,11 +19,20 @@ from typing import Any
 
 import pytest
 
-from sphinx_crmrisk.load import LoadError, Traceability, load, load_traceability, needs_of, read_needs
+from sphinx_crmrisk.load import (
+    LoadError,
+    Traceability,
+    load,
+    load_traceability,
+    needs_of,
+    read_model_needs,
+    read_needs,
+)
 from sphinx_crmrisk.model import (
     COVERING_KINDS,
     FIELDS,
     LINK_RULES,
+    NEED_KEYS,
     NOT_APPLICABLE,
     Assessment,
     Item,
@@ -30,6 +40,7 @@ from sphinx_crmrisk.model import (
     Model,
     State,
     assess_all,
+    item_from_need,
     parse_date,
     split_list,
     summaries_by_phase,
@@ -128,10 +139,18 @@ def plain_summaries(model: Model, assessments: list[Assessment]):
 # ------------------------------------------------------------------------- comparisons
 
 
+def model_keys(needs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        need_id: {key: need[key] for key in NEED_KEYS if key in need}
+        for need_id, need in needs.items()
+    }
+
+
 def assert_same_as_plain(needs_json: Path) -> None:
     """Needs, items, incoming links, assessments, summaries and reports all alike."""
     plain_needs = plain_read_needs(needs_json)
     assert read_needs(needs_json) == plain_needs
+    assert model_keys(read_model_needs(needs_json)) == model_keys(plain_needs)
     plain_items = {need["id"]: plain_item_from_need(need) for need in plain_needs.values()}
 
     model = load(needs_json)
@@ -190,8 +209,8 @@ def test_need_parts_string_links_and_odd_values_read_alike(tmp_path):
     assert_same_as_plain(path)
 
 
-def test_what_orjson_refuses_json_still_reads(tmp_path):
-    # NaN and a lone surrogate: json accepts both, orjson does not
+def test_what_msgspec_refuses_json_still_reads(tmp_path):
+    # NaN and a lone surrogate: json accepts both, msgspec does not
     path = tmp_path / "needs.json"
     path.write_text(
         '{"versions": {"": {"needs": {"OBL-1": {"type": "obligation", '
@@ -199,6 +218,54 @@ def test_what_orjson_refuses_json_still_reads(tmp_path):
         encoding="utf-8",
     )
     assert_same_as_plain(path)
+
+
+class _KeysRead(dict):
+    """A need that records which keys are read from it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_the_model_reads_no_key_that_read_model_needs_skips():
+    # read_model_needs drops every key not in NEED_KEYS: one more read would be lost
+    for need in plain_read_needs(FIXTURES / "needs-new.json").values():
+        recorded = _KeysRead(need)
+        item_from_need(recorded)
+        assert recorded.read <= set(NEED_KEYS)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"versions": []}',
+        '{"versions": {"": []}}',
+        '{"versions": {"": {"needs": []}}}',
+        '{"versions": {"": {"needs": {"OBL-1": "text"}}}}',
+        '{"versions": {"": {"needs": {"OBL-1": {"title": "no type"}}}}}',
+        '{"current_version": "2", "versions": {"1": {"needs": {}}, "3": {"needs": {}}}}',
+        "[]",
+    ],
+)
+def test_a_needs_json_of_the_wrong_shape_gives_the_plain_paths_message(tmp_path, content):
+    path = tmp_path / "needs.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LoadError) as plain:
+        plain_read_needs(path)
+    for read in (read_needs, read_model_needs):
+        with pytest.raises(LoadError) as fast:
+            read(path)
+        assert str(fast.value) == str(plain.value)
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(
