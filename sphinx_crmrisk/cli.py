@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -189,5 +190,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
+def run() -> NoReturn:
+    """The ``crmrisk`` command: :func:`main`, then exit at once.
+
+    Once the output is out, freeing the model object by object (0.15 s at 50,000
+    needs) would only make the caller wait: the process ends without it.
+    """
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        pass  # the reader went away (``| head``): nothing is left to tell it
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
