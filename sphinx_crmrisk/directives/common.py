@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
 
 from docutils import nodes
 from sphinx.errors import NoUri
@@ -29,6 +29,7 @@ from ..warnings_ import log_warning
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.writers.html5 import HTML5Translator
 
 
 def state_labels() -> dict[State, str]:
@@ -80,6 +81,17 @@ class ViewContext:
     def is_html(self) -> bool:
         return self.app.builder.format == "html"
 
+    def table(
+        self,
+        headers: Sequence[str],
+        records: Sequence[Record],
+        cells: Callable[[Record], Sequence[Cell]],
+        classes: Sequence[str],
+        widths: Sequence[int] | None = None,
+    ) -> nodes.table:
+        """:func:`table`, its rows streamed on HTML pages."""
+        return table(headers, records, cells, classes, widths, stream=self.is_html)
+
     def link(self, item: Item, text: str | None = None) -> nodes.Node:
         """A link to the need's anchor (its ID), or plain text when it has no page."""
         label = nodes.Text(item.id if text is None else text)
@@ -125,13 +137,24 @@ class ViewContext:
         )
 
 
+Cell = Union[nodes.Node, str, Sequence[nodes.Node]]
+Record = TypeVar("Record")
+
+
 def table(
     headers: Sequence[str],
-    rows: Iterable[Sequence[nodes.Node | str | Sequence[nodes.Node]]],
+    records: Sequence[Record],
+    cells: Callable[[Record], Sequence[Cell]],
     classes: Sequence[str],
     widths: Sequence[int] | None = None,
+    *,
+    stream: bool = False,
 ) -> nodes.table:
-    """A docutils table; a cell is a string, a node or a list of inline nodes."""
+    """A docutils table of one row per record; a cell is a string, a node or inline nodes.
+
+    With ``stream`` (HTML builders), the rows are made as the page is written: see
+    :class:`streamed_tbody`.
+    """
     table_node = nodes.table("", classes=["crmrisk-table", *classes])
     group = nodes.tgroup("", cols=len(headers))
     table_node += group
@@ -140,14 +163,14 @@ def table(
     head = nodes.thead()
     head += _row(headers)
     group += head
-    body = nodes.tbody()
-    for cells in rows:
-        body += _row(cells)
-    group += body
+    if stream:
+        group += streamed_tbody(records, cells)
+    else:
+        group += nodes.tbody("", *(_row(cells(record)) for record in records))
     return table_node
 
 
-def _row(cells: Sequence[nodes.Node | str | Sequence[nodes.Node]]) -> nodes.row:
+def _row(cells: Sequence[Cell]) -> nodes.row:
     row = nodes.row()
     for cell in cells:
         entry = nodes.entry()
@@ -161,6 +184,34 @@ def _row(cells: Sequence[nodes.Node | str | Sequence[nodes.Node]]) -> nodes.row:
         entry += paragraph
         row += entry
     return row
+
+
+class streamed_tbody(nodes.tbody):
+    """A table body whose rows are made while the HTML is written, one at a time.
+
+    Sphinx holds a page's whole doctree while it writes the page: a matrix of 2,000
+    obligations made of docutils nodes weighs 33 MiB, and was the peak memory of the
+    whole build (benchmarks/README.md). The HTML is the same, byte for byte.
+    """
+
+    def __init__(self, records: Sequence[Any], cells: Callable[[Any], Sequence[Cell]]) -> None:
+        super().__init__()
+        self.records = records
+        self.cells = cells
+
+
+def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> None:
+    translator.visit_tbody(node)
+    body = translator.body
+    for record in node.records:
+        row = _row(node.cells(record))
+        node += row  # the entries' visitors look up their table through the row's parents
+        start = len(body)
+        row.walkabout(translator)
+        body[start:] = ["".join(body[start:])]  # one string a row, not one a tag
+        del node[0]
+    translator.depart_tbody(node)
+    raise nodes.SkipNode
 
 
 Renderer = Callable[[ViewContext, AggregateNode], list[nodes.Node]]
@@ -203,3 +254,5 @@ def add_view(
 def setup_views(app: Sphinx) -> None:
     """Once per application, after the views are added: the handler that fills them."""
     app.connect("doctree-resolved", _replace_placeholders)
+    # only HTML builders get streamed rows (ViewContext.is_html)
+    app.add_node(streamed_tbody, html=(visit_streamed_tbody, None))

@@ -9,7 +9,7 @@ from docutils import nodes
 from ..i18n import _
 from ..incremental import AggregateNode
 from ..model import State, Summary, summaries_by_phase
-from .common import PlaceholderDirective, ViewContext, add_view, table
+from .common import Cell, PlaceholderDirective, ViewContext, add_view
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -71,8 +71,9 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         str(_("Coverage")),
         "",
     ]
-    rows = [
-        [
+
+    def cells(summary: Summary) -> list[Cell]:
+        return [
             _label(context, summary),
             str(summary.total),
             str(summary.counts[State.COVERED]),
@@ -83,14 +84,15 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
             f"{summary.percent:.0f} %",
             _bar(context, summary.percent),
         ]
-        for summary in summaries_by_phase(context.model, context.assessments)
-    ]
+
+    summaries = summaries_by_phase(context.model, context.assessments)
     note = nodes.paragraph(
         "",
         str(_("Coverage: covered or upcoming obligations among those not justified or lapsed.")),
         classes=["crmrisk-note"],
     )
-    return [table(headers, rows, ["crmrisk-coverage"], widths=[24, 9, 9, 9, 9, 9, 9, 9, 13]), note]
+    widths = [24, 9, 9, 9, 9, 9, 9, 9, 13]
+    return [context.table(headers, summaries, cells, ["crmrisk-coverage"], widths), note]
 
 
 def setup_coverage(app: Sphinx) -> None:

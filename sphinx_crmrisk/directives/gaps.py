@@ -10,7 +10,7 @@ from docutils.parsers.rst import directives
 from ..i18n import _
 from ..incremental import AggregateNode
 from ..model import Assessment, State
-from .common import PlaceholderDirective, ViewContext, add_view, table
+from .common import Cell, PlaceholderDirective, ViewContext, add_view
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -43,16 +43,17 @@ def render_gaps(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
         text = _("No uncovered obligation: every obligation is covered, justified or lapsed.")
         return [nodes.paragraph("", str(text), classes=["crmrisk-no-gaps"])]
     headers = [str(_("ID")), str(_("Title")), str(_("Source file")), str(_("Reason"))]
-    rows = [
-        [
-            context.link(a.obligation),
-            a.obligation.title,
-            nodes.literal("", a.obligation.location),
-            _reason(context, a),
+
+    def cells(assessment: Assessment) -> list[Cell]:
+        obligation = assessment.obligation
+        return [
+            context.link(obligation),
+            obligation.title,
+            nodes.literal("", obligation.location),
+            _reason(context, assessment),
         ]
-        for a in gaps
-    ]
-    return [table(headers, rows, ["crmrisk-gaps"], widths=[14, 30, 20, 36])]
+
+    return [context.table(headers, gaps, cells, ["crmrisk-gaps"], widths=[14, 30, 20, 36])]
 
 
 def setup_gaps(app: Sphinx) -> None:

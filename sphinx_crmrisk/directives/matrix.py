@@ -14,7 +14,7 @@ from docutils.parsers.rst import directives
 from ..i18n import _
 from ..incremental import AggregateNode
 from ..model import Assessment
-from .common import PlaceholderDirective, ViewContext, add_view, parse_states, state_labels, table
+from .common import Cell, PlaceholderDirective, ViewContext, add_view, parse_states, state_labels
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -70,18 +70,20 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
         str(_("State")),
         str(_("Covering clauses and procedures")),
     ]
-    rows = [
-        [
-            context.link(a.obligation),
-            a.obligation.title,
-            context.links(context.model.phases_of(a.obligation)),
-            a.obligation.field("legal_basis"),
-            nodes.inline("", labels[a.state], classes=[f"crmrisk-state-{a.state.value}"]),
-            context.links(a.covering),
+
+    def cells(assessment: Assessment) -> list[Cell]:
+        obligation = assessment.obligation
+        return [
+            context.link(obligation),
+            obligation.title,
+            context.links(context.model.phases_of(obligation)),
+            obligation.field("legal_basis"),
+            nodes.inline("", labels[assessment.state], classes=[f"crmrisk-state-{assessment.state.value}"]),
+            context.links(assessment.covering),
         ]
-        for a in chosen
-    ]
-    return [count, table(headers, rows, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16])]
+
+    matrix = context.table(headers, chosen, cells, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16])
+    return [count, matrix]
 
 
 def setup_matrix(app: Sphinx) -> None:
