@@ -213,6 +213,15 @@ def test_incremental_build_rewrites_the_views_when_a_clause_changes(make_app, co
 VIEW_PAGES = ("matrix-all", "matrix-phase", "coverage", "gaps", "gaps-rst")
 
 
+def view_pages(app) -> dict[str, str]:
+    pages = {}
+    for name in VIEW_PAGES:
+        html = (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8")
+        assert "<tbody>" in html or "crmrisk-no-gaps" in html, name
+        pages[name] = _CONTAINER_ID.sub("", html)
+    return pages
+
+
 def test_streamed_rows_write_the_same_html_as_a_whole_table(make_app, copy_root, monkeypatch, tmp_path):
     # HTML pages get their rows one at a time while written (memory); the page must be
     # byte for byte the page the whole docutils table gives
@@ -222,13 +231,22 @@ def test_streamed_rows_write_the_same_html_as_a_whole_table(make_app, copy_root,
     monkeypatch.setattr(common.ViewContext, "table", lambda self, *args, **kw: common.table(*args, **kw))
     whole = make_app("html", srcdir=shutil.copytree(source, tmp_path / "whole", ignore=_BUILD))
     whole.build()
-    for name in VIEW_PAGES:
-        pages = [
-            _CONTAINER_ID.sub("", (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"))
-            for app in (streamed, whole)
-        ]
-        assert "<tbody>" in pages[0] or "crmrisk-no-gaps" in pages[0]
-        assert pages[0] == pages[1], name
+    assert view_pages(streamed) == view_pages(whole)
+
+
+def test_streamed_rows_are_written_alike_by_parallel_workers(make_app, copy_root, tmp_path):
+    # under -j 2 Sphinx writes pages in forked processes: the rows are made there
+    source = copy_root("matrix")
+    serial = make_app("html", srcdir=source)
+    serial.build()
+    parallel = make_app(
+        "html", srcdir=shutil.copytree(source, tmp_path / "j2", ignore=_BUILD), parallel=2
+    )
+    parallel.build()
+    # Sphinx names chunks of pages ("a .. b") only when it writes them in parallel
+    status = re.sub(r"\x1b\[[0-9;]*m", "", parallel.status.getvalue())
+    assert re.search(r"writing output\.\.\. \[\s*\d+%\] \S+ \.\. \S+", status), status
+    assert view_pages(parallel) == view_pages(serial)
 
 
 def test_html_pages_hold_no_row_in_the_resolved_doctree(make_app, copy_root):
