@@ -189,7 +189,7 @@ class CheckTimes:
     label: str
     seconds: list[float]
     json_seconds: list[float]
-    """Python start-up and ``json.load`` alone: the floor of any command on the file."""
+    """Python start-up and ``json.load`` alone: reading the file with the standard library."""
     megabytes: float
 
 
