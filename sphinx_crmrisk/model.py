@@ -264,7 +264,7 @@ class Model:
                         ids.append(item_id)
         # in ID order, as sphinx-needs sorts back-links: the order in which needs were
         # read changes with an incremental build and must not change what is shown
-        for by_type in self._incoming.values():
+        for by_type in incoming.values():
             for ids in by_type.values():
                 ids.sort()
 
@@ -347,7 +347,6 @@ def assess_all(
         assess(model, obligation, today, inactive_statuses)
         for obligation in sorted(model.obligations, key=_by_id)
     ]
-
 
 
 def uncovered_message(assessment: Assessment) -> str:

@@ -62,11 +62,13 @@ def link_labels() -> dict[str, tuple[str, str]]:
     }
 
 
-#: Our own fields, and the core fields our layouts show, left out of ``meta_all``:
-#: each is shown (with its label) or not at all. ``verification`` is shown as a badge
-#: in the need's content (badges.py); ``layout`` is set on every need of ours by the
-#: ``needs_fields`` predicates below, and would otherwise show as ``layout: ...``.
 def _excluded() -> list[str]:
+    """Our own fields, and the core fields our layouts show, left out of ``meta_all``.
+
+    Each is shown (with its label) or not at all. ``verification`` is shown as a badge
+    in the need's content (badges.py); ``layout`` is set on every need of ours by the
+    ``needs_fields`` predicates below, and would otherwise show as ``layout: ...``.
+    """
     return ["status", *FIELDS, "layout"]
 
 
