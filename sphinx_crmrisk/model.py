@@ -86,6 +86,8 @@ FIELDS: Mapping[str, frozenset[Kind]] = {
     "source": frozenset({Kind.OBLIGATION}),
     "justification": frozenset({Kind.OBLIGATION}),
     "verification": frozenset({Kind.OBLIGATION}),
+    # the activities an obligation concerns (none: every organization); see issue 12
+    "applies_to": frozenset({Kind.OBLIGATION}),
     "party": frozenset({Kind.CLAUSE}),
     "owner": frozenset({Kind.PROCEDURE}),
     "frequency": frozenset({Kind.PROCEDURE}),

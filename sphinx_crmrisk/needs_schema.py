@@ -46,6 +46,7 @@ def field_labels() -> dict[str, str]:
         "sanction": str(_("Sanction")),
         "source": str(_("Source")),
         "justification": str(_("Justification")),
+        "applies_to": str(_("Applies to")),
         "party": str(_("Party")),
         "owner": str(_("Owner")),
         "frequency": str(_("Frequency")),
