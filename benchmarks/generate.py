@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from sphinx_crmrisk.model import FIELDS, PREFIXES, Kind
+from sphinx_crmrisk.kinds import FIELDS, PREFIXES, Kind
 from sphinx_crmrisk.needs_schema import ID_REGEX, link_labels, type_titles
 
 NEEDS_PER_PAGE = 20

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import generate
 from generate import Variant
-from sphinx_crmrisk.load import read_needs
+
+from sphinx_crmrisk.needs_json import read_needs
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
@@ -166,7 +167,7 @@ def differences(built: Path, reference: Path) -> list[str]:
 
 _LOAD_AND_ASSESS = """
 import datetime, sys
-from sphinx_crmrisk.load import load
+from sphinx_crmrisk import load
 from sphinx_crmrisk.model import assess_all
 assess_all(load(sys.argv[1]), datetime.date(2026, 1, 1))
 """

@@ -3,6 +3,10 @@
 A Sphinx extension on sphinx-needs: phases, obligations, clauses, procedures and
 risks as need types, typed traceability links, and a build that fails on an
 uncovered obligation.
+
+``load``, ``load_traceability`` and ``load_handbook`` (:mod:`.loading`) read the
+traceability of a build or a source folder; they are imported on first use, so that
+importing the package costs nothing.
 """
 
 from __future__ import annotations
@@ -15,19 +19,21 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-def load(path: str | Path) -> Any:
-    """The traceability model (:class:`sphinx_crmrisk.model.Model`) of a build.
-
-    See :func:`sphinx_crmrisk.load.load`; imported lazily so that importing the
-    package costs nothing.
-    """
-    from .load import load as _load
-
-    return _load(path)
-
+    from .loading import load, load_handbook, load_traceability
 
 #: Bump when the data kept on the environment changes shape: Sphinx re-reads all.
 ENV_VERSION = 1
+
+__all__ = ["setup", "load", "load_traceability", "load_handbook"]
+_LAZY = frozenset(__all__) - {"setup"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import loading
+
+        return getattr(loading, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -35,23 +41,24 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx_needs")
 
     from .badges import BADGE_PRIORITY, add_verification_badges
+    from .build_traceability import setup_build_traceability
     from .checks import check_build
-    from .config import setup_config, validate_config
-    from .directives import setup_directives
+    from .config import setup_config, validate_config, write_build_values
     from .exports import write_build_exports
     from .i18n import setup_i18n
     from .incremental import setup_incremental
     from .needs_schema import register_needs_schema
-    from .record import write_build_values
+    from .views import setup_views
 
     setup_config(app)
     setup_i18n(app)
     app.connect("config-inited", validate_config, priority=15)
     app.connect("config-inited", register_needs_schema, priority=20)
+    setup_build_traceability(app)
     setup_incremental(app)
     app.connect("doctree-resolved", add_verification_badges, priority=BADGE_PRIORITY)
     app.connect("build-finished", check_build)
-    setup_directives(app)
+    setup_views(app)
     # after the checks (priority 500), so their warnings come first
     app.connect("build-finished", write_build_values)
     app.connect("build-finished", write_build_exports, priority=600)

@@ -1,4 +1,4 @@
-"""Turns the model's findings and coverage gaps into located build warnings."""
+"""Turns the build's findings and coverage gaps into located build warnings."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from sphinx.util import logging
 
-from .collect import build_model
+from .build_traceability import build_traceability
 from .config import get_config
-from .model import State, find_problems, uncovered_message
+from .model import uncovered_message
 from .warnings_ import location_of, log_warning
 
 if TYPE_CHECKING:
@@ -21,19 +21,13 @@ def check_build(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: runs on every build, no-change rebuilds included."""
     if exception is not None:
         return
-    config = get_config(app)
-    model, assessments = build_model(app)
-    for finding in find_problems(model, config.required_fields):
+    traceability = build_traceability(app)
+    for finding in traceability.findings:
         log_warning(app, finding.subtype, finding.message, location_of(finding.item))  # type: ignore[arg-type]
-    for assessment in assessments:
-        if assessment.state is not State.UNCOVERED:
-            continue
+    fail = get_config(app).fail_on_uncovered
+    for assessment in traceability.gaps:
         message = uncovered_message(assessment)
-        if config.fail_on_uncovered:
+        if fail:
             log_warning(app, "uncovered", message, location_of(assessment.obligation))
         else:
-            logger.info(
-                "%s: %s [crmrisk.uncovered]",
-                assessment.obligation.location,
-                message,
-            )
+            logger.info("%s: %s [crmrisk.uncovered]", assessment.obligation.location, message)

@@ -8,6 +8,7 @@ build and the notebooks. Exit status: 0 all obligations covered, justified or la
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -19,9 +20,11 @@ from . import __version__
 from .diff import FORMATS as DIFF_FORMATS
 from .diff import diff_document, diff_json, diff_markdown
 from .exports import RENDERERS, traceability_document
-from .load import LoadError, Traceability, load_traceability
+from .loading import load_traceability
 from .model import DEFAULT_INACTIVE_STATUSES, parse_date, split_list
-from .reports import REPORTERS, gaps
+from .needs_json import LoadError
+from .reports import REPORTERS, problems
+from .traceability import Traceability
 
 EXIT_OK, EXIT_UNCOVERED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -99,9 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
         run_check,
         inputs={"path": "a needs.json, or a build folder holding one"},
         formats=REPORTERS,
-        help="list uncovered obligations; exit 1 if any",
-        description="Exit 0 when every obligation is covered, justified or lapsed, 1 when "
-        "some are not (each listed with file:line), 2 on unusable input.",
+        help="list what the build warns of: problems and uncovered obligations; exit 1 if any",
+        description="Lists, with file:line, every problem the build reports as a crmrisk "
+        "warning about the items (dates, fields, link types...) and every obligation that "
+        "is not covered, justified or lapsed. Exit 0 when there is none, 1 when there are "
+        "some, 2 on unusable input.",
+    )
+    check = commands.choices["check"]
+    check.add_argument(
+        "--gaps-only",
+        action="store_true",
+        help="list only the uncovered obligations (exit 1 only for them)",
     )
     _add_command(
         commands,
@@ -135,10 +146,10 @@ def _traceability(
 ) -> Traceability:
     """The data as its build assessed it, unless the options say otherwise."""
     recorded = load_traceability(path)
-    return Traceability(
-        recorded.model,
-        today or args.today or recorded.today,
-        args.inactive_statuses or recorded.inactive_statuses,
+    return dataclasses.replace(
+        recorded,
+        today=today or args.today or recorded.today,
+        inactive_statuses=args.inactive_statuses or recorded.inactive_statuses,
     )
 
 
@@ -158,15 +169,15 @@ def _emit(data: str | bytes, output: Path | None) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     data = _traceability(args.path, args)
-    _emit(REPORTERS[args.format](data.assessments, data.today), args.output)
-    return EXIT_UNCOVERED if gaps(data.assessments) else EXIT_OK
+    _emit(REPORTERS[args.format](data, args.gaps_only), args.output)
+    return EXIT_UNCOVERED if problems(data, args.gaps_only) else EXIT_OK
 
 
 def run_matrix(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE")
     data = _traceability(args.path, args)
-    document = traceability_document(data.model, data.assessments, data.today)
+    document = traceability_document(data)
     _emit(RENDERERS[args.format](document), args.output)
     return EXIT_OK
 
@@ -175,7 +186,7 @@ def run_diff(args: argparse.Namespace) -> int:
     new = _traceability(args.new, args)
     # both sides at one date: the change of state is the data's, not the calendar's
     old = _traceability(args.old, args, today=new.today)
-    document = diff_document(old.assessments, new.assessments, new.today)
+    document = diff_document(old, new)
     render = diff_markdown if args.format == "md" else diff_json
     _emit(render(document), args.output)
     return EXIT_UNCOVERED if document["uncovered"] else EXIT_OK

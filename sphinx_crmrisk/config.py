@@ -1,20 +1,31 @@
-"""The ``crmrisk_*`` configuration values, declared and validated in one place."""
+"""The ``crmrisk_*`` configuration values: declared, validated, and recorded by each build.
+
+needs.json says nothing of the reference date or the inactive statuses a build used;
+without them the ``crmrisk`` command and the notebooks could assess the same data
+differently from the build. So every build writes its values beside its needs.json
+(:data:`CONFIG_JSON`), the reference date resolved: a build without ``crmrisk_today``
+records the day it ran.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.errors import ConfigError
 
-from .model import DEFAULT_INACTIVE_STATUSES, parse_date
+from .model import DEFAULT_INACTIVE_STATUSES, DEFAULT_REQUIRED_FIELDS, parse_date
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
 
 PREFIX = "crmrisk_"
+#: Written by every build beside its needs.json.
+CONFIG_JSON = "crmrisk-config.json"
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class CrmriskConfig:
         },
     )
     required_fields: tuple[str, ...] = field(
-        default=("legal_basis",),
+        default=DEFAULT_REQUIRED_FIELDS,
         metadata={
             "rebuild": "",
             "doc": "Fields every obligation must have (a phase link is always required).",
@@ -115,3 +126,32 @@ def validate_config(app: Sphinx, config: Config) -> None:
 
 def get_config(app: Sphinx) -> CrmriskConfig:
     return app.crmrisk_config  # type: ignore[attr-defined]
+
+
+def recorded_values(config: CrmriskConfig) -> dict[str, Any]:
+    resolved = replace(config, today=config.reference_date.isoformat())
+    return {PREFIX + name: value for name, value in asdict(resolved).items()}
+
+
+def write_build_values(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: beside the needs.json that sphinx-needs writes on every build."""
+    if exception is not None:
+        return
+    path = Path(app.outdir) / CONFIG_JSON
+    values = recorded_values(get_config(app))
+    path.write_text(json.dumps(values, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_recorded_values(file: Path) -> CrmriskConfig:
+    """The values a build recorded; a value the record lacks (an older build's) takes its
+    default. Raises ValueError, with the reason, on an unusable record."""
+    try:
+        values = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"cannot read: {err}") from None
+    if not isinstance(values, dict):
+        raise ValueError("not a JSON object")
+    try:
+        return read_config({**default_values(), **values})
+    except ConfigError as err:
+        raise ValueError(str(err)) from None

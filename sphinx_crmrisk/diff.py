@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from . import markdown
+from . import markdown_text
 from .model import Assessment, Item
-from .reports import gap_record, gaps
+from .reports import gap_record
+from .traceability import Traceability
 
 FORMATS = ("md", "json")
 
@@ -30,12 +30,10 @@ def _brief(assessment: Assessment) -> dict[str, str]:
     return {"id": obligation.id, "title": obligation.title, "state": assessment.state.value}
 
 
-def diff_document(
-    old: list[Assessment], new: list[Assessment], today: dt.date
-) -> dict[str, Any]:
+def diff_document(old: Traceability, new: Traceability) -> dict[str, Any]:
     """Added, removed and changed obligations, state changes, and NEW's gaps."""
-    before = {a.obligation.id: a for a in old}
-    after = {a.obligation.id: a for a in new}
+    before = {a.obligation.id: a for a in old.assessments}
+    after = {a.obligation.id: a for a in new.assessments}
     kept = [i for i in after if i in before]
     changed = []
     for obligation_id in kept:
@@ -48,7 +46,7 @@ def diff_document(
         if changes:
             changed.append({"id": obligation_id, "changes": changes})
     return {
-        "reference_date": today.isoformat(),
+        "reference_date": new.today.isoformat(),
         "added": [_brief(after[i]) for i in after if i not in before],
         "removed": [_brief(before[i]) for i in before if i not in after],
         "changed": changed,
@@ -62,7 +60,7 @@ def diff_document(
             for i in kept
             if before[i].state is not after[i].state
         ],
-        "uncovered": [gap_record(a) for a in gaps(new)],
+        "uncovered": [gap_record(a) for a in new.gaps],
     }
 
 
@@ -71,7 +69,7 @@ def diff_json(document: Mapping[str, Any]) -> str:
 
 
 def diff_markdown(document: Mapping[str, Any]) -> str:
-    e = markdown.escape
+    e = markdown_text.escape
     out = [f"### Traceability changes (reference date {document['reference_date']})", ""]
     uncovered = document["uncovered"]
     if uncovered:
@@ -96,14 +94,14 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
             for entry in document["changed"]
             for c in entry["changes"]
         ]
-        out.append(markdown.table(("Obligation", "Field", "Before", "After"), rows))
+        out.append(markdown_text.table(("Obligation", "Field", "Before", "After"), rows))
     if document["state_changes"]:
         out += [f"#### State changes ({len(document['state_changes'])})", ""]
         rows = [
             [r["id"], r["title"], f"{r['old']} → {r['new']}"]
             for r in document["state_changes"]
         ]
-        out.append(markdown.table(("Obligation", "Title", "State"), rows))
+        out.append(markdown_text.table(("Obligation", "Title", "State"), rows))
     if uncovered:
         out += [f"#### Uncovered ({len(uncovered)})", ""]
         out += [f"- {e(r['location'])}: {e(r['message'])}" for r in uncovered]

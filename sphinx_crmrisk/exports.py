@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import markdown
+from . import markdown_text
 from .model import Assessment, Model, State, Summary, summaries_by_phase
+from .traceability import Traceability
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -77,14 +78,13 @@ def summary_record(model: Model, summary: Summary) -> dict[str, Any]:
     }
 
 
-def traceability_document(
-    model: Model, assessments: list[Assessment], reference_date: dt.date
-) -> dict[str, Any]:
+def traceability_document(traceability: Traceability) -> dict[str, Any]:
     """The export as JSON-shaped data, valid against ``SCHEMA_FILE``."""
+    model, assessments = traceability.model, traceability.assessments
     return {
         "schema": SCHEMA_NAME,
         "version": SCHEMA_VERSION,
-        "reference_date": reference_date.isoformat(),
+        "reference_date": traceability.today.isoformat(),
         "obligations": [obligation_record(model, a) for a in assessments],
         "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
     }
@@ -197,7 +197,7 @@ def matrix_markdown(document: Mapping[str, Any]) -> str:
          ", ".join(r["covered_by"])]
         for r in document["obligations"]
     ]
-    return f"Reference date: {document['reference_date']}\n\n" + markdown.table(headers, rows)
+    return f"Reference date: {document['reference_date']}\n\n" + markdown_text.table(headers, rows)
 
 
 def markdown_bytes(document: Mapping[str, Any]) -> bytes:
@@ -218,15 +218,14 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     # Sphinx-side modules, imported here so that the CLI never loads them
-    from .collect import build_model
+    from .build_traceability import build_traceability
     from .config import get_config
     from .warnings_ import log_warning
 
     config = get_config(app)
     if not config.exports:
         return
-    model, assessments = build_model(app)
-    document = traceability_document(model, assessments, config.reference_date)
+    document = traceability_document(build_traceability(app))
     outdir = Path(app.outdir)
     if _unchanged(outdir, document):
         # a rebuild that changed nothing traced: the XLSX alone would cost seconds

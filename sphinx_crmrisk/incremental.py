@@ -17,11 +17,9 @@ come from an index of outgoing ones.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from docutils import nodes
-from sphinx.domains import Domain
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.needs import NODE_TYPES, NODE_TYPES_PRIO
 from sphinx_needs.roles.need_incoming import NeedIncoming
@@ -29,13 +27,13 @@ from sphinx_needs.roles.need_outgoing import NeedOutgoing
 from sphinx_needs.roles.need_part import NeedPart
 from sphinx_needs.roles.need_ref import NeedRef
 
+from .domain import CrmriskDomain, get_domain
+from .views.nodes import AggregateNode
+
 if TYPE_CHECKING:
+    from docutils import nodes
     from sphinx.application import Sphinx
     from sphinx.environment import BuildEnvironment
-
-
-class AggregateNode(nodes.General, nodes.Element):
-    """Base of sphinx_crmrisk's own nodes that show many needs (matrices...)."""
 
 
 _REFERENCE_NODES = (NeedRef, NeedIncoming, NeedOutgoing)
@@ -52,41 +50,9 @@ _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
 _FINGERPRINTS_ATTR = "crmrisk_fingerprints"
 
 
-class CrmriskDomain(Domain):
-    """Per-document data, cleared and merged so that parallel reads keep it whole."""
-
-    name = "crmrisk"
-    label = "sphinx-crmrisk"
-    initial_data: dict[str, Any] = {"references": {}, "aggregates": set()}
-
-    @property
-    def references(self) -> dict[str, set[str]]:
-        """Need IDs referenced by roles, by document."""
-        return self.data["references"]
-
-    @property
-    def aggregates(self) -> set[str]:
-        """Documents that show aggregated needs."""
-        return self.data["aggregates"]
-
-    def clear_doc(self, docname: str) -> None:
-        self.references.pop(docname, None)
-        self.aggregates.discard(docname)
-
-    def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
-        for docname in docnames:
-            if docname in otherdata["references"]:
-                self.references[docname] = otherdata["references"][docname]
-            if docname in otherdata["aggregates"]:
-                self.aggregates.add(docname)
-
-    def resolve_any_xref(self, *args: Any) -> list[Any]:
-        return []
-
-
 def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:
     """``doctree-read``: what the page shows of needs defined elsewhere."""
-    domain: CrmriskDomain = app.env.get_domain(CrmriskDomain.name)  # type: ignore[assignment]
+    domain = get_domain(app.env)
     docname = app.env.docname
     referenced = set()
     for node in doctree.findall(lambda n: isinstance(n, _TRACKED_NODES)):  # one walk, not two
@@ -155,7 +121,7 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
         return []
     pages = {current[i][1] for i in changed if i in current}
     pages |= {previous[i][1] for i in changed if i in previous}
-    domain: CrmriskDomain = env.get_domain(CrmriskDomain.name)  # type: ignore[assignment]
+    domain = get_domain(env)
     pages |= {doc for doc, ids in domain.references.items() if ids & changed}
     pages |= domain.aggregates
     return sorted(page for page in pages if page and page in env.found_docs)

@@ -18,18 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-
-class Kind(str, Enum):
-    """The need types the extension registers (the directive names)."""
-
-    PHASE = "phase"
-    OBLIGATION = "obligation"
-    CLAUSE = "clause"
-    PROCEDURE = "procedure"
-    RISK = "risk"
-
-    def __str__(self) -> str:
-        return self.value
+from .kinds import COVERING_KINDS, DATE_FIELDS, FIELDS, LINK_SPECS, Kind
 
 
 class State(str, Enum):
@@ -49,53 +38,10 @@ class State(str, Enum):
         return self is State.UNCOVERED
 
 
-#: Kinds whose ``covers`` links count towards coverage.
-COVERING_KINDS = frozenset({Kind.CLAUSE, Kind.PROCEDURE})
-
-#: The need ID prefix of each kind, as registered with sphinx-needs.
-PREFIXES: Mapping[Kind, str] = {
-    Kind.PHASE: "PH-",
-    Kind.OBLIGATION: "OBL-",
-    Kind.CLAUSE: "CLA-",
-    Kind.PROCEDURE: "PROC-",
-    Kind.RISK: "RISK-",
-}
-
-
-@dataclass(frozen=True)
-class LinkRule:
-    """Which kinds a link type may go from, and the one kind it must point at."""
-
-    sources: frozenset[Kind]
-    target: Kind
-
-
-LINK_RULES: Mapping[str, LinkRule] = {
-    "covers": LinkRule(COVERING_KINDS, Kind.OBLIGATION),
-    "addresses": LinkRule(frozenset({Kind.RISK}), Kind.OBLIGATION),
-    "phase": LinkRule(frozenset(Kind) - {Kind.PHASE}, Kind.PHASE),
-    "replaced_by": LinkRule(frozenset({Kind.OBLIGATION}), Kind.OBLIGATION),
-}
-
-#: Fields the extension adds to needs, by the kinds that use them.
-FIELDS: Mapping[str, frozenset[Kind]] = {
-    "legal_basis": frozenset({Kind.OBLIGATION}),
-    "effective": frozenset({Kind.OBLIGATION}),
-    "until": frozenset({Kind.OBLIGATION}),
-    "sanction": frozenset({Kind.OBLIGATION}),
-    "source": frozenset({Kind.OBLIGATION}),
-    "justification": frozenset({Kind.OBLIGATION}),
-    "verification": frozenset({Kind.OBLIGATION}),
-    # the activities an obligation concerns (none: every organization); see issue 12
-    "applies_to": frozenset({Kind.OBLIGATION}),
-    "party": frozenset({Kind.CLAUSE}),
-    "owner": frozenset({Kind.PROCEDURE}),
-    "frequency": frozenset({Kind.PROCEDURE}),
-}
-DATE_FIELDS = ("effective", "until")
 VERIFICATION_LEVELS = ("verified", "partial", "unverified")
 NOT_APPLICABLE = "not_applicable"
 DEFAULT_INACTIVE_STATUSES = ("draft", "retired")
+DEFAULT_REQUIRED_FIELDS = ("legal_basis",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -175,7 +121,7 @@ def _link_ids(value: Any) -> tuple[str, ...]:
 
 
 _FIELD_NAMES = tuple(FIELDS)
-_LINK_NAMES = tuple(LINK_RULES)
+_LINK_NAMES = tuple(LINK_SPECS)
 #: Every key of a need that :func:`item_from_need` reads: a reader may skip the others.
 NEED_KEYS = (
     "id", "type", "title", "status", "docname", "doctype", "lineno", *_FIELD_NAMES, *_LINK_NAMES
@@ -366,7 +312,7 @@ def uncovered_message(assessment: Assessment) -> str:
 
 
 def find_problems(
-    model: Model, required_fields: Iterable[str] = ("legal_basis",)
+    model: Model, required_fields: Iterable[str] = DEFAULT_REQUIRED_FIELDS
 ) -> list[Finding]:
     """Problems in the data other than coverage gaps, in a stable order."""
     findings: list[Finding] = []
@@ -380,7 +326,7 @@ def find_problems(
 
 def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
     for link_type, targets in item.links.items():
-        rule = LINK_RULES[link_type]
+        rule = LINK_SPECS[link_type]
         if item.kind is not None and item.kind not in rule.sources:
             yield Finding(
                 "link_type",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sphinx_needs.api import add_field, add_need_layout, add_need_type
 
 from .i18n import _
-from .model import FIELDS, PREFIXES, Kind
+from .kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, N_, Kind
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -18,48 +18,25 @@ SPHINX_NEEDS_DEFAULT_ID_REGEX = "^[A-Z0-9_]{5,}"
 ID_REGEX = "^[A-Z0-9][A-Z0-9_-]{2,}$"
 LAYOUT = "crmrisk"
 
-_TYPE_COLORS = {
-    Kind.PHASE: "#DCE8F5",
-    Kind.OBLIGATION: "#F5E6C8",
-    Kind.CLAUSE: "#D6EDD9",
-    Kind.PROCEDURE: "#E3DDF3",
-    Kind.RISK: "#F6D5D2",
-}
+STATUS_LABEL = N_("Status")
 
 
 def type_titles() -> dict[Kind, str]:
-    return {
-        Kind.PHASE: str(_("Phase")),
-        Kind.OBLIGATION: str(_("Obligation")),
-        Kind.CLAUSE: str(_("Clause")),
-        Kind.PROCEDURE: str(_("Procedure")),
-        Kind.RISK: str(_("Risk")),
-    }
+    """Each kind's title, in the build's language."""
+    return {kind: str(_(spec.title)) for kind, spec in KIND_SPECS.items()}
 
 
 def field_labels() -> dict[str, str]:
-    return {
-        "status": str(_("Status")),
-        "legal_basis": str(_("Legal basis")),
-        "effective": str(_("In force since")),
-        "until": str(_("Until")),
-        "sanction": str(_("Sanction")),
-        "source": str(_("Source")),
-        "justification": str(_("Justification")),
-        "applies_to": str(_("Applies to")),
-        "party": str(_("Party")),
-        "owner": str(_("Owner")),
-        "frequency": str(_("Frequency")),
-    }
+    """``status`` and every field of ours, by name, in the build's language."""
+    labels = {"status": STATUS_LABEL, **{name: f.label for name, f in FIELD_SPECS.items()}}
+    return {name: str(_(label)) for name, label in labels.items()}
 
 
 def link_labels() -> dict[str, tuple[str, str]]:
     """Outgoing and incoming label of each link type."""
     return {
-        "covers": (str(_("covers")), str(_("covered by"))),
-        "addresses": (str(_("addresses")), str(_("addressed by"))),
-        "phase": (str(_("phase")), str(_("obligations of the phase"))),
-        "replaced_by": (str(_("replaced by")), str(_("replaces"))),
+        name: (str(_(link.outgoing)), str(_(link.incoming)))
+        for name, link in LINK_SPECS.items()
     }
 
 
@@ -81,7 +58,9 @@ def _layout(fields: list[str] | None = None) -> dict[str, object]:
     it is rendered on, so each kind's layout lists only the fields of that kind.
     """
     labels = field_labels()
-    shown = labels if fields is None else {name: labels[name] for name in fields}
+    if fields is None:
+        fields = [n for n in labels if n == "status" or FIELD_SPECS[n].in_layout]
+    shown = {name: labels[name] for name in fields}
     # layout lines are parsed as reST before the functions run: the bold markup of
     # the prefix must be escaped to reach ``meta`` whole
     meta = [
@@ -108,12 +87,12 @@ def kind_layout(kind: Kind) -> str:
 
 
 def kind_fields(kind: Kind) -> list[str]:
-    """The fields a kind's layout shows, in the order of :func:`field_labels`:
-    ``status``, then the fields :data:`~.model.FIELDS` gives the kind."""
-    return [
+    """The fields a kind's layout shows: ``status``, then the kind's own fields that
+    are laid out, in the order of :data:`~.kinds.FIELD_SPECS`."""
+    return ["status"] + [
         name
-        for name in field_labels()
-        if name == "status" or kind in FIELDS.get(name, ())
+        for name, spec in FIELD_SPECS.items()
+        if spec.in_layout and kind in FIELDS[name]
     ]
 
 
@@ -146,11 +125,12 @@ def _layout_left_at_default(config: Config) -> bool:
 def register_needs_schema(app: Sphinx, config: Config) -> None:
     """``config-inited`` above priority 12: types, fields, links, layout, IDs."""
     for kind, title in type_titles().items():
-        add_need_type(app, kind.value, title, PREFIXES[kind], _TYPE_COLORS[kind], "node")
-    for name in FIELDS:
+        spec = KIND_SPECS[kind]
+        add_need_type(app, kind.value, title, spec.prefix, spec.color, "node")
+    for name, field in FIELD_SPECS.items():
         add_field(
             name,
-            f"sphinx_crmrisk: {name}",
+            f"sphinx_crmrisk: {field.doc}",
             schema={"type": "string"},
             nullable=True,
         )

@@ -1,24 +1,44 @@
 """The reports of ``crmrisk check``: text, JSON, JUnit XML and GitHub annotations.
 
-Each takes the assessments of :func:`.model.assess_all` and says the same thing: the
-obligations left uncovered, with :func:`.model.uncovered_message` and ``file:line``.
+Each reads one :class:`~.traceability.Traceability` and says what the build says as
+``crmrisk`` warnings about the same data: the problems in the items (dates, fields,
+link types...) and the obligations left uncovered, each with its subtype and
+``file:line``. With ``gaps_only``, the uncovered obligations alone.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from .model import Assessment, State, uncovered_message
+from .model import Assessment, Finding, Item, State, uncovered_message
+from .traceability import Traceability
 
 FORMATS = ("text", "json", "junit", "github")
+UNCOVERED = "uncovered"
 
 
-def gaps(assessments: Sequence[Assessment]) -> list[Assessment]:
-    return [a for a in assessments if a.state is State.UNCOVERED]
+@dataclass(frozen=True)
+class Problem:
+    """One line of a report: a finding or a gap, as the build warns of it."""
+
+    subtype: str
+    item: Item
+    message: str
+
+
+def problems(traceability: Traceability, gaps_only: bool = False) -> list[Problem]:
+    """The findings (unless ``gaps_only``), then the gaps: the build's order."""
+    found = [] if gaps_only else [_of_finding(f) for f in traceability.findings]
+    found += [Problem(UNCOVERED, a.obligation, uncovered_message(a)) for a in traceability.gaps]
+    return found
+
+
+def _of_finding(finding: Finding) -> Problem:
+    return Problem(finding.subtype, finding.item, finding.message)
 
 
 def gap_record(assessment: Assessment) -> dict[str, Any]:
@@ -33,7 +53,19 @@ def gap_record(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def state_counts(assessments: Sequence[Assessment]) -> dict[State, int]:
+def _problem_record(problem: Problem) -> dict[str, Any]:
+    item = problem.item
+    return {
+        "subtype": problem.subtype,
+        "id": item.id,
+        "file": item.file,
+        "line": item.lineno,
+        "location": item.location,
+        "message": problem.message,
+    }
+
+
+def state_counts(assessments: list[Assessment]) -> dict[State, int]:
     """How many obligations are in each state, in the order of :class:`.State`."""
     counts = {state: 0 for state in State}
     for assessment in assessments:
@@ -41,59 +73,75 @@ def state_counts(assessments: Sequence[Assessment]) -> dict[State, int]:
     return counts
 
 
-def counts_line(assessments: Sequence[Assessment], today: dt.date) -> str:
-    """``9 obligations on 2026-06-01: 4 covered, ..., 2 uncovered``."""
-    counts = state_counts(assessments)
-    parts = ", ".join(f"{n} {state.value}" for state, n in counts.items())
-    return f"{len(assessments)} obligations on {today.isoformat()}: {parts}"
+def counts_line(traceability: Traceability, gaps_only: bool = False) -> str:
+    """``9 obligations on 2026-06-01: 4 covered, ..., 2 uncovered[; 3 other problems]``."""
+    assessments = traceability.assessments
+    parts = ", ".join(f"{n} {state.value}" for state, n in state_counts(assessments).items())
+    line = f"{len(assessments)} obligations on {traceability.today.isoformat()}: {parts}"
+    if not gaps_only and traceability.findings:
+        line += f"; {len(traceability.findings)} other problem(s)"
+    return line
 
 
-def text_report(assessments: Sequence[Assessment], today: dt.date) -> str:
+def text_report(traceability: Traceability, gaps_only: bool = False) -> str:
     lines = [
-        f"{a.obligation.location}: {uncovered_message(a)}" for a in gaps(assessments)
+        f"{p.item.location}: {p.message} [crmrisk.{p.subtype}]"
+        for p in problems(traceability, gaps_only)
     ]
-    lines.append(counts_line(assessments, today))
+    lines.append(counts_line(traceability, gaps_only))
     return "\n".join(lines) + "\n"
 
 
-def json_report(assessments: Sequence[Assessment], today: dt.date) -> str:
-    found = gaps(assessments)
+def json_report(traceability: Traceability, gaps_only: bool = False) -> str:
+    found = problems(traceability, gaps_only)
     document = {
-        "reference_date": today.isoformat(),
+        "reference_date": traceability.today.isoformat(),
         "ok": not found,
         # one pass over the assessments, not one a state
-        "counts": {state.value: n for state, n in state_counts(assessments).items()},
-        "uncovered": [gap_record(a) for a in found],
+        "counts": {
+            state.value: n for state, n in state_counts(traceability.assessments).items()
+        },
+        "uncovered": [gap_record(a) for a in traceability.gaps],
+        "problems": [_problem_record(p) for p in found],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def junit_report(assessments: Sequence[Assessment], today: dt.date) -> str:
-    """One test case per obligation: a failure when uncovered, skipped when lapsed."""
-    found = gaps(assessments)
+def junit_report(traceability: Traceability, gaps_only: bool = False) -> str:
+    """One test case per obligation (a failure when uncovered, skipped when lapsed),
+    then one failed case per other problem."""
+    assessments = traceability.assessments
+    others = [p for p in problems(traceability, gaps_only) if p.subtype != UNCOVERED]
     suite = ET.Element(
         "testsuite",
-        name=f"crmrisk coverage on {today.isoformat()}",
-        tests=str(len(assessments)),
-        failures=str(len(found)),
+        name=f"crmrisk coverage on {traceability.today.isoformat()}",
+        tests=str(len(assessments) + len(others)),
+        failures=str(len(traceability.gaps) + len(others)),
         errors="0",
         skipped=str(sum(a.state is State.LAPSED for a in assessments)),
     )
+
+    def case(classname: str, name: str, item: Item) -> ET.Element:
+        element = ET.SubElement(suite, "testcase", classname=classname, name=name)
+        if item.file:
+            element.set("file", item.file)
+        if item.lineno:
+            element.set("line", str(item.lineno))
+        return element
+
     for assessment in assessments:
         obligation = assessment.obligation
-        case = ET.SubElement(
-            suite, "testcase", classname="crmrisk.obligations", name=obligation.id
-        )
-        if obligation.file:
-            case.set("file", obligation.file)
-        if obligation.lineno:
-            case.set("line", str(obligation.lineno))
-        if assessment.state is State.UNCOVERED:
+        element = case("crmrisk.obligations", obligation.id, obligation)
+        if assessment.state.is_gap:
             message = uncovered_message(assessment)
-            failure = ET.SubElement(case, "failure", message=message, type="uncovered")
+            failure = ET.SubElement(element, "failure", message=message, type=UNCOVERED)
             failure.text = f"{obligation.location}: {message}"
         elif assessment.state is State.LAPSED:
-            ET.SubElement(case, "skipped", message=f"lapsed on {obligation.field('until')}")
+            ET.SubElement(element, "skipped", message=f"lapsed on {obligation.field('until')}")
+    for problem in others:
+        element = case("crmrisk.problems", f"{problem.subtype} {problem.item.id}", problem.item)
+        failure = ET.SubElement(element, "failure", message=problem.message, type=problem.subtype)
+        failure.text = f"{problem.item.location}: {problem.message}"
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
@@ -109,23 +157,23 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_report(assessments: Sequence[Assessment], today: dt.date) -> str:
+def github_report(traceability: Traceability, gaps_only: bool = False) -> str:
     """``::error file=...,line=...::message`` workflow commands, then the counts."""
     lines = []
-    for assessment in gaps(assessments):
-        obligation = assessment.obligation
+    for problem in problems(traceability, gaps_only):
+        item = problem.item
         properties = []
-        if obligation.file:
-            properties.append(f"file={_escape_property(obligation.file)}")
-            if obligation.lineno:
-                properties.append(f"line={obligation.lineno}")
-        properties.append(f"title={_escape_property('uncovered ' + obligation.id)}")
-        lines.append(f"::error {','.join(properties)}::{_escape_data(uncovered_message(assessment))}")
-    lines.append(counts_line(assessments, today))
+        if item.file:
+            properties.append(f"file={_escape_property(item.file)}")
+            if item.lineno:
+                properties.append(f"line={item.lineno}")
+        properties.append(f"title={_escape_property(f'{problem.subtype} {item.id}')}")
+        lines.append(f"::error {','.join(properties)}::{_escape_data(problem.message)}")
+    lines.append(counts_line(traceability, gaps_only))
     return "\n".join(lines) + "\n"
 
 
-REPORTERS: dict[str, Callable[[Sequence[Assessment], dt.date], str]] = {
+REPORTERS: dict[str, Callable[[Traceability, bool], str]] = {
     "text": text_report,
     "json": json_report,
     "junit": junit_report,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 WARNING_TYPE = "crmrisk"
 
 WarningSubtype = Literal[
-    "bad_date", "bad_value", "export", "link_type", "missing_field", "uncovered"
+    "bad_date", "bad_value", "export", "link_type", "missing_field", "uncovered", "view_option"
 ]
 
 #: One line per subtype, for the reference documentation.
@@ -30,7 +30,12 @@ WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification.",
     "uncovered": "An obligation in force that no active clause or procedure covers.",
+    "view_option": "A view's option that names nothing the project has (an unknown :phase:).",
 }
+
+#: Subtypes about the pages or the output, not the items: the build alone reports them
+#: (``crmrisk check`` reads needs.json, which holds the items only).
+BUILD_ONLY_SUBTYPES: frozenset[WarningSubtype] = frozenset({"export", "view_option"})
 
 logger = logging.getLogger("sphinx_crmrisk")
 

@@ -54,7 +54,7 @@ def test_check_fails_and_lists_each_gap_with_file_and_line(capsys):
     status, out, _ = run(capsys, "check", NEW, *TODAY)
     assert status == 1
     assert out.splitlines() == [
-        f"obligations.md:10: {B_MESSAGE}",
+        f"obligations.md:10: {B_MESSAGE} [crmrisk.uncovered]",
         "4 obligations on 2026-06-01: 2 covered, 0 justified, 0 upcoming, 1 lapsed, 1 uncovered",
     ]
 
@@ -265,4 +265,4 @@ def test_command_and_build_give_the_same_answer(app, capsys):
     assert len(gaps) == warnings.count("[crmrisk.uncovered]") == 2
     for line in gaps:
         location, message = line.split(": ", 1)
-        assert f"{location}: WARNING: {message} [crmrisk.uncovered]" in warnings
+        assert f"{location}: WARNING: {message}" in warnings

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sphinx_crmrisk.directives import common
+from sphinx_crmrisk.views import base
+from sphinx_crmrisk.views import nodes as view_nodes
 
 ALL_OBLIGATIONS = [
     "OBL-COVERED", "OBL-DRAFTED", "OBL-FORMULA", "OBL-GAMMA", "OBL-JUSTIFIED",
@@ -191,7 +192,7 @@ def test_bad_options_are_reported_at_the_directive(make_app, copy_root):
     assert "states must be among: covered, justified, upcoming, lapsed, uncovered" in warnings
     assert (
         "bad.md:7: WARNING: 'PH-NOPE' given to :phase: is not a phase ID "
-        "(phases: PH-ALPHA, PH-BETA, PH-GAMMA) [crmrisk.bad_value]"
+        "(phases: PH-ALPHA, PH-BETA, PH-GAMMA) [crmrisk.view_option]"
     ) in warnings
 
 
@@ -228,7 +229,7 @@ def test_streamed_rows_write_the_same_html_as_a_whole_table(make_app, copy_root,
     source = copy_root("matrix")
     streamed = make_app("html", srcdir=source)
     streamed.build()
-    monkeypatch.setattr(common.ViewContext, "table", lambda self, *args, **kw: common.table(*args, **kw))
+    monkeypatch.setattr(base.ViewContext, "table", lambda self, *args, **kw: base.table(*args, **kw))
     whole = make_app("html", srcdir=shutil.copytree(source, tmp_path / "whole", ignore=_BUILD))
     whole.build()
     assert view_pages(streamed) == view_pages(whole)
@@ -253,5 +254,5 @@ def test_html_pages_hold_no_row_in_the_resolved_doctree(make_app, copy_root):
     app = make_app("html", srcdir=copy_root("matrix"))
     app.build()
     doctree = app.env.get_and_resolve_doctree("matrix-all", app.builder)
-    (body,) = doctree.findall(common.streamed_tbody)
+    (body,) = doctree.findall(view_nodes.streamed_tbody)
     assert len(body) == 0 and len(body.records) == len(ALL_OBLIGATIONS)

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.errors import ConfigError
 
-from sphinx_crmrisk.load import read_needs
+from sphinx_crmrisk.needs_json import read_needs
 
 
 def warnings_of(app) -> list[str]:
@@ -213,7 +213,7 @@ def test_every_build_records_the_values_it_assessed_with(app):
     assert recorded["crmrisk_today"] == "2026-11-30"
     assert recorded["crmrisk_inactive_statuses"] == ["retired"]
     # what the command and the notebooks read back gives the build's answer
-    from sphinx_crmrisk.load import load_traceability
+    from sphinx_crmrisk import load_traceability
 
     data = load_traceability(app.outdir)
     gaps = [a.obligation.id for a in data.assessments if a.state.is_gap]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sphinx_crmrisk.load import read_needs
 from sphinx_crmrisk.model import FIELDS, Kind
+from sphinx_crmrisk.needs_json import read_needs
 from sphinx_crmrisk.needs_schema import LAYOUT, kind_fields, kind_layout
 
 #: The French label of every field of ours an obligation alone has.

@@ -19,14 +19,14 @@ def translations(catalog) -> dict[str, str]:
 
 
 def labels_in_code() -> set[str]:
-    """Every literal passed to ``_()`` in the package."""
+    """Every literal passed to ``_()`` or marked with ``N_()`` in the package."""
     found = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
-                and node.func.id == "_"
+                and node.func.id in ("_", "N_")
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
             ):

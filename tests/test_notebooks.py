@@ -15,15 +15,11 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from sphinx_crmrisk import source
-from sphinx_crmrisk.load import (
-    CONFIG_JSON,
-    HANDBOOK_ENV,
-    LoadError,
-    load,
-    load_traceability,
-)
+from sphinx_crmrisk import load, load_traceability, source_build
+from sphinx_crmrisk.config import CONFIG_JSON
+from sphinx_crmrisk.loading import HANDBOOK_ENV
 from sphinx_crmrisk.model import State
+from sphinx_crmrisk.needs_json import LoadError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
@@ -83,7 +79,7 @@ def test_cache_is_reused_until_a_source_changes(tmp_path, monkeypatch):
     def no_build(*args: object) -> None:
         raise AssertionError("the needs builder ran again")
 
-    monkeypatch.setattr(source, "_run_needs_builder", no_build)
+    monkeypatch.setattr(source_build, "_run_needs_builder", no_build)
     assert "OBL-SRC-1" in load(project).items
     monkeypatch.undo()
 
@@ -105,7 +101,7 @@ def test_cache_is_reused_until_a_source_changes(tmp_path, monkeypatch):
 
 def test_a_needs_json_alone_is_assessed_as_of_today(tmp_path):
     project = copy_fixture("sphinx-project", tmp_path)
-    needs_json = source.needs_json_of(project)
+    needs_json = source_build.needs_json_of(project)
     (needs_json.parent / CONFIG_JSON).unlink()
     assert load_traceability(needs_json).today == dt.date.today()
 

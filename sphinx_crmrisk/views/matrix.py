@@ -12,16 +12,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 
 from ..i18n import _
-from ..incremental import AggregateNode
 from ..model import Assessment
-from .common import Cell, PlaceholderDirective, ViewContext, add_view, parse_states, state_labels
+from .base import Cell, PlaceholderDirective, ViewContext, add_view, parse_states, state_labels
+from .nodes import AggregateNode, matrix_placeholder
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-
-
-class matrix_placeholder(AggregateNode):
-    """Replaced by the matrix at ``doctree-resolved``."""
 
 
 class MatrixDirective(PlaceholderDirective):

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .load import NEEDS_JSON, LoadError
-from .record import CONFIG_JSON
+from .config import CONFIG_JSON
+from .needs_json import NEEDS_JSON, LoadError
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -94,7 +94,7 @@ def _build(source: Path, cache: Path) -> None:
 
 def _run_needs_builder(source: Path, outdir: Path) -> None:
     """Runs :func:`main` in a fresh interpreter; a failure becomes one LoadError line."""
-    command = [sys.executable, "-m", "sphinx_crmrisk.source", str(source), str(outdir)]
+    command = [sys.executable, "-m", "sphinx_crmrisk.source_build", str(source), str(outdir)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -103,7 +103,7 @@ def _run_needs_builder(source: Path, outdir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sphinx_crmrisk.source SOURCE OUTDIR``: the build :func:`needs_json_of` runs."""
+    """``python -m sphinx_crmrisk.source_build SOURCE OUTDIR``: the build :func:`needs_json_of` runs."""
     source, outdir = (Path(arg) for arg in (argv or sys.argv[1:]))
     from sphinx.errors import SphinxError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .common import setup_views
+from .base import setup_placeholders
 from .coverage import setup_coverage
 from .gaps import setup_gaps
 from .matrix import setup_matrix
@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 STYLESHEET = "crmrisk-views.css"
 
 
-def setup_directives(app: Sphinx) -> None:
+def setup_views(app: Sphinx) -> None:
     setup_matrix(app)
     setup_coverage(app)
     setup_gaps(app)
-    setup_views(app)
+    setup_placeholders(app)
     # the file sits in sphinx_crmrisk/static/, which setup() adds to html_static_path
     app.add_css_file(STYLESHEET)

@@ -7,37 +7,19 @@ from typing import TYPE_CHECKING, Any
 from docutils import nodes
 
 from ..i18n import _
-from ..incremental import AggregateNode
 from ..model import State, Summary, summaries_by_phase
-from .common import Cell, PlaceholderDirective, ViewContext, add_view
+from .base import Cell, PlaceholderDirective, ViewContext, add_view
+from .nodes import AggregateNode, coverage_bar, coverage_placeholder, visit_coverage_bar
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.writers.html5 import HTML5Translator
 
 BAR_WIDTH = 10
-
-
-class coverage_placeholder(AggregateNode):
-    """Replaced by the coverage summary at ``doctree-resolved``."""
-
-
-class coverage_bar(nodes.Inline, nodes.Element):
-    """A bar drawn with CSS (HTML only); its one attribute is a computed number."""
 
 
 class CoverageDirective(PlaceholderDirective):
     node_class = coverage_placeholder
     option_spec: dict[str, Any] = {}
-
-
-def visit_coverage_bar(self: HTML5Translator, node: coverage_bar) -> None:
-    percent = float(node["percent"])
-    self.body.append(
-        f'<span class="crmrisk-bar" role="img" aria-label="{percent:.0f} %">'
-        f'<span class="crmrisk-bar-fill" style="width: {percent:.1f}%"></span></span>'
-    )
-    raise nodes.SkipNode
 
 
 def text_bar(percent: float) -> str:

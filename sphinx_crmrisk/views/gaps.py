@@ -8,16 +8,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 
 from ..i18n import _
-from ..incremental import AggregateNode
 from ..model import Assessment, State
-from .common import Cell, PlaceholderDirective, ViewContext, add_view
+from .base import Cell, PlaceholderDirective, ViewContext, add_view
+from .nodes import AggregateNode, gaps_placeholder
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-
-
-class gaps_placeholder(AggregateNode):
-    """Replaced by the list of gaps at ``doctree-resolved``."""
 
 
 class GapsDirective(PlaceholderDirective):

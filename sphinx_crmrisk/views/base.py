@@ -1,11 +1,11 @@
-"""What the three views share: placeholder directives, the resolve step, labels, links.
+"""What the views share: placeholder directives, the resolve step, labels, links, tables.
 
 A view's directive only records its options in a placeholder node at read time: the
 model needs the back-links that sphinx-needs resolves at the start of the write phase.
 At ``doctree-resolved`` the placeholder is replaced by nodes rendered from
 :mod:`sphinx_crmrisk.model` (never a second copy of the coverage rule). Placeholders
-subclass :class:`~sphinx_crmrisk.incremental.AggregateNode`, so an incremental build
-re-writes their pages whenever a need changes.
+subclass :class:`~.nodes.AggregateNode`, so an incremental build re-writes their pages
+whenever a need changes.
 
 Text from the sources only ever goes into docutils ``Text`` nodes, which every writer
 escapes; no raw markup is built from it.
@@ -15,21 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from docutils import nodes
 from sphinx.errors import NoUri
 from sphinx.util.docutils import SphinxDirective
 
-from ..collect import build_model
+from ..build_traceability import build_traceability
+from ..domain import get_domain
 from ..i18n import _
-from ..incremental import AggregateNode, CrmriskDomain
 from ..model import Assessment, Item, Kind, Model, State
+from ..traceability import Traceability
 from ..warnings_ import log_warning
+from .nodes import AggregateNode, Cell, row, streamed_tbody, visit_streamed_tbody
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.writers.html5 import HTML5Translator
 
 
 def state_labels() -> dict[State, str]:
@@ -70,12 +71,19 @@ class PlaceholderDirective(SphinxDirective):
 
 @dataclass
 class ViewContext:
-    """What a view renders from: the build's model, and the page it goes on."""
+    """What a view renders from: the build's traceability, and the page it goes on."""
 
     app: Sphinx
     docname: str
-    model: Model
-    assessments: list[Assessment]
+    traceability: Traceability
+
+    @property
+    def model(self) -> Model:
+        return self.traceability.model
+
+    @property
+    def assessments(self) -> list[Assessment]:
+        return self.traceability.assessments
 
     @property
     def is_html(self) -> bool:
@@ -131,13 +139,12 @@ class ViewContext:
         known = ", ".join(item.id for item in self.model.of_kind(Kind.PHASE)) or "none"
         log_warning(
             self.app,
-            "bad_value",
+            "view_option",
             f"{phase_id!r} given to :phase: is not a phase ID (phases: {known})",
             (self.docname, node.line),
         )
 
 
-Cell = Union[nodes.Node, str, Sequence[nodes.Node]]
 Record = TypeVar("Record")
 
 
@@ -161,57 +168,13 @@ def table(
     for width in widths or [1] * len(headers):
         group += nodes.colspec("", colwidth=width)
     head = nodes.thead()
-    head += _row(headers)
+    head += row(headers)
     group += head
     if stream:
         group += streamed_tbody(records, cells)
     else:
-        group += nodes.tbody("", *(_row(cells(record)) for record in records))
+        group += nodes.tbody("", *(row(cells(record)) for record in records))
     return table_node
-
-
-def _row(cells: Sequence[Cell]) -> nodes.row:
-    row = nodes.row()
-    for cell in cells:
-        entry = nodes.entry()
-        paragraph = nodes.paragraph()
-        if isinstance(cell, str):
-            paragraph += nodes.Text(cell)
-        elif isinstance(cell, nodes.Node):
-            paragraph += cell
-        else:
-            paragraph.extend(cell)
-        entry += paragraph
-        row += entry
-    return row
-
-
-class streamed_tbody(nodes.tbody):
-    """A table body whose rows are made while the HTML is written, one at a time.
-
-    Sphinx holds a page's whole doctree while it writes the page: a matrix of 2,000
-    obligations made of docutils nodes weighs 33 MiB, and was the peak memory of the
-    whole build (benchmarks/README.md). The HTML is the same, byte for byte.
-    """
-
-    def __init__(self, records: Sequence[Any], cells: Callable[[Any], Sequence[Cell]]) -> None:
-        super().__init__()
-        self.records = records
-        self.cells = cells
-
-
-def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> None:
-    translator.visit_tbody(node)
-    body = translator.body
-    for record in node.records:
-        row = _row(node.cells(record))
-        node += row  # the entries' visitors look up their table through the row's parents
-        start = len(body)
-        row.walkabout(translator)
-        body[start:] = ["".join(body[start:])]  # one string a row, not one a tag
-        del node[0]
-    translator.depart_tbody(node)
-    raise nodes.SkipNode
 
 
 Renderer = Callable[[ViewContext, AggregateNode], list[nodes.Node]]
@@ -226,14 +189,12 @@ _PAGE_BUILDERS = frozenset({"html", "dirhtml"})
 def _replace_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: one walk of the pages that hold views, none of the others."""
     if app.builder.name in _PAGE_BUILDERS:
-        domain: CrmriskDomain = app.env.get_domain(CrmriskDomain.name)  # type: ignore[assignment]
-        if docname not in domain.aggregates:
+        if docname not in get_domain(app.env).aggregates:
             return
     placeholders = list(doctree.findall(AggregateNode))
     if not placeholders:
         return
-    model, assessments = build_model(app)
-    context = ViewContext(app, docname, model, assessments)
+    context = ViewContext(app, docname, build_traceability(app))
     for placeholder in placeholders:
         render = _RENDERERS.get(type(placeholder))
         if render is not None:
@@ -251,7 +212,7 @@ def add_view(
     _RENDERERS[directive.node_class] = render
 
 
-def setup_views(app: Sphinx) -> None:
+def setup_placeholders(app: Sphinx) -> None:
     """Once per application, after the views are added: the handler that fills them."""
     app.connect("doctree-resolved", _replace_placeholders)
     # only HTML builders get streamed rows (ViewContext.is_html)

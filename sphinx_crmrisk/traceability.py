@@ -1,0 +1,95 @@
+"""The one traceability object: a model assessed as of a date, its findings and its gaps.
+
+A build makes one from its resolved needs (:mod:`.build_traceability`), the ``crmrisk``
+command and the notebooks from a needs.json and the values its build recorded
+(:mod:`.loading`). The checks, views, exports and reports all read it, so the build and
+the command say the same thing about the same data. No Sphinx import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
+
+from .model import (
+    DEFAULT_INACTIVE_STATUSES,
+    DEFAULT_REQUIRED_FIELDS,
+    Assessment,
+    Finding,
+    Model,
+    assess_all,
+    find_problems,
+)
+
+
+class AssessmentValues(Protocol):
+    """The ``crmrisk_*`` values an assessment depends on (a :class:`.config.CrmriskConfig`)."""
+
+    @property
+    def reference_date(self) -> dt.date: ...
+
+    @property
+    def inactive_statuses(self) -> tuple[str, ...]: ...
+
+    @property
+    def required_fields(self) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class Traceability:
+    """A model with the reference date, statuses and required fields it is assessed with."""
+
+    model: Model
+    today: dt.date
+    inactive_statuses: tuple[str, ...] = DEFAULT_INACTIVE_STATUSES
+    required_fields: tuple[str, ...] = DEFAULT_REQUIRED_FIELDS
+
+    @classmethod
+    def assessed_with(cls, model: Model, values: AssessmentValues) -> Traceability:
+        return cls(model, values.reference_date, values.inactive_statuses, values.required_fields)
+
+    @cached_property
+    def assessments(self) -> list[Assessment]:
+        """Every obligation's assessment, in ID order."""
+        with gc_paused():  # collections would walk the whole model again and again
+            return assess_all(self.model, self.today, self.inactive_statuses)
+
+    @cached_property
+    def gaps(self) -> list[Assessment]:
+        """The obligations that fail the coverage rule."""
+        return [a for a in self.assessments if a.state.is_gap]
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        """Problems in the data other than gaps (dates, fields, link types...)."""
+        return find_problems(self.model, self.required_fields)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a large model is read or assessed.
+
+    Reading 50,000 needs creates millions of dicts, lists and objects; CPython collects
+    every 700 new ones, and its full collections walk every live object: half of the
+    time ``json.loads`` takes on such a file, and more in the model. Nothing made here
+    holds a reference cycle, so reference counting frees all of it just the same.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            # what survives (the model) moves to the oldest generation, where it would
+            # have gone after two collections that each walk all of it (0.15 s at
+            # 50,000 needs): freeze() then unfreeze() moves it there without a walk
+            gc.freeze()
+            gc.unfreeze()
+        gc.enable()

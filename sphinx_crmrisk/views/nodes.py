@@ -1,0 +1,92 @@
+"""The docutils nodes of the views, and how HTML writes the ones that need it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+from docutils import nodes
+
+if TYPE_CHECKING:
+    from sphinx.writers.html5 import HTML5Translator
+
+
+class AggregateNode(nodes.General, nodes.Element):
+    """Base of the placeholders of views that show many needs.
+
+    An incremental build re-writes every page holding one whenever a need changes
+    (:mod:`sphinx_crmrisk.incremental`).
+    """
+
+
+class matrix_placeholder(AggregateNode):
+    """Replaced by the matrix at ``doctree-resolved``."""
+
+
+class coverage_placeholder(AggregateNode):
+    """Replaced by the coverage summary at ``doctree-resolved``."""
+
+
+class gaps_placeholder(AggregateNode):
+    """Replaced by the list of gaps at ``doctree-resolved``."""
+
+
+class coverage_bar(nodes.Inline, nodes.Element):
+    """A bar drawn with CSS (HTML only); its one attribute is a computed number."""
+
+
+def visit_coverage_bar(self: HTML5Translator, node: coverage_bar) -> None:
+    percent = float(node["percent"])
+    self.body.append(
+        f'<span class="crmrisk-bar" role="img" aria-label="{percent:.0f} %">'
+        f'<span class="crmrisk-bar-fill" style="width: {percent:.1f}%"></span></span>'
+    )
+    raise nodes.SkipNode
+
+
+Cell = Union[nodes.Node, str, Sequence[nodes.Node]]
+
+
+def row(cells: Sequence[Cell]) -> nodes.row:
+    """A table row; a cell is a string, a node or inline nodes."""
+    result = nodes.row()
+    for cell in cells:
+        entry = nodes.entry()
+        paragraph = nodes.paragraph()
+        if isinstance(cell, str):
+            paragraph += nodes.Text(cell)
+        elif isinstance(cell, nodes.Node):
+            paragraph += cell
+        else:
+            paragraph.extend(cell)
+        entry += paragraph
+        result += entry
+    return result
+
+
+class streamed_tbody(nodes.tbody):
+    """A table body whose rows are made while the HTML is written, one at a time.
+
+    Sphinx holds a page's whole doctree while it writes the page: a matrix of 2,000
+    obligations made of docutils nodes weighs 33 MiB, and was the peak memory of the
+    whole build (benchmarks/README.md). The HTML is the same, byte for byte.
+    """
+
+    def __init__(self, records: Sequence[Any], cells: Callable[[Any], Sequence[Cell]]) -> None:
+        super().__init__()
+        self.records = records
+        self.cells = cells
+
+
+def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> None:
+    translator.visit_tbody(node)
+    body = translator.body
+    for record in node.records:
+        made = row(node.cells(record))
+        node += made  # the entries' visitors look up their table through the row's parents
+        start = len(body)
+        made.walkabout(translator)
+        body[start:] = ["".join(body[start:])]  # one string a row, not one a tag
+        del node[0]
+    translator.depart_tbody(node)
+    raise nodes.SkipNode
