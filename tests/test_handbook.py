@@ -119,6 +119,8 @@ def test_the_veille_page_lists_every_upcoming_obligation_from_the_build(handbook
     # except OBL-IA-HR, which the hand-written part cites for the unpublished AI Omnibus
     assert "```{crmrisk-matrix}\n:state: upcoming\n```" in source
     assert [i for i in sorted(upcoming) if i in source] == ["OBL-IA-HR"]
+    # the dated table beside it filters on the reference date: it must be the handbook's
+    assert f'effective > "{STATEMENT_DATE.isoformat()}"' in source
 
 
 def test_every_obligation_names_only_known_activities(handbook):
