@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sphinx_crmrisk.load import find_needs_json, load_traceability
-from sphinx_crmrisk.source import needs_json_of
+from sphinx_crmrisk import load_traceability
+from sphinx_crmrisk.needs_json import find_needs_json
+from sphinx_crmrisk.source_build import needs_json_of
 
 REPO = Path(__file__).parents[1]
 CATALOGUE = REPO.parent / "shared" / "domain" / "catalogue.md"
