@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.errors import ConfigError
 
 from .model import DEFAULT_INACTIVE_STATUSES, DEFAULT_REQUIRED_FIELDS, parse_date
+from .scope import unknown_words, valid_words
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -65,6 +66,16 @@ class CrmriskConfig:
             "doc": "Fields every obligation must have (a phase link is always required).",
         },
     )
+    profile: tuple[str, ...] | None = field(
+        default=None,
+        metadata={
+            "rebuild": "html",
+            "types": (list, tuple, type(None)),
+            "doc": "The activities the organization carries out (see the activities "
+            "reference); an obligation whose applies_to lists one it lacks is "
+            "out_of_scope. None (default): every obligation applies.",
+        },
+    )
     exports: bool = field(
         default=True,
         metadata={
@@ -84,7 +95,7 @@ def setup_config(app: Sphinx) -> None:
             PREFIX + f.name,
             f.default,
             f.metadata["rebuild"],
-            types=_accepted_types(f.default),
+            types=f.metadata.get("types") or _accepted_types(f.default),
             description=f.metadata["doc"],
         )
 
@@ -113,10 +124,27 @@ def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{PREFIX}{name} must be a list of strings, not {value!r}")
         values[name] = tuple(value)
+    values["profile"] = _read_profile(values["profile"])
     for name in ("fail_on_uncovered", "exports"):
         if not isinstance(values[name], bool):
             raise ConfigError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
     return CrmriskConfig(**values)
+
+
+def _read_profile(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
+        isinstance(v, str) for v in value
+    ):
+        raise ConfigError(f"{PREFIX}profile must be a list of activities, not {value!r}")
+    unknown = unknown_words(value)
+    if unknown:
+        raise ConfigError(
+            f"{PREFIX}profile: {', '.join(repr(w) for w in unknown)} is not an activity "
+            f"(activities: {valid_words()})"
+        )
+    return tuple(value)
 
 
 def validate_config(app: Sphinx, config: Config) -> None:

@@ -33,11 +33,11 @@ BUILD_FILES = {"csv": "traceability.csv", "xlsx": "traceability.xlsx", "json": "
 #: One obligation per row in CSV, XLSX and Markdown; lists are joined with "; ".
 COLUMNS = (
     "id", "title", "state", "phases", "legal_basis", "effective", "until",
-    "status", "covered_by", "not_counted", "file", "line",
+    "status", "covered_by", "not_counted", "out_of_scope_by", "file", "line",
 )
 SUMMARY_COLUMNS = (
     "phase", "title", "obligations", "covered", "upcoming", "justified",
-    "lapsed", "uncovered", "in_force", "percent",
+    "lapsed", "out_of_scope", "uncovered", "in_force", "percent",
 )
 ALL_PHASES = "All phases"
 NO_PHASE = "No phase"
@@ -57,6 +57,7 @@ def obligation_record(model: Model, assessment: Assessment) -> dict[str, Any]:
         "status": obligation.status or "",
         "covered_by": [item.id for item in assessment.covering],
         "not_counted": [{"id": item.id, "reason": why} for item, why in assessment.discounted],
+        "out_of_scope_by": list(assessment.out_of_scope_by),
         "file": obligation.file,
         "line": obligation.lineno,
     }
@@ -72,6 +73,7 @@ def summary_record(model: Model, summary: Summary) -> dict[str, Any]:
         "upcoming": summary.counts[State.UPCOMING],
         "justified": summary.counts[State.JUSTIFIED],
         "lapsed": summary.counts[State.LAPSED],
+        "out_of_scope": summary.counts[State.OUT_OF_SCOPE],
         "uncovered": summary.counts[State.UNCOVERED],
         "in_force": summary.in_force,
         "percent": round(summary.percent, 1),
@@ -85,6 +87,7 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
         "schema": SCHEMA_NAME,
         "version": SCHEMA_VERSION,
         "reference_date": traceability.today.isoformat(),
+        "profile": None if traceability.profile is None else list(traceability.profile),
         "obligations": [obligation_record(model, a) for a in assessments],
         "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
     }

@@ -19,15 +19,27 @@ from enum import Enum
 from typing import Any
 
 from .kinds import COVERING_KINDS, DATE_FIELDS, FIELDS, LINK_SPECS, Kind
+from .scope import missing_activities, split_words, unknown_words, valid_words
 
 
 class State(str, Enum):
-    """Where an obligation stands, as of a reference date."""
+    """Where an obligation stands, as of a reference date and for a profile.
+
+    Precedence, first that holds: ``lapsed`` (its ``until`` is past: it binds no one
+    any more) > ``out_of_scope`` (it lists in ``applies_to`` an activity the
+    organization's ``crmrisk_profile`` lacks: it does not bind this organization, so
+    it needs neither a cover nor a justification; a cover it has is kept but does not
+    make it count) > ``justified`` (``not_applicable`` with a justification: the
+    organization's own reason) > ``covered``/``upcoming`` > ``uncovered``. Only
+    ``uncovered`` is a gap (:attr:`is_gap`); ``out_of_scope`` obligations are never
+    dropped: they are counted apart, with the activities that put them out of scope.
+    """
 
     COVERED = "covered"
     JUSTIFIED = "justified"
     UPCOMING = "upcoming"
     LAPSED = "lapsed"
+    OUT_OF_SCOPE = "out_of_scope"
     UNCOVERED = "uncovered"
 
     def __str__(self) -> str:
@@ -172,6 +184,8 @@ class Assessment:
     """Covering items that do not count, each with the reason."""
     upcoming: bool = False
     """Its ``effective`` date is after the reference date."""
+    out_of_scope_by: tuple[str, ...] = ()
+    """The activities of its ``applies_to`` that the profile lacks (empty: in scope)."""
 
     @property
     def reason(self) -> str:
@@ -252,12 +266,15 @@ def assess(
     obligation: Item,
     today: dt.date,
     inactive_statuses: Iterable[str] = DEFAULT_INACTIVE_STATUSES,
+    profile: frozenset[str] | None = None,
 ) -> Assessment:
     """Applies the coverage rule to one obligation.
 
-    lapsed (``until`` before ``today``) > justified (``not_applicable`` with a
-    justification) > covered (an active clause or procedure ``covers`` it; shown as
-    upcoming while ``effective`` is after ``today``) > uncovered.
+    lapsed (``until`` before ``today``) > out_of_scope (an activity of its
+    ``applies_to`` is not in ``profile``, the expanded profile; None: everything
+    applies) > justified (``not_applicable`` with a justification) > covered (an
+    active clause or procedure ``covers`` it; shown as upcoming while ``effective``
+    is after ``today``) > uncovered. See :class:`State`.
     """
     inactive = frozenset(inactive_statuses)
     covering: list[Item] = []
@@ -272,29 +289,48 @@ def assess(
     effective = parse_date(fields.get("effective", ""))
     until = parse_date(fields.get("until", ""))
     upcoming = effective is not None and effective > today
+    missing = missing_activities(fields.get("applies_to", ""), profile)
     if until is not None and until < today:
         state = State.LAPSED
+    elif missing:
+        state = State.OUT_OF_SCOPE
     elif obligation.status == NOT_APPLICABLE and fields.get("justification"):
         state = State.JUSTIFIED
     elif covering:
         state = State.UPCOMING if upcoming else State.COVERED
     else:
         state = State.UNCOVERED
-    return Assessment(obligation, state, tuple(covering), tuple(discounted), upcoming)
+    return Assessment(
+        obligation,
+        state,
+        tuple(covering),
+        tuple(discounted),
+        upcoming,
+        missing if state is State.OUT_OF_SCOPE else (),
+    )
 
 
 def assess_all(
     model: Model,
     today: dt.date,
     inactive_statuses: Iterable[str] = DEFAULT_INACTIVE_STATUSES,
+    profile: frozenset[str] | None = None,
 ) -> list[Assessment]:
-    """Every obligation's assessment, in ID order."""
+    """Every obligation's assessment, in ID order (``profile``: see :func:`assess`)."""
     # frozenset() of a frozenset is free: built once, not once an obligation
     inactive_statuses = frozenset(inactive_statuses)
     return [
-        assess(model, obligation, today, inactive_statuses)
+        assess(model, obligation, today, inactive_statuses, profile)
         for obligation in sorted(model.obligations, key=_by_id)
     ]
+
+
+def out_of_scope_message(assessment: Assessment) -> str:
+    """``OBL-X: out of scope (the profile lacks: assurance)``: for reports."""
+    return (
+        f"{assessment.obligation.id}: out of scope "
+        f"(the profile lacks: {', '.join(assessment.out_of_scope_by)})"
+    )
 
 
 def uncovered_message(assessment: Assessment) -> str:
@@ -361,6 +397,14 @@ def _obligation_problems(
             item,
             f"{item.id}: status '{NOT_APPLICABLE}' needs a 'justification'",
         )
+    unknown = unknown_words(split_words(item.field("applies_to")))
+    if unknown:
+        yield Finding(
+            "bad_value",
+            item,
+            f"{item.id}: applies_to {', '.join(repr(w) for w in unknown)} is not an "
+            f"activity (activities: {valid_words()})",
+        )
     level = item.field("verification")
     if level and level not in VERIFICATION_LEVELS:
         yield Finding(
@@ -401,8 +445,14 @@ class Summary:
 
     @property
     def in_force(self) -> int:
-        """Obligations that need cover: all but the lapsed and the justified."""
-        return self.total - self.counts[State.LAPSED] - self.counts[State.JUSTIFIED]
+        """Obligations that need cover: all but the lapsed, the justified and those
+        out of scope."""
+        return (
+            self.total
+            - self.counts[State.LAPSED]
+            - self.counts[State.JUSTIFIED]
+            - self.counts[State.OUT_OF_SCOPE]
+        )
 
     @property
     def covered(self) -> int:

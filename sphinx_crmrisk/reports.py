@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Assessment, Finding, Item, State, uncovered_message
+from .model import Assessment, Finding, Item, State, out_of_scope_message, uncovered_message
 from .traceability import Traceability
 
 FORMATS = ("text", "json", "junit", "github")
@@ -76,11 +76,38 @@ def state_counts(assessments: list[Assessment]) -> dict[State, int]:
 def counts_line(traceability: Traceability, gaps_only: bool = False) -> str:
     """``9 obligations on 2026-06-01: 4 covered, ..., 2 uncovered[; 3 other problems]``."""
     assessments = traceability.assessments
-    parts = ", ".join(f"{n} {state.value}" for state, n in state_counts(assessments).items())
+    # out_of_scope is counted when a profile is declared: without one nothing can be
+    parts = ", ".join(
+        f"{n} {state.value}"
+        for state, n in state_counts(assessments).items()
+        if state is not State.OUT_OF_SCOPE or traceability.profile is not None
+    )
     line = f"{len(assessments)} obligations on {traceability.today.isoformat()}: {parts}"
     if not gaps_only and traceability.findings:
         line += f"; {len(traceability.findings)} other problem(s)"
     return line
+
+
+def out_of_scope_record(assessment: Assessment) -> dict[str, Any]:
+    obligation = assessment.obligation
+    return {
+        "id": obligation.id,
+        "title": obligation.title,
+        "missing": list(assessment.out_of_scope_by),
+        "location": obligation.location,
+    }
+
+
+def out_of_scope_line(traceability: Traceability) -> list[str]:
+    """``Out of scope (profile: a, b): OBL-X (lacks c), ...``: none when nothing is."""
+    if not traceability.out_of_scope:
+        return []
+    entries = ", ".join(
+        f"{a.obligation.id} (lacks {', '.join(a.out_of_scope_by)})"
+        for a in traceability.out_of_scope
+    )
+    profile = ", ".join(traceability.profile or ())
+    return [f"Out of scope (profile: {profile}): {entries}"]
 
 
 def text_report(traceability: Traceability, gaps_only: bool = False) -> str:
@@ -89,6 +116,7 @@ def text_report(traceability: Traceability, gaps_only: bool = False) -> str:
         for p in problems(traceability, gaps_only)
     ]
     lines.append(counts_line(traceability, gaps_only))
+    lines += out_of_scope_line(traceability)
     return "\n".join(lines) + "\n"
 
 
@@ -102,6 +130,8 @@ def json_report(traceability: Traceability, gaps_only: bool = False) -> str:
             state.value: n for state, n in state_counts(traceability.assessments).items()
         },
         "uncovered": [gap_record(a) for a in traceability.gaps],
+        "profile": None if traceability.profile is None else list(traceability.profile),
+        "out_of_scope": [out_of_scope_record(a) for a in traceability.out_of_scope],
         "problems": [_problem_record(p) for p in found],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -118,7 +148,7 @@ def junit_report(traceability: Traceability, gaps_only: bool = False) -> str:
         tests=str(len(assessments) + len(others)),
         failures=str(len(traceability.gaps) + len(others)),
         errors="0",
-        skipped=str(sum(a.state is State.LAPSED for a in assessments)),
+        skipped=str(sum(a.state in (State.LAPSED, State.OUT_OF_SCOPE) for a in assessments)),
     )
 
     def case(classname: str, name: str, item: Item) -> ET.Element:
@@ -138,6 +168,8 @@ def junit_report(traceability: Traceability, gaps_only: bool = False) -> str:
             failure.text = f"{obligation.location}: {message}"
         elif assessment.state is State.LAPSED:
             ET.SubElement(element, "skipped", message=f"lapsed on {obligation.field('until')}")
+        elif assessment.state is State.OUT_OF_SCOPE:
+            ET.SubElement(element, "skipped", message=out_of_scope_message(assessment))
     for problem in others:
         element = case("crmrisk.problems", f"{problem.subtype} {problem.item.id}", problem.item)
         failure = ET.SubElement(element, "failure", message=problem.message, type=problem.subtype)
@@ -170,6 +202,7 @@ def github_report(traceability: Traceability, gaps_only: bool = False) -> str:
         properties.append(f"title={_escape_property(f'{problem.subtype} {item.id}')}")
         lines.append(f"::error {','.join(properties)}::{_escape_data(problem.message)}")
     lines.append(counts_line(traceability, gaps_only))
+    lines += out_of_scope_line(traceability)
     return "\n".join(lines) + "\n"
 
 

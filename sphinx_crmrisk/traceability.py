@@ -22,9 +22,11 @@ from .model import (
     Assessment,
     Finding,
     Model,
+    State,
     assess_all,
     find_problems,
 )
+from .scope import expand
 
 
 class AssessmentValues(Protocol):
@@ -39,25 +41,42 @@ class AssessmentValues(Protocol):
     @property
     def required_fields(self) -> tuple[str, ...]: ...
 
+    @property
+    def profile(self) -> tuple[str, ...] | None: ...
+
 
 @dataclass(frozen=True)
 class Traceability:
-    """A model with the reference date, statuses and required fields it is assessed with."""
+    """A model with the reference date, statuses, required fields and profile it is
+    assessed with (``profile`` None: every obligation applies)."""
 
     model: Model
     today: dt.date
     inactive_statuses: tuple[str, ...] = DEFAULT_INACTIVE_STATUSES
     required_fields: tuple[str, ...] = DEFAULT_REQUIRED_FIELDS
+    profile: tuple[str, ...] | None = None
 
     @classmethod
     def assessed_with(cls, model: Model, values: AssessmentValues) -> Traceability:
-        return cls(model, values.reference_date, values.inactive_statuses, values.required_fields)
+        return cls(
+            model,
+            values.reference_date,
+            values.inactive_statuses,
+            values.required_fields,
+            values.profile,
+        )
 
     @cached_property
     def assessments(self) -> list[Assessment]:
         """Every obligation's assessment, in ID order."""
+        profile = None if self.profile is None else expand(self.profile)
         with gc_paused():  # collections would walk the whole model again and again
-            return assess_all(self.model, self.today, self.inactive_statuses)
+            return assess_all(self.model, self.today, self.inactive_statuses, profile)
+
+    @cached_property
+    def out_of_scope(self) -> list[Assessment]:
+        """The obligations the profile puts out of scope, with the activities why."""
+        return [a for a in self.assessments if a.state is State.OUT_OF_SCOPE]
 
     @cached_property
     def gaps(self) -> list[Assessment]:

@@ -88,8 +88,11 @@ def test_check_json(capsys):
     assert status == 1
     assert report["ok"] is False
     assert report["counts"] == {
-        "covered": 2, "justified": 0, "upcoming": 0, "lapsed": 1, "uncovered": 1,
+        "covered": 2, "justified": 0, "upcoming": 0, "lapsed": 1, "out_of_scope": 0,
+        "uncovered": 1,
     }
+    # no crmrisk_profile: everything applies, nothing is out of scope
+    assert (report["profile"], report["out_of_scope"]) == (None, [])
     assert report["uncovered"] == [
         {
             "id": "OBL-B", "title": "Honour objections", "file": "obligations.md",

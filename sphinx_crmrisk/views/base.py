@@ -40,6 +40,7 @@ def state_labels() -> dict[State, str]:
         State.JUSTIFIED: str(_("justified")),
         State.UPCOMING: str(_("upcoming")),
         State.LAPSED: str(_("lapsed")),
+        State.OUT_OF_SCOPE: str(_("out of scope")),
         State.UNCOVERED: str(_("uncovered")),
     }
 

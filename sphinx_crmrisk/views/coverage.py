@@ -49,6 +49,7 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         str(_("Upcoming")),
         str(_("Justified")),
         str(_("Lapsed")),
+        str(_("Out of scope")),
         str(_("Uncovered")),
         str(_("Coverage")),
         "",
@@ -62,6 +63,7 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
             str(summary.counts[State.UPCOMING]),
             str(summary.counts[State.JUSTIFIED]),
             str(summary.counts[State.LAPSED]),
+            str(summary.counts[State.OUT_OF_SCOPE]),
             str(summary.counts[State.UNCOVERED]),
             f"{summary.percent:.0f} %",
             _bar(context, summary.percent),
@@ -70,10 +72,15 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
     summaries = summaries_by_phase(context.model, context.assessments)
     note = nodes.paragraph(
         "",
-        str(_("Coverage: covered or upcoming obligations among those not justified or lapsed.")),
+        str(
+            _(
+                "Coverage: covered or upcoming obligations among those not justified, "
+                "lapsed or out of scope."
+            )
+        ),
         classes=["crmrisk-note"],
     )
-    widths = [24, 9, 9, 9, 9, 9, 9, 9, 13]
+    widths = [22, 8, 8, 8, 8, 8, 8, 8, 8, 12]
     return [context.table(headers, summaries, cells, ["crmrisk-coverage"], widths), note]
 
 

@@ -47,6 +47,14 @@ def select(context: ViewContext, node: AggregateNode) -> list[Assessment]:
     return chosen
 
 
+def _state(labels: dict, assessment: Assessment) -> nodes.Node:
+    """The state's label; out of scope, with the activities the profile lacks."""
+    text = labels[assessment.state]
+    if assessment.out_of_scope_by:
+        text += f" ({', '.join(assessment.out_of_scope_by)})"
+    return nodes.inline("", text, classes=[f"crmrisk-state-{assessment.state.value}"])
+
+
 def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
     chosen = select(context, node)
     total = len(context.assessments)
@@ -74,7 +82,7 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
             obligation.title,
             context.links(context.model.phases_of(obligation)),
             obligation.field("legal_basis"),
-            nodes.inline("", labels[assessment.state], classes=[f"crmrisk-state-{assessment.state.value}"]),
+            _state(labels, assessment),
             context.links(assessment.covering),
         ]
 
