@@ -42,6 +42,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     from .badges import BADGE_PRIORITY, add_verification_badges
     from .build_traceability import setup_build_traceability
+    from .catalogue_directive import setup_catalogue
     from .checks import check_build
     from .config import setup_config, validate_config, write_build_values
     from .exports import write_build_exports
@@ -59,6 +60,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", add_verification_badges, priority=BADGE_PRIORITY)
     app.connect("build-finished", check_build)
     setup_views(app)
+    setup_catalogue(app)
     # after the checks (priority 500), so their warnings come first
     app.connect("build-finished", write_build_values)
     app.connect("build-finished", write_build_exports, priority=600)

@@ -19,13 +19,16 @@ if TYPE_CHECKING:
 WARNING_TYPE = "crmrisk"
 
 WarningSubtype = Literal[
-    "bad_date", "bad_value", "export", "link_type", "missing_field", "uncovered", "view_option"
+    "bad_date", "bad_value", "catalogue", "export", "link_type", "missing_field", "uncovered", "view_option"
 ]
 
 #: One line per subtype, for the reference documentation.
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "bad_date": "A date that is not YYYY-MM-DD, or 'until' before 'effective'.",
-    "bad_value": "A field value outside its allowed set (e.g. 'verification').",
+    "bad_value": "A field value outside its allowed set ('verification', an "
+    "'applies_to' word that is not an activity).",
+    "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
+    ":version: or :phase:.",
     "export": "A traceability export that could not be written.",
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification.",
@@ -35,7 +38,9 @@ WARNING_SUBTYPES: dict[WarningSubtype, str] = {
 
 #: Subtypes about the pages or the output, not the items: the build alone reports them
 #: (``crmrisk check`` reads needs.json, which holds the items only).
-BUILD_ONLY_SUBTYPES: frozenset[WarningSubtype] = frozenset({"export", "view_option"})
+BUILD_ONLY_SUBTYPES: frozenset[WarningSubtype] = frozenset(
+    {"catalogue", "export", "view_option"}
+)
 
 logger = logging.getLogger("sphinx_crmrisk")
 
