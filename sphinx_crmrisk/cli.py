@@ -1,4 +1,5 @@
-"""The ``crmrisk`` command: check coverage, export the matrix, compare two builds.
+"""The ``crmrisk`` command: check coverage, export the matrix, compare two builds, and
+start an organization's handbook (``init``).
 
 It reads the ``needs.json`` an HTML build writes and calls :mod:`.model`, like the
 build and the notebooks. Exit status: 0 all obligations covered, justified or lapsed;
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="crmrisk",
         description="Check coverage, export the traceability matrix, compare two builds, "
-        "from the needs.json that an HTML build writes.",
+        "from the needs.json that an HTML build writes; or start a handbook (init).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -138,7 +139,57 @@ def build_parser() -> argparse.ArgumentParser:
         description="Obligations added, removed or changed, and every change of state. "
         "Exit 1 when NEW leaves an obligation uncovered, else 0; 2 on unusable input.",
     )
+    _add_init(commands)
     return parser
+
+
+def _add_init(commands: argparse._SubParsersAction) -> None:
+    from .scope import valid_words
+    from .starter import FORMATS as STARTER_FORMATS
+
+    init = commands.add_parser(
+        "init",
+        help="write a starter handbook for one organization, on the shipped catalogue",
+        description="Writes into DIR (missing or empty) a starter project that imports "
+        "the newest statement of the law shipped with sphinx-crmrisk, scoped by the "
+        "profile. Its first build succeeds in drafting mode and lists the obligations "
+        "to cover. Exit 2, nothing written, when DIR is not empty or a profile word "
+        "is unknown.",
+    )
+    init.add_argument("directory", metavar="DIR", type=Path, help="the folder to create")
+    init.add_argument(
+        "--profile",
+        metavar="A,B",
+        default=None,
+        help=f"the activities the organization carries out, among: {valid_words()} "
+        "(default: every obligation applies)",
+    )
+    init.add_argument(
+        "--jupyter-book",
+        action="store_true",
+        help="a Jupyter Book 1 (_config.yml, _toc.yml), not a conf.py project",
+    )
+    init.add_argument("--format", choices=STARTER_FORMATS, default="myst", help="the pages' markup")
+    init.set_defaults(run=run_init)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from .starter import StarterError, parse_profile, write_starter
+
+    try:
+        profile = parse_profile(args.profile)
+        written = write_starter(args.directory, profile, args.jupyter_book, args.format)
+    except StarterError as err:
+        raise UsageError(str(err)) from None
+    print(f"wrote {len(written)} files into {args.directory}")
+    build = (
+        f"jupyter-book build {args.directory} -W -n --keep-going"
+        if args.jupyter_book
+        else f"sphinx-build -W --keep-going -b html {args.directory} "
+        f"{args.directory / '_build' / 'html'}"
+    )
+    print(f"next: {build}")
+    return EXIT_OK
 
 
 def _traceability(
