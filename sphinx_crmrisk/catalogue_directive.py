@@ -6,8 +6,11 @@ at the directive, so the checks, badges, views and exports treat them alike. Opt
 
 - ``:version:`` a dated statement of the law (default: the newest shipped), so that a
   project may pin one; an upgrade of the package brings newer ones;
-- ``:phase:`` one phase and its obligations (and, with ``:models:``, its models);
-- ``:models:`` the model clauses and procedures too;
+- ``:phase:`` one phase and the obligations whose first phase it is: one page per
+  phase imports each item once (alone, the links to the other phases and their
+  obligations are sphinx-needs' dead-link warnings);
+- ``:models:`` the model clauses and procedures too (of every phase: not with
+  ``:phase:``, whose other obligations their ``covers`` links would miss);
 - ``:tags:`` tags added to every imported need (as ``needimport``'s).
 """
 
@@ -49,20 +52,32 @@ class CatalogueDirective(NeedimportDirective):
             return self._catalogue_refused(str(err))
         version = law.parent.name
         phase = asked.get("phase")
+        files = [law]
+        if "models" in asked:
+            if phase is not None:
+                return self._catalogue_refused(
+                    ":models: cannot be combined with :phase:: the model clauses and "
+                    "procedures cover obligations of every phase"
+                )
+            files.append(catalogue_file(version, models=True))
+        ids: str | None = None
         if phase is not None:
-            phases = sorted(
-                need_id
-                for need_id, need in read_needs(law).items()
-                if need.get("type") == Kind.PHASE.value
-            )
+            records = read_needs(law)
+            phases = sorted(i for i, need in records.items() if need["type"] == Kind.PHASE.value)
             if phase not in phases:
                 return self._catalogue_refused(
                     f"{phase!r} given to :phase: is not a phase of the catalogue "
                     f"{version} (phases: {', '.join(phases)})"
                 )
-        files = [law]
-        if "models" in asked:
-            files.append(catalogue_file(version, models=True))
+            # the phase and the obligations whose first phase it is: one directive a
+            # phase imports each item once
+            ids = ",".join(
+                sorted(
+                    need_id
+                    for need_id, need in records.items()
+                    if need_id == phase or need.get("phase", [None])[0] == phase
+                )
+            )
         note = nodes.paragraph(
             "",
             str(_("Statement of the law as of {date}, imported from the sphinx-crmrisk "
@@ -72,9 +87,8 @@ class CatalogueDirective(NeedimportDirective):
         result: list[nodes.Node] = [note]
         for file in files:
             options = {"version": version, "parse_by_doctype": True}
-            if phase is not None:
-                # the phase itself, and every item linked to it
-                options["filter"] = f"id == {phase!r} or {phase!r} in phase"
+            if ids is not None:
+                options["ids"] = ids
             if "tags" in asked:
                 options["tags"] = asked["tags"]
             self.options = options
