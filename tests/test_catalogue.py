@@ -1,0 +1,187 @@
+"""The catalogue shipped in the package: in sync with the handbook, imported by a directive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
+
+from sphinx_crmrisk.cli import main
+from sphinx_crmrisk.exports import SCHEMA_FILE
+from sphinx_crmrisk.library import (
+    LAW_FILE,
+    MODELS_FILE,
+    catalogue_documents,
+    catalogue_file,
+    file_text,
+    read_needs,
+    versions,
+)
+from sphinx_crmrisk.needs_json import find_needs_json
+from sphinx_crmrisk.source_build import needs_json_of
+
+REPO = Path(__file__).parents[1]
+
+
+def shipped(models: bool = False) -> dict:
+    return read_needs(catalogue_file(models=models))
+
+
+def built_needs(app) -> dict:
+    document = json.loads((Path(app.outdir) / "needs.json").read_text(encoding="utf-8"))
+    return document["versions"][document["current_version"]]["needs"]
+
+
+def soup(app, page: str) -> BeautifulSoup:
+    return BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def test_the_shipped_catalogue_is_what_the_handbook_gives():
+    version, documents = catalogue_documents(find_needs_json(needs_json_of(REPO)))
+    assert version in versions(), (
+        f"the handbook states the law as of {version} and the package ships no "
+        f"catalogue of that date: run `make catalogue`"
+    )
+    for name in (LAW_FILE, MODELS_FILE):
+        file = catalogue_file(version, models=name == MODELS_FILE)
+        assert file.read_text(encoding="utf-8") == file_text(documents[name]), (
+            f"{file} differs from what the handbook gives: run `make catalogue`"
+        )
+
+
+def test_the_catalogue_holds_phases_obligations_and_models_with_their_french_text():
+    law, models = shipped(), shipped(models=True)
+    assert {need["type"] for need in law.values()} == {"phase", "obligation"}
+    assert {need["type"] for need in models.values()} == {"clause", "procedure"}
+    # lapsed rules are part of the statement of the law
+    assert any(need.get("until") for need in law.values())
+    opt_in = law["OBL-CONSO-L223-1"]
+    assert opt_in["applies_to"] == "prospection"
+    assert "démarcher par téléphone" in opt_in["content"] and opt_in["source"].startswith("https://")
+    # a page of the handbook is not a page of the project that imports the catalogue
+    assert not any("{doc}" in need.get("content", "") for need in {**law, **models}.values())
+
+
+@pytest.mark.sphinx("html", testroot="catalogue", freshenv=True)
+def test_the_directive_imports_the_catalogue_located_where_it_stands(app):
+    app.build()
+    assert app.statuscode == 0
+    warnings = app.warning.getvalue()
+    assert "WARNING" not in warnings, warnings
+    needs = built_needs(app)
+    imported = shipped()
+    assert set(needs) == set(imported) | {"PROC-ASSUREUR-01"}
+    # every imported need is located at the directive (obligations.md, line 5)
+    assert {(needs[i]["docname"], needs[i]["lineno"]) for i in imported} == {("obligations", 5)}
+    # the badge and the links work as for written needs
+    page = soup(app, "obligations")
+    assert page.find(id="OBL-CONSO-L223-1") is not None
+    assert page.select(".crmrisk-badge")
+    assert "Statement of the law as of" not in page.text  # French build
+    assert f"État du droit au {versions()[-1]}" in page.text
+    # an insurer that canvasses: insurance canvassing is in scope; the AI Act is not
+    trace = json.loads((Path(app.outdir) / "traceability.json").read_text(encoding="utf-8"))
+    jsonschema.validate(trace, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    states = {o["id"]: o for o in trace["obligations"]}
+    assert trace["profile"] == ["prospection", "assurance"]
+    assert states["OBL-ASSUR-L112-2-2"]["state"] != "out_of_scope"
+    assert states["OBL-CONSO-L222-5-1"]["state"] != "out_of_scope"  # assurance implies it
+    assert states["OBL-IA-50"]["state"] == "out_of_scope"
+    assert states["OBL-IA-50"]["out_of_scope_by"] == ["ia"]
+    # the organization's own procedure covers a catalogue obligation
+    assert states["OBL-CONSO-L223-1"]["covered_by"] == ["PROC-ASSUREUR-01"]
+    overall = trace["summary"][-1]
+    out = sum(o["state"] == "out_of_scope" for o in trace["obligations"])
+    assert overall["out_of_scope"] == out > 0
+    # the views count it apart and show why
+    suivi = soup(app, "suivi")
+    coverage = suivi.select_one("table.crmrisk-coverage")
+    headers = [th.get_text(strip=True) for th in coverage.select("thead th")]
+    assert "Hors périmètre" in headers
+    last = [td.get_text(strip=True) for td in coverage.select("tbody tr")[-1].select("td")]
+    assert last[headers.index("Hors périmètre")] == str(out)
+    matrix = suivi.select_one("table.crmrisk-matrix")
+    rows = {tr.td.get_text(strip=True): tr for tr in matrix.select("tbody tr")}
+    assert len(rows) == out
+    assert "hors périmètre (ia)" in rows["OBL-IA-50"].get_text()
+    gaps = suivi.select_one("table.crmrisk-gaps").get_text()
+    assert "OBL-IA-50" not in gaps and "OBL-ASSUR-L112-2-2" in gaps
+
+
+@pytest.mark.sphinx("html", testroot="catalogue", freshenv=True)
+def test_crmrisk_check_reports_out_of_scope_with_the_missing_activities(app, capsys):
+    app.build()
+    status = main(["check", str(app.outdir), "--gaps-only"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "OBL-ASSUR-L112-2-2" in out
+    counts, scoped = out.splitlines()[-2:]
+    assert " out_of_scope, " in counts
+    assert scoped.startswith("Out of scope (profile: prospection, assurance): ")
+    assert "OBL-IA-50 (lacks ia)" in scoped
+    main(["check", str(app.outdir), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    entry = next(e for e in report["out_of_scope"] if e["id"] == "OBL-IA-50")
+    assert (entry["missing"], entry["location"]) == (["ia"], "obligations.md:5")
+
+
+@pytest.mark.sphinx("html", testroot="catalogue-rst", freshenv=True)
+def test_one_phase_a_page_in_rest_imports_each_item_once(app):
+    app.build()
+    warnings = app.warning.getvalue()
+    assert "WARNING" not in warnings, warnings
+    needs = built_needs(app)
+    law = shipped()
+    assert set(needs) == set(law)  # no models without :models:
+    for need_id, need in needs.items():
+        phase = need_id if need["type"] == "phase" else law[need_id]["phase"][0]
+        assert need["docname"] == phase.removeprefix("PH-").lower()
+        assert "catalogue" in need["tags"]
+
+
+def test_with_models_the_model_clauses_and_procedures_come_too(copy_root):
+    src = copy_root("catalogue-rst")
+    (src / "conception.rst").write_text(
+        "Conception\n==========\n\n.. crmrisk-catalogue::\n   :models:\n", encoding="utf-8"
+    )
+    for page in ("deploiement", "exploitation"):
+        (src / f"{page}.rst").write_text(f"{page}\n{'=' * len(page)}\n", encoding="utf-8")
+    app = SphinxTestApp("html", srcdir=src, freshenv=True)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    warnings = app.warning.getvalue()
+    assert "WARNING" not in warnings, warnings
+    needs = built_needs(app)
+    assert set(needs) == set(shipped()) | set(shipped(models=True))
+    assert {needs[i]["docname"] for i in shipped(models=True)} == {"conception"}
+    # the handbook's models cover what the handbook covers: no gap is left
+    trace = json.loads((Path(app.outdir) / "traceability.json").read_text(encoding="utf-8"))
+    assert [o["id"] for o in trace["obligations"] if o["state"] == "uncovered"] == []
+
+
+def test_an_unknown_version_or_phase_is_a_warning_at_the_directive(copy_root):
+    src = copy_root("catalogue-rst")
+    (src / "conception.rst").write_text(
+        "Conception\n==========\n\n.. crmrisk-catalogue::\n   :version: 1999-01-01\n\n"
+        ".. crmrisk-catalogue::\n   :phase: PH-NOPE\n\n"
+        ".. crmrisk-catalogue::\n   :phase: PH-CONCEPTION\n   :models:\n",
+        encoding="utf-8",
+    )
+    app = SphinxTestApp("html", srcdir=src, freshenv=True)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    warnings = app.warning.getvalue()
+    assert (
+        f"conception.rst:4: WARNING: no catalogue version '1999-01-01' (versions: "
+        f"{', '.join(versions())}) [crmrisk.catalogue]"
+    ) in warnings
+    assert "conception.rst:7: WARNING: 'PH-NOPE' given to :phase: is not a phase" in warnings
+    assert "conception.rst:10: WARNING: :models: cannot be combined with :phase:" in warnings
