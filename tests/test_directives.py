@@ -189,7 +189,10 @@ def test_bad_options_are_reported_at_the_directive(make_app, copy_root):
     app.build()
     warnings = app.warning.getvalue()
     assert "bad.md:3" in warnings and "forgotten" in warnings
-    assert "states must be among: covered, justified, upcoming, lapsed, uncovered" in warnings
+    assert (
+        "states must be among: covered, justified, upcoming, lapsed, out_of_scope, uncovered"
+        in warnings
+    )
     assert (
         "bad.md:7: WARNING: 'PH-NOPE' given to :phase: is not a phase ID "
         "(phases: PH-ALPHA, PH-BETA, PH-GAMMA) [crmrisk.view_option]"

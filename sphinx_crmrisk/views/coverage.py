@@ -42,15 +42,18 @@ def _label(context: ViewContext, summary: Summary) -> list[nodes.Node]:
 
 
 def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
+    counted = [State.COVERED, State.UPCOMING, State.JUSTIFIED, State.LAPSED]
+    labels = [_("Covered"), _("Upcoming"), _("Justified"), _("Lapsed")]
+    # out of scope only with a profile: without one, nothing can be
+    if context.traceability.profile is not None:
+        counted.append(State.OUT_OF_SCOPE)
+        labels.append(_("Out of scope"))
+    counted.append(State.UNCOVERED)
+    labels.append(_("Uncovered"))
     headers = [
         str(_("Phase")),
         str(_("Obligations")),
-        str(_("Covered")),
-        str(_("Upcoming")),
-        str(_("Justified")),
-        str(_("Lapsed")),
-        str(_("Out of scope")),
-        str(_("Uncovered")),
+        *(str(label) for label in labels),
         str(_("Coverage")),
         "",
     ]
@@ -59,16 +62,12 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         return [
             _label(context, summary),
             str(summary.total),
-            str(summary.counts[State.COVERED]),
-            str(summary.counts[State.UPCOMING]),
-            str(summary.counts[State.JUSTIFIED]),
-            str(summary.counts[State.LAPSED]),
-            str(summary.counts[State.OUT_OF_SCOPE]),
-            str(summary.counts[State.UNCOVERED]),
+            *(str(summary.counts[state]) for state in counted),
             f"{summary.percent:.0f} %",
             _bar(context, summary.percent),
         ]
 
+    widths = [22, 8, *([8] * len(counted)), 8, 12]
     summaries = summaries_by_phase(context.model, context.assessments)
     note = nodes.paragraph(
         "",
@@ -80,7 +79,6 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         ),
         classes=["crmrisk-note"],
     )
-    widths = [22, 8, 8, 8, 8, 8, 8, 8, 8, 12]
     return [context.table(headers, summaries, cells, ["crmrisk-coverage"], widths), note]
 
 
