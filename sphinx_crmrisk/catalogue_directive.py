@@ -77,7 +77,7 @@ class CatalogueDirective(NeedimportDirective):
                 sorted(
                     need_id
                     for need_id, need in records.items()
-                    if need_id == phase or need.get("phase", [None])[0] == phase
+                    if need_id == phase or (need.get("phase") or [None])[0] == phase
                 )
             )
         note = nodes.paragraph(
