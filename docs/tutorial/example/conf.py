@@ -1,0 +1,5 @@
+# The tutorial's project: a call center that records its calls.
+project = "Call-center compliance"
+extensions = ["myst_parser", "sphinx_crmrisk"]
+# the reference date: without it, each build assesses the obligations as of its own day
+crmrisk_today = "2026-12-01"
