@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # re-install when the dependencies change
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: book test clean venv
+.PHONY: book test docs clean venv
 
 venv: $(STAMP)
 
@@ -25,5 +25,9 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests --nbval-lax notebooks
 
+# the extension's documentation (docs/, English), a Sphinx project apart from the handbook
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf _build
+	rm -rf _build docs/_build
