@@ -27,17 +27,16 @@ from . import __version__
 from .config import PREFIX, CrmriskConfig
 from .i18n import CATALOG, LOCALE_DIR
 from .kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, Kind
+from .views.base import table as view_table
+from .views.nodes import Cell
 from .warnings_ import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES, WARNING_TYPE
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 SCHEMA = Path(__file__).parent / "schemas" / "traceability.schema.json"
-#: The width the command's usage lines are wrapped at, whatever the terminal's.
-USAGE_WIDTH = 80
-
-Cell = str | nodes.Node | Sequence[nodes.Node]
-
+#: The width the usage lines are wrapped at (whatever the terminal's): the page's column.
+USAGE_WIDTH = 64
 
 def code(text: str) -> nodes.literal:
     return nodes.literal(text, text)
@@ -53,27 +52,9 @@ def codes(texts: Iterable[str]) -> list[nodes.Node]:
     return result
 
 
-def _cell(content: Cell) -> nodes.entry:
-    paragraph = nodes.paragraph()
-    if isinstance(content, str):
-        paragraph += nodes.Text(content)
-    elif isinstance(content, nodes.Node):
-        paragraph += content
-    else:
-        paragraph.extend(content)
-    return nodes.entry("", paragraph)
-
-
 def table(what: str, headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> nodes.table:
-    """A table of class ``crmrisk-ref-<what>``, one header row."""
-    group = nodes.tgroup(cols=len(headers))
-    group.extend(nodes.colspec(colwidth=1) for _ in headers)
-    group += nodes.thead("", nodes.row("", *(_cell(h) for h in headers)))
-    body = nodes.tbody()
-    for cells in rows:
-        body += nodes.row("", *(_cell(c) for c in cells))
-    group += body
-    return nodes.table("", group, classes=[f"crmrisk-ref-{what}"])
+    """A table of class ``crmrisk-ref-<what>``, made as the views make theirs."""
+    return view_table(headers, list(rows), lambda cells: cells, [f"crmrisk-ref-{what}"])
 
 
 def french(msgid: str) -> str:
