@@ -15,18 +15,22 @@ from __future__ import annotations
 import argparse
 import gettext
 import json
+import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
 from .config import PREFIX, CrmriskConfig
 from .i18n import CATALOG, LOCALE_DIR
 from .kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, Kind
+from .views.base import PlaceholderDirective
 from .views.base import table as view_table
 from .views.nodes import Cell
 from .warnings_ import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES, WARNING_TYPE
@@ -171,6 +175,39 @@ class LinksReference(_Reference):
         return [table("links", headers, rows)]
 
 
+def view_directives() -> dict[str, type[PlaceholderDirective]]:
+    """The views this application registered (every directive of a placeholder), by name."""
+    registered = directives._directives  # where Sphinx's add_directive puts them
+    return {
+        name: directive
+        for name, directive in sorted(registered.items())
+        if isinstance(directive, type) and issubclass(directive, PlaceholderDirective)
+    }
+
+
+def view_summary(directive: type[PlaceholderDirective]) -> str:
+    """The first line of the view's module docstring, without its leading name."""
+    doc = (sys.modules[directive.__module__].__doc__ or "").strip().splitlines()
+    first = doc[0] if doc else ""
+    first = re.sub(r"^``[^`]+``: ", "", first)
+    return first[:1].upper() + first[1:]
+
+
+class ViewsReference(_Reference):
+    """``crmrisk-views-reference``: one row per view directive, with its options."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = [
+            (
+                code(name),
+                codes(f":{option}:" for option in directive.option_spec or {}) or "none",
+                view_summary(directive),
+            )
+            for name, directive in view_directives().items()
+        ]
+        return [table("views", ("Directive", "Options", "What it shows"), rows)]
+
+
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -304,6 +341,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("crmrisk-kinds-reference", KindsReference)
     app.add_directive("crmrisk-fields-reference", FieldsReference)
     app.add_directive("crmrisk-links-reference", LinksReference)
+    app.add_directive("crmrisk-views-reference", ViewsReference)
     app.add_directive("crmrisk-command-reference", CommandReference)
     app.add_directive("crmrisk-schema-reference", SchemaReference)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

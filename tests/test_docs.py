@@ -23,7 +23,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sphinx_crmrisk._docs import SCHEMA, argument_name, python_value, subcommands
+from sphinx_crmrisk._docs import (
+    SCHEMA,
+    argument_name,
+    python_value,
+    subcommands,
+    view_directives,
+)
 from sphinx_crmrisk.cli import build_parser
 from sphinx_crmrisk.config import PREFIX, CrmriskConfig
 from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
@@ -152,6 +158,19 @@ def test_every_kind_field_and_link_is_documented(site):
     assert covers[4] == "covered by (fr: « couverte par »)"
 
 
+@pytest.mark.sphinx("html", testroot="matrix")
+def test_every_view_is_documented(app, site):
+    """The views a project's application registers (the test root's), against the guide."""
+    views = view_directives()
+    assert {"crmrisk-coverage", "crmrisk-matrix", "crmrisk-gaps"} <= set(views)
+    table = rows(site, "how-to/views", "views")
+    assert [(r[0], r[1]) for r in table] == [
+        (name, words(f":{o}:" for o in directive.option_spec) or "none")
+        for name, directive in views.items()
+    ]
+    assert all(r[2] for r in table), "each view says what it shows"
+
+
 def test_every_command_and_argument_is_documented(site):
     parser = build_parser()
     commands = rows(site, "reference/command", "commands")
@@ -250,6 +269,13 @@ def test_tutorial_project_fails_then_passes_as_the_pages_show(project):
     report = text(BeautifulSoup((html / "report.html").read_text(), "html.parser"))
     assert "No uncovered obligation" in report
     assert "100 %" in report
+
+    # the Python API's example, on that build
+    api = (DOCS / "reference" / "python-api.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?)```", api, re.S).group(1)
+    result = run([sys.executable, "-c", example], cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2026-12-01 1 obligations\n"
 
 
 def test_the_tutorial_includes_every_file_of_its_project():
