@@ -24,7 +24,7 @@ exclude_patterns = ["_build", "tutorial/example", "**/.*"]
 
 # these pages hold no obligation: the traceability exports would be empty
 crmrisk_exports = False
-crmrisk_today = "2026-12-01"
+crmrisk_today = "2026-11-30"
 
 html_theme = "alabaster"
 html_title = f"sphinx-crmrisk {release}"

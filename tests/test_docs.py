@@ -275,7 +275,7 @@ def test_tutorial_project_fails_then_passes_as_the_pages_show(project):
     example = re.search(r"```python\n(.*?)```", api, re.S).group(1)
     result = run([sys.executable, "-c", example], cwd=project)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "2026-12-01 1 obligations\n"
+    assert result.stdout == "2026-11-30 1 obligations\n"
 
 
 def test_the_tutorial_includes_every_file_of_its_project():

@@ -2,4 +2,4 @@
 project = "Call-center compliance"
 extensions = ["myst_parser", "sphinx_crmrisk"]
 # the reference date: without it, each build assesses the obligations as of its own day
-crmrisk_today = "2026-12-01"
+crmrisk_today = "2026-11-30"
