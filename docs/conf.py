@@ -31,4 +31,7 @@ html_title = f"sphinx-crmrisk {release}"
 html_theme_options = {
     "description": "Prove that a customer-relationship program meets the law",
     "fixed_sidebar": True,
+    # the commands and their output are long lines
+    "page_width": "1200px",
+    "body_max_width": "none",
 }
