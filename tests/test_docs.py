@@ -283,3 +283,40 @@ def test_the_tutorial_includes_every_file_of_its_project():
     included = set(re.findall(r"```\{literalinclude\} tutorial/example/(\S+)", page))
     files = {p.name for p in EXAMPLE.iterdir() if p.is_file()}
     assert included == files
+
+
+def shown_commands(program: str) -> list[tuple[str, str]]:
+    """Each ``program ...`` line of the pages' code blocks (sh, console, the workflow's
+    ``run:`` steps), without its trailing comment, with the page it is on."""
+    found = []
+    for page in sorted(DOCS.glob("**/*.md")):
+        if "_build" in page.parts:
+            continue
+        blocks = re.findall(r"```(?:sh|console|yaml)\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+        for block in blocks:
+            for line in block.splitlines():
+                match = re.match(rf"\s*(?:\$ |- run: |run: )?({program} .*?)(\s+#.*)?$", line)
+                if match:
+                    found.append((page.relative_to(DOCS).as_posix(), match.group(1)))
+    return found
+
+
+def test_every_crmrisk_command_the_pages_show_is_accepted():
+    shown = shown_commands("crmrisk")
+    assert {command.split()[1] for _, command in shown} == set(subcommands(build_parser()))
+    for page, command in shown:
+        try:
+            build_parser().parse_args(shlex.split(command)[1:])
+        except SystemExit:
+            pytest.fail(f"{page}: the command refuses `{command}`")
+
+
+def test_the_ci_workflow_fails_on_warnings_and_reports_with_crmrisk():
+    import yaml  # a dependency of myst-parser
+
+    page = (DOCS / "how-to" / "ci.md").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(re.search(r"```yaml\n(.*?)```", page, re.S).group(1))
+    steps = [step.get("run", "") for step in workflow["jobs"]["check"]["steps"]]
+    build = next(run for run in steps if run.startswith("sphinx-build"))
+    assert {"-W", "--keep-going"} <= set(build.split())
+    assert any(run.startswith("crmrisk check") and "--format github" in run for run in steps)
