@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # re-install when the dependencies change
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: book test catalogue clean venv
+.PHONY: book test docs catalogue clean venv
 
 venv: $(STAMP)
 
@@ -31,5 +31,9 @@ test: $(STAMP)
 catalogue: $(STAMP)
 	$(BIN)/python -m sphinx_crmrisk.library .
 
+# the extension's documentation (docs/, English), a Sphinx project apart from the handbook
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf _build
+	rm -rf _build docs/_build

@@ -83,7 +83,9 @@ def _add_command(
     command = commands.add_parser(name, parents=[_dated_parser()], **texts)
     for dest, help_text in inputs.items():
         command.add_argument(dest, metavar=dest.upper(), help=help_text)
-    command.add_argument("--format", choices=formats, default=default_format or formats[0])
+    command.add_argument(
+        "--format", choices=formats, default=default_format or formats[0], help="the output's format"
+    )
     command.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
     command.set_defaults(run=run)
 
