@@ -30,6 +30,7 @@ from . import __version__
 from .config import PREFIX, CrmriskConfig
 from .i18n import CATALOG, LOCALE_DIR
 from .kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, Kind
+from .scope import ACTIVITIES, IMPLIES
 from .views.base import PlaceholderDirective
 from .views.base import table as view_table
 from .views.nodes import Cell
@@ -173,6 +174,18 @@ class LinksReference(_Reference):
         ]
         headers = ("Link", "From", "To", "Label on the source", "Label on the target", "Meaning")
         return [table("links", headers, rows)]
+
+
+class ActivitiesReference(_Reference):
+    """``crmrisk-activities-reference``: one row per activity word of ``applies_to`` and
+    ``crmrisk_profile`` (:mod:`.scope`), with the words it implies."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = [
+            (code(word), doc, codes(sorted(IMPLIES.get(word, ()))) or "")
+            for word, doc in ACTIVITIES.items()
+        ]
+        return [table("activities", ("Activity", "Meaning", "Implies"), rows)]
 
 
 def view_directives() -> dict[str, type[PlaceholderDirective]]:
@@ -341,6 +354,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("crmrisk-kinds-reference", KindsReference)
     app.add_directive("crmrisk-fields-reference", FieldsReference)
     app.add_directive("crmrisk-links-reference", LinksReference)
+    app.add_directive("crmrisk-activities-reference", ActivitiesReference)
     app.add_directive("crmrisk-views-reference", ViewsReference)
     app.add_directive("crmrisk-command-reference", CommandReference)
     app.add_directive("crmrisk-schema-reference", SchemaReference)

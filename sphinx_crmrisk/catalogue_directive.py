@@ -22,13 +22,11 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.directives.needimport import NeedimportDirective
 
 from .i18n import _
 from .kinds import Kind
 from .library import catalogue_file, read_needs
-from .scope import ACTIVITIES, IMPLIES
 from .warnings_ import log_warning
 
 if TYPE_CHECKING:
@@ -106,26 +104,5 @@ class CatalogueDirective(NeedimportDirective):
         return []
 
 
-class ActivitiesDirective(SphinxDirective):
-    """``crmrisk-activities``: the vocabulary of ``applies_to`` and ``crmrisk_profile``,
-    one row a word, from :mod:`.scope` (the reference documentation shows it so)."""
-
-    has_content = False
-
-    def run(self) -> list[nodes.Node]:
-        from .views.base import table
-
-        rows = [
-            (word, line, ", ".join(sorted(IMPLIES.get(word, ()))))
-            for word, line in ACTIVITIES.items()
-        ]
-        headers = [str(_("Activity")), str(_("Meaning")), str(_("Implies"))]
-        node = table(headers, rows, lambda r: [nodes.literal("", r[0]), r[1], r[2]],
-                     ["crmrisk-activities"], widths=[20, 60, 20])
-        self.set_source_info(node)
-        return [node]
-
-
 def setup_catalogue(app: Sphinx) -> None:
     app.add_directive("crmrisk-catalogue", CatalogueDirective)
-    app.add_directive("crmrisk-activities", ActivitiesDirective)

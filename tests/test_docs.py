@@ -33,6 +33,7 @@ from sphinx_crmrisk._docs import (
 from sphinx_crmrisk.cli import build_parser
 from sphinx_crmrisk.config import PREFIX, CrmriskConfig
 from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
+from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
 from sphinx_crmrisk.warnings_ import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES
 
 DOCS = Path(__file__).parents[1] / "docs"
@@ -156,6 +157,13 @@ def test_every_kind_field_and_link_is_documented(site):
     # the French label beside the English one
     covers = next(r for r in table if r[0] == "covers")
     assert covers[4] == "covered by (fr: « couverte par »)"
+
+
+def test_every_activity_is_documented_with_what_it_implies(site):
+    table = rows(site, "reference/items", "activities")
+    assert [tuple(r) for r in table] == [
+        (word, doc, words(sorted(IMPLIES.get(word, ())))) for word, doc in ACTIVITIES.items()
+    ]
 
 
 @pytest.mark.sphinx("html", testroot="matrix")
