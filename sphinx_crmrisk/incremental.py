@@ -9,6 +9,17 @@ links to it); the pages to add are those whose needs' fingerprints changed or
 vanished, those that reference such a need through a role, and, when anything
 changed, every page that aggregates needs. A no-change build then writes nothing.
 
+Suspect covers (:mod:`.reviews`) are part of what a need's page shows: they enter its
+fingerprint, so a change of an obligation, or of the review lock, re-writes the page
+of the clause or procedure that covers it.
+
+Pages that load the traceability when they are read, executed notebooks above all
+(``crmrisk_audit_pages``), show it as of their last reading. When the traced data
+changed and Sphinx did not re-read them, they are re-read here (myst-nb executes them
+again), before the environment is pickled; when nothing traced changed they are left
+alone. At ``env-get-outdated`` the changed documents are not read yet, so whether
+traced data changed is not known there: here it is.
+
 The needs are read before sphinx-needs resolves them (back-links are not computed
 yet, and resolving them here would freeze the pickled environment), so incoming links
 come from an index of outgoing ones.
@@ -20,6 +31,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sphinx.util import logging
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.needs import NODE_TYPES, NODE_TYPES_PRIO
 from sphinx_needs.roles.need_incoming import NeedIncoming
@@ -52,6 +64,7 @@ _AGGREGATE_NODES = (
 _TRACKED_NODES = (*_REFERENCE_NODES, *_AGGREGATE_NODES)
 _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
 _FINGERPRINTS_ATTR = "crmrisk_fingerprints"
+logger = logging.getLogger("sphinx_crmrisk")
 #: The documents this build read (``env-before-read-docs``), on the application.
 _READ_ATTR = "_crmrisk_docs_read"
 
@@ -149,6 +162,8 @@ def reread_audits(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """
     already = app.__dict__.get(_READ_ATTR, set())
     stale = [doc for doc in audit_pages(app, env) if doc not in already]
+    if stale:
+        logger.info("crmrisk: the traced data changed: re-reading %s", ", ".join(stale))
     for docname in stale:
         app.events.emit("env-purge-doc", env, docname)
         env.clear_doc(docname)
