@@ -1,6 +1,7 @@
 """``crmrisk-reviews``: the review calendar, by owner.
 
-Every active clause and procedure, grouped by owner: overdue first, then those with a
+Every active clause and procedure, grouped by owner (the first one named: ``DPO, avec
+la DSI`` goes under ``DPO``): overdue first, then those with a
 suspect cover, those due in the next 90 days, the never reviewed, the others; each
 linked, with its last review, its cycle and its due date (:mod:`..reviews`).
 """
@@ -44,6 +45,11 @@ class ReviewsDirective(PlaceholderDirective):
     option_spec: dict[str, object] = {}
 
 
+def lead_owner(owner: str) -> str:
+    """The one who answers: ``DPO, avec la DSI`` is grouped under ``DPO``."""
+    return owner.split(",", 1)[0].strip()
+
+
 def sort_key(review: Review) -> tuple[int, str, str]:
     rank = 1 if review.suspects and review.state is not ReviewState.OVERDUE else _ORDER[review.state]
     return (rank, review.due.isoformat() if review.due else "9999", review.item.id)
@@ -75,6 +81,7 @@ def render_reviews(context: ViewContext, node: AggregateNode) -> list[nodes.Node
     headers = [
         str(_("ID")),
         str(_("Title")),
+        str(_("Owner")),
         str(_("Review")),
         str(_("Last reviewed")),
         str(_("Review every (months)")),
@@ -96,6 +103,7 @@ def render_reviews(context: ViewContext, node: AggregateNode) -> list[nodes.Node
         return [
             context.link(item),
             item.title,
+            review.owner,
             nodes.inline("", labels[review.state], classes=[f"crmrisk-review-{review.state.value}"]),
             review.reviewed.isoformat() if review.reviewed else "",
             str(review.every),
@@ -105,13 +113,13 @@ def render_reviews(context: ViewContext, node: AggregateNode) -> list[nodes.Node
 
     by_owner: dict[str, list[Review]] = {}
     for review in reviews:
-        by_owner.setdefault(review.owner, []).append(review)
+        by_owner.setdefault(lead_owner(review.owner), []).append(review)
     result: list[nodes.Node] = [summary]
     for owner in sorted(by_owner, key=lambda o: (o == "", o.casefold())):
         rows = sorted(by_owner[owner], key=sort_key)
         title = nodes.rubric("", owner or no_owner, classes=["crmrisk-owner"])
         table = context.table(
-            headers, rows, cells, ["crmrisk-reviews"], widths=[12, 28, 12, 12, 8, 12, 16]
+            headers, rows, cells, ["crmrisk-reviews"], widths=[12, 24, 14, 10, 10, 6, 10, 14]
         )
         result += [title, table]
     return result
