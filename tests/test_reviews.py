@@ -220,6 +220,8 @@ def test_a_suspect_cover_appears_after_an_edit_and_goes_after_a_review(field, ma
     exported = json.loads((Path(incremental.outdir) / "traceability.json").read_text())
     by_id = {o["id"]: o for o in exported["obligations"]}
     assert by_id["OBL-RGPD-30"]["suspect_covers"] == [{"id": "CLA-RGPD-03", "changed": [field]}]
+    calendar = (Path(incremental.outdir) / "calendrier.html").read_text()
+    assert re.search(r'CLA-RGPD-03</a><span class="crmrisk-suspect"> \(à revoir\)</span>', calendar)
     assert_same_pages(incremental, clean_build_of(make_app, src, tmp_path, "clean"))
     # the command says what the build says
     assert main(["check", str(incremental.outdir)]) == 1
@@ -231,6 +233,7 @@ def test_a_suspect_cover_appears_after_an_edit_and_goes_after_a_review(field, ma
     assert crmrisk_warnings(reviewed) == []
     assert "Couverture à revoir" not in (Path(reviewed.outdir) / "controles.html").read_text()
     assert "Couverture à revoir" not in (Path(reviewed.outdir) / "obligations.html").read_text()
+    assert "crmrisk-suspect" not in (Path(reviewed.outdir) / "calendrier.html").read_text()
     assert_same_pages(reviewed, clean_build_of(make_app, src, tmp_path, "clean-reviewed"))
 
 
@@ -332,3 +335,19 @@ def test_an_audit_notebook_is_re_executed_when_the_traced_data_changes_and_only_
     count, run, log = audit()
     assert count == "2" and run != first_run
     assert "crmrisk: the traced data changed: re-reading audit" in log
+
+
+def test_diff_lists_the_covers_that_became_suspect():
+    from sphinx_crmrisk.diff import diff_document, diff_markdown
+    from sphinx_crmrisk.traceability import Traceability
+
+    clause = Item("CLA-X", "clause", "X", docname="c", doctype=".md", lineno=3, links={"covers": ("OBL-A",)})
+    old_model = Model([obligation(legal_basis="Code, art. 1"), clause])
+    lock = ReviewLock().reviewed(old_model, [clause])
+    new_model = Model([obligation(legal_basis="Code, art. 2"), clause])
+    today = dt.date(2026, 11, 30)
+    document = diff_document(Traceability(old_model, today, lock=lock), Traceability(new_model, today, lock=lock))
+    assert [(r["id"], r["obligation"], r["changed"], r["location"]) for r in document["became_suspect"]] == [
+        ("CLA-X", "OBL-A", ["legal_basis"], "c.md:3")
+    ]
+    assert "| CLA-X | OBL-A | legal\\_basis | c.md:3 |" in diff_markdown(document)
