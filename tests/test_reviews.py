@@ -262,6 +262,15 @@ def test_without_a_lock_nothing_is_suspect_and_review_all_writes_it(make_app, co
     assert crmrisk_warnings(build(make_app, src)) == [SUSPECT.format(fields="sanction")]
 
 
+def test_a_cover_added_after_the_review_is_listed_not_suspect(make_app, copy_root):
+    src = copy_root("reviews")
+    edit(src / "controles.md", ":covers: OBL-RGPD-30", ":covers: OBL-RGPD-30, OBL-RGPD-13")
+    app = build(make_app, src, fresh=True)
+    assert crmrisk_warnings(app) == []
+    calendar = (Path(app.outdir) / "calendrier.html").read_text()
+    assert re.search(r'pas encore revu\(e\) au regard de : <a [^>]*href="obligations.html#OBL-RGPD-13"', calendar)
+
+
 def test_an_unusable_lock_stops_the_build_naming_the_file(make_app, copy_root):
     src = copy_root("reviews")
     (src / "crmrisk-reviews.json").write_text("{", encoding="utf-8")

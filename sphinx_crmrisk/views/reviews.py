@@ -100,6 +100,12 @@ def render_reviews(context: ViewContext, node: AggregateNode) -> list[nodes.Node
                 context.link(suspect.obligation),
                 nodes.Text(f" ({', '.join(suspect.changed)})"),
             ]
+        if review.unrecorded:
+            # covers added since the last review: the next review records them
+            if suspects:
+                suspects.append(nodes.Text("; "))
+            suspects += [nodes.Text(str(_("not reviewed against yet:")) + " ")]
+            suspects += context.links(review.unrecorded)
         return [
             context.link(item),
             item.title,
