@@ -1,7 +1,9 @@
-"""A badge on every obligation saying how far its facts were verified.
+"""Badges: how far an obligation's facts were verified, and which covers are suspect.
 
-The badge replaces the raw ``verification`` value in the need's metadata: a reader sees
-in words, in the build's language, whether a fact may be relied on.
+The verification badge replaces the raw ``verification`` value in the need's metadata:
+a reader sees in words, in the build's language, whether a fact may be relied on. A
+suspect cover (:mod:`.reviews`) is shown on both ends: on the obligation that changed
+and on the clause or procedure to re-read.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from docutils import nodes
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.nodes import Need
 
+from .build_traceability import build_traceability
 from .i18n import _
 from .model import Kind
+from .reviews import SuspectCover
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -45,9 +49,15 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
     """
     needs = SphinxNeedsData(app.env).get_needs_view()
     texts = badge_texts()
+    suspects = build_traceability(app).suspects
     for node in doctree.findall(Need):
-        need = needs.get(node.get("refid", ""))
-        if need is None or need["type"] != Kind.OBLIGATION.value:
+        need_id = node.get("refid", "")
+        need = needs.get(need_id)
+        if need is None:
+            continue
+        if need_id in suspects:
+            node.insert(0, suspect_badge(need_id, suspects[need_id]))
+        if need["type"] != Kind.OBLIGATION.value:
             continue
         level = need.get("verification") or ""
         if level not in texts:
@@ -57,3 +67,23 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
         )
         badge += nodes.inline("", texts[level])
         node.insert(0, badge)
+
+
+def suspect_badge(need_id: str, suspects: list[SuspectCover]) -> nodes.paragraph:
+    """"Suspect cover: ..." on the obligation, and on the item that covers it."""
+    badge = nodes.paragraph("", "", classes=["crmrisk-badge", "crmrisk-suspect"])
+    for position, suspect in enumerate(suspects):
+        if position:
+            badge += nodes.Text(" ")
+        changed = ", ".join(suspect.changed)
+        if suspect.obligation.id == need_id:
+            text = _(
+                "Suspect cover: {item} was reviewed before this obligation's {fields} changed."
+            ).format(item=suspect.item.id, fields=changed)
+        else:
+            text = _(
+                "Suspect cover: {obligation} changed ({fields}) since this item was last "
+                "reviewed against it."
+            ).format(obligation=suspect.obligation.id, fields=changed)
+        badge += nodes.inline("", str(text))
+    return badge

@@ -11,18 +11,22 @@ that is pickled for the next build.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sphinx.errors import ConfigError
 from sphinx_needs.data import SphinxNeedsData
 
-from .config import get_config
+from .config import REVIEW_LOCK, get_config
 from .model import Model
+from .reviews import ReviewLock, read_lock
 from .traceability import Traceability
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 _ATTR = "_crmrisk_traceability"
+_LOCK_ATTR = "_crmrisk_review_lock"
 #: After every other ``build-finished`` handler of the extension (exports: 600).
 FORGET_PRIORITY = 900
 
@@ -32,16 +36,49 @@ def build_traceability(app: Sphinx) -> Traceability:
     current = app.__dict__.get(_ATTR)
     if current is None:
         model = Model.from_needs(SphinxNeedsData(app.env).get_needs_view())
-        current = Traceability.assessed_with(model, get_config(app))
+        current = Traceability.assessed_with(model, get_config(app), build_lock(app))
         app.__dict__[_ATTR] = current
     return current
 
 
+def lock_path(app: Sphinx) -> Path:
+    """``crmrisk_review_lock``, relative to the configuration folder."""
+    return Path(app.confdir, get_config(app).review_lock)
+
+
+def build_lock(app: Sphinx) -> ReviewLock:
+    """The review lock of this build, read once; an unusable one stops the build."""
+    current = app.__dict__.get(_LOCK_ATTR)
+    if current is None:
+        path = lock_path(app)
+        try:
+            current = read_lock(path)
+        except ValueError as err:
+            raise ConfigError(f"{path}: unusable review lock: {err}") from None
+        app.__dict__[_LOCK_ATTR] = current
+    return current
+
+
+def write_build_lock(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: the lock this build used, beside its needs.json (for the
+    ``crmrisk`` command); none when the project has none."""
+    if exception is not None:
+        return
+    copy = Path(app.outdir) / REVIEW_LOCK
+    lock = build_lock(app)
+    if lock.present:
+        copy.write_text(lock.dumps(), encoding="utf-8")
+    else:
+        copy.unlink(missing_ok=True)
+
+
 def forget_traceability(app: Sphinx, *_args: Any) -> None:
     app.__dict__.pop(_ATTR, None)
+    app.__dict__.pop(_LOCK_ATTR, None)
 
 
 def setup_build_traceability(app: Sphinx) -> None:
     # env-before-read-docs starts every build, a no-change rebuild included
     app.connect("env-before-read-docs", forget_traceability)
+    app.connect("build-finished", write_build_lock)
     app.connect("build-finished", forget_traceability, priority=FORGET_PRIORITY)

@@ -25,6 +25,7 @@ from .loading import load_traceability
 from .model import DEFAULT_INACTIVE_STATUSES, parse_date, split_list
 from .needs_json import LoadError
 from .reports import REPORTERS, problems
+from .review_edit import EditError, set_reviewed
 from .traceability import Traceability
 
 EXIT_OK, EXIT_UNCOVERED, EXIT_BAD_INPUT = 0, 1, 2
@@ -142,6 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit 1 when NEW leaves an obligation uncovered, else 0; 2 on unusable input.",
     )
     _add_init(commands)
+    review = commands.add_parser(
+        "review",
+        help="record that clauses or procedures were re-read against the law",
+        description="Sets each named clause's or procedure's ':reviewed:' to the date "
+        "(adding the line when it has none; nothing else in the sources changes) and "
+        "records, in the review lock (crmrisk_review_lock), the state of the obligations "
+        "it covers, so that its covers are no longer suspect. Exit 0; 2 on an unknown "
+        "ID, an item that is not a clause or procedure, or a folder with no project.",
+    )
+    review.add_argument("source", metavar="SOURCE", help="the project's source folder")
+    review.add_argument("ids", metavar="ID", nargs="*", help="clause or procedure IDs")
+    review.add_argument("--all", action="store_true", help="every clause and procedure")
+    review.add_argument(
+        "--today", type=_date, default=None, metavar="YYYY-MM-DD",
+        help="the date of the review (default: today)",
+    )
+    review.set_defaults(run=run_review)
     return parser
 
 
@@ -243,6 +261,82 @@ def run_diff(args: argparse.Namespace) -> int:
     render = diff_markdown if args.format == "md" else diff_json
     _emit(render(document), args.output)
     return EXIT_UNCOVERED if document["uncovered"] else EXIT_OK
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from .config import CONFIG_JSON, read_recorded_values
+    from .kinds import COVERING_KINDS
+    from .reviews import read_lock
+    from .source_build import is_source_folder, needs_json_of
+
+    source = Path(args.source)
+    if not is_source_folder(source):
+        raise UsageError(
+            f"{source}: not a project folder (no conf.py, nor _config.yml and _toc.yml)"
+        )
+    if not args.ids and not args.all:
+        raise UsageError("name the clauses or procedures to review, or give --all")
+    needs_json = needs_json_of(source)
+    model = load_traceability(needs_json).model
+    try:
+        values = read_recorded_values(needs_json.with_name(CONFIG_JSON))
+    except ValueError as err:
+        raise UsageError(f"{needs_json.with_name(CONFIG_JSON)}: {err}") from None
+    items = []
+    for item_id in dict.fromkeys(args.ids):
+        item = model.items.get(item_id)
+        if item is None:
+            raise UsageError(f"{item_id}: no such item in {source}")
+        if item.kind not in COVERING_KINDS:
+            raise UsageError(f"{item_id}: a {item.type}, not a clause or a procedure")
+        items.append(item)
+    if args.all:
+        items = sorted(
+            (i for i in model.items.values() if i.kind in COVERING_KINDS), key=lambda i: i.id
+        )
+    lock_file = source / values.review_lock
+    try:
+        lock = read_lock(lock_file)
+    except ValueError as err:
+        raise UsageError(f"{lock_file}: unusable review lock: {err}") from None
+    date = (args.today or dt.date.today()).isoformat()
+    edited = _edit_sources(source, items, date)
+    for path, data in edited.items():
+        try:
+            path.write_bytes(data)
+        except OSError as err:
+            raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+    try:
+        lock_file.write_text(lock.reviewed(model, items).dumps(), encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {lock_file}: {err.strerror or err}") from None
+    for item in items:
+        print(f"{item.location}: {item.id} reviewed on {date}")
+    return EXIT_OK
+
+
+def _edit_sources(source: Path, items: list, date: str) -> dict[Path, bytes]:
+    """Each file's new bytes: every item's ``:reviewed:`` set, from the last line up, so
+    that the line numbers of the others still hold."""
+    by_file: dict[str, list] = {}
+    for item in items:
+        if item.file is None or item.lineno is None:
+            raise UsageError(f"{item.id}: needs.json gives no file and line for it")
+        by_file.setdefault(item.file, []).append(item)
+    edited = {}
+    for name, in_file in by_file.items():
+        path = source / name
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise UsageError(f"{path}: cannot read: {err}") from None
+        for item in sorted(in_file, key=lambda i: i.lineno, reverse=True):
+            try:
+                text = set_reviewed(text, item.lineno, item.type, date)
+            except EditError as err:
+                raise UsageError(f"{item.location}: {item.id}: {err}") from None
+        edited[path] = text.encode("utf-8")
+    return edited
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.errors import ConfigError
 
 from .model import DEFAULT_INACTIVE_STATUSES, DEFAULT_REQUIRED_FIELDS, parse_date
+from .reviews import DEFAULT_REVIEW_EVERY
 from .scope import unknown_words, valid_words
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 PREFIX = "crmrisk_"
 #: Written by every build beside its needs.json.
 CONFIG_JSON = "crmrisk-config.json"
+#: The default review lock, at the project root; a build copies the lock it used
+#: beside its needs.json under the same name, so that the command reads it too.
+REVIEW_LOCK = "crmrisk-reviews.json"
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,41 @@ class CrmriskConfig:
             "doc": "Write traceability.csv/.xlsx/.json into the HTML output.",
         },
     )
+    review_every: int = field(
+        default=DEFAULT_REVIEW_EVERY,
+        metadata={
+            "rebuild": "html",
+            "doc": "Review cycle in months of a clause or procedure without "
+            "':review_every:' (0: no cycle).",
+        },
+    )
+    warn_never_reviewed: bool = field(
+        default=False,
+        metadata={
+            "rebuild": "",
+            "doc": "Warn (crmrisk.review_overdue) of a clause or procedure with no "
+            "':reviewed:' date; off: it is only listed as never reviewed.",
+        },
+    )
+    review_lock: str = field(
+        default=REVIEW_LOCK,
+        metadata={
+            "rebuild": "",
+            "doc": "The review lock that suspect covers are checked against, relative to "
+            "the configuration folder; written by 'crmrisk review'. No such file: no "
+            "cover is suspect.",
+        },
+    )
+    audit_pages: tuple[str, ...] | None = field(
+        default=None,
+        metadata={
+            "rebuild": "",
+            "types": (list, tuple, type(None)),
+            "doc": "Docnames of the pages that load the traceability when they are read "
+            "(executed notebooks): re-read when the traced data changed. Default: every "
+            ".ipynb document.",
+        },
+    )
 
     @property
     def reference_date(self) -> dt.date:
@@ -105,6 +144,10 @@ def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
         return (list, tuple)
     if isinstance(default, bool):
         return (bool,)
+    if isinstance(default, int):
+        return (int,)
+    if isinstance(default, str):
+        return (str,)
     return (str, type(None))
 
 
@@ -125,9 +168,19 @@ def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
             raise ConfigError(f"{PREFIX}{name} must be a list of strings, not {value!r}")
         values[name] = tuple(value)
     values["profile"] = _read_profile(values["profile"])
-    for name in ("fail_on_uncovered", "exports"):
+    for name in ("fail_on_uncovered", "exports", "warn_never_reviewed"):
         if not isinstance(values[name], bool):
             raise ConfigError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
+    every = values["review_every"]
+    if isinstance(every, bool) or not isinstance(every, int) or every < 0:
+        raise ConfigError(f"{PREFIX}review_every must be a number of months >= 0, not {every!r}")
+    if not isinstance(values["review_lock"], str) or not values["review_lock"].strip():
+        raise ConfigError(f"{PREFIX}review_lock must be a file name, not {values['review_lock']!r}")
+    pages = values["audit_pages"]
+    if pages is not None:
+        if isinstance(pages, str) or not all(isinstance(v, str) for v in pages):
+            raise ConfigError(f"{PREFIX}audit_pages must be a list of docnames, not {pages!r}")
+        values["audit_pages"] = tuple(pages)
     return CrmriskConfig(**values)
 
 

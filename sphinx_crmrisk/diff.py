@@ -61,7 +61,27 @@ def diff_document(old: Traceability, new: Traceability) -> dict[str, Any]:
             if before[i].state is not after[i].state
         ],
         "uncovered": [gap_record(a) for a in new.gaps],
+        "became_suspect": became_suspect(old, new),
     }
+
+
+def became_suspect(old: Traceability, new: Traceability) -> list[dict[str, Any]]:
+    """Covers suspect in NEW that were not in OLD: the items to re-read."""
+    before = {
+        (s.item.id, s.obligation.id) for r in old.reviews for s in r.suspects
+    }
+    return [
+        {
+            "id": s.item.id,
+            "obligation": s.obligation.id,
+            "changed": list(s.changed),
+            "location": s.item.location,
+            "message": s.message,
+        }
+        for r in new.reviews
+        for s in r.suspects
+        if (s.item.id, s.obligation.id) not in before
+    ]
 
 
 def diff_json(document: Mapping[str, Any]) -> str:
@@ -76,7 +96,7 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
         out += [f"**{len(uncovered)} obligation(s) uncovered after this change.**", ""]
     else:
         out += ["Every obligation is covered, justified or lapsed.", ""]
-    sections = ("added", "removed", "changed", "state_changes")
+    sections = ("added", "removed", "changed", "state_changes", "became_suspect")
     if not any(document[name] for name in sections):
         out += ["No obligation was added, removed or changed.", ""]
     if document["added"]:
@@ -102,6 +122,15 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
             for r in document["state_changes"]
         ]
         out.append(markdown_text.table(("Obligation", "Title", "State"), rows))
+    if document["became_suspect"]:
+        out += [f"#### Covers now suspect ({len(document['became_suspect'])})", ""]
+        rows = [
+            [r["id"], r["obligation"], ", ".join(r["changed"]), r["location"]]
+            for r in document["became_suspect"]
+        ]
+        out.append(
+            markdown_text.table(("Re-read", "Obligation", "What changed", "Where"), rows)
+        )
     if uncovered:
         out += [f"#### Uncovered ({len(uncovered)})", ""]
         out += [f"- {e(r['location'])}: {e(r['message'])}" for r in uncovered]

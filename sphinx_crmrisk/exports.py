@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import markdown_text
 from .model import Assessment, Model, State, Summary, summaries_by_phase
+from .reviews import Review, SuspectCover
 from .traceability import Traceability
 
 if TYPE_CHECKING:
@@ -33,8 +34,15 @@ BUILD_FILES = {"csv": "traceability.csv", "xlsx": "traceability.xlsx", "json": "
 #: One obligation per row in CSV, XLSX and Markdown; lists are joined with "; ".
 COLUMNS = (
     "id", "title", "state", "phases", "legal_basis", "effective", "until",
-    "status", "covered_by", "not_counted", "out_of_scope_by", "file", "line",
+    "status", "covered_by", "not_counted", "suspect_covers", "out_of_scope_by", "file",
+    "line",
 )
+#: One clause or procedure per row: the ``Reviews`` sheet of the XLSX export.
+REVIEW_COLUMNS = (
+    "id", "type", "title", "owner", "review", "reviewed", "review_every", "due",
+    "suspect_covers", "file", "line",
+)
+REVIEWS_SHEET = "Reviews"
 SUMMARY_COLUMNS = (
     "phase", "title", "obligations", "covered", "upcoming", "justified",
     "lapsed", "out_of_scope", "uncovered", "in_force", "percent",
@@ -44,7 +52,32 @@ NO_PHASE = "No phase"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def obligation_record(model: Model, assessment: Assessment) -> dict[str, Any]:
+def _suspects(suspects: list[SuspectCover], other_end: str) -> list[dict[str, Any]]:
+    return [
+        {"id": getattr(s, other_end).id, "changed": list(s.changed)} for s in suspects
+    ]
+
+
+def review_record(review: Review) -> dict[str, Any]:
+    item = review.item
+    return {
+        "id": item.id,
+        "type": item.type,
+        "title": item.title,
+        "owner": review.owner,
+        "review": review.state.value,
+        "reviewed": review.reviewed.isoformat() if review.reviewed else "",
+        "review_every": review.every,
+        "due": review.due.isoformat() if review.due else "",
+        "suspect_covers": _suspects(list(review.suspects), "obligation"),
+        "file": item.file,
+        "line": item.lineno,
+    }
+
+
+def obligation_record(
+    model: Model, assessment: Assessment, suspects: list[SuspectCover] | None = None
+) -> dict[str, Any]:
     obligation = assessment.obligation
     return {
         "id": obligation.id,
@@ -57,6 +90,7 @@ def obligation_record(model: Model, assessment: Assessment) -> dict[str, Any]:
         "status": obligation.status or "",
         "covered_by": [item.id for item in assessment.covering],
         "not_counted": [{"id": item.id, "reason": why} for item, why in assessment.discounted],
+        "suspect_covers": _suspects(suspects or [], "item"),
         "out_of_scope_by": list(assessment.out_of_scope_by),
         "file": obligation.file,
         "line": obligation.lineno,
@@ -88,8 +122,12 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "reference_date": traceability.today.isoformat(),
         "profile": None if traceability.profile is None else list(traceability.profile),
-        "obligations": [obligation_record(model, a) for a in assessments],
+        "obligations": [
+            obligation_record(model, a, traceability.suspects.get(a.obligation.id))
+            for a in assessments
+        ],
         "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
+        "reviews": [review_record(r) for r in traceability.reviews],
     }
 
 
@@ -100,13 +138,15 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def flat_cells(record: Mapping[str, Any]) -> list[Any]:
-    """One obligation record as the cells of a row, in ``COLUMNS`` order."""
+def flat_cells(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> list[Any]:
+    """One record as the cells of a row, in ``columns`` order."""
     cells = []
-    for column in COLUMNS:
+    for column in columns:
         value = record[column]
         if column == "not_counted":
             value = "; ".join(f"{entry['id']} ({entry['reason']})" for entry in value)
+        elif column == "suspect_covers":
+            value = "; ".join(f"{e['id']} ({', '.join(e['changed'])})" for e in value)
         elif isinstance(value, list):
             value = "; ".join(value)
         cells.append("" if value is None else value)
@@ -185,6 +225,9 @@ def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
     without = [r for r in obligations if not r["phases"]]
     if without:
         add_sheet(NO_PHASE, COLUMNS, [flat_cells(r) for r in without])
+    reviews = document.get("reviews") or []
+    if reviews:
+        add_sheet(REVIEWS_SHEET, REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in reviews])
     workbook.close()
     return stream.getvalue()
 

@@ -9,6 +9,17 @@ links to it); the pages to add are those whose needs' fingerprints changed or
 vanished, those that reference such a need through a role, and, when anything
 changed, every page that aggregates needs. A no-change build then writes nothing.
 
+Suspect covers (:mod:`.reviews`) are part of what a need's page shows: they enter its
+fingerprint, so a change of an obligation, or of the review lock, re-writes the page
+of the clause or procedure that covers it.
+
+Pages that load the traceability when they are read, executed notebooks above all
+(``crmrisk_audit_pages``), show it as of their last reading. When the traced data
+changed and Sphinx did not re-read them, they are re-read here (myst-nb executes them
+again), before the environment is pickled; when nothing traced changed they are left
+alone. At ``env-get-outdated`` the changed documents are not read yet, so whether
+traced data changed is not known there: here it is.
+
 The needs are read before sphinx-needs resolves them (back-links are not computed
 yet, and resolving them here would freeze the pickled environment), so incoming links
 come from an index of outgoing ones.
@@ -20,6 +31,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sphinx.util import logging
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.needs import NODE_TYPES, NODE_TYPES_PRIO
 from sphinx_needs.roles.need_incoming import NeedIncoming
@@ -27,7 +39,11 @@ from sphinx_needs.roles.need_outgoing import NeedOutgoing
 from sphinx_needs.roles.need_part import NeedPart
 from sphinx_needs.roles.need_ref import NeedRef
 
+from .build_traceability import build_lock
+from .config import get_config
 from .domain import CrmriskDomain, get_domain
+from .model import Model
+from .reviews import assess_reviews, review_marks
 from .views.nodes import AggregateNode
 
 if TYPE_CHECKING:
@@ -48,6 +64,9 @@ _AGGREGATE_NODES = (
 _TRACKED_NODES = (*_REFERENCE_NODES, *_AGGREGATE_NODES)
 _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
 _FINGERPRINTS_ATTR = "crmrisk_fingerprints"
+logger = logging.getLogger("sphinx_crmrisk")
+#: The documents this build read (``env-before-read-docs``), on the application.
+_READ_ATTR = "_crmrisk_docs_read"
 
 
 def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:
@@ -101,12 +120,71 @@ def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
     return result
 
 
+def with_review_marks(
+    app: Sphinx, needs: Mapping[str, Any], prints: dict[str, tuple[str, str | None]]
+) -> dict[str, tuple[str, str | None]]:
+    """The fingerprints, with what each need's page shows of suspect covers.
+
+    A cover turns suspect when an obligation changes, or back when the review lock
+    does: the covering item's page, on another page, shows it and must be re-written.
+    """
+    config = get_config(app)
+    reviews = assess_reviews(
+        Model.from_needs(needs),
+        config.reference_date,
+        config.review_every,
+        build_lock(app),
+        config.inactive_statuses,
+    )
+    marks = review_marks(reviews)
+    if not marks:
+        return prints
+    return {
+        need_id: (_digest((print_, marks[need_id])), docname) if need_id in marks else (print_, docname)
+        for need_id, (print_, docname) in prints.items()
+    }
+
+
+def audit_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """The pages that load the traceability when read: ``crmrisk_audit_pages``, else
+    every notebook (``.ipynb``) document."""
+    chosen = get_config(app).audit_pages
+    if chosen is not None:
+        return sorted(set(chosen) & env.found_docs)
+    return sorted(doc for doc in env.found_docs if str(env.doc2path(doc)).endswith(".ipynb"))
+
+
+def reread_audits(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Re-reads (myst-nb: re-executes) the audit pages this build did not read.
+
+    Called when the traced data changed: read before the environment is pickled, as
+    Sphinx reads any document, so the pages written show the new data.
+    """
+    already = app.__dict__.get(_READ_ATTR, set())
+    stale = [doc for doc in audit_pages(app, env) if doc not in already]
+    if stale:
+        logger.info("crmrisk: the traced data changed: re-reading %s", ", ".join(stale))
+    for docname in stale:
+        app.events.emit("env-purge-doc", env, docname)
+        env.clear_doc(docname)
+    for docname in stale:
+        app.builder.read_doc(docname)
+    return stale
+
+
+def remember_docs_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: what this build reads anyway."""
+    app.__dict__[_READ_ATTR] = set(docnames)
+
+
 def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """``env-get-updated``: pages not re-read whose needs' display changed."""
+    """``env-get-updated``: pages not re-read whose needs' display changed, and the audit
+    pages, re-read, when the traced data changed."""
     needs_data = SphinxNeedsData(env)
     if needs_data.needs_is_post_processed:
         return []
-    current = fingerprints(needs_data.get_needs_mutable())
+    needs = needs_data.get_needs_mutable()
+    current = with_review_marks(app, needs, fingerprints(needs))
     previous: dict[str, tuple[str, str | None]] = getattr(env, _FINGERPRINTS_ATTR, {})
     setattr(env, _FINGERPRINTS_ATTR, current)
     if not previous:
@@ -124,10 +202,12 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
     domain = get_domain(env)
     pages |= {doc for doc, ids in domain.references.items() if ids & changed}
     pages |= domain.aggregates
+    pages |= set(reread_audits(app, env))
     return sorted(page for page in pages if page and page in env.found_docs)
 
 
 def setup_incremental(app: Sphinx) -> None:
     app.add_domain(CrmriskDomain)
     app.connect("doctree-read", record_dependencies)
+    app.connect("env-before-read-docs", remember_docs_read)
     app.connect("env-get-updated", pages_to_rewrite)

@@ -86,8 +86,19 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         "The activities it concerns, comma-separated (none: every organization).",
     ),
     "party": FieldSpec(N_("Party"), "Who the clause binds, comma-separated."),
-    "owner": FieldSpec(N_("Owner"), "Who answers for the procedure."),
+    "owner": FieldSpec(
+        N_("Owner"), "Who answers for the clause or procedure, and reviews it (a role or a team)."
+    ),
     "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
+    "reviewed": FieldSpec(
+        N_("Last reviewed"),
+        "The last time a person checked the item against the law, YYYY-MM-DD "
+        "(set by 'crmrisk review').",
+    ),
+    "review_every": FieldSpec(
+        N_("Review every (months)"),
+        "The review cycle in months (default: crmrisk_review_every); 0: no cycle.",
+    ),
 }
 
 KIND_SPECS: Mapping[Kind, KindSpec] = {
@@ -105,13 +116,17 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "A legal obligation, to be covered by a clause or a procedure.",
     ),
     Kind.CLAUSE: KindSpec(
-        "CLA-", N_("Clause"), "#D6EDD9", ("party",), "A contract clause that covers obligations."
+        "CLA-",
+        N_("Clause"),
+        "#D6EDD9",
+        ("party", "owner", "reviewed", "review_every"),
+        "A contract clause that covers obligations."
     ),
     Kind.PROCEDURE: KindSpec(
         "PROC-",
         N_("Procedure"),
         "#E3DDF3",
-        ("owner", "frequency"),
+        ("owner", "frequency", "reviewed", "review_every"),
         "An internal procedure that covers obligations.",
     ),
     Kind.RISK: KindSpec(

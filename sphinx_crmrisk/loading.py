@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .config import CONFIG_JSON, CrmriskConfig, read_recorded_values
+from .config import CONFIG_JSON, REVIEW_LOCK, CrmriskConfig, read_recorded_values
 from .model import Model
+from .reviews import ReviewLock, read_lock
 from .needs_json import LoadError, find_needs_json, read_model_needs
 from .source_build import is_source_folder, needs_json_of
 from .traceability import Traceability, gc_paused
@@ -35,7 +36,7 @@ def load_traceability(path: str | Path) -> Traceability:
     model = _model_of(needs_json)
     values_file = needs_json.with_name(CONFIG_JSON)
     values = _recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
-    return Traceability.assessed_with(model, values)
+    return Traceability.assessed_with(model, values, _recorded_lock(needs_json.with_name(REVIEW_LOCK)))
 
 
 def load_handbook(default: str | Path) -> Traceability:
@@ -50,6 +51,14 @@ def _model_of(needs_json: str | Path) -> Model:
 
 def _needs_json_for(path: str | Path) -> str | Path:
     return needs_json_of(path) if is_source_folder(path) else path
+
+
+def _recorded_lock(file: Path) -> ReviewLock:
+    """The review lock the build used, copied beside its needs.json (none: no lock)."""
+    try:
+        return read_lock(file)
+    except ValueError as err:
+        raise LoadError(f"{file}: unusable review lock: {err}") from None
 
 
 def _recorded_values(file: Path) -> CrmriskConfig:

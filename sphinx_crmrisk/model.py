@@ -76,6 +76,8 @@ class Item:
     lineno: int | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The need's text (kept for obligations only: reviews track it, :mod:`.reviews`)
+    content: str = ""
 
     @property
     def kind(self) -> Kind | None:
@@ -136,8 +138,10 @@ _FIELD_NAMES = tuple(FIELDS)
 _LINK_NAMES = tuple(LINK_SPECS)
 #: Every key of a need that :func:`item_from_need` reads: a reader may skip the others.
 NEED_KEYS = (
-    "id", "type", "title", "status", "docname", "doctype", "lineno", *_FIELD_NAMES, *_LINK_NAMES
+    "id", "type", "title", "status", "docname", "doctype", "lineno", "content",
+    *_FIELD_NAMES, *_LINK_NAMES,
 )
+_OBLIGATION = Kind.OBLIGATION.value
 
 
 def item_from_need(need: Mapping[str, Any]) -> Item:
@@ -159,9 +163,11 @@ def item_from_need(need: Mapping[str, Any]) -> Item:
             if ids:
                 links[name] = ids
     lineno = get("lineno")
+    type_ = str(get("type", ""))
+    content = get("content") if type_ == _OBLIGATION else None
     return Item(
         id=str(need["id"]),
-        type=str(get("type", "")),
+        type=type_,
         title=str(get("title", "")),
         status=get("status") or None,
         docname=get("docname") or None,
@@ -169,6 +175,7 @@ def item_from_need(need: Mapping[str, Any]) -> Item:
         lineno=int(lineno) if isinstance(lineno, int) else None,
         fields=fields,
         links=links,
+        content=content if isinstance(content, str) else "",
     )
 
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import CONFIG_JSON
+from .config import CONFIG_JSON, REVIEW_LOCK
 from .needs_json import NEEDS_JSON, LoadError
 
 if TYPE_CHECKING:
@@ -82,6 +82,10 @@ def _build(source: Path, cache: Path) -> None:
         _run_needs_builder(source, outdir)
         if not (outdir / NEEDS_JSON).is_file():
             raise LoadError(f"{source}: the needs build wrote no {NEEDS_JSON}")
+        if (outdir / REVIEW_LOCK).is_file():
+            os.replace(outdir / REVIEW_LOCK, cache / REVIEW_LOCK)
+        else:
+            (cache / REVIEW_LOCK).unlink(missing_ok=True)
         for name in (CONFIG_JSON, SOURCES_JSON, NEEDS_JSON):  # needs.json last: it marks done
             os.replace(outdir / name, cache / name)
         # dated from the build's start, so an edit made during the build makes it stale
@@ -164,6 +168,12 @@ def _files_read(app: Sphinx, source: Path) -> list[str]:
     """The configuration files, the documents and what they included, relative to source."""
     env = app.env
     files = [name for name in (CONF_PY, *JUPYTER_BOOK_FILES) if (source / name).is_file()]
+    from .build_traceability import lock_path
+
+    lock = lock_path(app).resolve()
+    if lock.is_file() and lock.is_relative_to(source.resolve()):
+        # a lock written later changes its folder's mtime, which is listed too
+        files.append(str(lock.relative_to(source.resolve())))
     for docname in sorted(env.found_docs):
         files.append(str(env.doc2path(docname, base=False)))
         files.extend(sorted(str(dep) for dep in env.dependencies.get(docname, ())))

@@ -27,6 +27,14 @@ from .model import (
     find_problems,
 )
 from .scope import expand
+from .reviews import (
+    DEFAULT_REVIEW_EVERY,
+    Review,
+    ReviewLock,
+    SuspectCover,
+    assess_reviews,
+    review_findings,
+)
 
 
 class AssessmentValues(Protocol):
@@ -44,26 +52,41 @@ class AssessmentValues(Protocol):
     @property
     def profile(self) -> tuple[str, ...] | None: ...
 
+    @property
+    def review_every(self) -> int: ...
+
+    @property
+    def warn_never_reviewed(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class Traceability:
     """A model with the reference date, statuses, required fields and profile it is
-    assessed with (``profile`` None: every obligation applies)."""
+    assessed with (``profile`` None: every obligation applies), the review cycle, and the
+    review lock its covers are compared against."""
 
     model: Model
     today: dt.date
     inactive_statuses: tuple[str, ...] = DEFAULT_INACTIVE_STATUSES
     required_fields: tuple[str, ...] = DEFAULT_REQUIRED_FIELDS
     profile: tuple[str, ...] | None = None
+    review_every: int = DEFAULT_REVIEW_EVERY
+    warn_never_reviewed: bool = False
+    lock: ReviewLock = ReviewLock()
 
     @classmethod
-    def assessed_with(cls, model: Model, values: AssessmentValues) -> Traceability:
+    def assessed_with(
+        cls, model: Model, values: AssessmentValues, lock: ReviewLock | None = None
+    ) -> Traceability:
         return cls(
             model,
             values.reference_date,
             values.inactive_statuses,
             values.required_fields,
             values.profile,
+            values.review_every,
+            values.warn_never_reviewed,
+            lock or ReviewLock(),
         )
 
     @cached_property
@@ -85,8 +108,28 @@ class Traceability:
 
     @cached_property
     def findings(self) -> list[Finding]:
-        """Problems in the data other than gaps (dates, fields, link types...)."""
-        return find_problems(self.model, self.required_fields)
+        """Problems in the data other than gaps (dates, fields, link types...), then the
+        review findings (bad review values, overdue reviews, suspect covers)."""
+        return find_problems(self.model, self.required_fields) + review_findings(
+            self.model, self.reviews, self.warn_never_reviewed
+        )
+
+    @cached_property
+    def reviews(self) -> list[Review]:
+        """Every active clause's and procedure's review state, in ID order."""
+        return assess_reviews(
+            self.model, self.today, self.review_every, self.lock, self.inactive_statuses
+        )
+
+    @cached_property
+    def suspects(self) -> dict[str, list[SuspectCover]]:
+        """Suspect covers by the ID of the covering item and of the obligation covered."""
+        by_id: dict[str, list[SuspectCover]] = {}
+        for review in self.reviews:
+            for suspect in review.suspects:
+                by_id.setdefault(suspect.item.id, []).append(suspect)
+                by_id.setdefault(suspect.obligation.id, []).append(suspect)
+        return by_id
 
 
 @contextmanager

@@ -19,19 +19,25 @@ if TYPE_CHECKING:
 WARNING_TYPE = "crmrisk"
 
 WarningSubtype = Literal[
-    "bad_date", "bad_value", "catalogue", "export", "link_type", "missing_field", "uncovered", "view_option"
+    "bad_date", "bad_value", "catalogue", "export", "link_type", "missing_field",
+    "review_overdue", "suspect", "uncovered", "view_option",
 ]
 
 #: One line per subtype, for the reference documentation.
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
-    "bad_date": "A date that is not YYYY-MM-DD, or 'until' before 'effective'.",
-    "bad_value": "A field value outside its allowed set ('verification', an "
+    "bad_date": "A date that is not YYYY-MM-DD ('effective', 'until', 'reviewed'), or 'until' "
+    "before 'effective'.",
+    "bad_value": "A field value outside its allowed set ('verification', 'review_every', an "
     "'applies_to' word that is not an activity).",
     "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
     ":version: or :phase:.",
     "export": "A traceability export that could not be written.",
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification.",
+    "review_overdue": "A clause or procedure whose last review plus its cycle is before the "
+    "reference date (or, with crmrisk_warn_never_reviewed, that was never reviewed).",
+    "suspect": "A cover whose obligation changed (title, legal basis, dates, phases, "
+    "sanction, source, text) since the covering item was last reviewed against it.",
     "uncovered": "An obligation in force that no active clause or procedure covers.",
     "view_option": "A view's option that names nothing the project has (an unknown :phase:).",
 }

@@ -206,7 +206,7 @@ def test_matrix_csv_json_and_xlsx(capsys, tmp_path):
     jsonschema.validate(document, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
     xlsx_file = tmp_path / "matrix.xlsx"
     assert run(capsys, "matrix", NEW, *TODAY, "--format", "xlsx", "--output", str(xlsx_file))[0] == 0
-    assert openpyxl.load_workbook(xlsx_file).sheetnames == ["Summary", "PH-RUN"]
+    assert openpyxl.load_workbook(xlsx_file).sheetnames == ["Summary", "PH-RUN", "Reviews"]
 
 
 def test_matrix_xlsx_needs_an_output_file(capsys):

@@ -84,10 +84,10 @@ def test_csv_export_reads_back_with_formulas_neutralised(app):
 
 
 @pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
-def test_xlsx_export_has_a_summary_and_one_sheet_per_phase(app):
+def test_xlsx_export_has_a_summary_one_sheet_per_phase_and_the_reviews(app):
     app.build()
     workbook = openpyxl.load_workbook(Path(app.outdir) / "traceability.xlsx")
-    assert workbook.sheetnames == ["Summary", "PH-ALPHA", "PH-BETA", "PH-GAMMA"]
+    assert workbook.sheetnames == ["Summary", "PH-ALPHA", "PH-BETA", "PH-GAMMA", "Reviews"]
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     assert summary[0][:3] == ("phase", "title", "obligations")
     assert summary[-1][:3] == (None, "All phases", 9)

@@ -135,3 +135,22 @@ def test_every_obligation_names_only_known_activities(handbook):
     # insurance, CPF and renovation canvassing concern only the programs that do them
     assert handbook.model.items["OBL-ASSUR-L112-2-2"].field("applies_to") == "prospection, assurance"
     assert tagged >= 30
+
+
+def test_every_clause_and_procedure_has_an_owner_a_review_and_a_cycle(handbook):
+    from sphinx_crmrisk.reviews import ReviewState
+
+    covering = handbook.model.of_kind(Kind.CLAUSE) + handbook.model.of_kind(Kind.PROCEDURE)
+    for item in covering:
+        assert item.field("owner"), item.id
+        assert item.field("review_every").isdigit(), item.id
+    # reviewed, none overdue or suspect as of the statement date, each recorded in the lock
+    assert {r.item.id for r in handbook.reviews} == {item.id for item in covering}
+    assert [r.item.id for r in handbook.reviews if r.state in (ReviewState.NEVER, ReviewState.OVERDUE)] == []
+    assert [r.item.id for r in handbook.reviews if r.suspects or r.unrecorded] == []
+    assert [f.message for f in handbook.findings] == []
+    # the calendar page shows the extension's view, under « Repères »
+    assert "```{crmrisk-reviews}\n```" in (REPO / "handbook" / "revues.md").read_text(encoding="utf-8")
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    reperes = next(part for part in toc["parts"] if part["caption"] == "Repères")
+    assert {"file": "handbook/revues"} in reperes["chapters"]

@@ -42,7 +42,7 @@ def test_each_kind_lists_status_and_its_own_fields():
         names = kind_fields(kind)
         assert names[0] == "status"
         assert set(names[1:]) == {n for n, kinds in FIELDS.items() if kind in kinds} - {"verification"}
-    assert kind_fields(Kind.CLAUSE) == ["status", "party"]
+    assert kind_fields(Kind.CLAUSE) == ["status", "party", "owner", "reviewed", "review_every"]
     assert kind_fields(Kind.RISK) == ["status"]
 
 

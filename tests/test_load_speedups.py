@@ -77,6 +77,10 @@ def plain_item_from_need(need: Mapping[str, Any]) -> Item:
         lineno=int(lineno) if isinstance(lineno, int) else None,
         fields={name: str(value).strip() for name in FIELDS if (value := need.get(name))},
         links={name: ids for name in LINK_SPECS if (ids := plain_link_ids(need.get(name)))},
+        # an obligation's text: its reviews track it (reviews.py)
+        content=content
+        if need.get("type") == "obligation" and isinstance(content := need.get("content"), str)
+        else "",
     )
 
 

@@ -1,4 +1,4 @@
-"""The site's views of the traceability model: matrix, coverage summary and gaps."""
+"""The site's views of the traceability model: matrix, coverage summary, gaps, reviews."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from .base import setup_placeholders
 from .coverage import setup_coverage
 from .gaps import setup_gaps
 from .matrix import setup_matrix
+from .reviews import setup_reviews
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -19,6 +20,7 @@ def setup_views(app: Sphinx) -> None:
     setup_matrix(app)
     setup_coverage(app)
     setup_gaps(app)
+    setup_reviews(app)
     setup_placeholders(app)
     # the file sits in sphinx_crmrisk/static/, which setup() adds to html_static_path
     app.add_css_file(STYLESHEET)

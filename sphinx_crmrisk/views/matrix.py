@@ -75,6 +75,24 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
         str(_("Covering clauses and procedures")),
     ]
 
+    suspect_label = str(_("suspect"))
+
+    def covering(assessment: Assessment) -> list[nodes.Node]:
+        """The covering items, each suspect one marked as such."""
+        suspect = {
+            s.item.id for s in context.traceability.suspects.get(assessment.obligation.id, [])
+        }
+        result: list[nodes.Node] = []
+        for item in assessment.covering:
+            if result:
+                result.append(nodes.Text(", "))
+            result.append(context.link(item))
+            if item.id in suspect:
+                result.append(
+                    nodes.inline("", f" ({suspect_label})", classes=["crmrisk-suspect"])
+                )
+        return result
+
     def cells(assessment: Assessment) -> list[Cell]:
         obligation = assessment.obligation
         return [
@@ -83,7 +101,7 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
             context.links(context.model.phases_of(obligation)),
             obligation.field("legal_basis"),
             _state(labels, assessment),
-            context.links(assessment.covering),
+            covering(assessment),
         ]
 
     matrix = context.table(headers, chosen, cells, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16])

@@ -31,6 +31,10 @@ class gaps_placeholder(AggregateNode):
     """Replaced by the list of gaps at ``doctree-resolved``."""
 
 
+class reviews_placeholder(AggregateNode):
+    """Where ``crmrisk-reviews`` goes."""
+
+
 class coverage_bar(nodes.Inline, nodes.Element):
     """A bar drawn with CSS (HTML only); its one attribute is a computed number."""
 

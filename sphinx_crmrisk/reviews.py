@@ -1,0 +1,327 @@
+"""Reviews of clauses and procedures, and suspect covers, with no Sphinx import.
+
+A clause or a procedure says who answers for it (``owner``), when a person last checked
+it against the law (``reviewed``) and how often that must be done (``review_every``,
+in months). Its review is overdue when ``reviewed`` plus the cycle is before the
+reference date.
+
+A cover (a ``covers`` link) is *suspect* when the obligation it covers changed after
+the covering item was last reviewed against it. What the item was reviewed against is
+kept in the review lock (:class:`ReviewLock`, a JSON file committed at the project
+root, written by ``crmrisk review``): for each covering item and each obligation it
+covers, a digest of each tracked field of the obligation (:data:`TRACKED_FIELDS`) as
+it was at the review. The digests are of the fields' text only, so the build and the
+``crmrisk`` command (from needs.json) compute the same ones, whatever the Sphinx
+version.
+
+The build, the command and the notebooks read all of this through
+:class:`~.traceability.Traceability`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from .kinds import COVERING_KINDS, Kind
+from .model import Finding, Item, Model, parse_date
+
+#: The obligation fields whose change makes its covers suspect, in the order messages
+#: list them. ``phases`` is its ``phase`` links; ``content`` its text.
+TRACKED_FIELDS = (
+    "title", "legal_basis", "effective", "until", "phases", "sanction", "source", "content",
+)
+DEFAULT_REVIEW_EVERY = 12
+#: "Due soon": within this many days of the reference date.
+DUE_SOON_DAYS = 90
+LOCK_SCHEMA = "sphinx-crmrisk/review-lock"
+LOCK_VERSION = 1
+_MONTHS = re.compile(r"^\d{1,3}$")
+
+
+class ReviewState(str, Enum):
+    """Where a clause's or a procedure's review stands, as of a reference date."""
+
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    UP_TO_DATE = "up_to_date"
+    NEVER = "never"
+    NO_CYCLE = "no_cycle"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def tracked_text(obligation: Item, name: str) -> str:
+    """One tracked field's text, normalised so that only a real change changes it."""
+    if name == "title":
+        text = obligation.title
+    elif name == "phases":
+        text = ", ".join(sorted(obligation.linked("phase")))
+    elif name == "content":
+        text = obligation.content
+    else:
+        text = obligation.field(name)
+    # line endings and trailing blanks are not a change of the law
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def fingerprint(obligation: Item) -> dict[str, str]:
+    """Each tracked field's digest: 16 hex digits of the SHA-256 of its text."""
+    return {
+        name: hashlib.sha256(tracked_text(obligation, name).encode("utf-8")).hexdigest()[:16]
+        for name in TRACKED_FIELDS
+    }
+
+
+@dataclass(frozen=True)
+class ReviewLock:
+    """Covering item ID -> obligation ID -> tracked field -> digest, as last reviewed.
+
+    ``present`` is False when the project has no lock file yet: nothing was reviewed
+    against anything, and no cover is suspect.
+    """
+
+    reviewed_against: Mapping[str, Mapping[str, Mapping[str, str]]] = field(
+        default_factory=dict
+    )
+    present: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> ReviewLock:
+        """Reads a lock file's text; ValueError, with the reason, when it is unusable."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"invalid JSON at line {err.lineno}: {err.msg}") from None
+        if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA:
+            raise ValueError(f"not a review lock (no \"schema\": \"{LOCK_SCHEMA}\")")
+        if data.get("version") != LOCK_VERSION:
+            raise ValueError(f"version {data.get('version')!r} is not {LOCK_VERSION}")
+        entries = data.get("reviewed_against")
+        if not isinstance(entries, dict):
+            raise ValueError("no \"reviewed_against\" object")
+        for item_id, covers in entries.items():
+            if not isinstance(covers, dict) or not all(
+                isinstance(digests, dict)
+                and all(isinstance(v, str) for v in digests.values())
+                for digests in covers.values()
+            ):
+                raise ValueError(f"{item_id}: expected obligation ID -> field -> digest")
+        return cls(entries, present=True)
+
+    def dumps(self) -> str:
+        """The file's text: sorted, one key a line, so that diffs of it are readable."""
+        data = {
+            "schema": LOCK_SCHEMA,
+            "version": LOCK_VERSION,
+            "reviewed_against": self.reviewed_against,
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    def reviewed(self, model: Model, items: Iterable[Item]) -> ReviewLock:
+        """This lock, with each item recorded as reviewed against what it covers now."""
+        entries = {key: dict(value) for key, value in self.reviewed_against.items()}
+        for item in items:
+            entries[item.id] = {
+                obligation.id: fingerprint(obligation)
+                for obligation in covered_obligations(model, item)
+            }
+        return ReviewLock(entries, present=True)
+
+
+def read_lock(path: Path) -> ReviewLock:
+    """The lock file at ``path``; an empty lock (``present`` False) when there is none.
+
+    Raises ValueError, with the reason, when the file is unusable.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ReviewLock()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"cannot read: {err}") from None
+    return ReviewLock.parse(text)
+
+
+def covered_obligations(model: Model, item: Item) -> list[Item]:
+    found = (model.items.get(i) for i in dict.fromkeys(item.linked("covers")))
+    return [o for o in found if o is not None and o.kind is Kind.OBLIGATION]
+
+
+@dataclass(frozen=True)
+class SuspectCover:
+    """A cover whose obligation changed since the covering item was reviewed against it."""
+
+    item: Item
+    obligation: Item
+    changed: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.item.id}: its cover of {self.obligation.id} is suspect: the "
+            f"obligation's {', '.join(self.changed)} changed since {self.item.id} was "
+            "last reviewed against it (re-read it, then run 'crmrisk review')"
+        )
+
+
+@dataclass(frozen=True)
+class Review:
+    """One clause's or procedure's review state."""
+
+    item: Item
+    owner: str
+    reviewed: dt.date | None
+    #: months; 0: no cycle
+    every: int
+    due: dt.date | None
+    state: ReviewState
+    suspects: tuple[SuspectCover, ...] = ()
+    #: obligations it covers that the lock has no review of (covers added since)
+    unrecorded: tuple[Item, ...] = ()
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """``date`` plus ``months``; the 31st becomes the month's last day when it has none."""
+    index = date.month - 1 + months
+    year, month = date.year + index // 12, index % 12 + 1
+    return date.replace(year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1]))
+
+
+def review_cycle(item: Item, default: int) -> int | None:
+    """The item's ``review_every`` in months, ``default`` without one, None when bad."""
+    text = item.field("review_every")
+    if not text:
+        return default
+    return int(text) if _MONTHS.match(text) else None
+
+
+def assess_review(
+    model: Model,
+    item: Item,
+    today: dt.date,
+    default_every: int,
+    lock: ReviewLock,
+) -> Review:
+    every = review_cycle(item, default_every)
+    every = default_every if every is None else every
+    reviewed = parse_date(item.field("reviewed"))
+    due = add_months(reviewed, every) if reviewed is not None and every else None
+    if not every:
+        state = ReviewState.NO_CYCLE if reviewed is not None else ReviewState.NEVER
+    elif reviewed is None:
+        state = ReviewState.NEVER
+    elif due is not None and due < today:
+        state = ReviewState.OVERDUE
+    elif due is not None and (due - today).days <= DUE_SOON_DAYS:
+        state = ReviewState.DUE_SOON
+    else:
+        state = ReviewState.UP_TO_DATE
+    suspects: list[SuspectCover] = []
+    unrecorded: list[Item] = []
+    recorded = lock.reviewed_against.get(item.id)
+    if lock.present:
+        for obligation in covered_obligations(model, item):
+            before = (recorded or {}).get(obligation.id)
+            if before is None:
+                unrecorded.append(obligation)
+                continue
+            now = fingerprint(obligation)
+            changed = tuple(name for name in TRACKED_FIELDS if before.get(name) != now[name])
+            if changed:
+                suspects.append(SuspectCover(item, obligation, changed))
+    return Review(
+        item, item.field("owner"), reviewed, every, due, state, tuple(suspects), tuple(unrecorded)
+    )
+
+
+def assess_reviews(
+    model: Model,
+    today: dt.date,
+    default_every: int = DEFAULT_REVIEW_EVERY,
+    lock: ReviewLock | None = None,
+    inactive_statuses: Iterable[str] = (),
+) -> list[Review]:
+    """Every active clause's and procedure's review, in ID order.
+
+    Inactive items (``draft``, ``retired``...) have no review to keep: their covers do
+    not count.
+    """
+    lock = lock or ReviewLock()
+    inactive = frozenset(inactive_statuses)
+    items = sorted(
+        (
+            item
+            for kind in sorted(COVERING_KINDS)
+            for item in model.of_kind(kind)
+            if not (item.status and item.status in inactive)
+        ),
+        key=lambda i: i.id,
+    )
+    return [assess_review(model, item, today, default_every, lock) for item in items]
+
+
+def review_findings(
+    model: Model, reviews: Iterable[Review], warn_never_reviewed: bool = False
+) -> list[Finding]:
+    """Bad review values, overdue reviews, never-reviewed items (when asked), suspect covers."""
+    findings: list[Finding] = []
+    for review in reviews:
+        item = review.item
+        text = item.field("reviewed")
+        if text and parse_date(text) is None:
+            findings.append(
+                Finding("bad_date", item, f"{item.id}: reviewed '{text}' is not a YYYY-MM-DD date")
+            )
+        every = item.field("review_every")
+        if every and not _MONTHS.match(every):
+            findings.append(
+                Finding(
+                    "bad_value",
+                    item,
+                    f"{item.id}: review_every '{every}' is not a whole number of months",
+                )
+            )
+        owner = review.owner or "no owner"
+        if review.state is ReviewState.OVERDUE:
+            findings.append(
+                Finding(
+                    "review_overdue",
+                    item,
+                    f"{item.id}: review overdue: {item.type} of {owner}, last reviewed "
+                    f"{review.reviewed}, was due for review on {review.due}",
+                )
+            )
+        elif review.state is ReviewState.NEVER and warn_never_reviewed and not text:
+            findings.append(
+                Finding(
+                    "review_overdue",
+                    item,
+                    f"{item.id}: never reviewed: {item.type} of {owner} has no 'reviewed' date",
+                )
+            )
+        findings.extend(
+            Finding("suspect", item, suspect.message) for suspect in review.suspects
+        )
+    return findings
+
+
+def review_marks(reviews: Iterable[Review]) -> dict[str, list[tuple[Any, ...]]]:
+    """Need ID -> what its page shows of reviews: which pages an edit must re-write."""
+    marks: dict[str, list[tuple[Any, ...]]] = {}
+    for review in reviews:
+        for suspect in review.suspects:
+            mark = (suspect.item.id, suspect.obligation.id, suspect.changed)
+            marks.setdefault(suspect.item.id, []).append(mark)
+            marks.setdefault(suspect.obligation.id, []).append(mark)
+    return marks
