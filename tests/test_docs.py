@@ -189,7 +189,8 @@ def test_every_command_and_argument_is_documented(site):
             argument_name(a) for a in command._actions
             if not isinstance(a, argparse._SubParsersAction)
         ]
-        assert any("--format" in r[0] and r[2] for r in table), "the default format is shown"
+        if any(getattr(a, "dest", "") == "format" for a in command._actions):
+            assert any("--format" in r[0] and r[2] for r in table), "the default format is shown"
     usage = [text(u) for u in soup(site, "reference/command").select("div.crmrisk-ref-usage")]
     assert usage[0].startswith("usage: crmrisk")
     assert any(u.startswith("usage: crmrisk check") and "--gaps-only" in u for u in usage)
