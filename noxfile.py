@@ -34,10 +34,11 @@ class Series:
     myst_parser: str
 
 
-# Newest release of each series; the myst-parser that series supports (myst-parser 4.x:
-# Sphinx 7 and 8; 5.x: Sphinx 8 and 9). Sphinx 9.1 and later need Python 3.12.
+# Newest release of each series, with the newest myst-parser it supports (3.x for Sphinx
+# 7.4, as Jupyter Book 1 has it; 5.x for Sphinx 8 and 9; not 4.x, see pyproject.toml).
+# Sphinx 9.1 and later need Python 3.12.
 MATRIX = {
-    "7.4": Series(python="3.11", sphinx=">=7.4,<7.5", myst_parser=">=4,<5"),
+    "7.4": Series(python="3.11", sphinx=">=7.4,<7.5", myst_parser=">=3,<4"),
     "8.2": Series(python="3.11", sphinx=">=8.2,<9", myst_parser=">=5,<6"),
     "9": Series(python="3.12", sphinx=">=9,<10", myst_parser=">=5,<6"),
 }
