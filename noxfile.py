@@ -36,11 +36,13 @@ class Series:
 
 # Newest release of each series, with the newest myst-parser it supports (3.x for Sphinx
 # 7.4, as Jupyter Book 1 has it; 5.x for Sphinx 8 and 9; not 4.x, see pyproject.toml).
-# Sphinx 9.1 and later need Python 3.12.
+# Python 3.11, the oldest supported, with 7.4 and 8; 3.12 and 3.13 with 9 (Sphinx 9.1 and
+# later need 3.12).
 MATRIX = {
     "7.4": Series(python="3.11", sphinx=">=7.4,<7.5", myst_parser=">=3,<4"),
     "8.2": Series(python="3.11", sphinx=">=8.2,<9", myst_parser=">=5,<6"),
     "9": Series(python="3.12", sphinx=">=9,<10", myst_parser=">=5,<6"),
+    "9-py3.13": Series(python="3.13", sphinx=">=9,<10", myst_parser=">=5,<6"),
 }
 
 
@@ -94,7 +96,6 @@ print("Python", sys.version.split()[0], "| Sphinx", sphinx.__version__,
 
 
 def _session(name: str, series: Series) -> None:
-    @nox.session(name=f"sphinx-{name}", python=interpreter(series.python))
     def tests(session: nox.Session) -> None:
         session.install(
             ".[test]",
@@ -107,6 +108,12 @@ def _session(name: str, series: Series) -> None:
         # pytest, not python -m pytest: the installed package is imported, not ./sphinx_crmrisk
         # exit status 5 (no test collected) fails the session like any other non-zero status
         session.run("pytest", "tests", "-m", "not book", "-q", *session.posargs)
+
+    tests.__doc__ = (
+        f"Python {series.python}, sphinx{series.sphinx}, myst-parser{series.myst_parser}:"
+        " the tests not marked book"
+    )
+    nox.session(name=f"sphinx-{name}", python=interpreter(series.python))(tests)
 
 
 for _name, _series in MATRIX.items():
