@@ -1,19 +1,26 @@
-# The two commands of the README. Each sets up .venv on a fresh machine (Python 3 and
-# make only), then does its job.
+# The commands of the README. Each sets up its own virtual environment on a fresh machine
+# (Python 3.11+ and make only), then does its job.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # re-install when the dependencies change
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# nox runs the test matrix (noxfile.py); it lives in its own environment
+NOX_SPEC := nox>=2025.10.16,<2027
+NOX_VENV := .venv-nox
+NOX_STAMP := $(NOX_VENV)/.installed-$(shell printf '%s' '$(NOX_SPEC)' | cksum | cut -d' ' -f1)
+# e.g. make matrix NOXARGS="-s sphinx-9"
+NOXARGS ?=
 
-.PHONY: book test docs catalogue clean venv
+.PHONY: book test matrix docs catalogue clean venv
 
 venv: $(STAMP)
 
+# Jupyter Book 1 (the `book` extra) and the test tools: Sphinx 7.4
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -34,6 +41,16 @@ catalogue: $(STAMP)
 # the extension's documentation (docs/, English), a Sphinx project apart from the handbook
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+$(NOX_STAMP):
+	test -x $(NOX_VENV)/bin/python || $(PYTHON) -m venv $(NOX_VENV)
+	$(NOX_VENV)/bin/python -m pip install --quiet "$(NOX_SPEC)"
+	rm -f $(NOX_VENV)/.installed-*
+	touch $@
+
+# the extension's tests on Sphinx 7.4, 8.x and 9.x, each in a fresh environment (.nox/)
+matrix: $(NOX_STAMP)
+	$(NOX_VENV)/bin/nox $(NOXARGS)
 
 clean:
 	rm -rf _build docs/_build

@@ -12,6 +12,7 @@ reused while none of those files, nor their folders, is newer than ``needs.json`
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -67,6 +68,13 @@ def is_fresh(needs_json: Path, source: Path) -> bool:
 
 
 def _build(source: Path, cache: Path) -> None:
+    if not (source / CONF_PY).is_file() and importlib.util.find_spec("jupyter_book") is None:
+        # Jupyter Book 1 pins Sphinx 7: it is missing wherever Sphinx 8 or 9 is installed
+        raise LoadError(
+            f"{source}: a Jupyter Book folder is read with Jupyter Book 1, which is not "
+            "installed (pip install 'sphinx-crmrisk[book]', Sphinx 7.4 only); give its "
+            "build's needs.json or output folder instead"
+        )
     try:
         # may create _build in the source folder: before the start date, or the cache
         # would be stale at once (a new entry changes the folder's mtime)

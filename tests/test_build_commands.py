@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BIN = Path(sys.executable).parent
 
 UNCOVERED = """
@@ -40,6 +42,7 @@ def test_sphinx_build_passes_a_covered_project(copy_root):
     assert (src / "_build" / "needs.json").is_file()
 
 
+@pytest.mark.book  # runs the jupyter-book command
 def test_jupyter_book_build_passes_then_fails_on_a_gap(copy_root):
     book = copy_root("jupyterbook")
     clean = run(BIN / "jupyter-book", "build", book, "-W", "-n", "--keep-going")

@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import myst_parser
 import pytest
 from bs4 import BeautifulSoup
 
@@ -188,7 +189,13 @@ def test_bad_options_are_reported_at_the_directive(make_app, copy_root):
     app = make_app("html", srcdir=srcdir, freshenv=True)
     app.build()
     warnings = app.warning.getvalue()
-    assert "bad.md:3" in warnings and "forgotten" in warnings
+    # MyST reports a bad option value: myst-parser 3 at the directive's line, 5 at the
+    # option's own line (the test extra leaves 4.x out: it names the file "bad.md.rst")
+    line = 3 if myst_parser.__version__.startswith("3.") else 4
+    assert (
+        f"bad.md:{line}: WARNING: 'crmrisk-matrix': Invalid option value for 'state': "
+        "covered, forgotten: "
+    ) in warnings
     assert (
         "states must be among: covered, justified, upcoming, lapsed, out_of_scope, uncovered"
         in warnings

@@ -22,6 +22,9 @@ REPO = Path(__file__).parents[1]
 OFFICIAL_SITES = ("legifrance.gouv.fr", "eur-lex.europa.eu", "cnil.fr")
 STATEMENT_DATE = dt.date(2026, 11, 30)
 
+# the handbook is a Jupyter Book: reading it needs Jupyter Book 1, hence Sphinx 7.4
+pytestmark = pytest.mark.book
+
 
 @pytest.fixture(scope="module")
 def handbook():

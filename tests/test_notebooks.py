@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -34,6 +35,7 @@ def states(path: Path) -> dict[str, State]:
     return {a.obligation.id: a.state for a in load_traceability(path).assessments}
 
 
+@pytest.mark.book  # the notebook reads a Jupyter Book and draws with pandas and matplotlib
 def test_coverage_notebook_fails_naming_the_uncovered_obligation(tmp_path, monkeypatch):
     book = copy_fixture("handbook-uncovered", tmp_path)
     monkeypatch.setenv(HANDBOOK_ENV, str(book))
@@ -51,6 +53,7 @@ def test_coverage_notebook_fails_naming_the_uncovered_obligation(tmp_path, monke
     assert [output.output_type for output in last_code_cell.outputs] == ["error"]
 
 
+@pytest.mark.book  # a Jupyter Book folder is read with Jupyter Book's own configuration
 def test_load_jupyter_book_source_folder(tmp_path):
     book = copy_fixture("handbook-uncovered", tmp_path)
     assert {"PH-FIX", "OBL-FIX-OK", "OBL-FIX-GAP", "CLA-FIX-1"} <= set(load(book).items)
@@ -62,6 +65,19 @@ def test_load_jupyter_book_source_folder(tmp_path):
         "OBL-FIX-LATER": State.UPCOMING,
         "OBL-FIX-OK": State.COVERED,
     }
+
+
+def test_a_jupyter_book_folder_without_jupyter_book_says_what_to_install(tmp_path, monkeypatch):
+    # as on Sphinx 8 and 9, where Jupyter Book 1 cannot be installed
+    book = copy_fixture("handbook-uncovered", tmp_path).resolve()
+    monkeypatch.setitem(sys.modules, "jupyter_book", None)
+    with pytest.raises(LoadError) as failure:
+        load(book)
+    message = str(failure.value)
+    assert "\n" not in message
+    assert message.startswith(f"{book}: a Jupyter Book folder is read with Jupyter Book 1")
+    assert "pip install 'sphinx-crmrisk[book]'" in message
+    assert not (book / "_build").exists()  # nothing was built
 
 
 def test_load_sphinx_project_source_folder(tmp_path):
