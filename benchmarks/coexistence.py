@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -41,6 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--root", type=Path, default=None,
+        help="a folder holding SOURCE, copied whole (documents that include ../files)",
+    )
+    parser.add_argument(
+        "--ignore-files", default=None, metavar="REGEX",
+        help="output files left out of the comparison (e.g. temporary files of a tool "
+        "that failed the same way in both builds)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the diff here")
     parser.add_argument("--examples", type=int, default=8, help="examples shown per section")
     parser.add_argument(
@@ -61,13 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             builds[label] = build(
-                source, workdir / label, with_extension=with_extension, confoverrides=overrides
+                source, workdir / label, with_extension=with_extension,
+                confoverrides=overrides, root=args.root,
             )
         except Exception as err:  # the comparison is the report: say why a build stopped
             print(f"build {label} sphinx_crmrisk stopped: {type(err).__name__}: {err}")
             return 1
         timings[label] = round(time.perf_counter() - started, 1)
     without, with_ = builds["without"], builds["with"]
+    if args.ignore_files:
+        ignored = re.compile(args.ignore_files)
+        for result in (without, with_):
+            result.files = {f for f in result.files if not ignored.search(f)}
 
     before = without.json_needs if without.json_needs is not None else without.needs
     after = with_.json_needs if with_.json_needs is not None else with_.needs

@@ -59,19 +59,26 @@ def build(
     with_extension: bool,
     confoverrides: Mapping[str, Any] | None = None,
     buildername: str = "html",
+    root: Path | None = None,
 ) -> Build:
     """Builds a copy of ``srcdir`` in ``workdir``, with or without sphinx_crmrisk.
 
     The extension is taken out of (or appended to) the ``extensions`` of ``conf.py``
-    through ``confoverrides``, so the project itself is never edited. Errors (a
-    ConfigError, an ExtensionError) propagate to the caller.
+    through ``confoverrides``, so the project itself is never edited. ``root``, a
+    folder holding ``srcdir``, is copied whole instead (for documents that include
+    files outside their source folder). Errors (a ConfigError, an ExtensionError)
+    propagate to the caller.
     """
     from sphinx.testing.util import SphinxTestApp
     from sphinx_needs.config import NeedsSphinxConfig
     from sphinx_needs.data import SphinxNeedsData
 
-    copy = workdir / "src"
-    shutil.copytree(srcdir, copy)
+    if root is None:
+        copy = workdir / "src"
+        shutil.copytree(srcdir, copy)
+    else:
+        shutil.copytree(root, workdir / "root")
+        copy = workdir / "root" / srcdir.resolve().relative_to(root.resolve())
     extensions = [name for name in extensions_of(copy) if name != EXTENSION]
     if with_extension:
         extensions.append(EXTENSION)
@@ -97,7 +104,7 @@ def build(
         types = [dict(t) for t in NeedsSphinxConfig(app.config).types]
         files = {str(p.relative_to(outdir)) for p in outdir.rglob("*") if p.is_file()}
         return Build(
-            warnings=warning_lines(warning.getvalue(), copy),
+            warnings=warning_lines(warning.getvalue(), copy, workdir),
             needs=needs,
             json_needs=read_needs_json(needs_json) if needs_json.is_file() else None,
             files=files,
@@ -145,8 +152,10 @@ def read_needs_json(path: Path) -> dict[str, dict[str, Any]]:
     return data["versions"][data["current_version"]]["needs"]
 
 
-def warning_lines(text: str, srcdir: Path) -> list[str]:
-    text = _COLOUR.sub("", text).replace(str(srcdir), "<src>")
+def warning_lines(text: str, srcdir: Path, workdir: Path) -> list[str]:
+    """Lines without colour codes; the paths of this build's copy made the same for
+    every build (``<src>`` for the source folder, ``<work>`` for the rest)."""
+    text = _COLOUR.sub("", text).replace(str(srcdir), "<src>").replace(str(workdir), "<work>")
     return [line for line in text.splitlines() if line.strip()]
 
 
