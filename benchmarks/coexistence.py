@@ -104,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"needs: {len(before)} without, {len(after)} with ({len(ours)} only with)")
     print(f"warnings: {len(without.warnings)} without, {len(with_.warnings)} with; "
           f"{len(new_warnings)} only with, {len(gone_warnings)} only without")
+    tags = Counter(
+        (re.search(r"\[([\w.-]+)\]$", line) or re.search(r"(WARNING|ERROR)", line) or [None, "other"])[1]
+        for line in without.warnings
+    )
+    print(f"  warnings of the host alone, by type: {dict(tags.most_common(8))}")
     for line in new_warnings[:n]:
         print(f"  + {line}")
     for line in gone_warnings[:n]:
