@@ -12,6 +12,7 @@ from docutils import nodes
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.nodes import Need
 
+from .config import get_config, is_enabled
 from .i18n import _
 from .model import Kind
 
@@ -43,13 +44,17 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
     written, so badges added there stayed in memory for all pages at once (3.6 MiB at
     5,000 needs, benchmarks/README.md); here each lives only while its page is written.
     """
+    if not is_enabled(app):
+        return
     needs = SphinxNeedsData(app.env).get_needs_view()
     texts = badge_texts()
+    names = get_config(app).names
+    obligation, verification = names.type(Kind.OBLIGATION), names.field("verification")
     for node in doctree.findall(Need):
         need = needs.get(node.get("refid", ""))
-        if need is None or need["type"] != Kind.OBLIGATION.value:
+        if need is None or need["type"] != obligation:
             continue
-        level = need.get("verification") or ""
+        level = need.get(verification) or ""
         if level not in texts:
             continue
         badge = nodes.paragraph(

@@ -31,8 +31,9 @@ def build_traceability(app: Sphinx) -> Traceability:
     """This build's traceability, from the resolved needs (write phase and later)."""
     current = app.__dict__.get(_ATTR)
     if current is None:
-        model = Model.from_needs(SphinxNeedsData(app.env).get_needs_view())
-        current = Traceability.assessed_with(model, get_config(app))
+        values = get_config(app)
+        model = Model.from_needs(SphinxNeedsData(app.env).get_needs_view(), values.names)
+        current = Traceability.assessed_with(model, values)
         app.__dict__[_ATTR] = current
     return current
 

@@ -82,8 +82,12 @@ def _build(source: Path, cache: Path) -> None:
         _run_needs_builder(source, outdir)
         if not (outdir / NEEDS_JSON).is_file():
             raise LoadError(f"{source}: the needs build wrote no {NEEDS_JSON}")
+        # a project without crmrisk items records no values: none may stay from before
+        if not (outdir / CONFIG_JSON).is_file():
+            (cache / CONFIG_JSON).unlink(missing_ok=True)
         for name in (CONFIG_JSON, SOURCES_JSON, NEEDS_JSON):  # needs.json last: it marks done
-            os.replace(outdir / name, cache / name)
+            if name != CONFIG_JSON or (outdir / name).is_file():
+                os.replace(outdir / name, cache / name)
         # dated from the build's start, so an edit made during the build makes it stale
         os.utime(cache / NEEDS_JSON, (started, started))
     except OSError as err:

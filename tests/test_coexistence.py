@@ -20,14 +20,18 @@ import pytest
 from sphinx.errors import ConfigError
 
 from coexistence import Build, added_warnings, build, build_twice, diff_needs
-from sphinx_crmrisk.model import FIELDS, LINK_RULES, Kind
+from sphinx_crmrisk.kinds import FIELDS, LINK_SPECS, Kind
 
 ROOTS = Path(__file__).parent / "roots"
 
 #: Keys a host need may gain with the extension: the fields and links it registers
-#: (sphinx-needs writes every field on every need). Allowed here, not wanted: the
-#: implementation should declare them on its own types only (see COEXISTENCE-NOTES.md).
-OUR_KEYS = frozenset(FIELDS) | frozenset(LINK_RULES) | {f"{n}_back" for n in LINK_RULES}
+#: (sphinx-needs writes every registered field on every need, even fields declared on
+#: our types alone; only the host's ``needs_json_remove_defaults`` drops them, see
+#: docs/how-to/coexistence.md), under their canonical names or the ``crm_`` names the
+#: roots here give them through ``crmrisk_field_names``/``crmrisk_link_names``.
+_OUR_NAMES = frozenset(FIELDS) | frozenset(LINK_SPECS)
+_OUR_LINKS = frozenset(LINK_SPECS) | {f"crm_{n}" for n in LINK_SPECS}
+OUR_KEYS = _OUR_NAMES | {f"crm_{n}" for n in _OUR_NAMES} | {f"{n}_back" for n in _OUR_LINKS}
 
 #: Every output file of a build with crmrisk items that sphinx_crmrisk itself writes.
 OUR_FILES = frozenset(
@@ -92,13 +96,29 @@ def coexists_or_refuses(
     return without, with_
 
 
+#: The clash roots hold no crmrisk item, so with ``crmrisk_enable = "auto"`` (the
+#: default) nothing of ours is registered and the host builds as without us; forced
+#: (True, as for needs imported from elsewhere) our names meet the host's, and the
+#: build must then refuse them clearly or keep the host's meaning.
+ENABLE = pytest.mark.parametrize("enable", ["auto", True])
+
+#: Forced, so that the renamed types, fields and links are registered in a root with
+#: no crmrisk item of its own (the renaming is what these tests check).
+FORCED = {"crmrisk_enable": True}
+
+
 # -- a host need type ``risk`` ------------------------------------------------------
 
 
-def test_host_type_risk_keeps_its_meaning_or_is_refused_clearly(tmp_path):
-    """Today: NeedsApiConfigException ``risk already exists as need type`` (a
+@ENABLE
+def test_host_type_risk_keeps_its_meaning_or_is_refused_clearly(tmp_path, enable):
+    """Before: NeedsApiConfigException ``risk already exists as need type`` (a
     SphinxError, not a ConfigError naming ``crmrisk_type_names``)."""
-    builds = coexists_or_refuses(tmp_path, "type-risk", "risk", "crmrisk_type_names")
+    builds = coexists_or_refuses(
+        tmp_path, "type-risk", "risk", "crmrisk_type_names", crmrisk_enable=enable
+    )
+    if enable is True:
+        assert builds is None, "our type 'risk' cannot be registered beside the host's"
     if builds is not None:
         without, with_ = builds
         host_risk = next(t for t in without.types if t["directive"] == "risk")
@@ -109,7 +129,9 @@ def test_host_type_risk_with_our_type_renamed(tmp_path):
     """``crmrisk_type_names = {"risk": "crm_risk"}``: the host's ``risk`` is untouched and
     ours is ``crm_risk``. Today: the value is unknown and the build aborts as above."""
     without, with_ = build_twice(
-        root("type-risk"), tmp_path, confoverrides={"crmrisk_type_names": {"risk": "crm_risk"}}
+        root("type-risk"),
+        tmp_path,
+        confoverrides={**FORCED, "crmrisk_type_names": {"risk": "crm_risk"}},
     )
     assert_host_unchanged(without, with_)
     by_directive = {t["directive"]: t for t in with_.types}
@@ -132,10 +154,13 @@ def test_host_ids_on_the_default_rule_are_all_kept(tmp_path):
 # -- a host link type ``covers`` ------------------------------------------------------
 
 
-def test_host_link_covers_keeps_its_meaning_or_is_refused_clearly(tmp_path):
-    """Today: each host ``covers`` link gets a ``crmrisk.link_type`` warning (a test
+@ENABLE
+def test_host_link_covers_keeps_its_meaning_or_is_refused_clearly(tmp_path, enable):
+    """Before: each host ``covers`` link got a ``crmrisk.link_type`` warning (a test
     cannot have a 'covers' link...), since the checks read every need's links."""
-    builds = coexists_or_refuses(tmp_path, "link-covers", "covers", "crmrisk_link_names")
+    builds = coexists_or_refuses(
+        tmp_path, "link-covers", "covers", "crmrisk_link_names", crmrisk_enable=enable
+    )
     if builds is not None:
         without, with_ = builds
         assert not [w for w in with_.warnings if "[crmrisk." in w]
@@ -147,26 +172,32 @@ def test_host_link_covers_with_our_link_renamed(tmp_path):
     without, with_ = build_twice(
         root("link-covers"),
         tmp_path,
-        confoverrides={"crmrisk_link_names": {"covers": "crm_covers"}},
+        confoverrides={**FORCED, "crmrisk_link_names": {"covers": "crm_covers"}},
     )
     assert_host_unchanged(without, with_)
     assert with_.json_needs["REQ_LOGIN"]["covers_back"] == ["TEST_LOGIN"]
+    # ours is registered, under its new name
+    assert with_.json_needs["REQ_LOGIN"]["crm_covers"] == []
 
 
 # -- host fields ``owner``, ``source`` and ``phase`` ------------------------------------
 
 
-def test_host_fields_keep_their_meaning_or_are_refused_clearly(tmp_path):
-    """Today: ``Duplicate need field 'owner'`` and ``'source'`` (needs.config warnings)
+@ENABLE
+def test_host_fields_keep_their_meaning_or_are_refused_clearly(tmp_path, enable):
+    """Before: ``Duplicate need field 'owner'`` and ``'source'`` (needs.config warnings)
     and the host's ``phase`` values read as links to needs ``design`` and ``build``
     (dead-link warnings, ``phase`` a list in needs.json)."""
     try:
-        without, with_ = build_twice(root("fields"), tmp_path)
+        without, with_ = build_twice(
+            root("fields"), tmp_path, confoverrides={"crmrisk_enable": enable}
+        )
     except ConfigError as err:
         message = str(err)
         assert any(name in message for name in ("owner", "source", "phase"))
         assert "crmrisk_field_names" in message or "crmrisk_link_names" in message
         return
+    assert enable == "auto", "forced, our owner, source and phase meet the host's"
     assert_host_unchanged(without, with_)
     assert with_.json_needs["REQ_LOGIN"]["owner"] == "Team Auth"
     assert with_.json_needs["REQ_LOGIN"]["phase"] == "design"
@@ -178,6 +209,7 @@ def test_host_fields_with_our_names_renamed(tmp_path):
         root("fields"),
         tmp_path,
         confoverrides={
+            **FORCED,
             "crmrisk_field_names": {"owner": "crm_owner", "source": "crm_source"},
             "crmrisk_link_names": {"phase": "crm_phase"},
         },
@@ -185,6 +217,7 @@ def test_host_fields_with_our_names_renamed(tmp_path):
     assert_host_unchanged(without, with_)
     assert with_.json_needs["SPEC_FORM"]["source"] == "REQ_LOGIN"
     assert with_.json_needs["SPEC_FORM"]["phase"] == "build"
+    assert with_.json_needs["SPEC_FORM"]["crm_owner"] is None  # ours, registered
 
 
 # -- the layout ------------------------------------------------------------------
