@@ -149,7 +149,8 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
     values = get_config(app)
     names = values.names
     enabled = values.enable is True or (
-        values.enable == "auto" and has_our_directives(app, config, names)
+        values.enable == "auto"
+        and has_our_directives(app, config, _our_directives(config, names))
     )
     set_enabled(app, enabled)
     if not enabled:
@@ -339,10 +340,21 @@ def extended_id_regex(host: str | None) -> str | None:
 _SCANNED_SUFFIXES = (".rst", ".md", ".txt", ".inc", ".ipynb", ".myst", ".rest")
 
 
-def directive_pattern(names: Names) -> re.Pattern[str]:
-    """A line that starts one of our directives: reST ``.. obligation::``, MyST
+def _our_directives(config: Config, names: Names) -> list[str]:
+    """Our directive names that are not the host's: a host's own ``.. risk::`` is its
+    need, not a sign of ours (its other directives of ours still are, and then the
+    clash of names is reported)."""
+    host_types = {str(t["directive"]) for t in NeedsSphinxConfig(config).types}
+    return sorted(set(names.types.values()) - host_types)
+
+
+def directive_pattern(directives: Iterable[str]) -> re.Pattern[str] | None:
+    """A line that starts one of ``directives``: reST ``.. obligation::``, MyST
     ```` ```{obligation} ```` or ``:::{obligation}`` (also as a notebook's JSON line)."""
-    alternatives = "|".join(re.escape(name) for name in sorted(names.types.values()))
+    directives = sorted(directives)
+    if not directives:
+        return None
+    alternatives = "|".join(re.escape(name) for name in directives)
     return re.compile(
         rf'^[ \t]*"?[ \t]*(?:\.\.[ \t]+(?:{alternatives})[ \t]*::|[`~:]{{3,}}[ \t]*\{{(?:{alternatives})\}})',
         re.MULTILINE | re.IGNORECASE,
@@ -383,13 +395,15 @@ def scanned_files(app: Sphinx, config: Config) -> Iterator[Path]:
             yield srcdir / name
 
 
-def has_our_directives(app: Sphinx, config: Config, names: Names) -> bool:
-    """Whether a source file holds one of our directives (``crmrisk_enable = "auto"``).
+def has_our_directives(app: Sphinx, config: Config, directives: list[str]) -> bool:
+    """Whether a source file holds one of ``directives`` (``crmrisk_enable = "auto"``).
 
     Decided at ``config-inited``: the directives must exist before any page is read.
     Stops at the first file that holds one.
     """
-    pattern = directive_pattern(names)
+    pattern = directive_pattern(directives)
+    if pattern is None:
+        return False
     for path in scanned_files(app, config):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")

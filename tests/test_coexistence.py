@@ -119,6 +119,8 @@ def test_host_type_risk_keeps_its_meaning_or_is_refused_clearly(tmp_path, enable
     )
     if enable is True:
         assert builds is None, "our type 'risk' cannot be registered beside the host's"
+    else:
+        assert builds is not None, "the host's '.. risk::' is not taken for one of ours"
     if builds is not None:
         without, with_ = builds
         host_risk = next(t for t in without.types if t["directive"] == "risk")
@@ -161,6 +163,7 @@ def test_host_link_covers_keeps_its_meaning_or_is_refused_clearly(tmp_path, enab
     builds = coexists_or_refuses(
         tmp_path, "link-covers", "covers", "crmrisk_link_names", crmrisk_enable=enable
     )
+    assert (builds is None) is (enable is True)
     if builds is not None:
         without, with_ = builds
         assert not [w for w in with_.warnings if "[crmrisk." in w]
