@@ -122,7 +122,7 @@ class CrmriskConfig:
 
 def setup_config(app: Sphinx) -> None:
     for f in fields(CrmriskConfig):
-        default = _default(f)
+        default = default_of(f)
         app.add_config_value(
             PREFIX + f.name,
             default,
@@ -132,7 +132,8 @@ def setup_config(app: Sphinx) -> None:
         )
 
 
-def _default(f: Field[Any]) -> Any:
+def default_of(f: Field[Any]) -> Any:
+    """A field's default, made by its factory when it has one (the dict values)."""
     return f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
 
 
@@ -150,7 +151,7 @@ def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
 
 def default_values() -> dict[str, Any]:
     """Each ``crmrisk_*`` value's default, by its config name."""
-    return {PREFIX + f.name: _default(f) for f in fields(CrmriskConfig)}
+    return {PREFIX + f.name: default_of(f) for f in fields(CrmriskConfig)}
 
 
 def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
