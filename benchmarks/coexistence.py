@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=8, help="examples shown per section")
     parser.add_argument(
         "-D", dest="overrides", action="append", default=[], metavar="name=value",
-        help="a config override for both builds (value read as JSON when it parses)",
+        help="a config override for both builds (value read as JSON when it parses); "
+        "a crmrisk_* value goes to the build with sphinx_crmrisk only",
     )
     args = parser.parse_args(argv)
     source = args.source.resolve()
@@ -72,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             builds[label] = build(
                 source, workdir / label, with_extension=with_extension,
-                confoverrides=overrides, root=args.root,
+                confoverrides={
+                    name: value for name, value in overrides.items()
+                    if with_extension or not name.startswith("crmrisk_")
+                },
+                root=args.root,
             )
         except Exception as err:  # the comparison is the report: say why a build stopped
             print(f"build {label} sphinx_crmrisk stopped: {type(err).__name__}: {err}")

@@ -129,7 +129,7 @@ def test_host_type_risk_keeps_its_meaning_or_is_refused_clearly(tmp_path, enable
 
 def test_host_type_risk_with_our_type_renamed(tmp_path):
     """``crmrisk_type_names = {"risk": "crm_risk"}``: the host's ``risk`` is untouched and
-    ours is ``crm_risk``. Today: the value is unknown and the build aborts as above."""
+    ours is ``crm_risk``. Before: the value was unknown and the build aborted as above."""
     without, with_ = build_twice(
         root("type-risk"),
         tmp_path,
@@ -145,12 +145,17 @@ def test_host_type_risk_with_our_type_renamed(tmp_path):
 # -- sphinx-needs' default ID rule ----------------------------------------------------
 
 
-def test_host_ids_on_the_default_rule_are_all_kept(tmp_path):
-    """Today: ``needs_id_regex`` is replaced by ``^[A-Z0-9][A-Z0-9_-]{2,}$``, which
-    refuses ``REQ_001_login``: the host's needs are lost, each with a warning."""
-    without, with_ = build_twice(root("id-regex"), tmp_path)
+@ENABLE
+def test_host_ids_on_the_default_rule_are_all_kept(tmp_path, enable):
+    """Before: ``needs_id_regex`` was replaced by ``^[A-Z0-9][A-Z0-9_-]{2,}$``, which
+    refuses ``REQ_001_login``: the host's needs are lost, each with a warning. Forced,
+    the rule is extended for our IDs and still accepts every one of the host's."""
+    without, with_ = build_twice(
+        root("id-regex"), tmp_path, confoverrides={"crmrisk_enable": enable}
+    )
     assert set(without.json_needs) == {"REQ_001_login", "SPEC_002_logout", "TEST_003_login_ok", "REQ_004-draft"}
     assert_host_unchanged(without, with_)
+    assert ("obligation" in {t["directive"] for t in with_.types}) is (enable is True)
 
 
 # -- a host link type ``covers`` ------------------------------------------------------
@@ -226,18 +231,27 @@ def test_host_fields_with_our_names_renamed(tmp_path):
 # -- the layout ------------------------------------------------------------------
 
 
-def test_explicit_clean_layout_stays_clean(tmp_path):
-    """Today: ``needs_default_layout = "clean"`` cannot be told from the default and
-    is replaced by ``crmrisk``: host needs are drawn with our layout."""
-    without, with_ = build_twice(root("layout-clean"), tmp_path)
+@ENABLE
+def test_explicit_clean_layout_stays_clean(tmp_path, enable):
+    """Before: ``needs_default_layout = "clean"`` could not be told from the default and
+    was replaced by ``crmrisk``: host needs were drawn with our layout."""
+    without, with_ = build_twice(
+        root("layout-clean"), tmp_path, confoverrides={"crmrisk_enable": enable}
+    )
     assert without.rendered["REQ_LOGIN"][0][0] == "needs_layout_clean"
     assert_host_unchanged(without, with_)
+    assert ("obligation" in {t["directive"] for t in with_.types}) is (enable is True)
 
 
+@ENABLE
 @pytest.mark.parametrize("name", ["id-regex", "link-covers", "plain"])
-def test_host_needs_keep_the_default_layout(tmp_path, name):
-    """A host that never set ``needs_default_layout``: its needs keep ``clean`` too."""
-    without, with_ = build_twice(root(name), tmp_path)
+def test_host_needs_keep_the_default_layout(tmp_path, name, enable):
+    """A host that never set ``needs_default_layout``: its needs keep ``clean`` too
+    (forced: with our layouts registered; our ``covers`` renamed beside the host's)."""
+    overrides: dict[str, Any] = {"crmrisk_enable": enable}
+    if enable is True and name == "link-covers":
+        overrides["crmrisk_link_names"] = {"covers": "crm_covers"}
+    without, with_ = build_twice(root(name), tmp_path, confoverrides=overrides)
     assert without.rendered, "the root renders needs"
     for need_id, (classes, _text) in without.rendered.items():
         assert with_.rendered.get(need_id, ((), ""))[0] == classes, need_id
@@ -247,7 +261,7 @@ def test_host_needs_keep_the_default_layout(tmp_path, name):
 
 
 def test_project_without_crmrisk_items_gets_nothing_of_ours(tmp_path):
-    """Today: needs.json (needs_build_json forced on), crmrisk-config.json,
+    """Before: needs.json (needs_build_json forced on), crmrisk-config.json,
     traceability.csv/xlsx/json and _static/crmrisk.css are written, and the
     needreport lists our five types."""
     without, with_ = build_twice(root("plain"), tmp_path)
@@ -282,7 +296,7 @@ def test_no_crmrisk_item_no_crmrisk_file_in_any_host_root(tmp_path):
 def test_mixed_project_host_needs_unchanged_and_ours_checked(tmp_path):
     """Host needs on the default ID rule and the default layout, beside crmrisk items.
     Without the extension the page of crmrisk items is left out (its directives
-    would not exist). Today: REQ_010_register and SPEC_011_export are lost (ID rule)
+    would not exist). Before: REQ_010_register and SPEC_011_export were lost (ID rule)
     and would be drawn with the crmrisk layout."""
     without, with_ = build_twice(
         root("mixed"), tmp_path, host_overrides={"exclude_patterns": ["crmrisk.md"]}
@@ -323,7 +337,7 @@ def test_crmrisk_items_under_renamed_names_are_checked(tmp_path):
 
 def test_build_helper_sees_our_items_today(tmp_path):
     """The helper itself: a build with the extension of a crmrisk root has our types
-    and our exports, and without it has neither (passes today)."""
+    and our exports, and without it has neither (passed before the fixes too)."""
     result = build(ROOTS / "test-rst", tmp_path / "with", with_extension=True)
     assert {t["directive"] for t in result.types} >= {k.value for k in Kind}
     assert {"traceability.csv", "needs.json"} <= result.files
