@@ -287,6 +287,12 @@ def name_clashes(config: Config, names: Names) -> tuple[list[str], dict[str, dic
                 f"our {what} {name!r} is already a {kind_of} of the project ({where})",
                 given,
             )
+    for kind in Kind:
+        if kind_layout(kind) in (config.needs_layouts or {}):
+            clashes.append(
+                f"the project's needs_layouts defines {kind_layout(kind)!r}, the name of "
+                f"our layout for {names.type(kind)} items: give the project's another name"
+            )
     return clashes, fixes
 
 
@@ -295,11 +301,11 @@ def check_names(config: Config, names: Names) -> None:
     that resolve them all at once."""
     clashes, fixes = name_clashes(config, names)
     if clashes:
-        values = " and ".join(f"{name} = {value!r}" for name, value in fixes.items())
-        raise ConfigError(
-            "sphinx_crmrisk: " + "; ".join(clashes) + f". Set {values} in conf.py to "
-            "register ours under other names (docs/how-to/coexistence.md)."
-        )
+        message = "sphinx_crmrisk: " + "; ".join(clashes) + "."
+        if fixes:
+            values = " and ".join(f"{name} = {value!r}" for name, value in fixes.items())
+            message += f" Set {values} in conf.py to register ours under other names."
+        raise ConfigError(message + " (docs/how-to/coexistence.md)")
 
 
 # -- the ID rule -------------------------------------------------------------------

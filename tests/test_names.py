@@ -89,6 +89,12 @@ def test_messages_use_the_projects_names_and_skip_host_needs():
     ]
 
 
+def test_a_host_layout_of_our_layout_name_is_a_config_error(copy_root):
+    srcdir = copy_root("host-mixed")
+    with pytest.raises(ConfigError, match="needs_layouts defines 'crmrisk-obligation'"):
+        build(srcdir, needs_layouts={"crmrisk-obligation": {"grid": "simple", "layout": {}}})
+
+
 # -- the ID rule -------------------------------------------------------------------
 
 
