@@ -11,7 +11,6 @@ importing the package costs nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -64,16 +63,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # after the checks (priority 500), so their warnings come first
     app.connect("build-finished", write_build_values)
     app.connect("build-finished", write_build_exports, priority=600)
-    app.connect("config-inited", _add_static_files)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
-
-
-def _add_static_files(app: Sphinx, config: Any) -> None:
-    static = Path(__file__).parent / "static"
-    config.html_static_path.append(str(static))
-    app.add_css_file("crmrisk.css")

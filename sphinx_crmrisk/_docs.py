@@ -27,7 +27,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
-from .config import PREFIX, CrmriskConfig
+from .config import PREFIX, CrmriskConfig, default_of
 from .i18n import CATALOG, LOCALE_DIR
 from .kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, Kind
 from .scope import ACTIVITIES, IMPLIES
@@ -99,7 +99,7 @@ class ConfigReference(_Reference):
         rows = [
             (
                 code(PREFIX + f.name),
-                code(python_value(f.default)),
+                code(python_value(default_of(f))),
                 code(f.metadata["rebuild"]) if f.metadata["rebuild"] else "nothing",
                 f.metadata["doc"],
             )

@@ -15,6 +15,7 @@ from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.nodes import Need
 
 from .build_traceability import build_traceability
+from .config import get_config, is_enabled
 from .i18n import _
 from .model import Kind
 from .reviews import SuspectCover
@@ -47,9 +48,13 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
     written, so badges added there stayed in memory for all pages at once (3.6 MiB at
     5,000 needs, benchmarks/README.md); here each lives only while its page is written.
     """
+    if not is_enabled(app):
+        return
     needs = SphinxNeedsData(app.env).get_needs_view()
     texts = badge_texts()
     suspects = build_traceability(app).suspects
+    names = get_config(app).names
+    obligation, verification = names.type(Kind.OBLIGATION), names.field("verification")
     for node in doctree.findall(Need):
         need_id = node.get("refid", "")
         need = needs.get(need_id)
@@ -57,9 +62,9 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
             continue
         if need_id in suspects:
             node.insert(0, suspect_badge(need_id, suspects[need_id]))
-        if need["type"] != Kind.OBLIGATION.value:
+        if need["type"] != obligation:
             continue
-        level = need.get("verification") or ""
+        level = need.get(verification) or ""
         if level not in texts:
             continue
         badge = nodes.paragraph(

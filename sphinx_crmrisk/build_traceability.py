@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.errors import ConfigError
 from sphinx_needs.data import SphinxNeedsData
 
-from .config import REVIEW_LOCK, get_config
+from .config import REVIEW_LOCK, get_config, is_enabled
 from .model import Model
 from .reviews import ReviewLock, read_lock
 from .traceability import Traceability
@@ -35,8 +35,9 @@ def build_traceability(app: Sphinx) -> Traceability:
     """This build's traceability, from the resolved needs (write phase and later)."""
     current = app.__dict__.get(_ATTR)
     if current is None:
-        model = Model.from_needs(SphinxNeedsData(app.env).get_needs_view())
-        current = Traceability.assessed_with(model, get_config(app), build_lock(app))
+        values = get_config(app)
+        model = Model.from_needs(SphinxNeedsData(app.env).get_needs_view(), values.names)
+        current = Traceability.assessed_with(model, values, build_lock(app))
         app.__dict__[_ATTR] = current
     return current
 
@@ -61,8 +62,9 @@ def build_lock(app: Sphinx) -> ReviewLock:
 
 def write_build_lock(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: the lock this build used, beside its needs.json (for the
-    ``crmrisk`` command); none when the project has none."""
-    if exception is not None:
+    ``crmrisk`` command); none when the project has none, nor in a host project without
+    crmrisk items."""
+    if exception is not None or not is_enabled(app):
         return
     copy = Path(app.outdir) / REVIEW_LOCK
     lock = build_lock(app)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sphinx.util import logging
 
 from .build_traceability import build_traceability
-from .config import get_config
+from .config import get_config, is_enabled
 from .model import uncovered_message
 from .warnings_ import location_of, log_warning
 
@@ -19,7 +19,7 @@ logger = logging.getLogger("sphinx_crmrisk")
 
 def check_build(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: runs on every build, no-change rebuilds included."""
-    if exception is not None:
+    if exception is not None or not is_enabled(app):
         return
     traceability = build_traceability(app)
     for finding in traceability.findings:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, Field, asdict, dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.errors import ConfigError
 
+from .kinds import Names
 from .model import DEFAULT_INACTIVE_STATUSES, DEFAULT_REQUIRED_FIELDS, parse_date
 from .reviews import DEFAULT_REVIEW_EVERY
 from .scope import unknown_words, valid_words
@@ -84,7 +86,8 @@ class CrmriskConfig:
         default=True,
         metadata={
             "rebuild": "",
-            "doc": "Write traceability.csv/.xlsx/.json into the HTML output.",
+            "doc": "Write traceability.csv/.xlsx/.json into the HTML output (only when "
+            "the project has crmrisk items).",
         },
     )
     review_every: int = field(
@@ -122,6 +125,45 @@ class CrmriskConfig:
             ".ipynb document.",
         },
     )
+    # "env": the names decide the directives, fields and links every page is read with
+    type_names: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "rebuild": "env",
+            "doc": "Our need types under other names, canonical name -> project name, "
+            "e.g. {'risk': 'crm_risk'} when the project has a need type 'risk' of its own.",
+        },
+    )
+    field_names: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "rebuild": "env",
+            "doc": "Our fields under other names, canonical name -> project name, "
+            "e.g. {'owner': 'crm_owner'} when the project has a field 'owner' of its own.",
+        },
+    )
+    link_names: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "rebuild": "env",
+            "doc": "Our link types under other names, canonical name -> project name, "
+            "e.g. {'covers': 'crm_covers'} when the project has a link type 'covers'.",
+        },
+    )
+    enable: str | bool = field(
+        default="auto",
+        metadata={
+            "rebuild": "env",
+            "doc": "Register the need types, fields, links and layouts: 'auto' (when a "
+            "source file holds one of our directives), True (always, e.g. for needs that "
+            "come from needimport or needs_external_needs) or False (never).",
+        },
+    )
+
+    @cached_property
+    def names(self) -> Names:
+        """The project's names of our kinds, fields and links."""
+        return Names.resolve(self.type_names, self.field_names, self.link_names)
 
     @property
     def reference_date(self) -> dt.date:
@@ -130,13 +172,19 @@ class CrmriskConfig:
 
 def setup_config(app: Sphinx) -> None:
     for f in fields(CrmriskConfig):
+        default = default_of(f)
         app.add_config_value(
             PREFIX + f.name,
-            f.default,
+            default,
             f.metadata["rebuild"],
-            types=f.metadata.get("types") or _accepted_types(f.default),
+            types=f.metadata.get("types") or _accepted_types(default),
             description=f.metadata["doc"],
         )
+
+
+def default_of(f: Field[Any]) -> Any:
+    """A field's default, made by its factory when it has one (the dict values)."""
+    return f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
 
 
 def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
@@ -144,6 +192,10 @@ def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
         return (list, tuple)
     if isinstance(default, bool):
         return (bool,)
+    if isinstance(default, dict):
+        return (dict,)
+    if default == "auto":
+        return (str, bool)
     if isinstance(default, int):
         return (int,)
     if isinstance(default, str):
@@ -153,7 +205,7 @@ def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
 
 def default_values() -> dict[str, Any]:
     """Each ``crmrisk_*`` value's default, by its config name."""
-    return {PREFIX + f.name: f.default for f in fields(CrmriskConfig)}
+    return {PREFIX + f.name: default_of(f) for f in fields(CrmriskConfig)}
 
 
 def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
@@ -181,7 +233,21 @@ def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
         if isinstance(pages, str) or not all(isinstance(v, str) for v in pages):
             raise ConfigError(f"{PREFIX}audit_pages must be a list of docnames, not {pages!r}")
         values["audit_pages"] = tuple(pages)
-    return CrmriskConfig(**values)
+    if not (values["enable"] == "auto" or isinstance(values["enable"], bool)):
+        raise ConfigError(f"{PREFIX}enable must be 'auto', True or False, not {values['enable']!r}")
+    for name in ("type_names", "field_names", "link_names"):
+        value = values[name]
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ConfigError(
+                f"{PREFIX}{name} must be a dict, canonical name -> project name, not {value!r}"
+            )
+        values[name] = dict(value)
+    result = CrmriskConfig(**values)
+    try:
+        result.names  # noqa: B018 - validated here, once
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    return result
 
 
 def _read_profile(value: Any) -> tuple[str, ...] | None:
@@ -209,14 +275,30 @@ def get_config(app: Sphinx) -> CrmriskConfig:
     return app.crmrisk_config  # type: ignore[attr-defined]
 
 
+def set_enabled(app: Sphinx, enabled: bool) -> None:
+    """Whether this build registered our types (``crmrisk_enable``), decided once."""
+    app.crmrisk_enabled = enabled  # type: ignore[attr-defined]
+
+
+def is_enabled(app: Sphinx) -> bool:
+    """False for a host project without crmrisk items: nothing of ours runs or is written."""
+    return bool(getattr(app, "crmrisk_enabled", False))
+
+
 def recorded_values(config: CrmriskConfig) -> dict[str, Any]:
     resolved = replace(config, today=config.reference_date.isoformat())
     return {PREFIX + name: value for name, value in asdict(resolved).items()}
 
 
 def write_build_values(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: beside the needs.json that sphinx-needs writes on every build."""
-    if exception is not None:
+    """``build-finished``: beside the needs.json that sphinx-needs writes, when the
+    project has crmrisk items (a host project without any gets no file of ours; the
+    ``crmrisk`` command then applies the defaults)."""
+    if exception is not None or not is_enabled(app):
+        return
+    from .build_traceability import build_traceability
+
+    if not build_traceability(app).model.has_items:
         return
     path = Path(app.outdir) / CONFIG_JSON
     values = recorded_values(get_config(app))

@@ -260,18 +260,21 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], bytes]] = {
 
 
 def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: the exports at the root of an HTML build's output folder."""
+    """``build-finished``: the exports at the root of an HTML build's output folder,
+    when the project has crmrisk items (none are written into a host project's output)."""
     if exception is not None or app.builder.format != "html":
         return
     # Sphinx-side modules, imported here so that the CLI never loads them
     from .build_traceability import build_traceability
-    from .config import get_config
+    from .config import get_config, is_enabled
     from .warnings_ import log_warning
 
-    config = get_config(app)
-    if not config.exports:
+    if not get_config(app).exports or not is_enabled(app):
         return
-    document = traceability_document(build_traceability(app))
+    traceability = build_traceability(app)
+    if not traceability.model.has_items:
+        return
+    document = traceability_document(traceability)
     outdir = Path(app.outdir)
     if _unchanged(outdir, document):
         # a rebuild that changed nothing traced: the XLSX alone would cost seconds

@@ -130,7 +130,7 @@ def with_review_marks(
     """
     config = get_config(app)
     reviews = assess_reviews(
-        Model.from_needs(needs),
+        Model.from_needs(needs, config.names),
         config.reference_date,
         config.review_every,
         build_lock(app),

@@ -11,9 +11,11 @@ Labels are English message IDs of the ``sphinx_crmrisk`` catalog, marked with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 
 def N_(message: str) -> str:
@@ -178,3 +180,107 @@ FIELDS: Mapping[str, frozenset[Kind]] = {
 }
 
 DATE_FIELDS = ("effective", "until")
+
+
+#: What a renamed type, field or link may be called: a directive or option name.
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Names:
+    """The project's names of our kinds, fields and links, each by its canonical name.
+
+    By default every name is the canonical one (:class:`Kind` values, the keys of
+    :data:`FIELD_SPECS` and :data:`LINK_SPECS`). A host project that already uses one of
+    them renames ours (``crmrisk_type_names``, ``crmrisk_field_names``,
+    ``crmrisk_link_names``). This is only a layer over the tables above: the model keeps
+    the canonical names internally (``Item.fields``, ``Item.links``, ``Item.kind``), and
+    what is registered with sphinx-needs, read from a need or shown uses the project's.
+    """
+
+    types: Mapping[Kind, str]
+    fields: Mapping[str, str]
+    links: Mapping[str, str]
+
+    @classmethod
+    def resolve(
+        cls,
+        type_names: Mapping[str, str] | None = None,
+        field_names: Mapping[str, str] | None = None,
+        link_names: Mapping[str, str] | None = None,
+    ) -> Names:
+        """The names, canonical ones where the mappings say nothing.
+
+        Raises ValueError, with the reason, on a key that is not one of ours, a name
+        that is not a directive or option name, or two of ours given one name.
+        """
+        tables = (
+            ("type", type_names, [kind.value for kind in Kind]),
+            ("field", field_names, list(FIELD_SPECS)),
+            ("link", link_names, list(LINK_SPECS)),
+        )
+        resolved: list[dict[str, str]] = []
+        for what, given, canonical in tables:
+            given = dict(given or {})
+            unknown = sorted(set(given) - set(canonical))
+            if unknown:
+                raise ValueError(
+                    f"crmrisk_{what}_names: {', '.join(map(repr, unknown))} "
+                    f"{'is' if len(unknown) == 1 else 'are'} not one of our {what}s "
+                    f"({', '.join(canonical)})"
+                )
+            for key, value in given.items():
+                if not isinstance(value, str) or not _NAME.match(value):
+                    raise ValueError(
+                        f"crmrisk_{what}_names: the name given to {key!r} must be a "
+                        f"{what} name (a letter, then letters, digits, '_' or '-'), "
+                        f"not {value!r}"
+                    )
+            resolved.append({name: given.get(name, name) for name in canonical})
+        types, fields, links = resolved
+        # a type is a directive; fields and links are both options and need keys
+        for what, names in (("type", types), ("field or link", {**fields, **links})):
+            seen: dict[str, str] = {}
+            for canonical, name in names.items():
+                if name in seen:
+                    raise ValueError(
+                        f"crmrisk names: {seen[name]!r} and {canonical!r} are both "
+                        f"named {name!r}; each {what} needs a name of its own"
+                    )
+                seen[name] = canonical
+        return cls({Kind(k): v for k, v in types.items()}, fields, links)
+
+    def type(self, kind: Kind) -> str:
+        return self.types[kind]
+
+    def field(self, name: str) -> str:
+        return self.fields[name]
+
+    def link(self, name: str) -> str:
+        return self.links[name]
+
+    @property
+    def is_canonical(self) -> bool:
+        return self == DEFAULT_NAMES
+
+    @cached_property
+    def kinds(self) -> Mapping[str, Kind]:
+        """Each project type name -> its Kind (other types are not in it)."""
+        return {name: kind for kind, name in self.types.items()}
+
+    @cached_property
+    def field_keys(self) -> tuple[tuple[str, str], ...]:
+        """``(need key, canonical name)`` of each field, in :data:`FIELD_SPECS` order."""
+        return tuple((name, canonical) for canonical, name in self.fields.items())
+
+    @cached_property
+    def link_keys(self) -> tuple[tuple[str, str], ...]:
+        """``(need key, canonical name)`` of each link type."""
+        return tuple((name, canonical) for canonical, name in self.links.items())
+
+
+DEFAULT_NAMES = Names(
+    {kind: kind.value for kind in Kind},
+    {name: name for name in FIELD_SPECS},
+    {name: name for name in LINK_SPECS},
+)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from .config import CONFIG_JSON, REVIEW_LOCK, CrmriskConfig, read_recorded_values
-from .model import Model
+from .model import Model, need_keys
 from .reviews import ReviewLock, read_lock
 from .needs_json import LoadError, find_needs_json, read_model_needs
 from .source_build import is_source_folder, needs_json_of
@@ -23,20 +23,25 @@ HANDBOOK_ENV = "CRMRISK_HANDBOOK"
 
 
 def load(path: str | Path) -> Model:
-    """The model from a ``needs.json`` file, a build folder holding one, or a source folder."""
-    return _model_of(_needs_json_for(path))
+    """The model from a ``needs.json`` file, a build folder holding one, or a source folder.
+
+    Our kinds, fields and links are read under the names the build recorded
+    (``crmrisk_type_names``...), the canonical ones without a record.
+    """
+    needs_json = find_needs_json(_needs_json_for(path))
+    return _model_of(needs_json, _values_for(needs_json))
 
 
 def load_traceability(path: str | Path) -> Traceability:
     """Like :func:`load`, assessed with the ``crmrisk_*`` values of the build that made it.
 
-    For a ``needs.json`` without that record the defaults apply, and the date is today's.
+    For a ``needs.json`` without that record (an older build's, or a project with no
+    crmrisk item, whose build writes none) the defaults apply, and the date is today's.
     """
     needs_json = find_needs_json(_needs_json_for(path))
-    model = _model_of(needs_json)
-    values_file = needs_json.with_name(CONFIG_JSON)
-    values = _recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
-    return Traceability.assessed_with(model, values, _recorded_lock(needs_json.with_name(REVIEW_LOCK)))
+    values = _values_for(needs_json)
+    lock = _recorded_lock(needs_json.with_name(REVIEW_LOCK))
+    return Traceability.assessed_with(_model_of(needs_json, values), values, lock)
 
 
 def load_handbook(default: str | Path) -> Traceability:
@@ -44,9 +49,16 @@ def load_handbook(default: str | Path) -> Traceability:
     return load_traceability(os.environ.get(HANDBOOK_ENV) or default)
 
 
-def _model_of(needs_json: str | Path) -> Model:
+def _values_for(needs_json: Path) -> CrmriskConfig:
+    """The values recorded beside ``needs_json``, read first: they name the keys to read."""
+    values_file = needs_json.with_name(CONFIG_JSON)
+    return _recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
+
+
+def _model_of(needs_json: Path, values: CrmriskConfig) -> Model:
+    names = values.names
     with gc_paused():  # see there: the needs are read, the model built, in one pause
-        return Model.from_needs(read_model_needs(needs_json))
+        return Model.from_needs(read_model_needs(needs_json, need_keys(names)), names)
 
 
 def _needs_json_for(path: str | Path) -> str | Path:

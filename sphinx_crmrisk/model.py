@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .kinds import COVERING_KINDS, DATE_FIELDS, FIELDS, LINK_SPECS, Kind
+from .kinds import COVERING_KINDS, DATE_FIELDS, DEFAULT_NAMES, LINK_SPECS, Kind, Names
 from .scope import missing_activities, split_words, unknown_words, valid_words
 
 
@@ -59,13 +59,20 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: ``Kind(value)`` costs an Enum call and an exception for other types: a dict does not.
 _KINDS = {kind.value: kind for kind in Kind}
+#: ``Item.kind`` left out: taken from ``type`` under the canonical names.
+_FROM_TYPE: Any = object()
 #: The sort key of items in ID order.
 _by_id = operator.attrgetter("id")
 
 
 @dataclass(frozen=True)
 class Item:
-    """One need of a crmrisk kind (or of another type, ``kind`` then None)."""
+    """One need of a crmrisk kind (or of another type, ``kind`` then None).
+
+    ``type`` is the need type as the project names it; ``kind`` the canonical kind
+    (:func:`item_from_need` gives it through the project's :class:`~.kinds.Names`).
+    ``fields`` and ``links`` are keyed by the canonical names.
+    """
 
     id: str
     type: str
@@ -76,12 +83,13 @@ class Item:
     lineno: int | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    kind: Kind | None = field(default=_FROM_TYPE, compare=False)
     #: The need's text (kept for obligations only: reviews track it, :mod:`.reviews`)
     content: str = ""
 
-    @property
-    def kind(self) -> Kind | None:
-        return _KINDS.get(self.type)
+    def __post_init__(self) -> None:
+        if self.kind is _FROM_TYPE:
+            object.__setattr__(self, "kind", _KINDS.get(self.type))
 
     @property
     def file(self) -> str | None:
@@ -134,40 +142,52 @@ def _link_ids(value: Any) -> tuple[str, ...]:
     return tuple([str(v).partition(".")[0] for v in value])
 
 
-_FIELD_NAMES = tuple(FIELDS)
-_LINK_NAMES = tuple(LINK_SPECS)
-#: Every key of a need that :func:`item_from_need` reads: a reader may skip the others.
-NEED_KEYS = (
-    "id", "type", "title", "status", "docname", "doctype", "lineno", "content",
-    *_FIELD_NAMES, *_LINK_NAMES,
-)
-_OBLIGATION = Kind.OBLIGATION.value
+_CORE_KEYS = ("id", "type", "title", "status", "docname", "doctype", "lineno", "content")
 
 
-def item_from_need(need: Mapping[str, Any]) -> Item:
-    """Reads one need of sphinx-needs (build data or needs.json) into an Item."""
+def need_keys(names: Names = DEFAULT_NAMES) -> tuple[str, ...]:
+    """Every key of a need that :func:`item_from_need` reads: a reader may skip the others."""
+    return (
+        *_CORE_KEYS,
+        *(key for key, _ in names.field_keys),
+        *(key for key, _ in names.link_keys),
+    )
+
+
+#: :func:`need_keys` under the canonical names.
+NEED_KEYS = need_keys()
+
+
+def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Item:
+    """Reads one need of sphinx-needs (build data or needs.json) into an Item.
+
+    ``names`` says under which keys the project has our fields and links, and which of
+    its types are our kinds; the Item holds them under the canonical names.
+    """
     # called once a need (50,000 times on a large needs.json): plain loops over the
-    # names, each value read once; sphinx-needs writes every field on every need, ""
-    # where it has none, so most values are skipped here
+    # (key, canonical name) pairs, made once for the names, each value read once;
+    # sphinx-needs writes every field on every need, "" where it has none, so most
+    # values are skipped here
     get = need.get
     fields = {}
-    for name in _FIELD_NAMES:
-        value = get(name)
+    for key, name in names.field_keys:
+        value = get(key)
         if value:
             fields[name] = str(value).strip()
     links = {}
-    for name in _LINK_NAMES:
-        value = get(name)
+    for key, name in names.link_keys:
+        value = get(key)
         if value:
             ids = _link_ids(value)
             if ids:
                 links[name] = ids
     lineno = get("lineno")
-    type_ = str(get("type", ""))
-    content = get("content") if type_ == _OBLIGATION else None
+    need_type = str(get("type", ""))
+    kind = names.kinds.get(need_type)
+    content = get("content") if kind is Kind.OBLIGATION else None
     return Item(
         id=str(need["id"]),
-        type=type_,
+        type=need_type,
         title=str(get("title", "")),
         status=get("status") or None,
         docname=get("docname") or None,
@@ -175,6 +195,7 @@ def item_from_need(need: Mapping[str, Any]) -> Item:
         lineno=int(lineno) if isinstance(lineno, int) else None,
         fields=fields,
         links=links,
+        kind=kind,
         content=content if isinstance(content, str) else "",
     )
 
@@ -212,8 +233,10 @@ class Finding:
 class Model:
     """All items, with an index of incoming links built from outgoing ones."""
 
-    def __init__(self, items: Iterable[Item]) -> None:
+    def __init__(self, items: Iterable[Item], names: Names = DEFAULT_NAMES) -> None:
         self.items: dict[str, Item] = {item.id: item for item in items}
+        #: The project's names of our kinds, fields and links (for messages).
+        self.names = names
         incoming: dict[str, dict[str, list[str]]] = {}
         self._incoming = incoming
         for item in self.items.values():
@@ -238,14 +261,18 @@ class Model:
                 ids.sort()
 
     @classmethod
-    def from_needs(cls, needs: Mapping[str, Mapping[str, Any]]) -> Model:
-        return cls(item_from_need(need) for need in needs.values())
+    def from_needs(
+        cls, needs: Mapping[str, Mapping[str, Any]], names: Names = DEFAULT_NAMES
+    ) -> Model:
+        return cls((item_from_need(need, names) for need in needs.values()), names)
 
     def of_kind(self, kind: Kind) -> list[Item]:
-        # ``item.kind is kind`` exactly when the type is the kind's value; comparing the
-        # strings spares a property call and a dict look-up per item
-        value = kind.value
-        return [item for item in self.items.values() if item.type == value]
+        return [item for item in self.items.values() if item.kind is kind]
+
+    @property
+    def has_items(self) -> bool:
+        """Whether any need is of one of our kinds (a host project may have none)."""
+        return any(item.kind is not None for item in self.items.values())
 
     @property
     def obligations(self) -> list[Item]:
@@ -260,9 +287,12 @@ class Model:
         return [self.items[i] for i in obligation.linked("phase") if i in self.items]
 
 
-def _discount_reason(item: Item, inactive: frozenset[str]) -> str | None:
+def _discount_reason(item: Item, inactive: frozenset[str], names: Names) -> str | None:
     if item.kind not in COVERING_KINDS:
-        return f"is a {item.type}, not a clause or procedure"
+        return (
+            f"is a {item.type}, not a {names.type(Kind.CLAUSE)} "
+            f"or {names.type(Kind.PROCEDURE)}"
+        )
     if item.status and item.status in inactive:
         return f"is {item.status}"
     return None
@@ -287,7 +317,7 @@ def assess(
     covering: list[Item] = []
     discounted: list[tuple[Item, str]] = []
     for item in model.incoming(obligation.id, "covers"):
-        reason = _discount_reason(item, inactive)
+        reason = _discount_reason(item, inactive, model.names)
         if reason is None:
             covering.append(item)
         else:
@@ -357,10 +387,17 @@ def uncovered_message(assessment: Assessment) -> str:
 def find_problems(
     model: Model, required_fields: Iterable[str] = DEFAULT_REQUIRED_FIELDS
 ) -> list[Finding]:
-    """Problems in the data other than coverage gaps, in a stable order."""
+    """Problems in the items of our kinds other than coverage gaps, in a stable order.
+
+    Needs of other types (a host project's) are never reported: their links and fields
+    are the host's business, even under names that are also ours.
+    """
     findings: list[Finding] = []
-    required = tuple(required_fields)
-    for item in sorted(model.items.values(), key=lambda i: (i.file or "", i.lineno or 0, i.id)):
+    # canonical names; the project's name of a renamed field is taken too
+    by_key = {key: name for key, name in model.names.field_keys}
+    required = tuple(by_key.get(name, name) for name in required_fields)
+    ours = [item for item in model.items.values() if item.kind is not None]
+    for item in sorted(ours, key=lambda i: (i.file or "", i.lineno or 0, i.id)):
         findings.extend(_link_problems(model, item))
         if item.kind is Kind.OBLIGATION:
             findings.extend(_obligation_problems(model, item, required))
@@ -368,14 +405,16 @@ def find_problems(
 
 
 def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
+    names = model.names
     for link_type, targets in item.links.items():
         rule = LINK_SPECS[link_type]
-        if item.kind is not None and item.kind not in rule.sources:
+        link_name = names.link(link_type)
+        if item.kind not in rule.sources:
             yield Finding(
                 "link_type",
                 item,
-                f"{item.id}: a {item.type} cannot have a '{link_type}' link "
-                f"(only {', '.join(sorted(k.value for k in rule.sources))} can)",
+                f"{item.id}: a {item.type} cannot have a '{link_name}' link "
+                f"(only {', '.join(sorted(names.type(k) for k in rule.sources))} can)",
             )
             continue
         for target_id in targets:
@@ -385,24 +424,31 @@ def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
                 yield Finding(
                     "link_type",
                     item,
-                    f"{item.id}: '{link_type}' link to {target_id}, a {target.type}; "
-                    f"it must point at a {rule.target.value}",
+                    f"{item.id}: '{link_name}' link to {target_id}, a {target.type}; "
+                    f"it must point at a {names.type(rule.target)}",
                 )
 
 
 def _obligation_problems(
     model: Model, item: Item, required: tuple[str, ...]
 ) -> Iterable[Finding]:
+    names = model.names
+    # the project's names in messages: it is what the author wrote
+    field = names.fields.get
     for name in required:
         if not item.field(name):
-            yield Finding("missing_field", item, f"{item.id}: obligation has no '{name}'")
+            yield Finding(
+                "missing_field", item, f"{item.id}: obligation has no '{field(name, name)}'"
+            )
     if not item.linked("phase"):
-        yield Finding("missing_field", item, f"{item.id}: obligation has no 'phase' link")
+        yield Finding(
+            "missing_field", item, f"{item.id}: obligation has no '{names.link('phase')}' link"
+        )
     if item.status == NOT_APPLICABLE and not item.field("justification"):
         yield Finding(
             "missing_field",
             item,
-            f"{item.id}: status '{NOT_APPLICABLE}' needs a 'justification'",
+            f"{item.id}: status '{NOT_APPLICABLE}' needs a '{field('justification')}'",
         )
     unknown = unknown_words(split_words(item.field("applies_to")))
     if unknown:
@@ -417,7 +463,7 @@ def _obligation_problems(
         yield Finding(
             "bad_value",
             item,
-            f"{item.id}: verification '{level}' is not one of "
+            f"{item.id}: {field('verification')} '{level}' is not one of "
             f"{', '.join(VERIFICATION_LEVELS)}",
         )
     dates = {}
@@ -428,14 +474,14 @@ def _obligation_problems(
         dates[name] = parse_date(text)
         if dates[name] is None:
             yield Finding(
-                "bad_date", item, f"{item.id}: {name} '{text}' is not a YYYY-MM-DD date"
+                "bad_date", item, f"{item.id}: {field(name)} '{text}' is not a YYYY-MM-DD date"
             )
     if dates.get("effective") and dates.get("until") and dates["until"] < dates["effective"]:
         yield Finding(
             "bad_date",
             item,
-            f"{item.id}: until {item.field('until')} is before effective "
-            f"{item.field('effective')}",
+            f"{item.id}: {field('until')} {item.field('until')} is before "
+            f"{field('effective')} {item.field('effective')}",
         )
 
 

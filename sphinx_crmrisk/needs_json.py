@@ -7,6 +7,7 @@ reads the needs of the running Sphinx application instead. Anything unusable is 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,14 +40,17 @@ def read_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
     return _read_needs(path, _EVERY_KEY)
 
 
-def read_model_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
+def read_model_needs(
+    path: str | Path, keys: tuple[str, ...] = NEED_KEYS
+) -> dict[str, Mapping[str, Any]]:
     """Like :func:`read_needs`, for the model: other keys than it reads may be left out.
 
-    sphinx-needs writes about sixty keys a need, the model reads twenty
-    (:data:`~sphinx_crmrisk.model.NEED_KEYS`): the others are skipped while parsing,
-    never made into Python objects (all are kept on the rare file json reads instead).
+    sphinx-needs writes about sixty keys a need, the model reads twenty (``keys``:
+    :func:`~sphinx_crmrisk.model.need_keys` of the names the build recorded): the others
+    are skipped while parsing, never made into Python objects (all are kept on the rare
+    file json reads instead).
     """
-    return _read_needs(path, _MODEL_KEYS)
+    return _read_needs(path, _model_decoder(keys))
 
 
 def _read_needs(path: str | Path, decoder: msgspec.json.Decoder) -> dict[str, Mapping[str, Any]]:
@@ -80,8 +84,13 @@ def _decoder_of(need_type: Any) -> msgspec.json.Decoder:
 
 
 _EVERY_KEY = _decoder_of(dict[str, Any])
-# a TypedDict of the model's keys: msgspec skips every other key of a need
-_MODEL_KEYS = _decoder_of(TypedDict("model_need", {key: Any for key in NEED_KEYS}, total=False))  # type: ignore[misc]
+
+
+@functools.lru_cache(maxsize=8)
+def _model_decoder(keys: tuple[str, ...]) -> msgspec.json.Decoder:
+    """A TypedDict of the model's keys: msgspec skips every other key of a need. One
+    decoder per key set (the canonical one, and each project's renamed names)."""
+    return _decoder_of(TypedDict("model_need", {key: Any for key in keys}, total=False))  # type: ignore[misc]
 
 
 def _read_json(file: Path) -> Any:

@@ -94,8 +94,12 @@ def _build(source: Path, cache: Path) -> None:
             os.replace(outdir / REVIEW_LOCK, cache / REVIEW_LOCK)
         else:
             (cache / REVIEW_LOCK).unlink(missing_ok=True)
+        # a project without crmrisk items records no values: none may stay from before
+        if not (outdir / CONFIG_JSON).is_file():
+            (cache / CONFIG_JSON).unlink(missing_ok=True)
         for name in (CONFIG_JSON, SOURCES_JSON, NEEDS_JSON):  # needs.json last: it marks done
-            os.replace(outdir / name, cache / name)
+            if name != CONFIG_JSON or (outdir / name).is_file():
+                os.replace(outdir / name, cache / name)
         # dated from the build's start, so an edit made during the build makes it stale
         os.utime(cache / NEEDS_JSON, (started, started))
     except OSError as err:

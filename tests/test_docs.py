@@ -31,7 +31,7 @@ from sphinx_crmrisk._docs import (
     view_directives,
 )
 from sphinx_crmrisk.cli import build_parser
-from sphinx_crmrisk.config import PREFIX, CrmriskConfig
+from sphinx_crmrisk.config import PREFIX, CrmriskConfig, default_of
 from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
 from sphinx_crmrisk.warnings_ import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES
@@ -116,7 +116,7 @@ def test_every_page_is_in_the_index(site):
 def test_every_config_value_is_documented(site):
     table = rows(site, "reference/configuration", "config")
     expected = [
-        [PREFIX + f.name, python_value(f.default), f.metadata["rebuild"] or "nothing",
+        [PREFIX + f.name, python_value(default_of(f)), f.metadata["rebuild"] or "nothing",
          " ".join(f.metadata["doc"].split())]
         for f in fields(CrmriskConfig)
     ]

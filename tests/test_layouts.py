@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from sphinx_needs.config import NeedsSphinxConfig
+
 from sphinx_crmrisk.model import FIELDS, Kind
 from sphinx_crmrisk.needs_json import read_needs
 from sphinx_crmrisk.needs_schema import LAYOUT, kind_fields, kind_layout
@@ -100,9 +102,13 @@ def test_an_explicit_layout_on_a_need_wins(app):
 
 @pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
 def test_other_need_types_keep_the_generic_layout(app):
+    """A need of another type (the host's) keeps the host's layout, here sphinx-needs'
+    default ``clean``: our layouts are for our kinds only (issue 11, coexistence; the
+    generic ``crmrisk`` layout that every other need once got is gone)."""
     app.build()
-    assert rendered(app, "REQ-AUTRE-01")[0] == LAYOUT
+    assert rendered(app, "REQ-AUTRE-01")[0] == "clean"
     assert not read_needs(app.outdir)["REQ-AUTRE-01"].get("layout")
+    assert LAYOUT not in NeedsSphinxConfig(app.config).layouts
 
 
 @pytest.mark.sphinx("html", testroot="layouts", freshenv=True, confoverrides={"needs_default_layout": "complete"})

@@ -13,14 +13,11 @@ from .reviews import setup_reviews
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-STYLESHEET = "crmrisk-views.css"
-
-
 def setup_views(app: Sphinx) -> None:
     setup_matrix(app)
     setup_coverage(app)
     setup_gaps(app)
     setup_reviews(app)
     setup_placeholders(app)
-    # the file sits in sphinx_crmrisk/static/, which setup() adds to html_static_path
-    app.add_css_file(STYLESHEET)
+    # the stylesheet (crmrisk-views.css) is added with the need types, only when the
+    # project has crmrisk items (needs_schema.register_needs_schema)
