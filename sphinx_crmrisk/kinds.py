@@ -69,7 +69,7 @@ class LinkSpec:
 #: In the order the need layouts show them.
 FIELD_SPECS: Mapping[str, FieldSpec] = {
     "legal_basis": FieldSpec(N_("Legal basis"), "The text and article the obligation rests on."),
-    "effective": FieldSpec(N_("In force since"), "The date it took or takes effect, YYYY-MM-DD."),
+    "effective": FieldSpec(N_("Effective"), "The date it took or takes effect, YYYY-MM-DD."),
     "until": FieldSpec(N_("Until"), "The date it ended, YYYY-MM-DD, when it was replaced."),
     "sanction": FieldSpec(N_("Sanction"), "What a breach costs."),
     "source": FieldSpec(N_("Source"), "The official text (URL, shown as a link)."),

@@ -33,9 +33,18 @@ def load_traceability(path: str | Path) -> Traceability:
     """
     needs_json = find_needs_json(_needs_json_for(path))
     model = _model_of(needs_json)
+    return Traceability.assessed_with(model, _values_beside(needs_json))
+
+
+def load_recorded_config(path: str | Path) -> CrmriskConfig:
+    """The values of the build that wrote the needs.json of ``path`` (the language and
+    the export settings too); the defaults when it recorded none."""
+    return _values_beside(find_needs_json(_needs_json_for(path)))
+
+
+def _values_beside(needs_json: Path) -> CrmriskConfig:
     values_file = needs_json.with_name(CONFIG_JSON)
-    values = _recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
-    return Traceability.assessed_with(model, values)
+    return _recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
 
 
 def load_handbook(default: str | Path) -> Traceability:

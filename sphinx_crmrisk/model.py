@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .kinds import COVERING_KINDS, DATE_FIELDS, FIELDS, LINK_SPECS, Kind
+from .kinds import COVERING_KINDS, DATE_FIELDS, FIELDS, LINK_SPECS, N_, Kind
 
 
 class State(str, Enum):
@@ -37,6 +37,15 @@ class State(str, Enum):
     def is_gap(self) -> bool:
         return self is State.UNCOVERED
 
+
+#: Each state as readers see it (English message IDs; the French catalog translates them).
+STATE_LABELS: Mapping[State, str] = {
+    State.COVERED: N_("covered"),
+    State.JUSTIFIED: N_("justified"),
+    State.UPCOMING: N_("upcoming"),
+    State.LAPSED: N_("lapsed"),
+    State.UNCOVERED: N_("uncovered"),
+}
 
 VERIFICATION_LEVELS = ("verified", "partial", "unverified")
 NOT_APPLICABLE = "not_applicable"

@@ -15,7 +15,7 @@ from sphinx_crmrisk.needs_schema import LAYOUT, kind_fields, kind_layout
 #: The French label of every field of ours an obligation alone has.
 OBLIGATION_ONLY_LABELS = (
     "Base légale",
-    "En vigueur depuis le",
+    "En vigueur le",
     "Jusqu'au",
     "Sanction",
     "Source",
@@ -55,7 +55,7 @@ def test_each_kind_renders_with_its_own_layout(app):
     assert layout == kind_layout(Kind.OBLIGATION) == "crmrisk-obligation"
     assert obligation.startswith("Obligation : Tenir le registre OBL-RGPD-30")
     assert "Base légale : RGPD, art. 30" in obligation
-    assert "En vigueur depuis le : 2018-05-25" in obligation
+    assert "En vigueur le : 2018-05-25" in obligation
     assert "Sanction : Amende" in obligation
     assert "couverte par: CLA-CLEAN-01 , CLA-RGPD-03 , PROC-REG-01" in obligation
     assert "traitée par le risque: RISK-01" in obligation

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from dataclasses import fields
 from pathlib import Path
 
-from sphinx_crmrisk.config import PREFIX, CrmriskConfig
+from sphinx_crmrisk.config import PREFIX, crmrisk_fields
 from sphinx_crmrisk.warnings_ import WARNING_SUBTYPES
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
@@ -54,4 +53,4 @@ def test_every_warning_subtype_is_documented():
 
 
 def test_every_config_value_is_documented():
-    assert table_first_column("### Configuration") == {PREFIX + f.name for f in fields(CrmriskConfig)}
+    assert table_first_column("### Configuration") == {PREFIX + f.name for f in crmrisk_fields()}

@@ -24,7 +24,7 @@ from sphinx.util.docutils import SphinxDirective
 from ..build_traceability import build_traceability
 from ..domain import get_domain
 from ..i18n import _
-from ..model import Assessment, Item, Kind, Model, State
+from ..model import STATE_LABELS, Assessment, Item, Kind, Model, State
 from ..traceability import Traceability
 from ..warnings_ import log_warning
 from .nodes import AggregateNode, Cell, row, streamed_tbody, visit_streamed_tbody
@@ -35,13 +35,7 @@ if TYPE_CHECKING:
 
 def state_labels() -> dict[State, str]:
     """The state of one obligation, as the reader sees it."""
-    return {
-        State.COVERED: str(_("covered")),
-        State.JUSTIFIED: str(_("justified")),
-        State.UPCOMING: str(_("upcoming")),
-        State.LAPSED: str(_("lapsed")),
-        State.UNCOVERED: str(_("uncovered")),
-    }
+    return {state: str(_(label)) for state, label in STATE_LABELS.items()}
 
 
 def parse_states(argument: str | None) -> tuple[State, ...]:
