@@ -1,7 +1,14 @@
-"""A badge on every obligation saying how far its facts were verified.
+"""Badges on every obligation: its state, and how far its facts were verified.
 
-The badge replaces the raw ``verification`` value in the need's metadata: a reader sees
-in words, in the build's language, whether a fact may be relied on.
+The state badge (``crmrisk-state-<state>``) is the build's assessment (the one
+:class:`~.traceability.Traceability` the checks and views use), so a reader sees at a
+glance that an obligation is covered, upcoming or a gap. The verification badge
+replaces the raw ``verification`` value in the need's metadata: a reader sees in words,
+in the build's language, whether a fact may be relied on.
+
+An obligation's state depends on other pages (the clauses that cover it): the
+incremental fingerprints include each need's neighbours, so its page is re-written
+when a cover is added or removed elsewhere (:mod:`.incremental`).
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ from docutils import nodes
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.nodes import Need
 
+from .build_traceability import build_traceability
 from .i18n import _
-from .model import Kind
+from .model import STATE_LABELS, Kind
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -43,17 +51,30 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
     written, so badges added there stayed in memory for all pages at once (3.6 MiB at
     5,000 needs, benchmarks/README.md); here each lives only while its page is written.
     """
+    found = list(doctree.findall(Need))
+    if not found:
+        return
     needs = SphinxNeedsData(app.env).get_needs_view()
     texts = badge_texts()
-    for node in doctree.findall(Need):
+    states = None
+    for node in found:
         need = needs.get(node.get("refid", ""))
         if need is None or need["type"] != Kind.OBLIGATION.value:
             continue
         level = need.get("verification") or ""
-        if level not in texts:
-            continue
-        badge = nodes.paragraph(
-            "", "", classes=["crmrisk-badge", f"crmrisk-verification-{level}"]
-        )
-        badge += nodes.inline("", texts[level])
-        node.insert(0, badge)
+        if level in texts:
+            badge = nodes.paragraph(
+                "", "", classes=["crmrisk-badge", f"crmrisk-verification-{level}"]
+            )
+            badge += nodes.inline("", texts[level])
+            node.insert(0, badge)
+        if states is None:
+            states = {a.obligation.id: a.state for a in build_traceability(app).assessments}
+        state = states.get(need["id"])
+        if state is not None:
+            label = str(_("State: {state}")).format(state=str(_(STATE_LABELS[state])))
+            badge = nodes.paragraph(
+                "", "", classes=["crmrisk-badge", "crmrisk-state", f"crmrisk-state-{state.value}"]
+            )
+            badge += nodes.inline("", label)
+            node.insert(0, badge)
