@@ -86,8 +86,18 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         "The activities it concerns, comma-separated (none: every organization).",
     ),
     "party": FieldSpec(N_("Party"), "Who the clause binds, comma-separated."),
-    "owner": FieldSpec(N_("Owner"), "Who answers for the procedure."),
+    "owner": FieldSpec(N_("Owner"), "Who answers for the procedure or the risk."),
     "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
+    "likelihood": FieldSpec(
+        N_("Likelihood"),
+        "How likely the risk is, 1 to 4 (EBIOS RM scale: 1 unlikely, 2 likely, "
+        "3 very likely, 4 almost certain).",
+    ),
+    "severity": FieldSpec(
+        N_("Severity"),
+        "How serious the risk would be, 1 to 4 (EBIOS RM scale: 1 minor, 2 significant, "
+        "3 serious, 4 critical).",
+    ),
 }
 
 KIND_SPECS: Mapping[Kind, KindSpec] = {
@@ -115,7 +125,11 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "An internal procedure that covers obligations.",
     ),
     Kind.RISK: KindSpec(
-        "RISK-", N_("Risk"), "#F6D5D2", (), "A risk, addressed by obligations."
+        "RISK-",
+        N_("Risk"),
+        "#F6D5D2",
+        ("likelihood", "severity", "owner"),
+        "A risk, addressed by obligations, scored by likelihood and severity.",
     ),
 }
 
@@ -163,3 +177,20 @@ FIELDS: Mapping[str, frozenset[Kind]] = {
 }
 
 DATE_FIELDS = ("effective", "until")
+
+#: The scales a risk is scored on: EBIOS Risk Manager's (ANSSI, 2018), 1 to 4. The
+#: English labels are the message IDs; the French catalog gives the guide's words.
+RISK_SCALES: Mapping[str, Mapping[int, str]] = {
+    "severity": {
+        1: N_("Minor"),
+        2: N_("Significant"),
+        3: N_("Serious"),
+        4: N_("Critical"),
+    },
+    "likelihood": {
+        1: N_("Unlikely"),
+        2: N_("Likely"),
+        3: N_("Very likely"),
+        4: N_("Almost certain"),
+    },
+}

@@ -25,7 +25,8 @@ WarningSubtype = Literal[
 #: One line per subtype, for the reference documentation.
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "bad_date": "A date that is not YYYY-MM-DD, or 'until' before 'effective'.",
-    "bad_value": "A field value outside its allowed set (e.g. 'verification').",
+    "bad_value": "A field value outside its allowed set: a 'verification' other than "
+    "verified/partial/unverified, a risk's 'likelihood' or 'severity' other than 1 to 4.",
     "export": "A traceability export that could not be written.",
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification.",

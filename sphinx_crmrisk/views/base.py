@@ -13,7 +13,7 @@ escapes; no raw markup is built from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -85,14 +85,17 @@ class ViewContext:
 
     def table(
         self,
-        headers: Sequence[str],
+        headers: Sequence[Cell],
         records: Sequence[Record],
         cells: Callable[[Record], Sequence[Cell]],
         classes: Sequence[str],
         widths: Sequence[int] | None = None,
+        row_data: Callable[[Record], Mapping[str, str]] | None = None,
     ) -> nodes.table:
-        """:func:`table`, its rows streamed on HTML pages."""
-        return table(headers, records, cells, classes, widths, stream=self.is_html)
+        """:func:`table`, its rows streamed on HTML pages (with ``row_data`` there)."""
+        return table(
+            headers, records, cells, classes, widths, stream=self.is_html, row_data=row_data
+        )
 
     def link(self, item: Item, text: str | None = None) -> nodes.Node:
         """A link to the need's anchor (its ID), or plain text when it has no page."""
@@ -143,13 +146,14 @@ Record = TypeVar("Record")
 
 
 def table(
-    headers: Sequence[str],
+    headers: Sequence[Cell],
     records: Sequence[Record],
     cells: Callable[[Record], Sequence[Cell]],
     classes: Sequence[str],
     widths: Sequence[int] | None = None,
     *,
     stream: bool = False,
+    row_data: Callable[[Record], Mapping[str, str]] | None = None,
 ) -> nodes.table:
     """A docutils table of one row per record; a cell is a string, a node or inline nodes.
 
@@ -165,7 +169,7 @@ def table(
     head += row(headers)
     group += head
     if stream:
-        group += streamed_tbody(records, cells)
+        group += streamed_tbody(records, cells, row_data)
     else:
         group += nodes.tbody("", *(row(cells(record)) for record in records))
     return table_node

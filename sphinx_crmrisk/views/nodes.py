@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from docutils import nodes
@@ -72,10 +73,17 @@ class streamed_tbody(nodes.tbody):
     whole build (benchmarks/README.md). The HTML is the same, byte for byte.
     """
 
-    def __init__(self, records: Sequence[Any], cells: Callable[[Any], Sequence[Cell]]) -> None:
+    def __init__(
+        self,
+        records: Sequence[Any],
+        cells: Callable[[Any], Sequence[Cell]],
+        row_data: Callable[[Any], Mapping[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.records = records
         self.cells = cells
+        #: ``data-*`` attributes of each row, read by the matrix's filter (static/)
+        self.row_data = row_data
 
 
 def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> None:
@@ -86,7 +94,21 @@ def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> N
         node += made  # the entries' visitors look up their table through the row's parents
         start = len(body)
         made.walkabout(translator)
+        if node.row_data is not None:
+            attributes = "".join(
+                f' data-{name}="{html.escape(value, quote=True)}"'
+                for name, value in node.row_data(record).items()
+            )
+            body[start] = body[start].replace("<tr", "<tr" + attributes, 1)
         body[start:] = ["".join(body[start:])]  # one string a row, not one a tag
         del node[0]
     translator.depart_tbody(node)
     raise nodes.SkipNode
+
+
+class risks_placeholder(AggregateNode):
+    """Replaced by the heat map and register of risks at ``doctree-resolved``."""
+
+
+class grid_placeholder(AggregateNode):
+    """Replaced by the obligation x clause/procedure grid at ``doctree-resolved``."""
