@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # re-install when the dependencies change
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: book test clean venv
+.PHONY: book test clean venv chromium
 
 venv: $(STAMP)
 
@@ -21,8 +21,17 @@ $(STAMP): pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# the browser tests drive a Chromium: the system's, else one installed here (apt-get as
+# root on Debian or Ubuntu, as CI runs; else Playwright's own); without one they fail
+chromium: $(STAMP)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	$(BIN)/python -m playwright install chromium || \
+	echo "no Chromium could be installed: the browser tests will fail"
+
 # the notebooks run too: one fails when an obligation of the handbook is uncovered
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest tests --nbval-lax notebooks
 
 clean:
