@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +35,15 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+#: Errors that every Jupyter Book 1.0.4 site logs, an empty book included (checked on a
+#: book of one page, without this extension, in the same Chromium): sphinx-thebe's
+#: inline script is written twice into each page, and pydata-sphinx-theme reports its
+#: empty default mode. They are the theme stack's, not this project's; any other error,
+#: a second one of these included, fails the test.
+UPSTREAM_ERRORS = (
+    "uncaught: Identifier 'THEBE_JS_URL' has already been declared",
+    "console: Got invalid theme mode: . Resetting to auto.",
+)
 #: The pages a reader opens first: home, a phase, the matrices, the risks, the search.
 MAIN_PAGES = (
     "handbook/intro.html",
@@ -51,9 +62,16 @@ def system_chromium() -> str | None:
     return None
 
 
+#: Set to a built site (``_build/html``) to test it instead of building one: for quick
+#: rounds while editing the script or the tests; ``make test`` always builds.
+SITE_ENV = "CRMRISK_TEST_SITE"
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
     """The handbook, built from this checkout into a temporary folder."""
+    if os.environ.get(SITE_ENV):
+        return Path(os.environ[SITE_ENV])
     out = tmp_path_factory.mktemp("handbook")
     result = subprocess.run(
         [str(BIN / "jupyter-book"), "build", str(REPO), "--path-output", str(out)],
@@ -109,18 +127,32 @@ def browser(tmp_path_factory):
 def page(browser):
     tab = browser.new_page()
     errors: list[str] = []
+    def on_console(message) -> None:
+        # the browser asks for /favicon.ico by itself; the site declares none
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(f"console: {message.text}")
+
     tab.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    tab.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    tab.on("console", on_console)
     tab.js_errors = errors
     yield tab
     tab.close()
+
+
+def own_errors(page) -> list[str]:
+    """The page's JavaScript errors, but for one of each upstream error."""
+    errors = list(page.js_errors)
+    for known in UPSTREAM_ERRORS:
+        if known in errors:
+            errors.remove(known)
+    return errors
 
 
 @pytest.mark.parametrize("path", MAIN_PAGES)
 def test_no_javascript_error_on_the_main_pages(page, server, path):
     response = page.goto(server + path, wait_until="networkidle")
     assert response is not None and response.status == 200
-    assert page.js_errors == []
+    assert own_errors(page) == []
 
 
 def test_the_theme_search_finds_an_obligation_by_its_id(page, server):
@@ -130,11 +162,19 @@ def test_the_theme_search_finds_an_obligation_by_its_id(page, server):
     targets = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
     # the page that defines it (the deployment phase) is among the results
     assert any(t.startswith("handbook/phases/deploiement.html") for t in targets), targets
-    assert page.js_errors == []
+    assert own_errors(page) == []
+
+
+#: The first matrix of the page (the whole project's, on the traceability page).
+MATRIX = "table.crmrisk-matrix >> nth=0"
+
+
+def shown(page):
+    return page.locator(MATRIX).locator("tbody tr:not([hidden])")
 
 
 def visible_rows(page) -> list[str]:
-    return page.locator("table.crmrisk-matrix tbody tr:not([hidden]) td:first-child").all_inner_texts()
+    return shown(page).locator("td:first-child").all_inner_texts()
 
 
 def test_the_matrix_filter_narrows_the_rows(page, server):
@@ -142,15 +182,13 @@ def test_the_matrix_filter_narrows_the_rows(page, server):
     box = page.locator(".crmrisk-filter").first
     assert box.is_visible()
     everything = visible_rows(page)
-    assert len(everything) >= 60
+    assert len(everything) >= 20
 
     box.locator("input[type=search]").fill("rgpd")
     narrowed = visible_rows(page)
     assert 0 < len(narrowed) < len(everything)
-    assert all("RGPD" in row for row in narrowed) or all(
-        "rgpd" in text.lower()
-        for text in page.locator("table.crmrisk-matrix tbody tr:not([hidden])").all_inner_texts()
-    )
+    # the text is searched in the whole row (the ID, the title, the legal basis...)
+    assert all("rgpd" in text.lower() for text in shown(page).all_inner_texts())
     count = box.locator(".crmrisk-filter-count").inner_text()
     assert count.startswith(f"{len(narrowed)} ligne(s) affichée(s) sur ")
 
@@ -158,27 +196,32 @@ def test_the_matrix_filter_narrows_the_rows(page, server):
     box.locator("input[type=search]").fill("")
     state = box.locator("select").nth(2)
     state.select_option(label="à venir")
-    upcoming = page.locator("table.crmrisk-matrix tbody tr:not([hidden])")
+    upcoming = shown(page)
     assert 0 < upcoming.count() < len(everything)
     assert set(upcoming.evaluate_all("rows => rows.map(r => r.dataset.state)")) == {"upcoming"}
 
     # the phase list, then reset
     state.select_option(value="")
     box.locator("select").nth(0).select_option(value="PH-CONCEPTION")
-    conception = page.locator("table.crmrisk-matrix tbody tr:not([hidden])")
+    conception = shown(page)
     phases = conception.evaluate_all("rows => rows.map(r => r.dataset.phases)")
     assert phases and all("PH-CONCEPTION" in p.split("\n") for p in phases)
     box.locator("button", has_text="Réinitialiser").click()
     assert len(visible_rows(page)) == len(everything)
-    assert page.js_errors == []
+    assert own_errors(page) == []
+
+
+def natural(text: str) -> list[object]:
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text)]
 
 
 def test_the_matrix_sorts_by_a_column(page, server):
     page.goto(server + "handbook/tracabilite.html", wait_until="networkidle")
-    heading = page.locator("table.crmrisk-matrix thead th").first
+    heading = page.locator(MATRIX).locator("thead th").first
     heading.locator("button.crmrisk-sort").click()
     ascending = visible_rows(page)
-    assert ascending == sorted(ascending, key=str.casefold)
+    # numbers in the text sort as numbers: OBL-RGPD-5 before OBL-RGPD-28-1
+    assert ascending == sorted(ascending, key=natural)
     heading.locator("button.crmrisk-sort").click()
     assert visible_rows(page) == ascending[::-1]
     assert heading.get_attribute("aria-sort") == "descending"
