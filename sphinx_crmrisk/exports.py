@@ -219,7 +219,18 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 #: Column widths in characters: at least a heading's short word, at most this; a
 #: longer text wraps within its cell.
-_MIN_WIDTH, _MAX_WIDTH = 6, 60
+_MIN_WIDTH, _MAX_WIDTH = 6, 40
+
+
+#: The height in points of one line of text in the default font.
+_LINE_HEIGHT = 15.0
+
+
+def _lines(value: Any, width: float) -> int:
+    """How many lines a text takes in a wrapping column ``width`` characters wide."""
+    # a width counts digits; a line of text holds a little more of its narrower letters
+    per_line = max(int(width * 1.15) - 2, 1)
+    return sum(max(1, -(-len(line) // per_line)) for line in str(value).splitlines() or [""])
 
 
 def _width(values: Sequence[Any]) -> float:
@@ -280,18 +291,33 @@ def xlsx_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
 
     def add_sheet(title: str, headers: list[str], rows: list[list[Any]]) -> None:
         sheet = workbook.add_worksheet(_sheet_name(title, taken))
+        widths = []
+        wrapping = []
         for column, header in enumerate(headers):
             values = [row[column] for row in rows]
             width = _width(values)
-            long = width >= _MAX_WIDTH or any("\n" in str(v) for v in values)
-            # a heading wraps rather than widening a column of short values
-            width = max(width, min(_width(header.split()), _MAX_WIDTH))
-            sheet.set_column(column, column, width, wrapped if long else top)
+            wrapping.append(width >= _MAX_WIDTH or any("\n" in str(v) for v in values))
+            # a heading never wraps: its row keeps one line
+            width = max(width, float(len(header) + 3))
+            widths.append(width)
+            sheet.set_column(column, column, width, wrapped if wrapping[-1] else top)
         sheet.freeze_panes(1, 0)
         sheet.write_row(0, 0, headers, heading)
         for number, row in enumerate(rows, start=1):
+            # spreadsheets do not grow a row to its wrapped text when they open a file:
+            # the height is given, from the lines the longest wrapped cell needs
+            lines = max(
+                [_lines(row[c], widths[c]) for c in range(len(row)) if wrapping[c]] or [1]
+            )
+            if lines > 1:
+                sheet.set_row(number, _LINE_HEIGHT * lines)
             sheet.write_row(number, 0, _safe_row(row))
         sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        # on paper: A4 landscape, as wide as the page, the headings on every page
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
 
     summary_rows = []
     for summary in document["summary"]:

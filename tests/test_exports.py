@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from sphinx_crmrisk.cli import main as crmrisk
-from sphinx_crmrisk.exports import SCHEMA_FILE, neutralise, xlsx_bytes
+from sphinx_crmrisk.exports import SCHEMA_FILE, ExportSettings, neutralise, xlsx_bytes
 
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
@@ -225,8 +225,11 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     widths = {letter: beta.column_dimensions[letter].width for letter in "ABCL"}
     # the IDs fit (OBL-UNCOVERED: 13 characters), the titles are wide, the line narrow
     assert widths["A"] >= len("OBL-UNCOVERED") and widths["B"] > widths["L"]
-    long_title = next(row for row in beta.iter_rows(min_row=2) if len(row[1].value) > 40)[1]
-    assert long_title.alignment.wrap_text or beta.column_dimensions["B"].width >= 40
+    # every heading shows whole, on one line
+    for cell in beta[1]:
+        assert beta.column_dimensions[cell.column_letter].width >= len(cell.value)
+    # on paper: landscape, as wide as the page, headings repeated
+    assert beta.page_setup.orientation == "landscape" and beta.print_title_rows == "$1:$1"
     properties = workbook.properties
     assert properties.title == "Matrice de traçabilité"
     assert "2026-06-01" in properties.keywords and "2026-05-15" in properties.keywords
@@ -266,3 +269,27 @@ def test_a_change_of_language_alone_rewrites_the_exports(make_app, copy_root):
     french.build()
     heading = (Path(french.outdir) / "traceability.csv").read_text(encoding="utf-8-sig")
     assert heading.startswith("Identifiant;")
+
+
+def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
+    obligation = {
+        "id": "OBL-LONG", "title": "Un intitulé très long " * 8, "state": "covered",
+        "phases": ["PH-A"], "legal_basis": "Art. 1", "effective": "", "until": "",
+        "status": "", "covered_by": ["CLA-A"], "not_counted": [], "file": "a.md", "line": 3,
+    }
+    document = {
+        "schema": "sphinx-crmrisk/traceability", "version": 1, "reference_date": "2026-06-01",
+        "obligations": [obligation],
+        "summary": [{"phase": "PH-A", "title": "A", "obligations": 1, "covered": 1,
+                     "upcoming": 0, "justified": 0, "lapsed": 0, "uncovered": 0,
+                     "in_force": 1, "percent": 100.0}],
+    }
+    data = xlsx_bytes(document, ExportSettings(language="fr"))
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["PH-A"]
+    title = sheet["B2"]
+    assert title.alignment.wrap_text
+    assert sheet.column_dimensions["B"].width < 41  # the widest a column gets (and padding)
+    # 176 characters, some 44 a line in that column: four lines of 15 points; spreadsheets
+    # do not grow a row to its wrapped text when they open a file, so the height is written
+    assert sheet.row_dimensions[2].height == 60
+    assert sheet["C2"].value == "couverte"
