@@ -194,7 +194,7 @@ def test_the_matrix_filter_narrows_the_rows(page, server):
 
     # the state list: its options are the site's words; "à venir" keeps upcoming rows only
     box.locator("input[type=search]").fill("")
-    state = box.locator("select").nth(2)
+    state = box.locator("select[id$='-state']")
     state.select_option(label="à venir")
     upcoming = shown(page)
     assert 0 < upcoming.count() < len(everything)
@@ -202,10 +202,11 @@ def test_the_matrix_filter_narrows_the_rows(page, server):
 
     # the phase list, then reset
     state.select_option(value="")
-    box.locator("select").nth(0).select_option(value="PH-CONCEPTION")
-    conception = shown(page)
-    phases = conception.evaluate_all("rows => rows.map(r => r.dataset.phases)")
-    assert phases and all("PH-CONCEPTION" in p.split("\n") for p in phases)
+    # the obligations of the conception phase that run on into the exploitation phase
+    box.locator("select[id$='-phase']").select_option(value="PH-EXPLOITATION")
+    phases = shown(page).evaluate_all("rows => rows.map(r => r.dataset.phases)")
+    assert 0 < len(phases) < len(everything)
+    assert all("PH-EXPLOITATION" in p.split("\n") for p in phases)
     box.locator("button", has_text="Réinitialiser").click()
     assert len(visible_rows(page)) == len(everything)
     assert own_errors(page) == []
@@ -265,3 +266,19 @@ def test_every_internal_link_resolves(site, server):
             elif parts.fragment and urllib.parse.unquote(parts.fragment) not in found:
                 broken.append(f"{here}: {href} (no anchor)")
     assert broken == []
+
+
+def test_an_obligation_shows_its_state_and_the_risks_their_map(page, server):
+    page.goto(server + "handbook/phases/deploiement.html", wait_until="networkidle")
+    badge = page.locator("table#OBL-RGPD-30 .crmrisk-badge.crmrisk-state")
+    assert badge.is_visible() and badge.inner_text() == "État : couverte"
+    assert own_errors(page) == []
+    page.js_errors.clear()  # each page load logs the upstream errors once
+    page.goto(server + "handbook/risques.html", wait_until="networkidle")
+    heatmap = page.locator("table.crmrisk-heatmap")
+    assert heatmap.is_visible()
+    links = heatmap.locator("td a")
+    assert links.count() == 14  # every risk of the handbook is scored
+    links.first.click()
+    assert page.url.split("#")[1].startswith("RISK-")
+    assert own_errors(page) == []

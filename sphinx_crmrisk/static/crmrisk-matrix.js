@@ -91,7 +91,10 @@
     var phase = select(prefix + "-phase", t.phase, sorted(phases).map(function (v) { return [v, v]; }), t);
     var party = select(prefix + "-party", t.party, sorted(parties).map(function (v) { return [v, v]; }), t);
     var state = select(prefix + "-state", t.state, Array.from(states.entries()), t);
-    [phase, party, state].forEach(function (s) { box.appendChild(s.wrapper); });
+    [phase, party, state].forEach(function (s) {
+      // a list with one value or none would filter nothing: left out
+      if (s.list.options.length > 2) { box.appendChild(s.wrapper); }
+    });
     var reset = document.createElement("button");
     reset.type = "button";
     reset.textContent = t.reset;
