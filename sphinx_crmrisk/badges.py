@@ -21,7 +21,7 @@ from sphinx_needs.nodes import Need
 
 from .build_traceability import build_traceability
 from .i18n import _
-from .model import STATE_LABELS, Kind
+from .model import RISK_LEVEL_LABELS, STATE_LABELS, Kind, item_from_need, risk_score
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -59,6 +59,9 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
     states = None
     for node in found:
         need = needs.get(node.get("refid", ""))
+        if need is not None and need["type"] == Kind.RISK.value:
+            _add_level_badge(node, need)
+            continue
         if need is None or need["type"] != Kind.OBLIGATION.value:
             continue
         level = need.get("verification") or ""
@@ -78,3 +81,16 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
             )
             badge += nodes.inline("", label)
             node.insert(0, badge)
+
+
+def _add_level_badge(node: Need, need: dict) -> None:
+    """A scored risk's level, as on the heat map (``crmrisk-level-<level>``)."""
+    score = risk_score(item_from_need(need))
+    if score is None:
+        return
+    label = str(_("Level: {level}")).format(level=str(_(RISK_LEVEL_LABELS[score.level])))
+    badge = nodes.paragraph(
+        "", "", classes=["crmrisk-badge", "crmrisk-level", f"crmrisk-level-{score.level.value}"]
+    )
+    badge += nodes.inline("", label)
+    node.insert(0, badge)

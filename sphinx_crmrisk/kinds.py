@@ -86,18 +86,18 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         "The activities it concerns, comma-separated (none: every organization).",
     ),
     "party": FieldSpec(N_("Party"), "Who the clause binds, comma-separated."),
-    "owner": FieldSpec(N_("Owner"), "Who answers for the procedure or the risk."),
-    "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
-    "likelihood": FieldSpec(
-        N_("Likelihood"),
-        "How likely the risk is, 1 to 4 (EBIOS RM scale: 1 unlikely, 2 likely, "
-        "3 very likely, 4 almost certain).",
-    ),
     "severity": FieldSpec(
         N_("Severity"),
         "How serious the risk would be, 1 to 4 (EBIOS RM scale: 1 minor, 2 significant, "
         "3 serious, 4 critical).",
     ),
+    "likelihood": FieldSpec(
+        N_("Likelihood"),
+        "How likely the risk is, 1 to 4 (EBIOS RM scale: 1 unlikely, 2 likely, "
+        "3 very likely, 4 almost certain).",
+    ),
+    "owner": FieldSpec(N_("Owner"), "Who answers for the procedure or the risk."),
+    "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
 }
 
 KIND_SPECS: Mapping[Kind, KindSpec] = {
@@ -179,7 +179,12 @@ FIELDS: Mapping[str, frozenset[Kind]] = {
 DATE_FIELDS = ("effective", "until")
 
 #: The scales a risk is scored on: EBIOS Risk Manager's (ANSSI, 2018), 1 to 4. The
-#: English labels are the message IDs; the French catalog gives the guide's words.
+#: English labels are the message IDs; the French catalog gives the guide's words
+#: (gravité G1 mineure to G4 critique, vraisemblance V1 peu vraisemblable to V4 quasi
+#: certain). Checked against the EBIOS RM 4x4 matrix that CISO Assistant ships
+#: (intuitem/ciso-assistant-community, backend/library/libraries/
+#: risk-matrix-4x4-ebios-rm.yaml), which words two levels differently: V4 « Certain »,
+#: G3 « Important ».
 RISK_SCALES: Mapping[str, Mapping[int, str]] = {
     "severity": {
         1: N_("Minor"),

@@ -43,7 +43,7 @@ def test_each_kind_lists_status_and_its_own_fields():
         assert names[0] == "status"
         assert set(names[1:]) == {n for n, kinds in FIELDS.items() if kind in kinds} - {"verification"}
     assert kind_fields(Kind.CLAUSE) == ["status", "party"]
-    assert kind_fields(Kind.RISK) == ["status"]
+    assert kind_fields(Kind.RISK) == ["status", "severity", "likelihood", "owner"]
 
 
 @pytest.mark.sphinx("html", testroot="layouts", freshenv=True)

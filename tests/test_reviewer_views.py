@@ -119,3 +119,12 @@ def test_the_views_render_in_a_non_html_build(make_app, copy_root):
     assert "●" in (Path(app.outdir) / "grid.txt").read_text(encoding="utf-8")
     # the script is added for HTML builders only
     assert [name for name, _attributes in app.registry.js_files if "crmrisk" in name] == []
+
+
+@pytest.mark.sphinx("html", testroot="risks", freshenv=True)
+def test_a_scored_risk_shows_its_level(app):
+    app.build()
+    risks = page(app, "risks")
+    fine = risks.find("table", id="RISK-FINE").select_one(".crmrisk-badge.crmrisk-level")
+    assert text(fine) == "Niveau : Élevé" and "crmrisk-level-high" in fine["class"]
+    assert risks.find("table", id="RISK-LATER").select_one(".crmrisk-badge") is None
