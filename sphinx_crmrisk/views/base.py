@@ -27,7 +27,16 @@ from ..i18n import _
 from ..model import STATE_LABELS, Assessment, Item, Kind, Model, State
 from ..traceability import Traceability
 from ..warnings_ import log_warning
-from .nodes import AggregateNode, Cell, row, streamed_tbody, visit_streamed_tbody
+from .nodes import (
+    AggregateNode,
+    Cell,
+    data_row,
+    depart_data_row,
+    row,
+    streamed_tbody,
+    visit_data_row,
+    visit_streamed_tbody,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -171,7 +180,10 @@ def table(
     if stream:
         group += streamed_tbody(records, cells, row_data)
     else:
-        group += nodes.tbody("", *(row(cells(record)) for record in records))
+        group += nodes.tbody(
+            "",
+            *(row(cells(r), row_data(r) if row_data is not None else None) for r in records),
+        )
     return table_node
 
 
@@ -215,3 +227,4 @@ def setup_placeholders(app: Sphinx) -> None:
     app.connect("doctree-resolved", _replace_placeholders)
     # only HTML builders get streamed rows (ViewContext.is_html)
     app.add_node(streamed_tbody, html=(visit_streamed_tbody, None))
+    app.add_node(data_row, html=(visit_data_row, depart_data_row))
