@@ -217,6 +217,11 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
+#: Bump when the workbook is laid out differently: a build then writes it again even
+#: when the data did not change (it is in the workbook's properties, see _unchanged).
+WORKBOOK_FORMAT = 2
+_GENERATOR = f"sphinx-crmrisk, workbook format {WORKBOOK_FORMAT}"
+
 #: Column widths in characters: at least a heading's short word, at most this; a
 #: longer text wraps within its cell.
 _MIN_WIDTH, _MAX_WIDTH = 6, 40
@@ -282,6 +287,7 @@ def xlsx_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
     )
     workbook.set_custom_property(t("Reference date"), reference_date)
     workbook.set_custom_property(t("Law as of"), law_date)
+    workbook.set_custom_property("Generator", _GENERATOR)
     taken: set[str] = set()
     heading = workbook.add_format(
         {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDE4EE", "bottom": 1}
@@ -399,8 +405,8 @@ def _unchanged(outdir: Path, document: Mapping[str, Any], settings: ExportSettin
     """All exports are there and already hold this document in these settings.
 
     The JSON (written last) is compared for the data, the CSV for the language and the
-    separator, the workbook's properties for the law's date: rendering the workbook
-    itself would cost seconds. A file that could not be written is missing, so the
+    separator, the workbook's properties for the law's date and the workbook's format:
+    rendering the workbook itself would cost seconds. A file that could not be written is missing, so the
     next build tries again.
     """
     if not all((outdir / name).is_file() for name in BUILD_FILES.values()):
@@ -415,4 +421,4 @@ def _unchanged(outdir: Path, document: Mapping[str, Any], settings: ExportSettin
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
     law_date = settings.law_date or document["reference_date"]
-    return f">{law_date}<" in properties
+    return f">{law_date}<" in properties and f">{_GENERATOR}<" in properties

@@ -12,6 +12,7 @@ import jsonschema
 import openpyxl
 import pytest
 
+from sphinx_crmrisk import exports
 from sphinx_crmrisk.cli import main as crmrisk
 from sphinx_crmrisk.exports import SCHEMA_FILE, ExportSettings, neutralise, xlsx_bytes
 
@@ -234,7 +235,10 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert properties.title == "Matrice de traçabilité"
     assert "2026-06-01" in properties.keywords and "2026-05-15" in properties.keywords
     custom = {p.name: p.value for p in workbook.custom_doc_props.props}
-    assert custom == {"Date de référence": "2026-06-01", "État du droit au": "2026-05-15"}
+    assert custom == {
+        "Date de référence": "2026-06-01", "État du droit au": "2026-05-15",
+        "Generator": "sphinx-crmrisk, workbook format 2",
+    }
 
 
 def test_the_command_writes_the_bytes_the_french_build_wrote(french_build, tmp_path):
@@ -293,3 +297,19 @@ def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
     # do not grow a row to its wrapped text when they open a file, so the height is written
     assert sheet.row_dimensions[2].height == 60
     assert sheet["C2"].value == "couverte"
+
+
+def test_a_workbook_of_an_older_format_is_written_again(make_app, copy_root, monkeypatch):
+    # the data did not change, the extension did: the workbook must not stay in its old layout
+    src = copy_root("matrix")
+    first = make_app("html", srcdir=src)
+    first.build()
+    first.cleanup()
+    xlsx = Path(first.outdir) / "traceability.xlsx"
+    written = xlsx.stat().st_mtime_ns
+    monkeypatch.setattr(exports, "_GENERATOR", "sphinx-crmrisk, workbook format 99")
+    again = make_app("html", srcdir=src)
+    again.build()
+    assert xlsx.stat().st_mtime_ns != written
+    with zipfile.ZipFile(xlsx) as archive:
+        assert "workbook format 99" in archive.read("docProps/custom.xml").decode("utf-8")
