@@ -12,7 +12,7 @@ NOX_STAMP := $(NOX_VENV)/.installed-$(shell printf '%s' '$(NOX_SPEC)' | cksum | 
 # e.g. make matrix NOXARGS="-s sphinx-9"
 NOXARGS ?=
 
-.PHONY: book test matrix docs catalogue clean venv
+.PHONY: book test matrix docs catalogue clean venv chromium
 
 venv: $(STAMP)
 
@@ -28,8 +28,17 @@ $(STAMP): pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# the browser tests drive a Chromium: the system's, else one installed here (apt-get as
+# root on Debian or Ubuntu, as CI runs; else Playwright's own); without one they fail
+chromium: $(STAMP)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	$(BIN)/python -m playwright install chromium || \
+	echo "no Chromium could be installed: the browser tests will fail"
+
 # the notebooks run too: one fails when an obligation of the handbook is uncovered
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest tests --nbval-lax notebooks
 
 # the law as a library: the handbook's phases, obligations and models, written into

@@ -18,7 +18,6 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
-from .config import PREFIX, CrmriskConfig, default_of
+from .config import PREFIX, crmrisk_fields, default_of
 from .i18n import CATALOG, LOCALE_DIR
 from .kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, Kind
 from .scope import ACTIVITIES, IMPLIES
@@ -103,7 +102,7 @@ class ConfigReference(_Reference):
                 code(f.metadata["rebuild"]) if f.metadata["rebuild"] else "nothing",
                 f.metadata["doc"],
             )
-            for f in fields(CrmriskConfig)
+            for f in crmrisk_fields()
         ]
         return [table("config", ("Value", "Default", "Rebuild", "Meaning"), rows)]
 

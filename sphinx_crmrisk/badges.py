@@ -1,9 +1,17 @@
-"""Badges: how far an obligation's facts were verified, and which covers are suspect.
+"""Badges: an obligation's state and how far its facts were verified, a risk's level,
+and which covers are suspect.
 
-The verification badge replaces the raw ``verification`` value in the need's metadata:
-a reader sees in words, in the build's language, whether a fact may be relied on. A
-suspect cover (:mod:`.reviews`) is shown on both ends: on the obligation that changed
-and on the clause or procedure to re-read.
+The state badge (``crmrisk-state-<state>``) is the build's assessment (the one
+:class:`~.traceability.Traceability` the checks and views use), so a reader sees at a
+glance that an obligation is covered, upcoming or a gap. The verification badge
+replaces the raw ``verification`` value in the need's metadata: a reader sees in words,
+in the build's language, whether a fact may be relied on. A suspect cover
+(:mod:`.reviews`) is shown on both ends: on the obligation that changed and on the
+clause or procedure to re-read.
+
+An obligation's state depends on other pages (the clauses that cover it): the
+incremental fingerprints include each need's neighbours, so its page is re-written
+when a cover is added or removed elsewhere (:mod:`.incremental`).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from sphinx_needs.nodes import Need
 from .build_traceability import build_traceability
 from .config import get_config, is_enabled
 from .i18n import _
-from .model import Kind
+from .model import RISK_LEVEL_LABELS, STATE_LABELS, Item, Kind, risk_score
 from .reviews import SuspectCover
 
 if TYPE_CHECKING:
@@ -50,28 +58,59 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
     """
     if not is_enabled(app):
         return
+    found = list(doctree.findall(Need))
+    if not found:
+        return
     needs = SphinxNeedsData(app.env).get_needs_view()
     texts = badge_texts()
-    suspects = build_traceability(app).suspects
+    traceability = build_traceability(app)
+    suspects = traceability.suspects
     names = get_config(app).names
-    obligation, verification = names.type(Kind.OBLIGATION), names.field("verification")
-    for node in doctree.findall(Need):
+    obligation, risk = names.type(Kind.OBLIGATION), names.type(Kind.RISK)
+    verification = names.field("verification")
+    states = None
+    for node in found:
         need_id = node.get("refid", "")
         need = needs.get(need_id)
         if need is None:
             continue
         if need_id in suspects:
             node.insert(0, suspect_badge(need_id, suspects[need_id]))
+        if need["type"] == risk:
+            _add_level_badge(node, traceability.model.items.get(need_id))
+            continue
         if need["type"] != obligation:
             continue
         level = need.get(verification) or ""
-        if level not in texts:
-            continue
-        badge = nodes.paragraph(
-            "", "", classes=["crmrisk-badge", f"crmrisk-verification-{level}"]
-        )
-        badge += nodes.inline("", texts[level])
-        node.insert(0, badge)
+        if level in texts:
+            badge = nodes.paragraph(
+                "", "", classes=["crmrisk-badge", f"crmrisk-verification-{level}"]
+            )
+            badge += nodes.inline("", texts[level])
+            node.insert(0, badge)
+        if states is None:
+            states = {a.obligation.id: a.state for a in traceability.assessments}
+        state = states.get(need_id)
+        if state is not None:
+            label = str(_("State: {state}")).format(state=str(_(STATE_LABELS[state])))
+            badge = nodes.paragraph(
+                "", "", classes=["crmrisk-badge", "crmrisk-state", f"crmrisk-state-{state.value}"]
+            )
+            badge += nodes.inline("", label)
+            node.insert(0, badge)
+
+
+def _add_level_badge(node: Need, item: Item | None) -> None:
+    """A scored risk's level, as on the heat map (``crmrisk-level-<level>``)."""
+    score = None if item is None else risk_score(item)
+    if score is None:
+        return
+    label = str(_("Level: {level}")).format(level=str(_(RISK_LEVEL_LABELS[score.level])))
+    badge = nodes.paragraph(
+        "", "", classes=["crmrisk-badge", "crmrisk-level", f"crmrisk-level-{score.level.value}"]
+    )
+    badge += nodes.inline("", label)
+    node.insert(0, badge)
 
 
 def suspect_badge(need_id: str, suspects: list[SuspectCover]) -> nodes.paragraph:

@@ -20,8 +20,8 @@ from typing import NoReturn
 from . import __version__
 from .diff import FORMATS as DIFF_FORMATS
 from .diff import diff_document, diff_json, diff_markdown
-from .exports import RENDERERS, traceability_document
-from .loading import load_traceability
+from .exports import RENDERERS, ExportSettings, traceability_document
+from .loading import load_recorded_config, load_traceability
 from .model import DEFAULT_INACTIVE_STATUSES, parse_date, split_list
 from .needs_json import LoadError
 from .reports import REPORTERS, problems
@@ -128,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="export the traceability matrix (xlsx needs --output)",
         description="The matrix as the HTML build exports it (json: the "
         "sphinx-crmrisk/traceability schema, version 1).",
+    )
+    commands.choices["matrix"].add_argument(
+        "--language",
+        metavar="LANG",
+        default=None,
+        help="headings, states and sheet names of csv and xlsx in this language (fr: "
+        "French, ';'-separated CSV); default: the language of the build that wrote the "
+        "needs.json, recorded beside it",
     )
     _add_command(
         commands,
@@ -248,8 +256,11 @@ def run_matrix(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE")
     data = _traceability(args.path, args)
+    settings = ExportSettings.of(load_recorded_config(args.path))
+    if args.language:
+        settings = dataclasses.replace(settings, language=args.language)
     document = traceability_document(data)
-    _emit(RENDERERS[args.format](document), args.output)
+    _emit(RENDERERS[args.format](document, settings), args.output)
     return EXIT_OK
 
 

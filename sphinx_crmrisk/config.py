@@ -164,14 +164,46 @@ class CrmriskConfig:
     def names(self) -> Names:
         """The project's names of our kinds, fields and links."""
         return Names.resolve(self.type_names, self.field_names, self.link_names)
+    csv_delimiter: str | None = field(
+        default=None,
+        metadata={
+            "rebuild": "",
+            "doc": "The column separator of traceability.csv, one character (default: "
+            "';' when the language is French, as a French spreadsheet expects; else ',').",
+        },
+    )
+    law_date: str | None = field(
+        default=None,
+        metadata={
+            "rebuild": "",
+            "doc": "The date YYYY-MM-DD of the statement of the law the items reflect, "
+            "written into the workbook's properties (default: the reference date).",
+        },
+    )
+    #: Sphinx's own ``language`` (not a crmrisk_ value): recorded so that ``crmrisk
+    #: matrix`` writes the exports in the build's language
+    language: str = field(
+        default="en",
+        metadata={"sphinx_name": "language", "rebuild": "env", "doc": "Sphinx's language."},
+    )
 
     @property
     def reference_date(self) -> dt.date:
         return parse_date(self.today) if self.today else dt.date.today()
 
 
+def _config_name(f: Any) -> str:
+    """``crmrisk_<name>``, or the Sphinx value a field copies (``language``)."""
+    return f.metadata.get("sphinx_name") or PREFIX + f.name
+
+
+def crmrisk_fields() -> list[Any]:
+    """The fields that are ``crmrisk_*`` config values (not those Sphinx declares)."""
+    return [f for f in fields(CrmriskConfig) if "sphinx_name" not in f.metadata]
+
+
 def setup_config(app: Sphinx) -> None:
-    for f in fields(CrmriskConfig):
+    for f in crmrisk_fields():
         default = default_of(f)
         app.add_config_value(
             PREFIX + f.name,
@@ -205,15 +237,27 @@ def _accepted_types(default: Any) -> tuple[type, ...] | frozenset[type]:
 
 def default_values() -> dict[str, Any]:
     """Each ``crmrisk_*`` value's default, by its config name."""
-    return {PREFIX + f.name: default_of(f) for f in fields(CrmriskConfig)}
+    return {_config_name(f): default_of(f) for f in fields(CrmriskConfig)}
 
 
 def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
     """The validated values; a wrong one stops the build with a ConfigError."""
-    values = {f.name: config[PREFIX + f.name] for f in fields(CrmriskConfig)}
-    today = values["today"]
-    if today is not None and (not isinstance(today, str) or parse_date(today) is None):
-        raise ConfigError(f"{PREFIX}today must be a date YYYY-MM-DD, not {today!r}")
+    values = {f.name: config[_config_name(f)] for f in fields(CrmriskConfig)}
+    for name in ("today", "law_date"):
+        date = values[name]
+        if date is not None and (not isinstance(date, str) or parse_date(date) is None):
+            raise ConfigError(f"{PREFIX}{name} must be a date YYYY-MM-DD, not {date!r}")
+    delimiter = values["csv_delimiter"]
+    if delimiter is not None and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n"
+    ):
+        raise ConfigError(
+            f"{PREFIX}csv_delimiter must be one character other than a quote or a line "
+            f"break, not {delimiter!r}"
+        )
+    values["language"] = values["language"] or "en"
+    if not isinstance(values["language"], str):
+        raise ConfigError(f"language must be a string, not {values['language']!r}")
     for name in ("inactive_statuses", "required_fields"):
         value = values[name]
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
@@ -287,7 +331,8 @@ def is_enabled(app: Sphinx) -> bool:
 
 def recorded_values(config: CrmriskConfig) -> dict[str, Any]:
     resolved = replace(config, today=config.reference_date.isoformat())
-    return {PREFIX + name: value for name, value in asdict(resolved).items()}
+    values = asdict(resolved)
+    return {_config_name(f): values[f.name] for f in fields(CrmriskConfig)}
 
 
 def write_build_values(app: Sphinx, exception: Exception | None) -> None:

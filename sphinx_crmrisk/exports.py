@@ -12,17 +12,23 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Mapping
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import markdown_text
-from .model import Assessment, Model, State, Summary, summaries_by_phase
-from .reviews import Review, SuspectCover
+from .catalog import translator
+from .kinds import N_
+from .model import STATE_LABELS, Assessment, Model, State, Summary, summaries_by_phase
+from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
 from .traceability import Traceability
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+
+    from .config import CrmriskConfig
 
 SCHEMA_NAME = "sphinx-crmrisk/traceability"
 SCHEMA_VERSION = 1
@@ -32,6 +38,7 @@ SCHEMA_FILE = Path(__file__).parent / "schemas" / "traceability.schema.json"
 BUILD_FILES = {"csv": "traceability.csv", "xlsx": "traceability.xlsx", "json": "traceability.json"}
 
 #: One obligation per row in CSV, XLSX and Markdown; lists are joined with "; ".
+#: The keys of ``traceability.json``; CSV and XLSX show each one's heading.
 COLUMNS = (
     "id", "title", "state", "phases", "legal_basis", "effective", "until",
     "status", "covered_by", "not_counted", "suspect_covers", "out_of_scope_by", "file",
@@ -42,13 +49,54 @@ REVIEW_COLUMNS = (
     "id", "type", "title", "owner", "review", "reviewed", "review_every", "due",
     "suspect_covers", "file", "line",
 )
-REVIEWS_SHEET = "Reviews"
+REVIEWS_SHEET = N_("Reviews")
 SUMMARY_COLUMNS = (
     "phase", "title", "obligations", "covered", "upcoming", "justified",
     "lapsed", "out_of_scope", "uncovered", "in_force", "percent",
 )
-ALL_PHASES = "All phases"
-NO_PHASE = "No phase"
+#: The heading of each column in CSV and XLSX, in the build's language (a column
+#: without one is headed by its key).
+HEADINGS: Mapping[str, str] = {
+    "id": N_("ID"),
+    "title": N_("Title"),
+    "state": N_("State"),
+    "phases": N_("Phases"),
+    "legal_basis": N_("Legal basis"),
+    "effective": N_("Effective"),
+    "until": N_("Until"),
+    "status": N_("Status"),
+    "covered_by": N_("Covered by"),
+    "not_counted": N_("Not counted"),
+    "suspect_covers": N_("Suspect covers"),
+    "out_of_scope_by": N_("Out of scope: lacks"),
+    "file": N_("File"),
+    "line": N_("Line"),
+}
+REVIEW_HEADINGS: Mapping[str, str] = {
+    **HEADINGS,
+    "type": N_("Type"),
+    "owner": N_("Owner"),
+    "review": N_("Review"),
+    "reviewed": N_("Last reviewed"),
+    "review_every": N_("Review every (months)"),
+    "due": N_("Due"),
+}
+SUMMARY_HEADINGS: Mapping[str, str] = {
+    "phase": N_("Phase"),
+    "title": N_("Title"),
+    "obligations": N_("Obligations"),
+    "covered": N_("Covered"),
+    "upcoming": N_("Upcoming"),
+    "justified": N_("Justified"),
+    "lapsed": N_("Lapsed"),
+    "out_of_scope": N_("Out of scope"),
+    "uncovered": N_("Uncovered"),
+    "in_force": N_("To be covered"),
+    "percent": N_("Coverage (%)"),
+}
+ALL_PHASES = N_("All phases")
+NO_PHASE = N_("No phase")
+SUMMARY_SHEET = N_("Summary")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -73,6 +121,58 @@ def review_record(review: Review) -> dict[str, Any]:
         "file": item.file,
         "line": item.lineno,
     }
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """How CSV and XLSX are written: their language, the CSV separator, the law's date.
+
+    The build takes them from its configuration (``language``, ``crmrisk_csv_delimiter``,
+    ``crmrisk_law_date``) and records them; ``crmrisk matrix`` reads the record, so both
+    write the same bytes. JSON is the same whatever they are.
+    """
+
+    language: str = "en"
+    csv_delimiter: str | None = None
+    law_date: str | None = None
+
+    @classmethod
+    def of(cls, config: CrmriskConfig) -> ExportSettings:
+        return cls(config.language, config.csv_delimiter, config.law_date)
+
+    @property
+    def is_french(self) -> bool:
+        return self.language.replace("-", "_").split("_")[0].lower() == "fr"
+
+    @property
+    def delimiter(self) -> str:
+        """The configured one, else ``;`` in French (what a French Excel expects), else ``,``."""
+        return self.csv_delimiter or (";" if self.is_french else ",")
+
+    def gettext(self, message: str) -> str:
+        return translator(self.language)(message)
+
+    def headings(self, columns: Sequence[str], names: Mapping[str, str]) -> list[str]:
+        return [self.gettext(names[c]) if c in names else c for c in columns]
+
+    def localised(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """An obligation record with its state in words (``couverte``)."""
+        state = record.get("state")
+        if state in _STATE_BY_CODE:
+            return {**record, "state": self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])}
+        return dict(record)
+
+
+    def localised_review(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A review record with its review state in words (``en retard``)."""
+        state = _REVIEW_STATE_BY_CODE.get(record.get("review"))
+        if state is None:
+            return dict(record)
+        return {**record, "review": self.gettext(REVIEW_STATE_LABELS[state])}
+
+
+_STATE_BY_CODE = {state.value: state for state in State}
+_REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
 
 
 def obligation_record(
@@ -157,12 +257,16 @@ def _safe_row(cells: list[Any]) -> list[Any]:
     return [neutralise(cell) for cell in cells]
 
 
-def csv_bytes(document: Mapping[str, Any]) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel reads the accents right."""
+def csv_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel reads the accents right; headings,
+    states and separator in the settings' language."""
+    settings = settings or ExportSettings()
     stream = io.StringIO(newline="")
-    writer = csv.writer(stream)
-    writer.writerow(COLUMNS)
-    writer.writerows(_safe_row(flat_cells(r)) for r in document["obligations"])
+    writer = csv.writer(stream, delimiter=settings.delimiter)
+    writer.writerow(settings.headings(COLUMNS, HEADINGS))
+    writer.writerows(
+        _safe_row(flat_cells(settings.localised(r))) for r in document["obligations"]
+    )
     return stream.getvalue().encode("utf-8-sig")
 
 
@@ -177,17 +281,51 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
+#: Bump when the workbook is laid out differently: a build then writes it again even
+#: when the data did not change (it is in the workbook's properties, see _unchanged).
+WORKBOOK_FORMAT = 2
+_GENERATOR = f"sphinx-crmrisk, workbook format {WORKBOOK_FORMAT}"
+
+#: Column widths in characters: at least a heading's short word, at most this; a
+#: longer text wraps within its cell.
+_MIN_WIDTH, _MAX_WIDTH = 6, 40
+
+
+#: The height in points of one line of text in the default font.
+_LINE_HEIGHT = 15.0
+
+
+def _lines(value: Any, width: float) -> int:
+    """How many lines a text takes in a wrapping column ``width`` characters wide."""
+    # a width counts digits; a line of text holds a little more of its narrower letters
+    per_line = max(int(width * 1.15) - 2, 1)
+    return sum(max(1, -(-len(line) // per_line)) for line in str(value).splitlines() or [""])
+
+
+def _width(values: Sequence[Any]) -> float:
+    """The width that shows the longest line of a column (within the bounds)."""
+    longest = max(
+        (len(line) for value in values for line in str(value).splitlines() or [""]),
+        default=0,
+    )
+    return float(min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH))
+
+
+def xlsx_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
     """A summary sheet, then one sheet per phase (and one for obligations without).
 
-    The same document gives the same bytes: the workbook is dated by its reference
-    date, not by the clock, so an auditor can compare two exports by their checksum.
+    Every sheet has its headings in the settings' language, a frozen heading row, an
+    autofilter, widths fitted to the content and long texts wrapped. The same document
+    gives the same bytes: the workbook is dated by its reference date, not by the
+    clock, so an auditor can compare two exports by their checksum.
     """
     # imported here: only this format needs it. XlsxWriter, not openpyxl: openpyxl
     # imports numpy when it is installed, which raised the peak memory of every HTML
     # build by 6 to 28 MiB (benchmarks/README.md)
     import xlsxwriter
 
+    settings = settings or ExportSettings()
+    t = settings.gettext
     stream = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         stream,
@@ -200,39 +338,86 @@ def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
             "strings_to_urls": False,
         },
     )
-    reference_date = dt.date.fromisoformat(document["reference_date"])
-    workbook.set_properties({"created": dt.datetime.combine(reference_date, dt.time())})
-    taken: set[str] = set()
-    bold = workbook.add_format({"bold": True})
-
-    def add_sheet(title: str, headers: tuple[str, ...], rows: list[list[Any]]) -> None:
-        sheet = workbook.add_worksheet(_sheet_name(title, taken))
-        sheet.freeze_panes(1, 0)
-        sheet.write_row(0, 0, headers, bold)
-        for number, row in enumerate(rows, start=1):
-            sheet.write_row(number, 0, _safe_row(row))
-
-    add_sheet(
-        "Summary",
-        SUMMARY_COLUMNS,
-        [[s[c] if s[c] is not None else "" for c in SUMMARY_COLUMNS] for s in document["summary"]],
+    reference_date = document["reference_date"]
+    law_date = settings.law_date or reference_date
+    workbook.set_properties(
+        {
+            "title": t("Traceability matrix"),
+            "subject": t("Obligations, their state and what covers them"),
+            "keywords": f"{t('Reference date')}: {reference_date}; {t('Law as of')}: {law_date}",
+            "comments": f"{t('Reference date')}: {reference_date}. {t('Law as of')}: {law_date}.",
+            "created": dt.datetime.combine(dt.date.fromisoformat(reference_date), dt.time()),
+        }
     )
-    obligations = document["obligations"]
+    workbook.set_custom_property(t("Reference date"), reference_date)
+    workbook.set_custom_property(t("Law as of"), law_date)
+    workbook.set_custom_property("Generator", _GENERATOR)
+    taken: set[str] = set()
+    heading = workbook.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDE4EE", "bottom": 1}
+    )
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
+    top = workbook.add_format({"valign": "top"})
+
+    def add_sheet(title: str, headers: list[str], rows: list[list[Any]]) -> None:
+        sheet = workbook.add_worksheet(_sheet_name(title, taken))
+        widths = []
+        wrapping = []
+        for column, header in enumerate(headers):
+            values = [row[column] for row in rows]
+            width = _width(values)
+            wrapping.append(width >= _MAX_WIDTH or any("\n" in str(v) for v in values))
+            # a heading never wraps: its row keeps one line
+            width = max(width, float(len(header) + 3))
+            widths.append(width)
+            sheet.set_column(column, column, width, wrapped if wrapping[-1] else top)
+        sheet.freeze_panes(1, 0)
+        sheet.write_row(0, 0, headers, heading)
+        for number, row in enumerate(rows, start=1):
+            # spreadsheets do not grow a row to its wrapped text when they open a file:
+            # the height is given, from the lines the longest wrapped cell needs
+            lines = max(
+                [_lines(row[c], widths[c]) for c in range(len(row)) if wrapping[c]] or [1]
+            )
+            if lines > 1:
+                sheet.set_row(number, _LINE_HEIGHT * lines)
+            sheet.write_row(number, 0, _safe_row(row))
+        sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        # on paper: A4 landscape, as wide as the page, the headings on every page
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
+
+    summary_rows = []
+    for summary in document["summary"]:
+        record = dict(summary)
+        if record["phase"] is None:
+            record["title"] = t(ALL_PHASES)
+        summary_rows.append(["" if record[c] is None else record[c] for c in SUMMARY_COLUMNS])
+    add_sheet(t(SUMMARY_SHEET), settings.headings(SUMMARY_COLUMNS, SUMMARY_HEADINGS), summary_rows)
+    headers = settings.headings(COLUMNS, HEADINGS)
+    obligations = [settings.localised(r) for r in document["obligations"]]
     for summary in document["summary"]:
         if summary["phase"] is not None:
             rows = [r for r in obligations if summary["phase"] in r["phases"]]
-            add_sheet(summary["phase"], COLUMNS, [flat_cells(r) for r in rows])
+            add_sheet(summary["phase"], headers, [flat_cells(r) for r in rows])
     without = [r for r in obligations if not r["phases"]]
     if without:
-        add_sheet(NO_PHASE, COLUMNS, [flat_cells(r) for r in without])
-    reviews = document.get("reviews") or []
+        add_sheet(t(NO_PHASE), headers, [flat_cells(r) for r in without])
+    reviews = [settings.localised_review(r) for r in document.get("reviews") or []]
     if reviews:
-        add_sheet(REVIEWS_SHEET, REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in reviews])
+        add_sheet(
+            t(REVIEWS_SHEET),
+            settings.headings(REVIEW_COLUMNS, REVIEW_HEADINGS),
+            [flat_cells(r, REVIEW_COLUMNS) for r in reviews],
+        )
     workbook.close()
     return stream.getvalue()
 
 
-def json_bytes(document: Mapping[str, Any]) -> bytes:
+def json_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
+    """Stable English keys and state codes (the schema), whatever the language."""
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -246,12 +431,14 @@ def matrix_markdown(document: Mapping[str, Any]) -> str:
     return f"Reference date: {document['reference_date']}\n\n" + markdown_text.table(headers, rows)
 
 
-def markdown_bytes(document: Mapping[str, Any]) -> bytes:
+def markdown_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
     return matrix_markdown(document).encode("utf-8")
 
 
+Renderer = Callable[[Mapping[str, Any], "ExportSettings | None"], bytes]
+
 #: Each export format, rendered whole in memory: a file or the standard output.
-RENDERERS: dict[str, Callable[[Mapping[str, Any]], bytes]] = {
+RENDERERS: dict[str, Renderer] = {
     "csv": csv_bytes,
     "xlsx": xlsx_bytes,
     "json": json_bytes,
@@ -275,26 +462,37 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     if not traceability.model.has_items:
         return
     document = traceability_document(traceability)
+    settings = ExportSettings.of(get_config(app))
     outdir = Path(app.outdir)
-    if _unchanged(outdir, document):
+    if _unchanged(outdir, document, settings):
         # a rebuild that changed nothing traced: the XLSX alone would cost seconds
         return
     for kind, name in BUILD_FILES.items():  # the JSON last: see _unchanged
         path = outdir / name
         try:
-            path.write_bytes(RENDERERS[kind](document))
+            path.write_bytes(RENDERERS[kind](document, settings))
         except OSError as err:
             log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
 
 
-def _unchanged(outdir: Path, document: Mapping[str, Any]) -> bool:
-    """All exports are there and the JSON one, written last, already holds this document.
+def _unchanged(outdir: Path, document: Mapping[str, Any], settings: ExportSettings) -> bool:
+    """All exports are there and already hold this document in these settings.
 
-    A file that could not be written is missing, so the next build tries again.
+    The JSON (written last) is compared for the data, the CSV for the language and the
+    separator, the workbook's properties for the law's date and the workbook's format:
+    rendering the workbook itself would cost seconds. A file that could not be written is missing, so the
+    next build tries again.
     """
     if not all((outdir / name).is_file() for name in BUILD_FILES.values()):
         return False
     try:
-        return (outdir / BUILD_FILES["json"]).read_bytes() == json_bytes(document)
-    except OSError:
+        if (outdir / BUILD_FILES["json"]).read_bytes() != json_bytes(document):
+            return False
+        if (outdir / BUILD_FILES["csv"]).read_bytes() != csv_bytes(document, settings):
+            return False
+        with zipfile.ZipFile(outdir / BUILD_FILES["xlsx"]) as workbook:
+            properties = workbook.read("docProps/custom.xml").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile):
         return False
+    law_date = settings.law_date or document["reference_date"]
+    return f">{law_date}<" in properties and f">{_GENERATOR}<" in properties

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx.locale import get_translation
 
+from .catalog import CATALOG, LOCALE_DIR
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
-CATALOG = "sphinx_crmrisk"
-LOCALE_DIR = Path(__file__).parent / "locale"
+__all__ = ["CATALOG", "LOCALE_DIR", "_", "setup_i18n"]
 
 _ = get_translation(CATALOG)
 

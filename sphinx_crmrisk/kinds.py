@@ -71,7 +71,7 @@ class LinkSpec:
 #: In the order the need layouts show them.
 FIELD_SPECS: Mapping[str, FieldSpec] = {
     "legal_basis": FieldSpec(N_("Legal basis"), "The text and article the obligation rests on."),
-    "effective": FieldSpec(N_("In force since"), "The date it took or takes effect, YYYY-MM-DD."),
+    "effective": FieldSpec(N_("Effective"), "The date it took or takes effect, YYYY-MM-DD."),
     "until": FieldSpec(N_("Until"), "The date it ended, YYYY-MM-DD, when it was replaced."),
     "sanction": FieldSpec(N_("Sanction"), "What a breach costs."),
     "source": FieldSpec(N_("Source"), "The official text (URL, shown as a link)."),
@@ -88,8 +88,19 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         "The activities it concerns, comma-separated (none: every organization).",
     ),
     "party": FieldSpec(N_("Party"), "Who the clause binds, comma-separated."),
+    "severity": FieldSpec(
+        N_("Severity"),
+        "How serious the risk would be, 1 to 4 (EBIOS RM scale: 1 minor, 2 significant, "
+        "3 serious, 4 critical).",
+    ),
+    "likelihood": FieldSpec(
+        N_("Likelihood"),
+        "How likely the risk is, 1 to 4 (EBIOS RM scale: 1 unlikely, 2 likely, "
+        "3 very likely, 4 almost certain).",
+    ),
     "owner": FieldSpec(
-        N_("Owner"), "Who answers for the clause or procedure, and reviews it (a role or a team)."
+        N_("Owner"),
+        "Who answers for the clause, procedure or risk, and reviews it (a role or a team).",
     ),
     "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
     "reviewed": FieldSpec(
@@ -132,7 +143,11 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "An internal procedure that covers obligations.",
     ),
     Kind.RISK: KindSpec(
-        "RISK-", N_("Risk"), "#F6D5D2", (), "A risk, addressed by obligations."
+        "RISK-",
+        N_("Risk"),
+        "#F6D5D2",
+        ("likelihood", "severity", "owner"),
+        "A risk, addressed by obligations, scored by likelihood and severity.",
     ),
 }
 
@@ -284,3 +299,24 @@ DEFAULT_NAMES = Names(
     {name: name for name in FIELD_SPECS},
     {name: name for name in LINK_SPECS},
 )
+#: The scales a risk is scored on: EBIOS Risk Manager's (ANSSI, 2018), 1 to 4. The
+#: English labels are the message IDs; the French catalog gives the guide's words
+#: (gravité G1 mineure to G4 critique, vraisemblance V1 peu vraisemblable to V4 quasi
+#: certain). Checked against the EBIOS RM 4x4 matrix that CISO Assistant ships
+#: (intuitem/ciso-assistant-community, backend/library/libraries/
+#: risk-matrix-4x4-ebios-rm.yaml), which words two levels differently: V4 « Certain »,
+#: G3 « Important ».
+RISK_SCALES: Mapping[str, Mapping[int, str]] = {
+    "severity": {
+        1: N_("Minor"),
+        2: N_("Significant"),
+        3: N_("Serious"),
+        4: N_("Critical"),
+    },
+    "likelihood": {
+        1: N_("Unlikely"),
+        2: N_("Likely"),
+        3: N_("Very likely"),
+        4: N_("Almost certain"),
+    },
+}

@@ -44,6 +44,12 @@ def load_traceability(path: str | Path) -> Traceability:
     return Traceability.assessed_with(_model_of(needs_json, values), values, lock)
 
 
+def load_recorded_config(path: str | Path) -> CrmriskConfig:
+    """The values of the build that wrote the needs.json of ``path`` (the language and
+    the export settings too); the defaults when it recorded none."""
+    return _values_for(find_needs_json(_needs_json_for(path)))
+
+
 def load_handbook(default: str | Path) -> Traceability:
     """What the notebooks audit: the folder ``$CRMRISK_HANDBOOK`` names, else ``default``."""
     return load_traceability(os.environ.get(HANDBOOK_ENV) or default)

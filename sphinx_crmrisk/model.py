@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .kinds import COVERING_KINDS, DATE_FIELDS, DEFAULT_NAMES, LINK_SPECS, Kind, Names
+from .kinds import COVERING_KINDS, DATE_FIELDS, DEFAULT_NAMES, LINK_SPECS, N_, RISK_SCALES, Kind, Names
 from .scope import missing_activities, split_words, unknown_words, valid_words
 
 
@@ -49,6 +49,16 @@ class State(str, Enum):
     def is_gap(self) -> bool:
         return self is State.UNCOVERED
 
+
+#: Each state as readers see it (English message IDs; the French catalog translates them).
+STATE_LABELS: Mapping[State, str] = {
+    State.COVERED: N_("covered"),
+    State.JUSTIFIED: N_("justified"),
+    State.UPCOMING: N_("upcoming"),
+    State.LAPSED: N_("lapsed"),
+    State.OUT_OF_SCOPE: N_("out of scope"),
+    State.UNCOVERED: N_("uncovered"),
+}
 
 VERIFICATION_LEVELS = ("verified", "partial", "unverified")
 NOT_APPLICABLE = "not_applicable"
@@ -219,6 +229,65 @@ class Assessment:
     def reason(self) -> str:
         """Why covering items do not count, e.g. ``"CLA-X is draft"``."""
         return "; ".join(f"{item.id} {why}" for item, why in self.discounted)
+
+
+class RiskLevel(str, Enum):
+    """Where a scored risk falls on the 4x4 map of severity by likelihood."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+RISK_LEVEL_LABELS: Mapping[RiskLevel, str] = {
+    RiskLevel.LOW: N_("Low"),
+    RiskLevel.MEDIUM: N_("Medium"),
+    RiskLevel.HIGH: N_("High"),
+}
+
+#: ``_LEVEL_GRID[likelihood - 1][severity - 1]``: the acceptance zones of the EBIOS RM
+#: 4x4 matrix as CISO Assistant ships it (library risk-matrix-4x4-ebios-rm): severity
+#: weighs more than likelihood, so a critical risk is never low.
+_L, _M, _H = RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH
+_LEVEL_GRID = (
+    (_L, _L, _M, _M),
+    (_L, _L, _M, _H),
+    (_L, _M, _H, _H),
+    (_M, _M, _H, _H),
+)
+
+
+@dataclass(frozen=True)
+class RiskScore:
+    """A risk's likelihood and severity (1 to 4 each) and the level they give."""
+
+    likelihood: int
+    severity: int
+
+    @property
+    def level(self) -> RiskLevel:
+        return _LEVEL_GRID[self.likelihood - 1][self.severity - 1]
+
+    @property
+    def product(self) -> int:
+        return self.likelihood * self.severity
+
+
+def _scale_value(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text in ("1", "2", "3", "4") else None
+
+
+def risk_score(item: Item) -> RiskScore | None:
+    """The risk's score, or None when it is not scored (or a value is not 1 to 4)."""
+    likelihood = _scale_value(item.field("likelihood"))
+    severity = _scale_value(item.field("severity"))
+    if likelihood is None or severity is None:
+        return None
+    return RiskScore(likelihood, severity)
 
 
 @dataclass(frozen=True)
@@ -401,7 +470,20 @@ def find_problems(
         findings.extend(_link_problems(model, item))
         if item.kind is Kind.OBLIGATION:
             findings.extend(_obligation_problems(model, item, required))
+        elif item.kind is Kind.RISK:
+            findings.extend(_risk_problems(item))
     return findings
+
+
+def _risk_problems(item: Item) -> Iterable[Finding]:
+    for name in RISK_SCALES:
+        text = item.field(name)
+        if text and _scale_value(text) is None:
+            yield Finding(
+                "bad_value",
+                item,
+                f"{item.id}: {name} '{text}' is not one of 1, 2, 3, 4 (EBIOS RM scale)",
+            )
 
 
 def _link_problems(model: Model, item: Item) -> Iterable[Finding]:

@@ -198,12 +198,15 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
 
 #: The stylesheets of the need layouts and of the views, in ``static/``.
 STYLESHEETS = ("crmrisk.css", "crmrisk-views.css")
+#: The matrix's filter box and sortable columns (only HTML builders load scripts).
+MATRIX_SCRIPT = "crmrisk-matrix.js"
 
 
 def _add_static_files(app: Sphinx, config: Config) -> None:
     config.html_static_path.append(str(Path(__file__).parent / "static"))
     for name in STYLESHEETS:
         app.add_css_file(name)
+    app.add_js_file(MATRIX_SCRIPT, defer="defer")
 
 
 # -- names the host already uses ---------------------------------------------------

@@ -31,7 +31,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .kinds import COVERING_KINDS, Kind
+from .kinds import COVERING_KINDS, N_, Kind
 from .model import Finding, Item, Model, parse_date
 
 #: The obligation fields whose change makes its covers suspect, in the order messages
@@ -58,6 +58,17 @@ class ReviewState(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: Each review state as readers see it (English message IDs; the French catalog
+#: translates them), shared by the calendar view and the exports.
+REVIEW_STATE_LABELS: Mapping[ReviewState, str] = {
+    ReviewState.OVERDUE: N_("overdue"),
+    ReviewState.DUE_SOON: N_("due within 90 days"),
+    ReviewState.NEVER: N_("never reviewed"),
+    ReviewState.UP_TO_DATE: N_("up to date"),
+    ReviewState.NO_CYCLE: N_("no review cycle"),
+}
 
 
 def tracked_text(obligation: Item, name: str) -> str:

@@ -197,7 +197,7 @@ def test_matrix_csv_json_and_xlsx(capsys, tmp_path):
     status, out, _ = run(capsys, "matrix", NEW, *TODAY, "--format", "csv")
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
-    assert [(r["id"], r["state"]) for r in rows] == [
+    assert [(r["ID"], r["State"]) for r in rows] == [
         ("OBL-A", "covered"), ("OBL-B", "uncovered"), ("OBL-NEW", "covered"), ("OBL-OLD", "lapsed"),
     ]
     json_file = tmp_path / "matrix.json"

@@ -17,7 +17,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ from sphinx_crmrisk._docs import (
     view_directives,
 )
 from sphinx_crmrisk.cli import build_parser
-from sphinx_crmrisk.config import PREFIX, CrmriskConfig, default_of
+from sphinx_crmrisk.config import PREFIX, crmrisk_fields, default_of
 from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
 from sphinx_crmrisk.warnings_ import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES
@@ -118,7 +117,7 @@ def test_every_config_value_is_documented(site):
     expected = [
         [PREFIX + f.name, python_value(default_of(f)), f.metadata["rebuild"] or "nothing",
          " ".join(f.metadata["doc"].split())]
-        for f in fields(CrmriskConfig)
+        for f in crmrisk_fields()
     ]
     assert table == expected
 

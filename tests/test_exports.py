@@ -12,10 +12,20 @@ import jsonschema
 import openpyxl
 import pytest
 
-from sphinx_crmrisk.exports import SCHEMA_FILE, neutralise, xlsx_bytes
+from sphinx_crmrisk import exports
+from sphinx_crmrisk.cli import main as crmrisk
+from sphinx_crmrisk.exports import SCHEMA_FILE, ExportSettings, neutralise, xlsx_bytes
 
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
+ENGLISH_HEADINGS = (
+    "ID", "Title", "State", "Phases", "Legal basis", "Effective", "Until", "Status",
+    "Covered by", "Not counted", "File", "Line",
+)
+FRENCH_HEADINGS = (
+    "Identifiant", "Intitulé", "État", "Phases", "Base légale", "En vigueur le", "Jusqu'au",
+    "Statut", "Couverte par", "Non comptées", "Fichier", "Ligne",
+)
 
 
 def read_json(app) -> dict:
@@ -72,15 +82,19 @@ def test_schema_rejects_a_document_that_breaks_it():
 def test_csv_export_reads_back_with_formulas_neutralised(app):
     app.build()
     with (Path(app.outdir) / "traceability.csv").open(encoding="utf-8-sig", newline="") as f:
-        rows = {row["id"]: row for row in csv.DictReader(f)}
+        reader = csv.DictReader(f)
+        rows = {row["ID"]: row for row in reader}
+    # an English build: English headings, comma-separated
+    assert reader.fieldnames == list(ENGLISH_HEADINGS)
     assert len(rows) == 9
-    assert rows["OBL-COVERED"]["covered_by"] == "CLA-PRESTA; PROC-AUDIT"
-    assert rows["OBL-UNCOVERED"]["phases"] == "PH-ALPHA; PH-BETA"
-    assert rows["OBL-DRAFTED"]["not_counted"] == "CLA-DRAFT (is draft)"
-    assert rows["OBL-FORMULA"]["title"] == "'" + FORMULA_TITLE
-    assert rows["OBL-FORMULA"]["legal_basis"] == "'+33 cmd"
-    assert rows["OBL-SCRIPT"]["title"] == '<script>alert("x")</script> in a title'
-    assert rows["OBL-LAPSED"]["until"] == "2025-01-01"
+    assert rows["OBL-COVERED"]["Covered by"] == "CLA-PRESTA; PROC-AUDIT"
+    assert rows["OBL-UNCOVERED"]["Phases"] == "PH-ALPHA; PH-BETA"
+    assert rows["OBL-DRAFTED"]["Not counted"] == "CLA-DRAFT (is draft)"
+    assert rows["OBL-DRAFTED"]["State"] == "uncovered"
+    assert rows["OBL-FORMULA"]["Title"] == "'" + FORMULA_TITLE
+    assert rows["OBL-FORMULA"]["Legal basis"] == "'+33 cmd"
+    assert rows["OBL-SCRIPT"]["Title"] == '<script>alert("x")</script> in a title'
+    assert rows["OBL-LAPSED"]["Until"] == "2025-01-01"
 
 
 @pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
@@ -89,7 +103,7 @@ def test_xlsx_export_has_a_summary_one_sheet_per_phase_and_the_reviews(app):
     workbook = openpyxl.load_workbook(Path(app.outdir) / "traceability.xlsx")
     assert workbook.sheetnames == ["Summary", "PH-ALPHA", "PH-BETA", "PH-GAMMA", "Reviews"]
     summary = list(workbook["Summary"].iter_rows(values_only=True))
-    assert summary[0][:3] == ("phase", "title", "obligations")
+    assert summary[0][:3] == ("Phase", "Title", "Obligations")
     assert summary[-1][:3] == (None, "All phases", 9)
     beta = list(workbook["PH-BETA"].iter_rows(values_only=True))
     assert [row[0] for row in beta[1:]] == [
@@ -158,3 +172,144 @@ def test_a_rebuild_that_changes_nothing_traced_leaves_the_exports_alone(make_app
     third = make_app("html", srcdir=src)
     third.build()
     assert files["traceability.xlsx"].is_file()
+
+
+@pytest.fixture
+def french_build(make_app, copy_root):
+    """The matrix root built in French, the law's date set apart from the reference date."""
+    app = make_app(
+        "html",
+        srcdir=copy_root("matrix"),
+        confoverrides={"language": "fr", "crmrisk_law_date": "2026-05-15"},
+    )
+    app.build()
+    return app
+
+
+def test_a_french_build_writes_a_french_semicolon_csv(french_build):
+    data = (Path(french_build.outdir) / "traceability.csv").read_bytes()
+    assert data.startswith("\ufeff".encode())  # UTF-8 with BOM, for Excel
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";")
+    rows = {row["Identifiant"]: row for row in reader}
+    assert reader.fieldnames == list(FRENCH_HEADINGS)
+    assert rows["OBL-COVERED"]["État"] == "couverte"
+    assert rows["OBL-UPCOMING"]["État"] == "à venir"
+    assert rows["OBL-DRAFTED"]["État"] == "non couverte"
+    assert rows["OBL-COVERED"]["Couverte par"] == "CLA-PRESTA; PROC-AUDIT"
+
+
+def test_a_french_build_keeps_the_json_keys_and_state_codes(french_build):
+    document = read_json(french_build)
+    jsonschema.validate(document, SCHEMA)
+    assert {o["state"] for o in document["obligations"]} == {
+        "covered", "justified", "lapsed", "uncovered", "upcoming",
+    }
+    assert set(document["obligations"][0]) >= {"id", "title", "state", "covered_by"}
+
+
+def test_the_french_workbook_is_readable_and_filterable(french_build):
+    workbook = openpyxl.load_workbook(Path(french_build.outdir) / "traceability.xlsx")
+    assert workbook.sheetnames == ["Synthèse", "PH-ALPHA", "PH-BETA", "PH-GAMMA"]
+    summary = workbook["Synthèse"]
+    assert [c.value for c in summary[1]] == [
+        "Phase", "Intitulé", "Obligations", "Couvertes", "À venir", "Justifiées",
+        "Caduques", "Non couvertes", "À couvrir", "Couverture (%)",
+    ]
+    assert [c.value for c in summary[summary.max_row]][:3] == [None, "Toutes les phases", 9]
+    for sheet in workbook.worksheets:
+        # every data sheet: a filter on its headings, the heading row frozen
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+        assert sheet.freeze_panes == "A2"
+    beta = workbook["PH-BETA"]
+    assert tuple(c.value for c in beta[1]) == FRENCH_HEADINGS
+    assert {c.value for c in beta["C"][1:]} >= {"non couverte", "à venir", "justifiée"}
+    widths = {letter: beta.column_dimensions[letter].width for letter in "ABCL"}
+    # the IDs fit (OBL-UNCOVERED: 13 characters), the titles are wide, the line narrow
+    assert widths["A"] >= len("OBL-UNCOVERED") and widths["B"] > widths["L"]
+    # every heading shows whole, on one line
+    for cell in beta[1]:
+        assert beta.column_dimensions[cell.column_letter].width >= len(cell.value)
+    # on paper: landscape, as wide as the page, headings repeated
+    assert beta.page_setup.orientation == "landscape" and beta.print_title_rows == "$1:$1"
+    properties = workbook.properties
+    assert properties.title == "Matrice de traçabilité"
+    assert "2026-06-01" in properties.keywords and "2026-05-15" in properties.keywords
+    custom = {p.name: p.value for p in workbook.custom_doc_props.props}
+    assert custom == {
+        "Date de référence": "2026-06-01", "État du droit au": "2026-05-15",
+        "Generator": "sphinx-crmrisk, workbook format 2",
+    }
+
+
+def test_the_command_writes_the_bytes_the_french_build_wrote(french_build, tmp_path):
+    outdir = Path(french_build.outdir)
+    for kind in ("csv", "xlsx", "json"):
+        target = tmp_path / f"matrix.{kind}"
+        assert crmrisk(["matrix", str(outdir), "--format", kind, "--output", str(target)]) == 0
+        assert target.read_bytes() == (outdir / f"traceability.{kind}").read_bytes(), kind
+    # --language overrides the recorded one
+    english = tmp_path / "english.csv"
+    crmrisk(["matrix", str(outdir), "--format", "csv", "--language", "en", "--output", str(english)])
+    assert english.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(ENGLISH_HEADINGS)
+
+
+def test_the_csv_separator_is_configurable(make_app, copy_root):
+    app = make_app(
+        "html",
+        srcdir=copy_root("matrix"),
+        confoverrides={"language": "fr", "crmrisk_csv_delimiter": ","},
+    )
+    app.build()
+    first = (Path(app.outdir) / "traceability.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert first == ",".join(FRENCH_HEADINGS)
+
+
+def test_a_change_of_language_alone_rewrites_the_exports(make_app, copy_root):
+    src = copy_root("matrix")
+    english = make_app("html", srcdir=src)
+    english.build()
+    english.cleanup()
+    french = make_app("html", srcdir=src, confoverrides={"language": "fr"})
+    french.build()
+    heading = (Path(french.outdir) / "traceability.csv").read_text(encoding="utf-8-sig")
+    assert heading.startswith("Identifiant;")
+
+
+def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
+    obligation = {
+        "id": "OBL-LONG", "title": "Un intitulé très long " * 8, "state": "covered",
+        "phases": ["PH-A"], "legal_basis": "Art. 1", "effective": "", "until": "",
+        "status": "", "covered_by": ["CLA-A"], "not_counted": [], "file": "a.md", "line": 3,
+    }
+    document = {
+        "schema": "sphinx-crmrisk/traceability", "version": 1, "reference_date": "2026-06-01",
+        "obligations": [obligation],
+        "summary": [{"phase": "PH-A", "title": "A", "obligations": 1, "covered": 1,
+                     "upcoming": 0, "justified": 0, "lapsed": 0, "uncovered": 0,
+                     "in_force": 1, "percent": 100.0}],
+    }
+    data = xlsx_bytes(document, ExportSettings(language="fr"))
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["PH-A"]
+    title = sheet["B2"]
+    assert title.alignment.wrap_text
+    assert sheet.column_dimensions["B"].width < 41  # the widest a column gets (and padding)
+    # 176 characters, some 44 a line in that column: four lines of 15 points; spreadsheets
+    # do not grow a row to its wrapped text when they open a file, so the height is written
+    assert sheet.row_dimensions[2].height == 60
+    assert sheet["C2"].value == "couverte"
+
+
+def test_a_workbook_of_an_older_format_is_written_again(make_app, copy_root, monkeypatch):
+    # the data did not change, the extension did: the workbook must not stay in its old layout
+    src = copy_root("matrix")
+    first = make_app("html", srcdir=src)
+    first.build()
+    first.cleanup()
+    xlsx = Path(first.outdir) / "traceability.xlsx"
+    written = xlsx.stat().st_mtime_ns
+    monkeypatch.setattr(exports, "_GENERATOR", "sphinx-crmrisk, workbook format 99")
+    again = make_app("html", srcdir=src)
+    again.build()
+    assert xlsx.stat().st_mtime_ns != written
+    with zipfile.ZipFile(xlsx) as archive:
+        assert "workbook format 99" in archive.read("docProps/custom.xml").decode("utf-8")

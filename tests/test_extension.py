@@ -48,7 +48,7 @@ def test_french_labels_and_links_in_the_page(app):
     app.build()
     text = need_text(app, "obligations", "OBL-RGPD-30")
     assert "Base légale : RGPD, art. 30" in text
-    assert "En vigueur depuis le : 2018-05-25" in text
+    assert "En vigueur le : 2018-05-25" in text
     assert "couverte par: CLA-RGPD-03" in text
     assert "traitée par le risque: RISK-05" in text
     assert "remplace: OBL-HIST-CNIL" in text

@@ -77,6 +77,13 @@ def clean_build_of(make_app, srcdir: Path, tmp_path: Path, name: str):
     return build(make_app, copy, fresh=True)
 
 
+def state_badge(page: str, need_id: str) -> str:
+    """The state class of the badge inside the need ``need_id`` of an HTML page."""
+    need = BeautifulSoup(page, "html.parser").find("table", id=need_id)
+    badge = need.select_one(".crmrisk-badge.crmrisk-state")
+    return next(c for c in badge["class"] if c.startswith("crmrisk-state-"))
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
@@ -101,12 +108,17 @@ def test_losing_and_gaining_a_cover_rewrites_the_pages_a_clean_build_would(
     # the page that shows no need is not
     assert {"clauses", "obligations", "references", "table"} <= written(lost)
     assert "unrelated" not in written(lost)
+    # the obligation's state badge, on a page that was not re-read, says so
+    page = (Path(lost.outdir) / "obligations.html").read_text(encoding="utf-8")
+    assert state_badge(page, "OBL-MASQUE") == "crmrisk-state-uncovered"
 
     # and back: the clause gains the link again
     edit(src / "clauses.md", COVERS_ONE, COVERS_BOTH)
     gained = build(make_app, src)
     assert crmrisk_warnings(gained) == []
     assert_same_pages(gained, first)
+    page = (Path(gained.outdir) / "obligations.html").read_text(encoding="utf-8")
+    assert state_badge(page, "OBL-MASQUE") == "crmrisk-state-covered"
 
 
 def test_a_no_change_rebuild_writes_nothing_and_still_checks(make_app, copy_root):

@@ -10,14 +10,14 @@ from bs4 import BeautifulSoup
 
 from sphinx_needs.config import NeedsSphinxConfig
 
-from sphinx_crmrisk.model import FIELDS, Kind
+from sphinx_crmrisk.kinds import FIELDS, Kind
 from sphinx_crmrisk.needs_json import read_needs
 from sphinx_crmrisk.needs_schema import LAYOUT, kind_fields, kind_layout
 
 #: The French label of every field of ours an obligation alone has.
 OBLIGATION_ONLY_LABELS = (
     "Base légale",
-    "En vigueur depuis le",
+    "En vigueur le",
     "Jusqu'au",
     "Sanction",
     "Source",
@@ -45,7 +45,7 @@ def test_each_kind_lists_status_and_its_own_fields():
         assert names[0] == "status"
         assert set(names[1:]) == {n for n, kinds in FIELDS.items() if kind in kinds} - {"verification"}
     assert kind_fields(Kind.CLAUSE) == ["status", "party", "owner", "reviewed", "review_every"]
-    assert kind_fields(Kind.RISK) == ["status"]
+    assert kind_fields(Kind.RISK) == ["status", "severity", "likelihood", "owner"]
 
 
 @pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
@@ -57,7 +57,7 @@ def test_each_kind_renders_with_its_own_layout(app):
     assert layout == kind_layout(Kind.OBLIGATION) == "crmrisk-obligation"
     assert obligation.startswith("Obligation : Tenir le registre OBL-RGPD-30")
     assert "Base légale : RGPD, art. 30" in obligation
-    assert "En vigueur depuis le : 2018-05-25" in obligation
+    assert "En vigueur le : 2018-05-25" in obligation
     assert "Sanction : Amende" in obligation
     assert "couverte par: CLA-CLEAN-01 , CLA-RGPD-03 , PROC-REG-01" in obligation
     assert "traitée par le risque: RISK-01" in obligation

@@ -13,7 +13,7 @@ escapes; no raw markup is built from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -24,10 +24,19 @@ from sphinx.util.docutils import SphinxDirective
 from ..build_traceability import build_traceability
 from ..domain import get_domain
 from ..i18n import _
-from ..model import Assessment, Item, Kind, Model, State
+from ..model import STATE_LABELS, Assessment, Item, Kind, Model, State
 from ..traceability import Traceability
 from ..warnings_ import log_warning
-from .nodes import AggregateNode, Cell, row, streamed_tbody, visit_streamed_tbody
+from .nodes import (
+    AggregateNode,
+    Cell,
+    data_row,
+    depart_data_row,
+    row,
+    streamed_tbody,
+    visit_data_row,
+    visit_streamed_tbody,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -35,14 +44,7 @@ if TYPE_CHECKING:
 
 def state_labels() -> dict[State, str]:
     """The state of one obligation, as the reader sees it."""
-    return {
-        State.COVERED: str(_("covered")),
-        State.JUSTIFIED: str(_("justified")),
-        State.UPCOMING: str(_("upcoming")),
-        State.LAPSED: str(_("lapsed")),
-        State.OUT_OF_SCOPE: str(_("out of scope")),
-        State.UNCOVERED: str(_("uncovered")),
-    }
+    return {state: str(_(label)) for state, label in STATE_LABELS.items()}
 
 
 def parse_states(argument: str | None) -> tuple[State, ...]:
@@ -92,14 +94,17 @@ class ViewContext:
 
     def table(
         self,
-        headers: Sequence[str],
+        headers: Sequence[Cell],
         records: Sequence[Record],
         cells: Callable[[Record], Sequence[Cell]],
         classes: Sequence[str],
         widths: Sequence[int] | None = None,
+        row_data: Callable[[Record], Mapping[str, str]] | None = None,
     ) -> nodes.table:
-        """:func:`table`, its rows streamed on HTML pages."""
-        return table(headers, records, cells, classes, widths, stream=self.is_html)
+        """:func:`table`, its rows streamed on HTML pages (with ``row_data`` there)."""
+        return table(
+            headers, records, cells, classes, widths, stream=self.is_html, row_data=row_data
+        )
 
     def link(self, item: Item, text: str | None = None) -> nodes.Node:
         """A link to the need's anchor (its ID), or plain text when it has no page."""
@@ -150,13 +155,14 @@ Record = TypeVar("Record")
 
 
 def table(
-    headers: Sequence[str],
+    headers: Sequence[Cell],
     records: Sequence[Record],
     cells: Callable[[Record], Sequence[Cell]],
     classes: Sequence[str],
     widths: Sequence[int] | None = None,
     *,
     stream: bool = False,
+    row_data: Callable[[Record], Mapping[str, str]] | None = None,
 ) -> nodes.table:
     """A docutils table of one row per record; a cell is a string, a node or inline nodes.
 
@@ -172,9 +178,12 @@ def table(
     head += row(headers)
     group += head
     if stream:
-        group += streamed_tbody(records, cells)
+        group += streamed_tbody(records, cells, row_data)
     else:
-        group += nodes.tbody("", *(row(cells(record)) for record in records))
+        group += nodes.tbody(
+            "",
+            *(row(cells(r), row_data(r) if row_data is not None else None) for r in records),
+        )
     return table_node
 
 
@@ -218,3 +227,4 @@ def setup_placeholders(app: Sphinx) -> None:
     app.connect("doctree-resolved", _replace_placeholders)
     # only HTML builders get streamed rows (ViewContext.is_html)
     app.add_node(streamed_tbody, html=(visit_streamed_tbody, None))
+    app.add_node(data_row, html=(visit_data_row, depart_data_row))

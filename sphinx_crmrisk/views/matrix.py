@@ -104,7 +104,19 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
             covering(assessment),
         ]
 
-    matrix = context.table(headers, chosen, cells, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16])
+    def row_data(assessment: Assessment) -> dict[str, str]:
+        """What the filter box (static/crmrisk-matrix.js) filters on, one value a line."""
+        parties = dict.fromkeys(p for item in assessment.covering for p in item.parties)
+        return {
+            "state": assessment.state.value,
+            "phases": "\n".join(assessment.obligation.linked("phase")),
+            "parties": "\n".join(parties),
+        }
+
+    matrix = context.table(
+        headers, chosen, cells, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16],
+        row_data=row_data,
+    )
     return [count, matrix]
 
 

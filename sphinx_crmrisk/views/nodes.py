@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from docutils import nodes
@@ -51,9 +52,29 @@ def visit_coverage_bar(self: HTML5Translator, node: coverage_bar) -> None:
 Cell = Union[nodes.Node, str, Sequence[nodes.Node]]
 
 
-def row(cells: Sequence[Cell]) -> nodes.row:
-    """A table row; a cell is a string, a node or inline nodes."""
-    result = nodes.row()
+class data_row(nodes.row):
+    """A row with ``data-*`` attributes in HTML (what the matrix's filter reads).
+
+    Sphinx's translators visit a node by the first class of its MRO they know, so other
+    builders write it as a plain row.
+    """
+
+
+def visit_data_row(self: HTML5Translator, node: data_row) -> None:
+    self.visit_row(node)
+    attributes = "".join(
+        f' data-{name}="{html.escape(value, quote=True)}"' for name, value in node["data"].items()
+    )
+    self.body[-1] = self.body[-1].replace("<tr", "<tr" + attributes, 1)
+
+
+def depart_data_row(self: HTML5Translator, node: data_row) -> None:
+    self.depart_row(node)
+
+
+def row(cells: Sequence[Cell], data: Mapping[str, str] | None = None) -> nodes.row:
+    """A table row; a cell is a string, a node or inline nodes; ``data`` its ``data-*``."""
+    result = nodes.row() if data is None else data_row("", data=dict(data))
     for cell in cells:
         entry = nodes.entry()
         paragraph = nodes.paragraph()
@@ -76,17 +97,25 @@ class streamed_tbody(nodes.tbody):
     whole build (benchmarks/README.md). The HTML is the same, byte for byte.
     """
 
-    def __init__(self, records: Sequence[Any], cells: Callable[[Any], Sequence[Cell]]) -> None:
+    def __init__(
+        self,
+        records: Sequence[Any],
+        cells: Callable[[Any], Sequence[Cell]],
+        row_data: Callable[[Any], Mapping[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.records = records
         self.cells = cells
+        #: ``data-*`` attributes of each row, read by the matrix's filter (static/)
+        self.row_data = row_data
 
 
 def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> None:
     translator.visit_tbody(node)
     body = translator.body
     for record in node.records:
-        made = row(node.cells(record))
+        data = node.row_data(record) if node.row_data is not None else None
+        made = row(node.cells(record), data)
         node += made  # the entries' visitors look up their table through the row's parents
         start = len(body)
         made.walkabout(translator)
@@ -94,3 +123,11 @@ def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> N
         del node[0]
     translator.depart_tbody(node)
     raise nodes.SkipNode
+
+
+class risks_placeholder(AggregateNode):
+    """Replaced by the heat map and register of risks at ``doctree-resolved``."""
+
+
+class grid_placeholder(AggregateNode):
+    """Replaced by the obligation x clause/procedure grid at ``doctree-resolved``."""

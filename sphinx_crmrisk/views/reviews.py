@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from docutils import nodes
 
 from ..i18n import _
-from ..reviews import Review, ReviewState
+from ..reviews import REVIEW_STATE_LABELS, Review, ReviewState
 from .base import Cell, PlaceholderDirective, ViewContext, add_view
 from .nodes import AggregateNode, reviews_placeholder
 
@@ -31,13 +31,7 @@ _ORDER = {
 
 
 def review_state_labels() -> dict[ReviewState, str]:
-    return {
-        ReviewState.OVERDUE: str(_("overdue")),
-        ReviewState.DUE_SOON: str(_("due within 90 days")),
-        ReviewState.NEVER: str(_("never reviewed")),
-        ReviewState.UP_TO_DATE: str(_("up to date")),
-        ReviewState.NO_CYCLE: str(_("no review cycle")),
-    }
+    return {state: str(_(label)) for state, label in REVIEW_STATE_LABELS.items()}
 
 
 class ReviewsDirective(PlaceholderDirective):

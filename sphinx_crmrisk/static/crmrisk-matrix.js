@@ -1,0 +1,164 @@
+/* sphinx-crmrisk: the matrix's filter box and sortable columns, in the browser alone.
+ *
+ * Each row of a table.crmrisk-matrix carries data-state, data-phases and data-parties
+ * (one value a line), written by the build (views/matrix.py). A div.crmrisk-filter is
+ * put before the table: a text box (any text of the row: ID, title, legal basis...),
+ * and one list each for the phase, the party and the state. Clicking a heading sorts
+ * by that column. No server, no library; without JavaScript the table is whole.
+ */
+(function () {
+  "use strict";
+
+  var TEXTS = {
+    en: {
+      search: "Filter", placeholder: "ID, title, legal basis…", phase: "Phase",
+      party: "Party", state: "State", all: "All", reset: "Reset",
+      shown: function (n, total) { return n + " of " + total + " rows shown"; },
+      sort: "Sort by this column"
+    },
+    fr: {
+      search: "Filtrer", placeholder: "Identifiant, intitulé, base légale…", phase: "Phase",
+      party: "Partie", state: "État", all: "Toutes", reset: "Réinitialiser",
+      shown: function (n, total) { return n + " ligne(s) affichée(s) sur " + total; },
+      sort: "Trier selon cette colonne"
+    }
+  };
+
+  function texts() {
+    var lang = (document.documentElement.lang || "en").slice(0, 2).toLowerCase();
+    return TEXTS[lang] || TEXTS.en;
+  }
+
+  /* lower case, without accents: « Déploiement » matches "deploiement" */
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function values(row, name) {
+    var raw = row.getAttribute("data-" + name) || "";
+    return raw.split("\n").filter(function (v) { return v !== ""; });
+  }
+
+  function select(id, label, options, t) {
+    var wrapper = document.createElement("label");
+    wrapper.textContent = label + " ";
+    var list = document.createElement("select");
+    list.id = id;
+    var all = document.createElement("option");
+    all.value = "";
+    all.textContent = t.all;
+    list.appendChild(all);
+    options.forEach(function (pair) {
+      var option = document.createElement("option");
+      option.value = pair[0];
+      option.textContent = pair[1];
+      list.appendChild(option);
+    });
+    wrapper.appendChild(list);
+    return { wrapper: wrapper, list: list };
+  }
+
+  function sorted(set) {
+    return Array.from(set).sort(function (a, b) { return a.localeCompare(b); });
+  }
+
+  function setUp(table, number) {
+    var t = texts();
+    var body = table.tBodies[0];
+    if (!body) { return; }
+    var rows = Array.from(body.rows);
+    var phases = new Set(), parties = new Set(), states = new Map();
+    rows.forEach(function (row) {
+      values(row, "phases").forEach(function (v) { phases.add(v); });
+      values(row, "parties").forEach(function (v) { parties.add(v); });
+      var code = row.getAttribute("data-state");
+      var label = row.querySelector(".crmrisk-state-" + code);
+      if (code && !states.has(code)) { states.set(code, label ? label.textContent : code); }
+    });
+
+    var box = document.createElement("div");
+    box.className = "crmrisk-filter";
+    box.setAttribute("role", "search");
+    var prefix = "crmrisk-filter-" + number;
+    var searchLabel = document.createElement("label");
+    searchLabel.textContent = t.search + " ";
+    var search = document.createElement("input");
+    search.type = "search";
+    search.id = prefix + "-text";
+    search.placeholder = t.placeholder;
+    searchLabel.appendChild(search);
+    box.appendChild(searchLabel);
+    var phase = select(prefix + "-phase", t.phase, sorted(phases).map(function (v) { return [v, v]; }), t);
+    var party = select(prefix + "-party", t.party, sorted(parties).map(function (v) { return [v, v]; }), t);
+    var state = select(prefix + "-state", t.state, Array.from(states.entries()), t);
+    [phase, party, state].forEach(function (s) {
+      // a list with one value or none would filter nothing: left out
+      if (s.list.options.length > 2) { box.appendChild(s.wrapper); }
+    });
+    var reset = document.createElement("button");
+    reset.type = "button";
+    reset.textContent = t.reset;
+    box.appendChild(reset);
+    var status = document.createElement("span");
+    status.className = "crmrisk-filter-count";
+    status.setAttribute("aria-live", "polite");
+    box.appendChild(status);
+    table.parentNode.insertBefore(box, table);
+
+    function apply() {
+      var words = fold(search.value).split(/\s+/).filter(Boolean);
+      var shown = 0;
+      rows.forEach(function (row) {
+        var text = fold(row.textContent);
+        var keep = words.every(function (w) { return text.indexOf(w) !== -1; })
+          && (!phase.list.value || values(row, "phases").indexOf(phase.list.value) !== -1)
+          && (!party.list.value || values(row, "parties").indexOf(party.list.value) !== -1)
+          && (!state.list.value || row.getAttribute("data-state") === state.list.value);
+        row.hidden = !keep;
+        if (keep) { shown += 1; }
+      });
+      status.textContent = t.shown(shown, rows.length);
+    }
+    search.addEventListener("input", apply);
+    [phase, party, state].forEach(function (s) { s.list.addEventListener("change", apply); });
+    reset.addEventListener("click", function () {
+      search.value = "";
+      [phase, party, state].forEach(function (s) { s.list.value = ""; });
+      apply();
+    });
+    apply();
+
+    /* sortable headings: a button in each, ascending then descending */
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) { return; }
+    Array.from(head.cells).forEach(function (cell, column) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "crmrisk-sort";
+      button.title = t.sort;
+      while (cell.firstChild) { button.appendChild(cell.firstChild); }
+      cell.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = cell.getAttribute("aria-sort") !== "ascending";
+        Array.from(head.cells).forEach(function (c) { c.removeAttribute("aria-sort"); });
+        cell.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var ordered = rows.slice().sort(function (a, b) {
+          var x = a.cells[column] ? a.cells[column].textContent.trim() : "";
+          var y = b.cells[column] ? b.cells[column].textContent.trim() : "";
+          var order = x.localeCompare(y, undefined, { numeric: true, sensitivity: "base" });
+          return ascending ? order : -order;
+        });
+        ordered.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  function start() {
+    document.querySelectorAll("table.crmrisk-matrix").forEach(setUp);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
