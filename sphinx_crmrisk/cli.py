@@ -2,7 +2,9 @@
 
 It reads the ``needs.json`` an HTML build writes and calls :mod:`.model`, like the
 build and the notebooks. Exit status: 0 all obligations covered, justified or lapsed;
-1 some are not; 2 unusable input, with one line on stderr and no traceback.
+1 some are not; 2 unusable input, or an output that cannot be written, with one line
+on stderr and no traceback. A standard output closed by its reader (``| head``) is not
+an error: the command stops writing and exits with the status of its answer.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from typing import NoReturn
 from . import __version__
 from .diff import FORMATS as DIFF_FORMATS
 from .diff import diff_document, diff_json, diff_markdown
-from .exports import RENDERERS, traceability_document
+from .exports import RENDERERS, CutCell, traceability_document, xlsx_bytes
 from .loading import load_traceability
 from .model import DEFAULT_INACTIVE_STATUSES, parse_date, split_list
 from .needs_json import LoadError
 from .reports import REPORTERS, problems
+from .safe_text import one_line
 from .traceability import Traceability
 
 EXIT_OK, EXIT_UNCOVERED, EXIT_BAD_INPUT = 0, 1, 2
@@ -157,14 +160,31 @@ def _emit(data: str | bytes, output: Path | None) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # the reader went away: nothing is left to tell it, and nothing to flush
+            # at exit (which would print a traceback of its own)
+            _silence_stdout()
+        except OSError as err:  # a full disk (ENOSPC), an I/O error
+            _silence_stdout()
+            raise UsageError(f"cannot write to the standard output: {err.strerror or err}") from None
         return
     try:
         output.write_bytes(data)
     except OSError as err:
         raise UsageError(f"cannot write {output}: {err.strerror or err}") from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (an in-process capture)
+        pass
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -178,7 +198,16 @@ def run_matrix(args: argparse.Namespace) -> int:
         raise UsageError("--format xlsx needs --output FILE")
     data = _traceability(args.path, args)
     document = traceability_document(data)
-    _emit(RENDERERS[args.format](document), args.output)
+    if args.format != "xlsx":
+        _emit(RENDERERS[args.format](document), args.output)
+        return EXIT_OK
+    cut: list[CutCell] = []
+    _emit(xlsx_bytes(document, cut), args.output)
+    if cut:
+        listed = "; ".join(str(cell) for cell in cut[:3])
+        more = f"; and {len(cut) - 3} more" if len(cut) > 3 else ""
+        message = f"{args.output}: {len(cut)} cell(s) cut to Excel's limit: {listed}{more}"
+        print(f"crmrisk: warning: {one_line(message)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -197,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (LoadError, UsageError) as err:
-        print(f"crmrisk: error: {err}", file=sys.stderr)
+        print(f"crmrisk: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

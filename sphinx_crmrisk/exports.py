@@ -12,7 +12,9 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,8 @@ SUMMARY_COLUMNS = (
 ALL_PHASES = "All phases"
 NO_PHASE = "No phase"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit on the text of a cell, in UTF-16 code units.
+XLSX_CELL_LIMIT = 32_767
 
 
 def obligation_record(model: Model, assessment: Assessment) -> dict[str, Any]:
@@ -97,6 +101,29 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _csv_cell(value: Any) -> str:
+    """In CSV every cell is text, a number too: each is neutralised as text."""
+    return neutralise(value if isinstance(value, str) else str(value))
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """A finite number stays a number; anything else is written (and neutralised) as text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return neutralise(value if isinstance(value, str) else str(value))
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut(text: str) -> str:
+    """The longest start of ``text`` that Excel holds in a cell (no pair split)."""
+    return text.encode("utf-16-le", "surrogatepass")[: 2 * XLSX_CELL_LIMIT].decode(
+        "utf-16-le", "ignore"
+    )
+
+
 def flat_cells(record: Mapping[str, Any]) -> list[Any]:
     """One obligation record as the cells of a row, in ``COLUMNS`` order."""
     cells = []
@@ -110,16 +137,12 @@ def flat_cells(record: Mapping[str, Any]) -> list[Any]:
     return cells
 
 
-def _safe_row(cells: list[Any]) -> list[Any]:
-    return [neutralise(cell) for cell in cells]
-
-
 def csv_bytes(document: Mapping[str, Any]) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel reads the accents right."""
     stream = io.StringIO(newline="")
     writer = csv.writer(stream)
     writer.writerow(COLUMNS)
-    writer.writerows(_safe_row(flat_cells(r)) for r in document["obligations"])
+    writer.writerows([_csv_cell(c) for c in flat_cells(r)] for r in document["obligations"])
     return stream.getvalue().encode("utf-8-sig")
 
 
@@ -134,11 +157,57 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
+@dataclass(frozen=True)
+class CutCell:
+    """A cell whose text was longer than Excel holds, written cut."""
+
+    row_id: str
+    column: str
+    length: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.row_id} {self.column}: {self.length:,} characters cut to the "
+            f"{XLSX_CELL_LIMIT:,} of a cell"
+        )
+
+
+def _too_long(cell: Any) -> int | None:
+    """The UTF-16 length of a text too long for a cell, else None."""
+    # len() is at most the UTF-16 length: most cells skip the encoding
+    if isinstance(cell, str) and len(cell) > XLSX_CELL_LIMIT // 2:
+        length = _utf16_length(cell)
+        if length > XLSX_CELL_LIMIT:
+            return length
+    return None
+
+
+def _summary_rows(document: Mapping[str, Any]) -> list[list[Any]]:
+    return [[s[c] if s[c] is not None else "" for c in SUMMARY_COLUMNS] for s in document["summary"]]
+
+
+def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
+    """The cells :func:`xlsx_bytes` cuts, without writing the workbook."""
+    cut: dict[tuple[str, str], CutCell] = {}
+    tables = [(COLUMNS, [flat_cells(r) for r in document["obligations"]]),
+              (SUMMARY_COLUMNS, _summary_rows(document))]
+    for headers, rows in tables:
+        for row in rows:
+            for column, cell in enumerate(row):
+                length = _too_long(_xlsx_cell(cell))
+                if length is not None:
+                    found = CutCell(str(row[0]), headers[column], length)
+                    cut.setdefault((found.row_id, found.column), found)
+    return list(cut.values())
+
+
+def xlsx_bytes(document: Mapping[str, Any], cut: list[CutCell] | None = None) -> bytes:
     """A summary sheet, then one sheet per phase (and one for obligations without).
 
     The same document gives the same bytes: the workbook is dated by its reference
     date, not by the clock, so an auditor can compare two exports by their checksum.
+    A text longer than a cell holds is cut, with a note on the cell that says so, and
+    listed in ``cut`` for the caller to report.
     """
     # imported here: only this format needs it. XlsxWriter, not openpyxl: openpyxl
     # imports numpy when it is installed, which raised the peak memory of every HTML
@@ -162,18 +231,30 @@ def xlsx_bytes(document: Mapping[str, Any]) -> bytes:
     taken: set[str] = set()
     bold = workbook.add_format({"bold": True})
 
+    cut = [] if cut is None else cut
+
     def add_sheet(title: str, headers: tuple[str, ...], rows: list[list[Any]]) -> None:
         sheet = workbook.add_worksheet(_sheet_name(title, taken))
         sheet.freeze_panes(1, 0)
         sheet.write_row(0, 0, headers, bold)
         for number, row in enumerate(rows, start=1):
-            sheet.write_row(number, 0, _safe_row(row))
+            cells = [_xlsx_cell(cell) for cell in row]
+            for column, cell in enumerate(cells):
+                length = _too_long(cell)
+                if length is not None:
+                    cells[column] = _cut(cell)
+                    # constant_memory: a note is kept aside, written with the sheet
+                    sheet.write_comment(
+                        number, column,
+                        f"Cut: the text has {length:,} characters; a cell holds "
+                        f"{XLSX_CELL_LIMIT:,}. The whole text is in traceability.json.",
+                    )
+                    found = CutCell(str(row[0]), headers[column], length)
+                    if found not in cut:
+                        cut.append(found)
+            sheet.write_row(number, 0, cells)
 
-    add_sheet(
-        "Summary",
-        SUMMARY_COLUMNS,
-        [[s[c] if s[c] is not None else "" for c in SUMMARY_COLUMNS] for s in document["summary"]],
-    )
+    add_sheet("Summary", SUMMARY_COLUMNS, _summary_rows(document))
     obligations = document["obligations"]
     for summary in document["summary"]:
         if summary["phase"] is not None:
@@ -227,15 +308,31 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
         return
     document = traceability_document(build_traceability(app))
     outdir = Path(app.outdir)
+    cut: list[CutCell] = []
     if _unchanged(outdir, document):
-        # a rebuild that changed nothing traced: the XLSX alone would cost seconds
+        # a rebuild that changed nothing traced: the XLSX alone would cost seconds,
+        # but what it cut is said again, as every build says its warnings
+        _warn_of_cuts(app, document, xlsx_cuts(document))
         return
     for kind, name in BUILD_FILES.items():  # the JSON last: see _unchanged
         path = outdir / name
         try:
-            path.write_bytes(RENDERERS[kind](document))
+            path.write_bytes(xlsx_bytes(document, cut) if kind == "xlsx" else RENDERERS[kind](document))
         except OSError as err:
             log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
+    _warn_of_cuts(app, document, cut)
+
+
+def _warn_of_cuts(app: Sphinx, document: Mapping[str, Any], cut: list[CutCell]) -> None:
+    from .warnings_ import log_warning
+
+    located = {r["id"]: (r["file"], r["line"]) for r in document["obligations"]}
+    for cell in cut:
+        file, line = located.get(cell.row_id, (None, None))
+        docname = app.env.path2doc(str(Path(app.srcdir) / file)) if file else None
+        log_warning(
+            app, "export", f"{BUILD_FILES['xlsx']}: {cell}", (docname, line) if docname else None
+        )
 
 
 def _unchanged(outdir: Path, document: Mapping[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .config import CONFIG_JSON, CrmriskConfig, read_recorded_values
 from .model import Model
-from .needs_json import LoadError, find_needs_json, read_model_needs
+from .needs_json import find_needs_json, read_model_needs
 from .source_build import is_source_folder, needs_json_of
 from .traceability import Traceability, gc_paused
 
@@ -34,7 +34,7 @@ def load_traceability(path: str | Path) -> Traceability:
     needs_json = find_needs_json(_needs_json_for(path))
     model = _model_of(needs_json)
     values_file = needs_json.with_name(CONFIG_JSON)
-    values = _recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
+    values = read_recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
     return Traceability.assessed_with(model, values)
 
 
@@ -50,10 +50,3 @@ def _model_of(needs_json: str | Path) -> Model:
 
 def _needs_json_for(path: str | Path) -> str | Path:
     return needs_json_of(path) if is_source_folder(path) else path
-
-
-def _recorded_values(file: Path) -> CrmriskConfig:
-    try:
-        return read_recorded_values(file)
-    except ValueError as err:
-        raise LoadError(f"{file}: unusable crmrisk values: {err}") from None

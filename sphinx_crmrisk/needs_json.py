@@ -2,18 +2,27 @@
 
 Used by :mod:`.loading` (the ``crmrisk`` command and the notebooks); the build itself
 reads the needs of the running Sphinx application instead. Anything unusable is a
-:class:`LoadError` whose message says, in one line, what is wrong and where.
+:class:`LoadError` whose message says, in one line, what is wrong and where: the file,
+the need ID and the field. Every key the model reads has a type (:data:`NEED_TYPES`):
+text, text or null, a line number, a list of IDs; the model never sees another.
+
+The fast path is msgspec decoding into typed dicts, which checks those types while
+parsing. When msgspec refuses the file, the plain path reads it with :mod:`json` and
+:func:`needs_of` checks each value itself, to say which need and which field is wrong.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 import msgspec
 
+from .kinds import FIELDS, LINK_SPECS
 from .model import NEED_KEYS
 from .traceability import gc_paused
 
@@ -36,7 +45,7 @@ def find_needs_json(path: str | Path) -> Path:
 
 def read_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
     """The needs of the current version of a ``needs.json`` file, by ID, with every key."""
-    return _read_needs(path, _EVERY_KEY)
+    return _read_needs(path, _EVERY_KEY, typed=False)
 
 
 def read_model_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
@@ -46,26 +55,56 @@ def read_model_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
     (:data:`~sphinx_crmrisk.model.NEED_KEYS`): the others are skipped while parsing,
     never made into Python objects (all are kept on the rare file json reads instead).
     """
-    return _read_needs(path, _MODEL_KEYS)
+    return _read_needs(path, _MODEL_KEYS, typed=True)
 
 
-def _read_needs(path: str | Path, decoder: msgspec.json.Decoder) -> dict[str, Mapping[str, Any]]:
+#: What each key the model reads must hold; a need may lack any but ``type``.
+TEXT, OPTIONAL_TEXT, IDS = "text", "text or null", "a list of IDs"
+ID, LINE = "a non-empty text", "a line number (1 or more) or null"
+_MAX_LINE = 2**31 - 1
+NEED_TYPES: dict[str, str] = {
+    "id": ID,
+    "type": TEXT,
+    "title": TEXT,
+    "status": OPTIONAL_TEXT,
+    "docname": OPTIONAL_TEXT,
+    "doctype": OPTIONAL_TEXT,
+    "lineno": LINE,
+    **{name: OPTIONAL_TEXT for name in FIELDS},
+    **{name: IDS for name in LINK_SPECS},
+}
+assert set(NEED_TYPES) == set(NEED_KEYS)
+_PYTHON_TYPES: dict[str, Any] = {
+    TEXT: str,
+    ID: Annotated[str, msgspec.Meta(min_length=1)],
+    OPTIONAL_TEXT: str | None,
+    LINE: Annotated[int, msgspec.Meta(ge=1, le=_MAX_LINE)] | None,
+    IDS: list[str] | None,
+}
+
+
+def _read_needs(
+    path: str | Path, decoder: msgspec.json.Decoder, *, typed: bool
+) -> dict[str, Mapping[str, Any]]:
+    """``typed``: the decoder checks the types of :data:`NEED_TYPES` itself."""
     file = find_needs_json(path)
     try:
         raw = file.read_bytes()
     except OSError as err:
-        raise LoadError(f"{file}: cannot read: {err}") from None
+        raise LoadError(f"{file}: cannot read: {err.strerror or err}") from None
     with gc_paused():
         try:
-            # msgspec: 3 to 4 times json's speed on a large needs.json, same values
-            # for everything sphinx-needs writes
+            # msgspec: 3 to 4 times json's speed on a large needs.json, and the types
+            # of NEED_TYPES checked on the way
             data = decoder.decode(raw)
-        except msgspec.DecodeError:
-            # what msgspec refuses (bad JSON or an unexpected shape, but also NaN, a
-            # lone surrogate, a BOM, bytes that are not UTF-8), json reads, or reports
-            # in the words it always has, and needs_of names what is wrong
-            data = _read_json(file)
-    return needs_of(data, str(file))
+            checked = typed
+        except (msgspec.DecodeError, RecursionError) as err:
+            # what msgspec refuses (bad JSON, a value of the wrong type, but also NaN,
+            # a lone surrogate, a BOM, bytes that are not UTF-8), json reads, or
+            # reports in the words it always has, and needs_of names what is wrong
+            data = _read_json(file, err)
+            checked = False
+    return needs_of(data, str(file), checked=checked)
 
 
 def _decoder_of(need_type: Any) -> msgspec.json.Decoder:
@@ -74,17 +113,27 @@ def _decoder_of(need_type: Any) -> msgspec.json.Decoder:
     # cannot resolve inside a function
     version = TypedDict("version", {"needs": dict[str, need_type]}, total=False)  # type: ignore[misc, valid-type]
     needs_file = TypedDict(  # type: ignore[misc]
-        "needs_file", {"current_version": Any, "versions": dict[str, version]}, total=False  # type: ignore[valid-type]
+        "needs_file", {"current_version": str, "versions": dict[str, version]}, total=False  # type: ignore[valid-type]
     )
     return msgspec.json.Decoder(needs_file)
 
 
+def _typed_need() -> Any:
+    """A TypedDict of the model's keys, each with its type: msgspec checks them all."""
+    return TypedDict(  # type: ignore[misc]
+        "model_need", {key: _PYTHON_TYPES[NEED_TYPES[key]] for key in NEED_KEYS}, total=False
+    )
+
+
+# every key: msgspec cannot type some keys of a dict and keep the others as they are,
+# so this one checks nothing itself and needs_of checks the model's keys
 _EVERY_KEY = _decoder_of(dict[str, Any])
-# a TypedDict of the model's keys: msgspec skips every other key of a need
-_MODEL_KEYS = _decoder_of(TypedDict("model_need", {key: Any for key in NEED_KEYS}, total=False))  # type: ignore[misc]
+# a TypedDict of the model's keys: msgspec skips every other key of a need, and checks
+# the type of each key it keeps
+_MODEL_KEYS = _decoder_of(_typed_need())
 
 
-def _read_json(file: Path) -> Any:
+def _read_json(file: Path, refused: Exception) -> Any:
     """The plain path: :mod:`json`, whose line numbers and messages LoadError gives."""
     try:
         return json.loads(file.read_text(encoding="utf-8"))
@@ -92,13 +141,85 @@ def _read_json(file: Path) -> Any:
         raise LoadError(f"{file}: cannot read: {err}") from None
     except json.JSONDecodeError as err:
         raise LoadError(f"{file}: invalid JSON at line {err.lineno}: {err.msg}") from None
+    except RecursionError:
+        where = str(refused).rpartition(" - at ")[2] if " - at " in str(refused) else ""
+        raise LoadError(
+            f"{file}: values nested too deeply to read" + (f" (at {where})" if where else "")
+        ) from None
 
 
-def needs_of(data: Any, origin: str) -> dict[str, Mapping[str, Any]]:
-    """Validates the shape of a needs.json document and returns its needs."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _describe(value: Any) -> str:
+    """What a wrong value is, in a few words, for a message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # nan, inf
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text with a lone surrogate" if _SURROGATE.search(value) else "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and not _SURROGATE.search(value)
+
+
+def _wrong_value(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the ``key`` of a need, or None when it can."""
+    expected = NEED_TYPES[key]
+    if value is None and expected not in (TEXT, ID):
+        return None
+    if expected in (TEXT, OPTIONAL_TEXT):
+        ok = _is_text(value)
+    elif expected == ID:
+        ok = _is_text(value) and value != ""
+        if value == "":
+            return f"must be {expected}, not an empty one"
+    elif expected == LINE:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= _MAX_LINE
+        if isinstance(value, int) and not isinstance(value, bool) and not ok:
+            return f"must be {expected}, not {value}"
+    else:
+        if isinstance(value, list):
+            for entry in value:
+                if not _is_text(entry):
+                    return f"must be {expected}, not a list holding {_describe(entry)}"
+            return None
+        ok = False
+    return None if ok else f"must be {expected}, not {_describe(value)}"
+
+
+def _check_need(origin: str, need_id: str, need: Mapping[str, Any]) -> None:
+    """The plain path's check of one need: the types msgspec checks on the fast path."""
+    if not _is_text(need_id):
+        raise LoadError(f"{origin}: need {need_id!r}: its key must be text, not {_describe(need_id)}")
+    for key in NEED_KEYS:
+        if key in need:
+            why = _wrong_value(key, need[key])
+            if why is not None:
+                raise LoadError(f"{origin}: need {need_id!r}: field {key!r} {why}")
+
+
+def needs_of(data: Any, origin: str, *, checked: bool = False) -> dict[str, Mapping[str, Any]]:
+    """Validates a needs.json document and returns its needs.
+
+    ``checked``: msgspec has checked the types of the model's keys already.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("versions"), dict):
         raise LoadError(f"{origin}: not a needs.json file (no 'versions' object)")
     version = data.get("current_version", "")
+    if not _is_text(version):
+        raise LoadError(f"{origin}: current_version must be text, not {_describe(version)}")
     versions = data["versions"]
     if version not in versions:
         if len(versions) != 1:
@@ -107,8 +228,18 @@ def needs_of(data: Any, origin: str) -> dict[str, Mapping[str, Any]]:
     needs = versions[version].get("needs") if isinstance(versions[version], dict) else None
     if not isinstance(needs, dict):
         raise LoadError(f"{origin}: version {version!r} has no 'needs' object")
+    keys_of: dict[str, str] = {}
     for need_id, need in needs.items():
         if not isinstance(need, dict) or "type" not in need:
             raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
-        need.setdefault("id", need_id)
+        if not checked:
+            _check_need(origin, need_id, need)
+        item_id = need.setdefault("id", need_id)
+        if item_id == "":
+            raise LoadError(f"{origin}: need {need_id!r}: its id is empty")
+        other = keys_of.setdefault(item_id, need_id)
+        if other != need_id:
+            raise LoadError(
+                f"{origin}: needs {other!r} and {need_id!r} have the same id {item_id!r}"
+            )
     return needs

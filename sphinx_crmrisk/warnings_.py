@@ -26,7 +26,8 @@ WarningSubtype = Literal[
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "bad_date": "A date that is not YYYY-MM-DD, or 'until' before 'effective'.",
     "bad_value": "A field value outside its allowed set (e.g. 'verification').",
-    "export": "A traceability export that could not be written.",
+    "export": "A traceability export that could not be written, or an XLSX cell cut to "
+    "Excel's 32,767 characters (the cell has a note; traceability.json has the whole text).",
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification.",
     "uncovered": "An obligation in force that no active clause or procedure covers.",
