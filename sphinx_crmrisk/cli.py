@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -221,8 +222,15 @@ def run_diff(args: argparse.Namespace) -> int:
     return EXIT_UNCOVERED if document["uncovered"] else EXIT_OK
 
 
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    # built once a process: a caller in process (the notebooks, the hostile-input
+    # test) runs the command many times, and argparse takes milliseconds to build it
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return args.run(args)
     except (LoadError, UsageError) as err:

@@ -88,6 +88,13 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
     "party": FieldSpec(N_("Party"), "Who the clause binds, comma-separated."),
     "owner": FieldSpec(N_("Owner"), "Who answers for the procedure."),
     "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
+    # of no kind: every item may have it, and the extension sets it (locations.py)
+    "source_file": FieldSpec(
+        N_("Source file"),
+        "Set by the extension, not written: the file the item is written in, relative to "
+        "the source folder, when it is not its page's own (an included file).",
+        in_layout=False,
+    ),
 }
 
 KIND_SPECS: Mapping[Kind, KindSpec] = {

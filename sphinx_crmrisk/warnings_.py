@@ -7,6 +7,7 @@ kind and every message points at ``file:line``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
@@ -41,7 +42,11 @@ BUILD_ONLY_SUBTYPES: frozenset[WarningSubtype] = frozenset({"export", "view_opti
 logger = logging.getLogger("sphinx_crmrisk")
 
 
-def location_of(item: Item) -> tuple[str, int | None] | None:
+def location_of(item: Item, app: Sphinx) -> tuple[str, int | None] | str | None:
+    """Where a warning about ``item`` points: its page and line, or the included file
+    it is written in (a text ``path:line``, which Sphinx prints as it is)."""
+    if item.fields.get("source_file"):
+        return f"{Path(app.srcdir) / item.fields['source_file']}:{item.lineno or ''}"
     return (item.docname, item.lineno) if item.docname else None
 
 
