@@ -98,11 +98,11 @@ def _read_needs(
             # of NEED_TYPES checked on the way
             data = decoder.decode(raw)
             checked = typed
-        except (msgspec.DecodeError, RecursionError) as err:
+        except (msgspec.DecodeError, RecursionError):
             # what msgspec refuses (bad JSON, a value of the wrong type, but also NaN,
             # a lone surrogate, a BOM, bytes that are not UTF-8), json reads, or
             # reports in the words it always has, and needs_of names what is wrong
-            data = _read_json(file, err)
+            data = _read_json(file)
             checked = False
     return needs_of(data, str(file), checked=checked)
 
@@ -133,7 +133,7 @@ _EVERY_KEY = _decoder_of(dict[str, Any])
 _MODEL_KEYS = _decoder_of(_typed_need())
 
 
-def _read_json(file: Path, refused: Exception) -> Any:
+def _read_json(file: Path) -> Any:
     """The plain path: :mod:`json`, whose line numbers and messages LoadError gives."""
     try:
         return json.loads(file.read_text(encoding="utf-8"))
@@ -142,10 +142,46 @@ def _read_json(file: Path, refused: Exception) -> Any:
     except json.JSONDecodeError as err:
         raise LoadError(f"{file}: invalid JSON at line {err.lineno}: {err.msg}") from None
     except RecursionError:
-        where = str(refused).rpartition(" - at ")[2] if " - at " in str(refused) else ""
-        raise LoadError(
-            f"{file}: values nested too deeply to read" + (f" (at {where})" if where else "")
-        ) from None
+        raise LoadError(f"{file}: {_deep_value(file)}values nested too deeply to read") from None
+
+
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+_DEEP = 500
+
+
+def _deep_value(file: Path) -> str:
+    """``need 'X': field 'y': `` where a value is nested too deeply, when it can be found.
+
+    Both parsers recurse into nested values, so a plain scan of the text follows the
+    keys down to the first value nested :data:`_DEEP` levels deep.
+    """
+    try:
+        text = file.read_bytes()
+    except OSError:
+        return ""
+    keys: list[bytes | None] = []  # per open container: its current key (None: a list)
+    last_string = b""
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token[:1] == b'"':
+            last_string = token
+        elif token == b":":
+            if keys:
+                keys[-1] = last_string
+        elif token in (b"{", b"["):
+            keys.append(b"" if token == b"{" else None)
+            if len(keys) > _DEEP:
+                path = [k for k in keys if k is not None]
+                try:
+                    names = [json.loads(k) for k in path[:5]]
+                except ValueError:
+                    return ""
+                if len(names) == 5 and names[0] == "versions" and names[2] == "needs":
+                    return f"need {names[3]!r}: field {names[4]!r}: "
+                return ""
+        elif keys:
+            keys.pop()
+    return ""
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
