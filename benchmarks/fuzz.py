@@ -365,28 +365,27 @@ def run_case(case: Case, tmp: Path) -> list[str]:
     """Every command and format on one case, in folder ``tmp``: the problems found."""
     found: list[str] = []
     base, mutated = write_case(case, tmp)
-    if True:
-        statuses = {}
-        for command, fmt in RUNS:
-            argv = [command]
-            argv += [str(base), str(mutated)] if command == "diff" else [str(mutated)]
-            argv += ["--format", fmt]
-            output = None
-            if fmt == "xlsx":
-                output = tmp / "out.xlsx"
-                output.unlink(missing_ok=True)
-                argv += ["--output", str(output)]
-            outcome = run_in_process(argv)
-            if output is not None and output.exists() and outcome.status in (0, 1):
-                outcome.output_file = output
-            elif output is not None and outcome.status in (0, 1):
-                found.append(f"{command} {fmt}: no output file")
-                continue
-            found += [f"{command} {fmt}: {p}" for p in check_output(command, fmt, outcome)]
-            if command == "check":
-                statuses[fmt] = outcome.status
-        if len(set(statuses.values())) > 1:
-            found.append(f"check formats disagree on the exit status: {statuses}")
+    statuses = {}
+    for command, fmt in RUNS:
+        argv = [command]
+        argv += [str(base), str(mutated)] if command == "diff" else [str(mutated)]
+        argv += ["--format", fmt]
+        output = None
+        if fmt == "xlsx":
+            output = tmp / "out.xlsx"
+            output.unlink(missing_ok=True)
+            argv += ["--output", str(output)]
+        outcome = run_in_process(argv)
+        if output is not None and output.exists() and outcome.status in (0, 1):
+            outcome.output_file = output
+        elif output is not None and outcome.status in (0, 1):
+            found.append(f"{command} {fmt}: no output file")
+            continue
+        found += [f"{command} {fmt}: {p}" for p in check_output(command, fmt, outcome)]
+        if command == "check":
+            statuses[fmt] = outcome.status
+    if len(set(statuses.values())) > 1:
+        found.append(f"check formats disagree on the exit status: {statuses}")
     return found
 
 
