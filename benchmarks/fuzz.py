@@ -425,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in found:
             kind = re.sub(r"'.*", "", problem)[:90]
             kinds[kind] = kinds.get(kind, 0) + 1
+    import sphinx_crmrisk
+
+    print(f"package: {Path(sphinx_crmrisk.__file__).parent}")
     print(f"{ran} cases, {ran * len(RUNS)} command runs: {len(failures)} failing cases")
     for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1])[:25]:
         print(f"  {count:5d}  {kind}")
