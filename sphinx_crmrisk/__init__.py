@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .loading import load, load_handbook, load_traceability
 
 #: Bump when the data kept on the environment changes shape: Sphinx re-reads all.
-ENV_VERSION = 1
+# 2: items record their source_file, pages the items they failed to create
+ENV_VERSION = 2
 
 __all__ = ["setup", "load", "load_traceability", "load_handbook"]
 _LAZY = frozenset(__all__) - {"setup"}

@@ -1,4 +1,4 @@
-"""Items written in an included file are located in that file, not in the page.
+"""Each kind's directive: items in included files located there, failed items kept in view.
 
 sphinx-needs 9.1 records a need's ``docname`` (the page) and the line of its directive,
 resolved to the file the directive is written in: for an item in a file brought in by
@@ -8,6 +8,10 @@ records the file as well, in the ``source_file`` field (set only for an included
 file; ``needs.json`` carries it to the ``crmrisk`` command), and
 :attr:`.model.Item.file` is that file. The docname stays the page's: links and the
 HTML are the page's.
+
+A page where an item could not be created (sphinx-needs warned: a duplicate ID, a bad
+option) is read again on every build until it is fixed: a no-change rebuild would
+otherwise drop the warning, and a ``-W`` build pass with the item missing.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from typing import TYPE_CHECKING
 
 from sphinx_needs.directives.need import NeedDirective
 
+from .domain import get_domain
 from .kinds import Kind
 
 if TYPE_CHECKING:
     from docutils import nodes
     from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
 
 SOURCE_FILE = "source_file"
 
@@ -53,7 +59,20 @@ class ItemDirective(NeedDirective):
         if included:
             relative = os.path.relpath(included, self.env.srcdir)
             self.options[SOURCE_FILE] = Path(relative).as_posix()
-        return super().run()
+        created = super().run()
+        if not created:
+            # sphinx-needs warned (a duplicate ID, a bad option) and dropped the item:
+            # the page is read again on each build until it is fixed, so the warning
+            # is not lost on the next build, as it is for a page Sphinx does not re-read
+            get_domain(self.env).failed.add(self.env.docname)
+        return created
+
+
+def reread_pages_with_failed_items(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """``env-get-outdated``: the pages whose items could not all be created."""
+    return sorted(get_domain(env).failed & env.found_docs)
 
 
 def register_item_directives(app: Sphinx) -> None:
@@ -65,3 +84,4 @@ def register_item_directives(app: Sphinx) -> None:
 
 def setup_locations(app: Sphinx) -> None:
     app.connect("builder-inited", register_item_directives)
+    app.connect("env-get-outdated", reread_pages_with_failed_items)
