@@ -158,3 +158,26 @@ def test_a_rebuild_that_changes_nothing_traced_leaves_the_exports_alone(make_app
     third = make_app("html", srcdir=src)
     third.build()
     assert files["traceability.xlsx"].is_file()
+
+
+def test_a_cell_cut_to_excels_limit_is_noted_and_warned_of_on_every_build(make_app, copy_root):
+    src = copy_root("matrix")
+    obligations = src / "obligations.md"
+    long_basis = "Art. " + "x" * 40_000
+    obligations.write_text(
+        obligations.read_text().replace(":legal_basis: Art. 1\n", f":legal_basis: {long_basis}\n", 1)
+    )
+    for build in range(2):  # the second changes nothing: the export is not written again
+        app = make_app("html", srcdir=src)
+        app.build()
+        app.cleanup()
+        warnings = app.warning.getvalue()
+        assert (
+            f"obligations.md:3: WARNING: traceability.xlsx: OBL-COVERED legal_basis: "
+            f"{len(long_basis):,} characters cut to the 32,767 of a cell [crmrisk.export]"
+        ) in warnings, build
+    book = openpyxl.load_workbook(Path(app.outdir) / "traceability.xlsx")
+    cells = [c for s in book.worksheets for r in s.iter_rows() for c in r if c.value and c.value.__class__ is str and c.value.startswith("Art. x")]
+    assert cells and all(len(c.value) == 32_767 and "Cut" in c.comment.text for c in cells)
+    # the whole text stays in the JSON export
+    assert read_json(app)["obligations"][0]["legal_basis"] == long_basis
