@@ -76,7 +76,8 @@ NASTY_TEXTS = (
     "a\x00b", "\x1b[31mred", "\x07\x08\x0b\x0c\x1f", "\x7f\x85\u2029", "\ufffe\uffff",
     "\ud800", "a\udfffb", "]]>", "<![CDATA[x", "&amp;<b>", "%0A::error::x", "%",
     "|pipe|", "`code`", "é", "", " ", "NaN", "null", "2026-02-30", "2026-01-01",
-    "OBL-X", "PH-CONCEPTION", "draft", "not_applicable", "verified",
+    "OBL-X", "PH-CONCEPTION", "draft", "not_applicable", "verified", "'", "History",
+    "\U0001f600" * 20, "x\x19",
 )
 
 

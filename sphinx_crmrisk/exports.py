@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,13 +147,30 @@ def csv_bytes(document: Mapping[str, Any]) -> bytes:
     return stream.getvalue().encode("utf-8-sig")
 
 
+_NOT_IN_SHEET_NAMES = re.compile("[\\[\\]:*?/\\\\\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SHEET_NAME_LIMIT = 31  # UTF-16 code units
+
+
+def _start_of(text: str, units: int) -> str:
+    """The longest start of ``text`` within ``units`` UTF-16 code units (no pair split)."""
+    return text.encode("utf-16-le", "surrogatepass")[: 2 * units].decode("utf-16-le", "ignore")
+
+
 def _sheet_name(title: str, taken: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of ``[]:*?/\\``, unique."""
-    name = "".join("_" if c in "[]:*?/\\" else c for c in title)[:31] or "Sheet"
+    """Excel's rules: at most 31 characters (UTF-16 units), none of ``[]:*?/\\`` nor
+    a control character, no ``'`` at either end, not ``History``, unique."""
+    name = _start_of(_NOT_IN_SHEET_NAMES.sub("_", title), _SHEET_NAME_LIMIT)
+    if name.startswith("'"):
+        name = "_" + name[1:]
+    if name.endswith("'"):
+        name = name[:-1] + "_"
+    name = name or "Sheet"
     base, n = name, 2
-    while name.casefold() in taken:
+    # "History" is reserved by Excel
+    while name.casefold() in taken or name.casefold() == "history":
         suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name = _start_of(base, _SHEET_NAME_LIMIT - len(suffix)).removesuffix("'") + suffix
+        n += 1
     taken.add(name.casefold())
     return name
 

@@ -181,3 +181,23 @@ def test_a_cell_cut_to_excels_limit_is_noted_and_warned_of_on_every_build(make_a
     assert cells and all(len(c.value) == 32_767 and "Cut" in c.comment.text for c in cells)
     # the whole text stays in the JSON export
     assert read_json(app)["obligations"][0]["legal_basis"] == long_basis
+
+
+def test_any_phase_id_gives_a_sheet_name_excel_accepts():
+    # found by the hostile-input test: a control character in a phase ID made the
+    # workbook's XML invalid; a quote at an end, "History" or 31 emoji made XlsxWriter raise
+    from sphinx_crmrisk.exports import _sheet_name
+
+    titles = ["\x19", "'x'", "History", "\U0001f600" * 20, "a[b]:c", "", "'", "x" * 40, "x" * 40]
+    taken: set[str] = set()
+    names = [_sheet_name(title, taken) for title in titles]
+    assert names[:3] == ["_", "_x_", "History (2)"]
+    assert len({n.casefold() for n in names}) == len(names)
+    stream = io.BytesIO()
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(stream)
+    for name in names:
+        workbook.add_worksheet(name)
+    workbook.close()
+    assert openpyxl.load_workbook(io.BytesIO(stream.getvalue())).sheetnames == names
