@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .loading import load, load_handbook, load_traceability
 
 #: Bump when the data kept on the environment changes shape: Sphinx re-reads all.
-ENV_VERSION = 1
+# 2: items record their source_file, pages the items they failed to create
+ENV_VERSION = 2
 
 __all__ = ["setup", "load", "load_traceability", "load_handbook"]
 _LAZY = frozenset(__all__) - {"setup"}
@@ -47,6 +48,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from .exports import write_build_exports
     from .i18n import setup_i18n
     from .incremental import setup_incremental
+    from .locations import setup_locations
     from .needs_schema import register_needs_schema
     from .views import setup_views
 
@@ -56,6 +58,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", register_needs_schema, priority=20)
     setup_build_traceability(app)
     setup_incremental(app)
+    setup_locations(app)
     app.connect("doctree-resolved", add_verification_badges, priority=BADGE_PRIORITY)
     app.connect("build-finished", check_build)
     setup_views(app)

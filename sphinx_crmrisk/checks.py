@@ -23,11 +23,11 @@ def check_build(app: Sphinx, exception: Exception | None) -> None:
         return
     traceability = build_traceability(app)
     for finding in traceability.findings:
-        log_warning(app, finding.subtype, finding.message, location_of(finding.item))  # type: ignore[arg-type]
+        log_warning(app, finding.subtype, finding.message, location_of(finding.item, app))  # type: ignore[arg-type]
     fail = get_config(app).fail_on_uncovered
     for assessment in traceability.gaps:
         message = uncovered_message(assessment)
         if fail:
-            log_warning(app, "uncovered", message, location_of(assessment.obligation))
+            log_warning(app, "uncovered", message, location_of(assessment.obligation, app))
         else:
             logger.info("%s: %s [crmrisk.uncovered]", assessment.obligation.location, message)

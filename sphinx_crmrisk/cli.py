@@ -3,7 +3,9 @@ start an organization's handbook (``init``).
 
 It reads the ``needs.json`` an HTML build writes and calls :mod:`.model`, like the
 build and the notebooks. Exit status: 0 all obligations covered, justified or lapsed;
-1 some are not; 2 unusable input, with one line on stderr and no traceback.
+1 some are not; 2 unusable input, or an output that cannot be written, with one line
+on stderr and no traceback. A standard output closed by its reader (``| head``) is not
+an error: the command stops writing and exits with the status of its answer.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -20,12 +23,19 @@ from typing import NoReturn
 from . import __version__
 from .diff import FORMATS as DIFF_FORMATS
 from .diff import diff_document, diff_json, diff_markdown
-from .exports import RENDERERS, ExportSettings, traceability_document
+from .exports import (
+    RENDERERS,
+    CutCell,
+    ExportSettings,
+    traceability_document,
+    xlsx_bytes,
+)
 from .loading import load_recorded_config, load_traceability
 from .model import DEFAULT_INACTIVE_STATUSES, parse_date, split_list
 from .needs_json import LoadError
 from .reports import REPORTERS, problems
 from .review_edit import EditError, set_reviewed
+from .safe_text import one_line
 from .traceability import Traceability
 
 EXIT_OK, EXIT_UNCOVERED, EXIT_BAD_INPUT = 0, 1, 2
@@ -236,14 +246,31 @@ def _emit(data: str | bytes, output: Path | None) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            # the reader went away: nothing is left to tell it, and nothing to flush
+            # at exit (which would print a traceback of its own)
+            _silence_stdout()
+        except OSError as err:  # a full disk (ENOSPC), an I/O error
+            _silence_stdout()
+            raise UsageError(f"cannot write to the standard output: {err.strerror or err}") from None
         return
     try:
         output.write_bytes(data)
     except OSError as err:
         raise UsageError(f"cannot write {output}: {err.strerror or err}") from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (an in-process capture)
+        pass
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -260,7 +287,16 @@ def run_matrix(args: argparse.Namespace) -> int:
     if args.language:
         settings = dataclasses.replace(settings, language=args.language)
     document = traceability_document(data)
-    _emit(RENDERERS[args.format](document, settings), args.output)
+    if args.format != "xlsx":
+        _emit(RENDERERS[args.format](document, settings), args.output)
+        return EXIT_OK
+    cut: list[CutCell] = []
+    _emit(xlsx_bytes(document, settings, cut), args.output)
+    if cut:
+        listed = "; ".join(str(cell) for cell in cut[:3])
+        more = f"; and {len(cut) - 3} more" if len(cut) > 3 else ""
+        message = f"{args.output}: {len(cut)} cell(s) cut to Excel's limit: {listed}{more}"
+        print(f"crmrisk: warning: {one_line(message)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -275,7 +311,6 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_review(args: argparse.Namespace) -> int:
-    from .config import CONFIG_JSON, read_recorded_values
     from .kinds import COVERING_KINDS
     from .reviews import read_lock
     from .source_build import is_source_folder, needs_json_of
@@ -289,10 +324,7 @@ def run_review(args: argparse.Namespace) -> int:
         raise UsageError("name the clauses or procedures to review, or give --all")
     needs_json = needs_json_of(source)
     model = load_traceability(needs_json).model
-    try:
-        values = read_recorded_values(needs_json.with_name(CONFIG_JSON))
-    except ValueError as err:
-        raise UsageError(f"{needs_json.with_name(CONFIG_JSON)}: {err}") from None
+    values = load_recorded_config(needs_json)
     items = []
     for item_id in dict.fromkeys(args.ids):
         item = model.items.get(item_id)
@@ -348,14 +380,19 @@ def _edit_sources(source: Path, items: list, date: str) -> dict[Path, bytes]:
                 raise UsageError(f"{item.location}: {item.id}: {err}") from None
         edited[path] = text.encode("utf-8")
     return edited
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    # built once a process: a caller in process (the notebooks, the hostile-input
+    # test) runs the command many times, and argparse takes milliseconds to build it
+    return build_parser()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return args.run(args)
     except (LoadError, UsageError) as err:
-        print(f"crmrisk: error: {err}", file=sys.stderr)
+        print(f"crmrisk: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -260,7 +260,7 @@ def read_config(config: Config | dict[str, Any]) -> CrmriskConfig:
         raise ConfigError(f"language must be a string, not {values['language']!r}")
     for name in ("inactive_statuses", "required_fields"):
         value = values[name]
-        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{PREFIX}{name} must be a list of strings, not {value!r}")
         values[name] = tuple(value)
     values["profile"] = _read_profile(values["profile"])
@@ -352,14 +352,27 @@ def write_build_values(app: Sphinx, exception: Exception | None) -> None:
 
 def read_recorded_values(file: Path) -> CrmriskConfig:
     """The values a build recorded; a value the record lacks (an older build's) takes its
-    default. Raises ValueError, with the reason, on an unusable record."""
+    default. Raises :class:`~.needs_json.LoadError`, naming the file and the value, on an
+    unusable record."""
+    from .needs_json import LoadError  # no cycle at import: needs_json reads no config
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not a JSON value")
+
     try:
-        values = json.loads(file.read_text(encoding="utf-8"))
+        values = json.loads(file.read_text(encoding="utf-8"), parse_constant=refuse)
     except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot read: {err}") from None
+        raise LoadError(f"{file}: cannot read: {err}") from None
+    except json.JSONDecodeError as err:
+        raise LoadError(f"{file}: invalid JSON at line {err.lineno}: {err.msg}") from None
+    except ValueError as err:
+        raise LoadError(f"{file}: unusable crmrisk values: {err}") from None
+    except RecursionError:
+        raise LoadError(f"{file}: values nested too deeply to read") from None
     if not isinstance(values, dict):
-        raise ValueError("not a JSON object")
+        raise LoadError(f"{file}: unusable crmrisk values: not a JSON object")
     try:
         return read_config({**default_values(), **values})
     except ConfigError as err:
-        raise ValueError(str(err)) from None
+        message = str(err).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise LoadError(f"{file}: unusable crmrisk values: {message}") from None

@@ -13,7 +13,7 @@ class CrmriskDomain(Domain):
 
     name = "crmrisk"
     label = "sphinx-crmrisk"
-    initial_data: dict[str, Any] = {"references": {}, "aggregates": set()}
+    initial_data: dict[str, Any] = {"references": {}, "aggregates": set(), "failed": set()}
 
     @property
     def references(self) -> dict[str, set[str]]:
@@ -25,9 +25,15 @@ class CrmriskDomain(Domain):
         """Documents that show aggregated needs (views, tables of needs)."""
         return self.data["aggregates"]
 
+    @property
+    def failed(self) -> set[str]:
+        """Documents with an item that could not be created (a duplicate ID...)."""
+        return self.data["failed"]
+
     def clear_doc(self, docname: str) -> None:
         self.references.pop(docname, None)
         self.aggregates.discard(docname)
+        self.failed.discard(docname)
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
         for docname in docnames:
@@ -35,6 +41,8 @@ class CrmriskDomain(Domain):
                 self.references[docname] = otherdata["references"][docname]
             if docname in otherdata["aggregates"]:
                 self.aggregates.add(docname)
+            if docname in otherdata["failed"]:
+                self.failed.add(docname)
 
     def resolve_any_xref(self, *args: Any) -> list[Any]:
         return []

@@ -12,6 +12,8 @@ import csv
 import datetime as dt
 import io
 import json
+import math
+import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,6 +100,8 @@ ALL_PHASES = N_("All phases")
 NO_PHASE = N_("No phase")
 SUMMARY_SHEET = N_("Summary")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit on the text of a cell, in UTF-16 code units.
+XLSX_CELL_LIMIT = 32_767
 
 
 def _suspects(suspects: list[SuspectCover], other_end: str) -> list[dict[str, Any]]:
@@ -238,6 +242,29 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _csv_cell(value: Any) -> str:
+    """In CSV every cell is text, a number too: each is neutralised as text."""
+    return neutralise(value if isinstance(value, str) else str(value))
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """A finite number stays a number; anything else is written (and neutralised) as text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    return neutralise(value if isinstance(value, str) else str(value))
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut(text: str) -> str:
+    """The longest start of ``text`` that Excel holds in a cell (no pair split)."""
+    return text.encode("utf-16-le", "surrogatepass")[: 2 * XLSX_CELL_LIMIT].decode(
+        "utf-16-le", "ignore"
+    )
+
+
 def flat_cells(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> list[Any]:
     """One record as the cells of a row, in ``columns`` order."""
     cells = []
@@ -253,30 +280,43 @@ def flat_cells(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) ->
     return cells
 
 
-def _safe_row(cells: list[Any]) -> list[Any]:
-    return [neutralise(cell) for cell in cells]
-
-
 def csv_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel reads the accents right; headings,
-    states and separator in the settings' language."""
+    states and separator in the settings' language. Every cell is neutralised text."""
     settings = settings or ExportSettings()
     stream = io.StringIO(newline="")
     writer = csv.writer(stream, delimiter=settings.delimiter)
     writer.writerow(settings.headings(COLUMNS, HEADINGS))
     writer.writerows(
-        _safe_row(flat_cells(settings.localised(r))) for r in document["obligations"]
+        [_csv_cell(c) for c in flat_cells(settings.localised(r))] for r in document["obligations"]
     )
     return stream.getvalue().encode("utf-8-sig")
 
 
+_NOT_IN_SHEET_NAMES = re.compile("[\\[\\]:*?/\\\\\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SHEET_NAME_LIMIT = 31  # UTF-16 code units
+
+
+def _start_of(text: str, units: int) -> str:
+    """The longest start of ``text`` within ``units`` UTF-16 code units (no pair split)."""
+    return text.encode("utf-16-le", "surrogatepass")[: 2 * units].decode("utf-16-le", "ignore")
+
+
 def _sheet_name(title: str, taken: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of ``[]:*?/\\``, unique."""
-    name = "".join("_" if c in "[]:*?/\\" else c for c in title)[:31] or "Sheet"
+    """Excel's rules: at most 31 characters (UTF-16 units), none of ``[]:*?/\\`` nor
+    a control character, no ``'`` at either end, not ``History``, unique."""
+    name = _start_of(_NOT_IN_SHEET_NAMES.sub("_", title), _SHEET_NAME_LIMIT)
+    if name.startswith("'"):
+        name = "_" + name[1:]
+    if name.endswith("'"):
+        name = name[:-1] + "_"
+    name = name or "Sheet"
     base, n = name, 2
-    while name.casefold() in taken:
+    # "History" is reserved by Excel
+    while name.casefold() in taken or name.casefold() == "history":
         suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name = _start_of(base, _SHEET_NAME_LIMIT - len(suffix)).removesuffix("'") + suffix
+        n += 1
     taken.add(name.casefold())
     return name
 
@@ -311,13 +351,67 @@ def _width(values: Sequence[Any]) -> float:
     return float(min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH))
 
 
-def xlsx_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
-    """A summary sheet, then one sheet per phase (and one for obligations without).
+@dataclass(frozen=True)
+class CutCell:
+    """A cell whose text was longer than Excel holds, written cut."""
+
+    row_id: str
+    column: str
+    length: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.row_id} {self.column}: {self.length:,} characters cut to the "
+            f"{XLSX_CELL_LIMIT:,} of a cell"
+        )
+
+
+def _too_long(cell: Any) -> int | None:
+    """The UTF-16 length of a text too long for a cell, else None."""
+    # len() is at most the UTF-16 length: most cells skip the encoding
+    if isinstance(cell, str) and len(cell) > XLSX_CELL_LIMIT // 2:
+        length = _utf16_length(cell)
+        if length > XLSX_CELL_LIMIT:
+            return length
+    return None
+
+
+def _summary_rows(document: Mapping[str, Any]) -> list[list[Any]]:
+    return [[s[c] if s[c] is not None else "" for c in SUMMARY_COLUMNS] for s in document["summary"]]
+
+
+def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
+    """The cells :func:`xlsx_bytes` cuts, without writing the workbook."""
+    cut: dict[tuple[str, str], CutCell] = {}
+    tables = [
+        (COLUMNS, [flat_cells(r) for r in document["obligations"]]),
+        (SUMMARY_COLUMNS, _summary_rows(document)),
+        (REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in document.get("reviews") or []]),
+    ]
+    for headers, rows in tables:
+        for row in rows:
+            for column, cell in enumerate(row):
+                length = _too_long(_xlsx_cell(cell))
+                if length is not None:
+                    found = CutCell(str(row[0]), headers[column], length)
+                    cut.setdefault((found.row_id, found.column), found)
+    return list(cut.values())
+
+
+def xlsx_bytes(
+    document: Mapping[str, Any],
+    settings: ExportSettings | None = None,
+    cut: list[CutCell] | None = None,
+) -> bytes:
+    """A summary sheet, then one sheet per phase (and one for obligations without), and
+    the reviews.
 
     Every sheet has its headings in the settings' language, a frozen heading row, an
     autofilter, widths fitted to the content and long texts wrapped. The same document
     gives the same bytes: the workbook is dated by its reference date, not by the
-    clock, so an auditor can compare two exports by their checksum.
+    clock, so an auditor can compare two exports by their checksum. A text longer than
+    a cell holds is cut, with a note on the cell that says so, and listed in ``cut``
+    for the caller to report.
     """
     # imported here: only this format needs it. XlsxWriter, not openpyxl: openpyxl
     # imports numpy when it is installed, which raised the peak memory of every HTML
@@ -359,7 +453,11 @@ def xlsx_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     top = workbook.add_format({"valign": "top"})
 
-    def add_sheet(title: str, headers: list[str], rows: list[list[Any]]) -> None:
+    cut = [] if cut is None else cut
+
+    def add_sheet(
+        title: str, headers: list[str], rows: list[list[Any]], keys: tuple[str, ...]
+    ) -> None:
         sheet = workbook.add_worksheet(_sheet_name(title, taken))
         widths = []
         wrapping = []
@@ -381,7 +479,21 @@ def xlsx_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
             )
             if lines > 1:
                 sheet.set_row(number, _LINE_HEIGHT * lines)
-            sheet.write_row(number, 0, _safe_row(row))
+            cells = [_xlsx_cell(cell) for cell in row]
+            for column, cell in enumerate(cells):
+                length = _too_long(cell)
+                if length is not None:
+                    cells[column] = _cut(cell)
+                    # constant_memory: a note is kept aside, written with the sheet
+                    sheet.write_comment(
+                        number, column,
+                        f"Cut: the text has {length:,} characters; a cell holds "
+                        f"{XLSX_CELL_LIMIT:,}. The whole text is in traceability.json.",
+                    )
+                    found = CutCell(str(row[0]), keys[column], length)
+                    if found not in cut:
+                        cut.append(found)
+            sheet.write_row(number, 0, cells)
         sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
         # on paper: A4 landscape, as wide as the page, the headings on every page
         sheet.set_paper(9)
@@ -395,22 +507,28 @@ def xlsx_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
         if record["phase"] is None:
             record["title"] = t(ALL_PHASES)
         summary_rows.append(["" if record[c] is None else record[c] for c in SUMMARY_COLUMNS])
-    add_sheet(t(SUMMARY_SHEET), settings.headings(SUMMARY_COLUMNS, SUMMARY_HEADINGS), summary_rows)
+    add_sheet(
+        t(SUMMARY_SHEET),
+        settings.headings(SUMMARY_COLUMNS, SUMMARY_HEADINGS),
+        summary_rows,
+        SUMMARY_COLUMNS,
+    )
     headers = settings.headings(COLUMNS, HEADINGS)
     obligations = [settings.localised(r) for r in document["obligations"]]
     for summary in document["summary"]:
         if summary["phase"] is not None:
             rows = [r for r in obligations if summary["phase"] in r["phases"]]
-            add_sheet(summary["phase"], headers, [flat_cells(r) for r in rows])
+            add_sheet(summary["phase"], headers, [flat_cells(r) for r in rows], COLUMNS)
     without = [r for r in obligations if not r["phases"]]
     if without:
-        add_sheet(t(NO_PHASE), headers, [flat_cells(r) for r in without])
+        add_sheet(t(NO_PHASE), headers, [flat_cells(r) for r in without], COLUMNS)
     reviews = [settings.localised_review(r) for r in document.get("reviews") or []]
     if reviews:
         add_sheet(
             t(REVIEWS_SHEET),
             settings.headings(REVIEW_COLUMNS, REVIEW_HEADINGS),
             [flat_cells(r, REVIEW_COLUMNS) for r in reviews],
+            REVIEW_COLUMNS,
         )
     workbook.close()
     return stream.getvalue()
@@ -464,15 +582,35 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     document = traceability_document(traceability)
     settings = ExportSettings.of(get_config(app))
     outdir = Path(app.outdir)
+    cut: list[CutCell] = []
     if _unchanged(outdir, document, settings):
-        # a rebuild that changed nothing traced: the XLSX alone would cost seconds
+        # a rebuild that changed nothing traced: the XLSX alone would cost seconds,
+        # but what it cut is said again, as every build says its warnings
+        _warn_of_cuts(app, document, xlsx_cuts(document))
         return
     for kind, name in BUILD_FILES.items():  # the JSON last: see _unchanged
         path = outdir / name
         try:
-            path.write_bytes(RENDERERS[kind](document, settings))
+            path.write_bytes(
+                xlsx_bytes(document, settings, cut)
+                if kind == "xlsx"
+                else RENDERERS[kind](document, settings)
+            )
         except OSError as err:
             log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
+    _warn_of_cuts(app, document, cut)
+
+
+def _warn_of_cuts(app: Sphinx, document: Mapping[str, Any], cut: list[CutCell]) -> None:
+    from .warnings_ import log_warning
+
+    located = {r["id"]: (r["file"], r["line"]) for r in document["obligations"]}
+    for cell in cut:
+        file, line = located.get(cell.row_id, (None, None))
+        docname = app.env.path2doc(str(Path(app.srcdir) / file)) if file else None
+        log_warning(
+            app, "export", f"{BUILD_FILES['xlsx']}: {cell}", (docname, line) if docname else None
+        )
 
 
 def _unchanged(outdir: Path, document: Mapping[str, Any], settings: ExportSettings) -> bool:

@@ -23,6 +23,10 @@ traced data changed is not known there: here it is.
 The needs are read before sphinx-needs resolves them (back-links are not computed
 yet, and resolving them here would freeze the pickled environment), so incoming links
 come from an index of outgoing ones.
+
+And at ``env-before-read-docs``, the needs of every page about to be re-read are
+forgotten before any page is read (:func:`purge_needs_of_pages_to_read`): sphinx-needs
+would otherwise lose a need moved to a page read earlier.
 """
 
 from __future__ import annotations
@@ -206,8 +210,32 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return sorted(page for page in pages if page and page in env.found_docs)
 
 
+def purge_needs_of_pages_to_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: forget the needs of every page about to be re-read.
+
+    A workaround for sphinx-needs 9.1, which forgets a page's needs at
+    ``env-purge-doc``: a serial read purges each page just before reading it, so a need
+    moved from ``b`` to ``a`` (a page read earlier) meets its stale copy, still held for
+    ``b``: "A need with ID ... already exists", the need from ``a`` is dropped, then
+    ``b`` is purged and re-read without it, and the need is gone from the build. With
+    every page to read purged first (as a parallel read does), the stale copies are gone
+    before any page is read, and the result is a clean build's.
+    """
+    needs_data = SphinxNeedsData(env)
+    if needs_data.needs_is_post_processed or not docnames:
+        return
+    to_read = set(docnames)
+    needs = needs_data.get_needs_mutable()
+    # one pass over the needs, not one a page (SphinxNeedsData.remove_doc's cost);
+    # sphinx-needs' own env-purge-doc still clears the rest of each page's data
+    stale = [need_id for need_id, need in needs.items() if need.get("docname") in to_read]
+    for need_id in stale:
+        needs_data.remove_need(need_id)
+
+
 def setup_incremental(app: Sphinx) -> None:
     app.add_domain(CrmriskDomain)
+    app.connect("env-before-read-docs", purge_needs_of_pages_to_read)
     app.connect("doctree-read", record_dependencies)
     app.connect("env-before-read-docs", remember_docs_read)
     app.connect("env-get-updated", pages_to_rewrite)

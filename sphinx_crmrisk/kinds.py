@@ -112,6 +112,13 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         N_("Review every (months)"),
         "The review cycle in months (default: crmrisk_review_every); 0: no cycle.",
     ),
+    # of no kind: every item may have it, and the extension sets it (locations.py)
+    "source_file": FieldSpec(
+        N_("Source file"),
+        "Set by the extension, not written: the file the item is written in, relative to "
+        "the source folder, when it is not its page's own (an included file).",
+        in_layout=False,
+    ),
 }
 
 KIND_SPECS: Mapping[Kind, KindSpec] = {

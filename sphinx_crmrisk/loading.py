@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 from .config import CONFIG_JSON, REVIEW_LOCK, CrmriskConfig, read_recorded_values
-from .model import Model, need_keys
-from .reviews import ReviewLock, read_lock
+from .model import Model
 from .needs_json import LoadError, find_needs_json, read_model_needs
+from .reviews import ReviewLock, read_lock
 from .source_build import is_source_folder, needs_json_of
 from .traceability import Traceability, gc_paused
 
@@ -58,13 +58,13 @@ def load_handbook(default: str | Path) -> Traceability:
 def _values_for(needs_json: Path) -> CrmriskConfig:
     """The values recorded beside ``needs_json``, read first: they name the keys to read."""
     values_file = needs_json.with_name(CONFIG_JSON)
-    return _recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
+    return read_recorded_values(values_file) if values_file.is_file() else CrmriskConfig()
 
 
 def _model_of(needs_json: Path, values: CrmriskConfig) -> Model:
     names = values.names
     with gc_paused():  # see there: the needs are read, the model built, in one pause
-        return Model.from_needs(read_model_needs(needs_json, need_keys(names)), names)
+        return Model.from_needs(read_model_needs(needs_json, names), names)
 
 
 def _needs_json_for(path: str | Path) -> str | Path:
@@ -77,10 +77,3 @@ def _recorded_lock(file: Path) -> ReviewLock:
         return read_lock(file)
     except ValueError as err:
         raise LoadError(f"{file}: unusable review lock: {err}") from None
-
-
-def _recorded_values(file: Path) -> CrmriskConfig:
-    try:
-        return read_recorded_values(file)
-    except ValueError as err:
-        raise LoadError(f"{file}: unusable crmrisk values: {err}") from None

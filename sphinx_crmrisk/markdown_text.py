@@ -5,16 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from .safe_text import one_line
+
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def escape(text: str) -> str:
     """Backslash-escapes Markdown punctuation and turns ``<``/``&`` into entities.
 
-    GitHub renders some inline HTML: a title holding ``<script>`` must stay text.
+    GitHub renders some inline HTML: a title holding ``<script>`` must stay text. Line
+    breaks become spaces, and other control characters escapes (:mod:`.safe_text`).
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;")
-    return _SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    return _SPECIAL.sub(r"\\\1", one_line(text.replace("\r", " ").replace("\n", " ")))
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -103,7 +103,11 @@ class Item:
 
     @property
     def file(self) -> str | None:
-        """The source file, relative to the source folder, when it is known."""
+        """The source file, relative to the source folder, when it is known: the
+        included file an item is written in, else its page's."""
+        included = self.fields.get("source_file")
+        if included:
+            return included
         if self.docname is None:
             return None
         return self.docname + (self.doctype or "")

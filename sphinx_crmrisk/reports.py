@@ -4,6 +4,9 @@ Each reads one :class:`~.traceability.Traceability` and says what the build says
 ``crmrisk`` warnings about the same data: the problems in the items (dates, fields,
 link types...) and the obligations left uncovered, each with its subtype and
 ``file:line``. With ``gaps_only``, the uncovered obligations alone.
+
+Every text taken from the items goes through :mod:`.safe_text`: the text and GitHub
+reports print one line a problem whatever the titles hold, and JUnit stays valid XML.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Assessment, Finding, Item, State, out_of_scope_message, uncovered_message
+from .safe_text import one_line, xml_text
 from .traceability import Traceability
 
 FORMATS = ("text", "json", "junit", "github")
@@ -107,12 +111,12 @@ def out_of_scope_line(traceability: Traceability) -> list[str]:
         for a in traceability.out_of_scope
     )
     profile = ", ".join(traceability.profile or ())
-    return [f"Out of scope (profile: {profile}): {entries}"]
+    return [one_line(f"Out of scope (profile: {profile}): {entries}")]
 
 
 def text_report(traceability: Traceability, gaps_only: bool = False) -> str:
     lines = [
-        f"{p.item.location}: {p.message} [crmrisk.{p.subtype}]"
+        one_line(f"{p.item.location}: {p.message} [crmrisk.{p.subtype}]")
         for p in problems(traceability, gaps_only)
     ]
     lines.append(counts_line(traceability, gaps_only))
@@ -152,28 +156,31 @@ def junit_report(traceability: Traceability, gaps_only: bool = False) -> str:
     )
 
     def case(classname: str, name: str, item: Item) -> ET.Element:
-        element = ET.SubElement(suite, "testcase", classname=classname, name=name)
+        element = ET.SubElement(suite, "testcase", classname=classname, name=xml_text(name))
         if item.file:
-            element.set("file", item.file)
+            element.set("file", xml_text(item.file))
         if item.lineno:
             element.set("line", str(item.lineno))
         return element
+
+    def fail(element: ET.Element, kind: str, item: Item, message: str) -> None:
+        failure = ET.SubElement(element, "failure", message=xml_text(message), type=kind)
+        failure.text = xml_text(f"{item.location}: {message}")
 
     for assessment in assessments:
         obligation = assessment.obligation
         element = case("crmrisk.obligations", obligation.id, obligation)
         if assessment.state.is_gap:
-            message = uncovered_message(assessment)
-            failure = ET.SubElement(element, "failure", message=message, type=UNCOVERED)
-            failure.text = f"{obligation.location}: {message}"
+            fail(element, UNCOVERED, obligation, uncovered_message(assessment))
         elif assessment.state is State.LAPSED:
-            ET.SubElement(element, "skipped", message=f"lapsed on {obligation.field('until')}")
+            lapsed = f"lapsed on {obligation.field('until')}"
+            ET.SubElement(element, "skipped", message=xml_text(lapsed))
         elif assessment.state is State.OUT_OF_SCOPE:
-            ET.SubElement(element, "skipped", message=out_of_scope_message(assessment))
+            message = xml_text(out_of_scope_message(assessment))
+            ET.SubElement(element, "skipped", message=message)
     for problem in others:
         element = case("crmrisk.problems", f"{problem.subtype} {problem.item.id}", problem.item)
-        failure = ET.SubElement(element, "failure", message=problem.message, type=problem.subtype)
-        failure.text = f"{problem.item.location}: {problem.message}"
+        fail(element, problem.subtype, problem.item, problem.message)
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
@@ -181,8 +188,9 @@ def junit_report(traceability: Traceability, gaps_only: bool = False) -> str:
 
 
 def _escape_data(text: str) -> str:
-    # https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts; a
+    # line break or control character in the source is shown as an escape, never sent
+    return one_line(text).replace("%", "%25")
 
 
 def _escape_property(text: str) -> str:

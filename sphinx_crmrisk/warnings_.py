@@ -7,6 +7,7 @@ kind and every message points at ``file:line``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sphinx.util import logging
@@ -33,7 +34,8 @@ WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "than 1 to 4.",
     "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
     ":version: or :phase:.",
-    "export": "A traceability export that could not be written.",
+    "export": "A traceability export that could not be written, or an XLSX cell cut to "
+    "Excel's 32,767 characters (the cell has a note; traceability.json has the whole text).",
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification.",
     "review_overdue": "A clause or procedure whose last review plus its cycle is before the "
@@ -53,7 +55,11 @@ BUILD_ONLY_SUBTYPES: frozenset[WarningSubtype] = frozenset(
 logger = logging.getLogger("sphinx_crmrisk")
 
 
-def location_of(item: Item) -> tuple[str, int | None] | None:
+def location_of(item: Item, app: Sphinx) -> tuple[str, int | None] | str | None:
+    """Where a warning about ``item`` points: its page and line, or the included file
+    it is written in (a text ``path:line``, which Sphinx prints as it is)."""
+    if item.fields.get("source_file"):
+        return f"{Path(app.srcdir) / item.fields['source_file']}:{item.lineno or ''}"
     return (item.docname, item.lineno) if item.docname else None
 
 

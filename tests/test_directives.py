@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import myst_parser
 import pytest
 from bs4 import BeautifulSoup
 
+from sphinx_crmrisk.needs_json import read_needs
 from sphinx_crmrisk.views import base
 from sphinx_crmrisk.views import nodes as view_nodes
 
@@ -266,3 +268,44 @@ def test_html_pages_hold_no_row_in_the_resolved_doctree(make_app, copy_root):
     doctree = app.env.get_and_resolve_doctree("matrix-all", app.builder)
     (body,) = doctree.findall(view_nodes.streamed_tbody)
     assert len(body) == 0 and len(body.records) == len(ALL_OBLIGATIONS)
+
+
+# -- items in included files (issue 15) --------------------------------------------------
+
+
+@pytest.mark.sphinx("html", testroot="includes", freshenv=True)
+def test_items_in_included_files_are_located_in_the_included_file(app, tmp_path):
+    """``.. include::`` (reST) and ``{include}`` (MyST): the warning, needs.json, the
+    exports and ``crmrisk check`` all name the included file and its line."""
+    from sphinx_crmrisk.cli import main
+
+    app.build()
+    warnings = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+    src = Path(app.srcdir)
+    # the directive lines in the included files, and on the page
+    assert f"{src / 'parts' / 'rst_part.rst'}:5: WARNING: OBL-INC-RST" in warnings
+    assert f"{src / 'parts' / 'myst_part.md'}:3: WARNING: OBL-INC-MYST" in warnings
+    assert f"{src / 'index.rst'}:13: WARNING: OBL-PAGE" in warnings
+    assert (src / "parts/rst_part.rst").read_text().splitlines()[4].startswith(".. obligation::")
+    assert (src / "parts/myst_part.md").read_text().splitlines()[2].startswith("```{obligation}")
+
+    needs = read_needs(app.outdir)
+    assert needs["OBL-INC-RST"]["source_file"] == "parts/rst_part.rst"
+    assert needs["OBL-INC-MYST"]["source_file"] == "parts/myst_part.md"
+    assert needs["OBL-PAGE"]["source_file"] is None
+    # the page stays the page: its HTML holds the item
+    assert needs["OBL-INC-MYST"]["docname"] == "mystpage"
+    assert 'id="OBL-INC-MYST"' in (Path(app.outdir) / "mystpage.html").read_text()
+
+    exported = json.loads((Path(app.outdir) / "traceability.json").read_text())
+    where = {o["id"]: (o["file"], o["line"]) for o in exported["obligations"]}
+    assert where == {
+        "OBL-INC-MYST": ("parts/myst_part.md", 3),
+        "OBL-INC-RST": ("parts/rst_part.rst", 5),
+        "OBL-PAGE": ("index.rst", 13),
+    }
+    report = tmp_path / "check.txt"
+    assert main(["check", str(app.outdir), "--output", str(report)]) == 1
+    lines = report.read_text().splitlines()
+    assert "parts/myst_part.md:3: OBL-INC-MYST" in lines[0]
+    assert "parts/rst_part.rst:5: OBL-INC-RST" in lines[1]

@@ -313,3 +313,44 @@ def test_a_workbook_of_an_older_format_is_written_again(make_app, copy_root, mon
     assert xlsx.stat().st_mtime_ns != written
     with zipfile.ZipFile(xlsx) as archive:
         assert "workbook format 99" in archive.read("docProps/custom.xml").decode("utf-8")
+def test_a_cell_cut_to_excels_limit_is_noted_and_warned_of_on_every_build(make_app, copy_root):
+    src = copy_root("matrix")
+    obligations = src / "obligations.md"
+    long_basis = "Art. " + "x" * 40_000
+    obligations.write_text(
+        obligations.read_text().replace(":legal_basis: Art. 1\n", f":legal_basis: {long_basis}\n", 1)
+    )
+    for build in range(2):  # the second changes nothing: the export is not written again
+        app = make_app("html", srcdir=src)
+        app.build()
+        app.cleanup()
+        warnings = app.warning.getvalue()
+        assert (
+            f"obligations.md:3: WARNING: traceability.xlsx: OBL-COVERED legal_basis: "
+            f"{len(long_basis):,} characters cut to the 32,767 of a cell [crmrisk.export]"
+        ) in warnings, build
+    book = openpyxl.load_workbook(Path(app.outdir) / "traceability.xlsx")
+    cells = [c for s in book.worksheets for r in s.iter_rows() for c in r if c.value and c.value.__class__ is str and c.value.startswith("Art. x")]
+    assert cells and all(len(c.value) == 32_767 and "Cut" in c.comment.text for c in cells)
+    # the whole text stays in the JSON export
+    assert read_json(app)["obligations"][0]["legal_basis"] == long_basis
+
+
+def test_any_phase_id_gives_a_sheet_name_excel_accepts():
+    # found by the hostile-input test: a control character in a phase ID made the
+    # workbook's XML invalid; a quote at an end, "History" or 31 emoji made XlsxWriter raise
+    from sphinx_crmrisk.exports import _sheet_name
+
+    titles = ["\x19", "'x'", "History", "\U0001f600" * 20, "a[b]:c", "", "'", "x" * 40, "x" * 40]
+    taken: set[str] = set()
+    names = [_sheet_name(title, taken) for title in titles]
+    assert names[:3] == ["_", "_x_", "History (2)"]
+    assert len({n.casefold() for n in names}) == len(names)
+    stream = io.BytesIO()
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(stream)
+    for name in names:
+        workbook.add_worksheet(name)
+    workbook.close()
+    assert openpyxl.load_workbook(io.BytesIO(stream.getvalue())).sheetnames == names

@@ -190,12 +190,14 @@ def test_a_real_build_gives_the_same_model_as_the_plain_path(app):
     assert_same_as_plain(needs_json)
 
 
-def test_need_parts_string_links_and_odd_values_read_alike(tmp_path):
+def test_need_parts_repeated_links_and_odd_values_read_alike(tmp_path):
+    # ill-typed values (a number for a text, a text for a list of IDs...) are refused
+    # since issue 15: tests/test_input_validation.py; these are well-typed oddities
     needs = {
         "OBL-1": {"type": "obligation", "title": "One", "lineno": 3, "status": "open",
-                  "effective": " 2026-01-01 ", "until": "", "legal_basis": 12,
-                  "phase": ["PH-1", "PH-1"], "replaced_by": "OBL-2, OBL-3 ,"},
-        "OBL-2": {"type": "obligation", "title": "", "lineno": "7", "justification": "n/a",
+                  "effective": " 2026-01-01 ", "until": "", "legal_basis": "12",
+                  "phase": ["PH-1", "PH-1"], "replaced_by": ["OBL-2", "OBL-3"]},
+        "OBL-2": {"type": "obligation", "title": "", "lineno": 7, "justification": "n/a",
                   "status": NOT_APPLICABLE, "phase": []},
         "CLA-1": {"type": "clause", "title": "C", "covers": ["OBL-1.part", "OBL-2"],
                   "status": "draft", "party": "a, b", "docname": "", "doctype": ".md"},
@@ -209,11 +211,12 @@ def test_need_parts_string_links_and_odd_values_read_alike(tmp_path):
 
 
 def test_what_msgspec_refuses_json_still_reads(tmp_path):
-    # NaN and a lone surrogate: json accepts both, msgspec does not
+    # NaN and a lone surrogate where the model reads nothing: json accepts both,
+    # msgspec does not (a lone surrogate in a title is refused: test_input_validation)
     path = tmp_path / "needs.json"
     path.write_text(
         '{"versions": {"": {"needs": {"OBL-1": {"type": "obligation", '
-        '"title": "\\ud800", "score": NaN}}}}}',
+        '"title": "T", "note": "\\ud800", "score": NaN}}}}}',
         encoding="utf-8",
     )
     assert_same_as_plain(path)

@@ -229,7 +229,7 @@ def test_the_command_reads_the_renamed_keys_from_the_record(copy_root, capsys):
     record = json.loads((Path(app.outdir) / CONFIG_JSON).read_text(encoding="utf-8"))
     assert record["crmrisk_type_names"] == {"risk": "crm_risk"}
     assert record["crmrisk_link_names"] == {"covers": "crm_covers"}
-    needs = read_model_needs(Path(app.outdir), need_keys(RENAMED))
+    needs = read_model_needs(Path(app.outdir), RENAMED)
     assert needs["PROC-REG-01"]["crm_covers"] == ["OBL-RGPD-30"]
     assert main(["check", str(app.outdir), "--format", "json"]) == 1
     problems = json.loads(capsys.readouterr().out)["problems"]

@@ -1,0 +1,2 @@
+extensions = ["myst_parser", "sphinx_crmrisk"]
+crmrisk_today = "2026-11-30"
