@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 
+#: Brings the shipped catalogue's items in: a page holding it has crmrisk items.
+CATALOGUE_DIRECTIVE = "crmrisk-catalogue"
+
 class CatalogueDirective(NeedimportDirective):
     required_arguments = 0
     optional_arguments = 0
@@ -105,4 +108,4 @@ class CatalogueDirective(NeedimportDirective):
 
 
 def setup_catalogue(app: Sphinx) -> None:
-    app.add_directive("crmrisk-catalogue", CatalogueDirective)
+    app.add_directive(CATALOGUE_DIRECTIVE, CatalogueDirective)

@@ -147,6 +147,12 @@ def parse_date(value: str) -> dt.date | None:
         return None
 
 
+def _is_id_list(value: Any) -> bool:
+    """A host need's key of one of our link names is read as links only when it holds
+    what a link does (its own field of that name may hold anything)."""
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def _link_ids(value: Any) -> tuple[str, ...]:
     if not value:
         return ()
@@ -183,21 +189,22 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
     # sphinx-needs writes every field on every need, "" where it has none, so most
     # values are skipped here
     get = need.get
+    need_type = str(get("type", ""))
+    kind = names.kinds.get(need_type)
     fields = {}
-    for key, name in names.field_keys:
-        value = get(key)
-        if value:
-            fields[name] = str(value).strip()
     links = {}
+    if kind is not None:
+        for key, name in names.field_keys:
+            value = get(key)
+            if value:
+                fields[name] = str(value).strip()
     for key, name in names.link_keys:
         value = get(key)
-        if value:
+        if value and (kind is not None or _is_id_list(value)):
             ids = _link_ids(value)
             if ids:
                 links[name] = ids
     lineno = get("lineno")
-    need_type = str(get("type", ""))
-    kind = names.kinds.get(need_type)
     content = get("content") if kind is Kind.OBLIGATION else None
     return Item(
         id=str(need["id"]),

@@ -60,7 +60,8 @@ def read_model_needs(
     file json reads instead).
     """
     types = need_types(names)
-    return _read_needs(path, _model_decoder(tuple(types.items())), types)
+    ours = frozenset(names.kinds)
+    return _read_needs(path, _model_decoder(tuple(types.items())), types, ours)
 
 
 #: What each key the model reads must hold; a need may lack any but ``type``.
@@ -101,9 +102,13 @@ _PYTHON_TYPES: dict[str, Any] = {
 
 
 def _read_needs(
-    path: str | Path, decoder: msgspec.json.Decoder, types: Mapping[str, str] | None
+    path: str | Path,
+    decoder: msgspec.json.Decoder,
+    types: Mapping[str, str] | None,
+    ours: frozenset[str] | None = None,
 ) -> dict[str, Mapping[str, Any]]:
-    """``types``: the key types the decoder checks itself (None: it checks none)."""
+    """``types``: the key types the decoder checks itself (None: it checks none);
+    ``ours``: the need types whose every key is checked (see :func:`needs_of`)."""
     file = find_needs_json(path)
     try:
         raw = file.read_bytes()
@@ -121,7 +126,7 @@ def _read_needs(
             # reports in the words it always has, and needs_of names what is wrong
             data = _read_json(file)
             checked = False
-    return needs_of(data, str(file), checked=checked, types=types or NEED_TYPES)
+    return needs_of(data, str(file), checked=checked, types=types or NEED_TYPES, ours=ours)
 
 
 def _decoder_of(need_type: Any) -> msgspec.json.Decoder:
@@ -271,11 +276,15 @@ def needs_of(
     *,
     checked: bool = False,
     types: Mapping[str, str] = NEED_TYPES,
+    ours: frozenset[str] | None = None,
 ) -> dict[str, Mapping[str, Any]]:
     """Validates a needs.json document and returns its needs.
 
     ``types``: the model's keys and what each must hold; ``checked``: msgspec has
-    checked them already.
+    checked them already. ``ours``: the need types of the extension's kinds; a need of
+    another type (a host project's) has only sphinx-needs' own keys checked, since a
+    field of its own may share a name with one of ours (the model reads no field of it,
+    and only its well-formed links: :func:`~sphinx_crmrisk.model.item_from_need`).
     """
     if not isinstance(data, dict) or not isinstance(data.get("versions"), dict):
         raise LoadError(f"{origin}: not a needs.json file (no 'versions' object)")
@@ -295,7 +304,10 @@ def needs_of(
         if not isinstance(need, dict) or "type" not in need:
             raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
         if not checked:
-            _check_need(origin, need_id, need, types)
+            # sphinx-needs' own keys first: the type is text before it is looked up
+            _check_need(origin, need_id, need, _CORE_TYPES)
+            if ours is None or need["type"] in ours:
+                _check_need(origin, need_id, need, types)
         item_id = need.setdefault("id", need_id)
         if item_id == "":
             raise LoadError(f"{origin}: need {need_id!r}: its id is empty")

@@ -198,7 +198,7 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
 
 #: The stylesheets of the need layouts and of the views, in ``static/``.
 STYLESHEETS = ("crmrisk.css", "crmrisk-views.css")
-#: The matrix's filter box and sortable columns (only HTML builders load scripts).
+#: The matrix's filter box and sortable columns.
 MATRIX_SCRIPT = "crmrisk-matrix.js"
 
 
@@ -206,7 +206,13 @@ def _add_static_files(app: Sphinx, config: Config) -> None:
     config.html_static_path.append(str(Path(__file__).parent / "static"))
     for name in STYLESHEETS:
         app.add_css_file(name)
-    app.add_js_file(MATRIX_SCRIPT, defer="defer")
+    app.connect("builder-inited", _add_matrix_script)
+
+
+def _add_matrix_script(app: Sphinx) -> None:
+    # only pages written as HTML run it (an epub or a singlehtml page gets no filter box)
+    if app.builder.format == "html":
+        app.add_js_file(MATRIX_SCRIPT, defer="defer")
 
 
 # -- names the host already uses ---------------------------------------------------
@@ -353,8 +359,10 @@ def _our_directives(config: Config, names: Names) -> list[str]:
     """Our directive names that are not the host's: a host's own ``.. risk::`` is its
     need, not a sign of ours (its other directives of ours still are, and then the
     clash of names is reported)."""
+    from .catalogue_directive import CATALOGUE_DIRECTIVE
+
     host_types = {str(t["directive"]) for t in NeedsSphinxConfig(config).types}
-    return sorted(set(names.types.values()) - host_types)
+    return sorted((set(names.types.values()) - host_types) | {CATALOGUE_DIRECTIVE})
 
 
 class DirectivePattern:

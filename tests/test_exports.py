@@ -20,11 +20,12 @@ SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
 ENGLISH_HEADINGS = (
     "ID", "Title", "State", "Phases", "Legal basis", "Effective", "Until", "Status",
-    "Covered by", "Not counted", "File", "Line",
+    "Covered by", "Not counted", "Suspect covers", "Out of scope: lacks", "File", "Line",
 )
 FRENCH_HEADINGS = (
     "Identifiant", "Intitulé", "État", "Phases", "Base légale", "En vigueur le", "Jusqu'au",
-    "Statut", "Couverte par", "Non comptées", "Fichier", "Ligne",
+    "Statut", "Couverte par", "Non comptées", "Couvertures à revoir",
+    "Hors périmètre : manque", "Fichier", "Ligne",
 )
 
 
@@ -209,11 +210,11 @@ def test_a_french_build_keeps_the_json_keys_and_state_codes(french_build):
 
 def test_the_french_workbook_is_readable_and_filterable(french_build):
     workbook = openpyxl.load_workbook(Path(french_build.outdir) / "traceability.xlsx")
-    assert workbook.sheetnames == ["Synthèse", "PH-ALPHA", "PH-BETA", "PH-GAMMA"]
+    assert workbook.sheetnames == ["Synthèse", "PH-ALPHA", "PH-BETA", "PH-GAMMA", "Revues"]
     summary = workbook["Synthèse"]
     assert [c.value for c in summary[1]] == [
         "Phase", "Intitulé", "Obligations", "Couvertes", "À venir", "Justifiées",
-        "Caduques", "Non couvertes", "À couvrir", "Couverture (%)",
+        "Caduques", "Hors périmètre", "Non couvertes", "À couvrir", "Couverture (%)",
     ]
     assert [c.value for c in summary[summary.max_row]][:3] == [None, "Toutes les phases", 9]
     for sheet in workbook.worksheets:
@@ -279,13 +280,15 @@ def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
     obligation = {
         "id": "OBL-LONG", "title": "Un intitulé très long " * 8, "state": "covered",
         "phases": ["PH-A"], "legal_basis": "Art. 1", "effective": "", "until": "",
-        "status": "", "covered_by": ["CLA-A"], "not_counted": [], "file": "a.md", "line": 3,
+        "status": "", "covered_by": ["CLA-A"], "not_counted": [], "suspect_covers": [],
+        "out_of_scope_by": [], "file": "a.md", "line": 3,
     }
     document = {
         "schema": "sphinx-crmrisk/traceability", "version": 1, "reference_date": "2026-06-01",
         "obligations": [obligation],
         "summary": [{"phase": "PH-A", "title": "A", "obligations": 1, "covered": 1,
-                     "upcoming": 0, "justified": 0, "lapsed": 0, "uncovered": 0,
+                     "upcoming": 0, "justified": 0, "lapsed": 0, "out_of_scope": 0,
+                     "uncovered": 0,
                      "in_force": 1, "percent": 100.0}],
     }
     data = xlsx_bytes(document, ExportSettings(language="fr"))
