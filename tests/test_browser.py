@@ -25,6 +25,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+# the site under test is the handbook, built with Jupyter Book 1
+pytestmark = pytest.mark.book
+
 REPO = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
 INSTALL = (

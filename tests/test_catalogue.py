@@ -40,6 +40,8 @@ def soup(app, page: str) -> BeautifulSoup:
     return BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
 
 
+# builds the handbook, a Jupyter Book
+@pytest.mark.book
 def test_the_shipped_catalogue_is_what_the_handbook_gives():
     version, documents = catalogue_documents(find_needs_json(needs_json_of(REPO)))
     assert version in versions(), (

@@ -108,6 +108,8 @@ def test_a_rest_starter_without_profile_lists_every_obligation(tmp_path, capsys)
     assert "CLA-EXEMPLE-01" in suivi and "is draft" in suivi
 
 
+# runs jupyter-book build
+@pytest.mark.book
 def test_a_jupyter_book_starter_builds_with_jupyter_book(tmp_path, capsys):
     book = tmp_path / "assureur"
     assert main(["init", str(book), "--jupyter-book", "--profile", "assurance,prospection"]) == 0

@@ -19,6 +19,9 @@ from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.needs_json import find_needs_json
 from sphinx_crmrisk.source_build import needs_json_of
 
+# reads the handbook, a Jupyter Book: its needs.json is built with Jupyter Book's configuration
+pytestmark = pytest.mark.book
+
 REPO = Path(__file__).parents[1]
 CATALOGUE = REPO.parent / "shared" / "domain" / "catalogue.md"
 

@@ -315,6 +315,8 @@ MORE = """
 """
 
 
+# runs jupyter-book build
+@pytest.mark.book
 def test_an_audit_notebook_is_re_executed_when_the_traced_data_changes_and_only_then(copy_root):
     book = copy_root("audit")
     command = [BIN / "jupyter-book", "build", book, "-W", "-n", "--keep-going"]
