@@ -33,6 +33,17 @@ if TYPE_CHECKING:
 SOURCE_FILE = "source_file"
 
 
+
+def _myst_major() -> int | None:
+    try:
+        from myst_parser import __version__
+    except ImportError:
+        return None
+    return int(__version__.split(".", 1)[0])
+
+
+_MYST_COUNTS_INCLUDED_LINES_TWICE = _myst_major() == 3
+
 class ItemDirective(NeedDirective):
     """sphinx-needs' need directive, which also records the file it is written in."""
 
@@ -47,9 +58,14 @@ class ItemDirective(NeedDirective):
 
     def get_source_info(self) -> tuple[str, int]:
         source, line = super().get_source_info()
-        if line and type(self.state).__name__ == "MockState" and self._included_file():
-            # myst-parser 3.0 renders an included file from line ``start + 1`` and adds
-            # 1 again to each 0-based token line: its lines are one too far
+        if (
+            line
+            and type(self.state).__name__ == "MockState"
+            and _MYST_COUNTS_INCLUDED_LINES_TWICE
+            and self._included_file()
+        ):
+            # myst-parser 3 renders an included file from line ``start + 1`` and adds
+            # 1 again to each 0-based token line: its lines are one too far (5 does not)
             line -= 1
         return source, line
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from sphinx.util.console import strip_colors
 
 from sphinx_crmrisk._docs import (
     SCHEMA,
@@ -47,9 +48,13 @@ PROGRAMS = {
 
 
 def run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    """The command's output as a terminal shows it, without colours (Sphinx 8 and 9 colour
+    their warnings when FORCE_COLOR is set, as some CI runners do)."""
+    result = subprocess.run(
         args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
     )
+    result.stdout, result.stderr = strip_colors(result.stdout), strip_colors(result.stderr)
+    return result
 
 
 @pytest.fixture(scope="module")

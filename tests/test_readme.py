@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sphinx.util.console import strip_colors
+
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
 
@@ -31,10 +33,13 @@ def shown_warning() -> str:
 
 
 def build(src: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", str(src), str(src / "_build")],
         capture_output=True, text=True, timeout=300, check=False,
     )
+    # without colours, as a terminal shows it (Sphinx 8 and 9 colour with FORCE_COLOR)
+    result.stdout, result.stderr = strip_colors(result.stdout), strip_colors(result.stderr)
+    return result
 
 
 def test_quickstart_builds_clean_and_fails_without_its_covers(tmp_path):
