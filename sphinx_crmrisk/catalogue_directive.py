@@ -103,7 +103,7 @@ class CatalogueDirective(NeedimportDirective):
         return result
 
     def _catalogue_refused(self, message: str) -> list[nodes.Node]:
-        log_warning(self.env.app, "catalogue", message, (self.env.docname, self.lineno))
+        log_warning(self, "catalogue", message, (self.env.docname, self.lineno))
         return []
 
 

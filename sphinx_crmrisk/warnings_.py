@@ -14,6 +14,7 @@ from sphinx.util import logging
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.util.docutils import SphinxDirective
 
     from .model import Item
 
@@ -64,12 +65,16 @@ def location_of(item: Item, app: Sphinx) -> tuple[str, int | None] | str | None:
 
 
 def log_warning(
-    app: Sphinx,
+    app: Sphinx | SphinxDirective,
     subtype: WarningSubtype,
     message: str,
     location: tuple[str, int | None] | str | None = None,
 ) -> None:
-    """Logs a located warning; Sphinx 7.4 does not print the type, so it is added."""
+    """Logs a located warning; Sphinx 7.4 does not print the type, so it is added.
+
+    ``app``: the application, or a directive (Sphinx 9 deprecates ``env.app``): only
+    its ``config`` is read.
+    """
     if not app.config.show_warning_types:
         message = f"{message} [{WARNING_TYPE}.{subtype}]"
     logger.warning(message, type=WARNING_TYPE, subtype=subtype, location=location)
