@@ -161,6 +161,8 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
 
 
+# /dev/full is how a test makes a write fail with ENOSPC (a full disk); every Linux has it,
+# this machine and CI included, so the test runs there; only a system without it skips
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 def test_a_full_standard_output_is_exit_2_and_one_line():
     with open("/dev/full", "wb") as full:
