@@ -10,6 +10,7 @@ replacing it, and gives its layouts to its own kinds only.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,13 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx.errors import ConfigError
 from sphinx.util.matching import get_matching_files
-from sphinx_needs.api import add_field, add_need_layout, add_need_type
+from sphinx_needs.api import add_field, add_need, add_need_layout, add_need_type
 from sphinx_needs.config import _NEEDS_CONFIG, NeedsSphinxConfig
 from sphinx_needs.data import NeedsCoreFields
 
 from .config import get_config, set_enabled
 from .i18n import _
-from .kinds import DEFAULT_NAMES, FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, N_, Kind, Names
+from .kinds import (
+    DEFAULT_NAMES,
+    FIELD_SPECS,
+    FIELDS,
+    KIND_SPECS,
+    LINK_SPECS,
+    N_,
+    Kind,
+    Names,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -256,6 +266,11 @@ def host_names(config: Config) -> tuple[set[str], dict[str, str], dict[str, str]
         fields.setdefault(name, "another extension's add_field")
     for name in ("links", "parent_needs"):
         links.setdefault(name, "sphinx-needs")
+    # a need's fields reach add_need() as keyword arguments: a field named like one of
+    # its parameters (``state``, ``docname``...) makes sphinx-needs crash on every need
+    for name, parameter in inspect.signature(add_need).parameters.items():
+        if parameter.kind is not parameter.VAR_KEYWORD:
+            fields.setdefault(name, "a parameter of sphinx-needs' add_need()")
     return types, links, fields
 
 
