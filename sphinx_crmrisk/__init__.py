@@ -40,10 +40,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # sphinx-needs' own setup clears its API registry: it must run first
     app.setup_extension("sphinx_needs")
 
-    from .badges import BADGE_PRIORITY, add_verification_badges
+    from .badges import BADGE_PRIORITY, add_badges
     from .build_traceability import setup_build_traceability
     from .catalogue_directive import setup_catalogue
     from .checks import check_build
+    from .computed_fields import setup_computed_fields
     from .config import setup_config, validate_config, write_build_values
     from .exports import write_build_exports
     from .i18n import setup_i18n
@@ -59,7 +60,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_build_traceability(app)
     setup_incremental(app)
     setup_locations(app)
-    app.connect("doctree-resolved", add_verification_badges, priority=BADGE_PRIORITY)
+    app.connect("doctree-resolved", add_badges, priority=BADGE_PRIORITY)
+    setup_computed_fields(app)
     app.connect("build-finished", check_build)
     setup_views(app)
     setup_catalogue(app)

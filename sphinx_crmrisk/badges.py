@@ -25,8 +25,8 @@ from sphinx_needs.nodes import Need
 from .build_traceability import build_traceability
 from .config import get_config, is_enabled
 from .i18n import _
-from .model import RISK_LEVEL_LABELS, STATE_LABELS, Item, Kind, risk_score
-from .reviews import SuspectCover
+from .model import RISK_LEVEL_LABELS, STATE_LABELS, Item, Kind, State, risk_score
+from .reviews import REVIEW_STATE_LABELS, ReviewState, SuspectCover
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -49,8 +49,8 @@ def badge_texts() -> dict[str, str]:
 BADGE_PRIORITY = 450
 
 
-def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """``doctree-resolved``: the badge goes into the page being written.
+def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: each need's badges go into the page being written.
 
     Not at ``doctree-read``: Sphinx keeps every read doctree in memory until its page is
     written, so badges added there stayed in memory for all pages at once (3.6 MiB at
@@ -67,8 +67,9 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
     suspects = traceability.suspects
     names = get_config(app).names
     obligation, risk = names.type(Kind.OBLIGATION), names.type(Kind.RISK)
+    covering = {names.type(Kind.CLAUSE), names.type(Kind.PROCEDURE)}
     verification = names.field("verification")
-    states = None
+    states = reviews = None
     for node in found:
         need_id = node.get("refid", "")
         need = needs.get(need_id)
@@ -78,6 +79,14 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
             node.insert(0, suspect_badge(need_id, suspects[need_id]))
         if need["type"] == risk:
             _add_level_badge(node, traceability.model.items.get(need_id))
+            continue
+        if need["type"] in covering:
+            if reviews is None:
+                reviews = {r.item.id: r.state for r in traceability.reviews}
+            if need_id in reviews:
+                badge = nodes.paragraph()
+                badge += review_badge(reviews[need_id], str(_("Review: {state}")))
+                node.insert(0, badge)
             continue
         if need["type"] != obligation:
             continue
@@ -92,12 +101,26 @@ def add_verification_badges(app: Sphinx, doctree: nodes.document, docname: str) 
             states = {a.obligation.id: a.state for a in traceability.assessments}
         state = states.get(need_id)
         if state is not None:
-            label = str(_("State: {state}")).format(state=str(_(STATE_LABELS[state])))
-            badge = nodes.paragraph(
-                "", "", classes=["crmrisk-badge", "crmrisk-state", f"crmrisk-state-{state.value}"]
-            )
-            badge += nodes.inline("", label)
+            badge = nodes.paragraph()
+            badge += state_badge(state, str(_("State: {state}")))
             node.insert(0, badge)
+
+
+def state_badge(state: State, template: str = "{state}") -> nodes.inline:
+    """An obligation's state, labelled in the build's language (``crmrisk-state-<state>``),
+    on its page and in sphinx-needs' tables (:mod:`.computed_fields`)."""
+    label = template.format(state=str(_(STATE_LABELS[state])))
+    return nodes.inline(
+        "", label, classes=["crmrisk-badge", "crmrisk-state", f"crmrisk-state-{state.value}"]
+    )
+
+
+def review_badge(state: ReviewState, template: str = "{state}") -> nodes.inline:
+    """A clause's or procedure's review state (``crmrisk-review-<state>``)."""
+    label = template.format(state=str(_(REVIEW_STATE_LABELS[state])))
+    return nodes.inline(
+        "", label, classes=["crmrisk-badge", "crmrisk-review", f"crmrisk-review-{state.value}"]
+    )
 
 
 def _add_level_badge(node: Need, item: Item | None) -> None:

@@ -11,6 +11,7 @@ that is pickled for the next build.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,12 +32,20 @@ _LOCK_ATTR = "_crmrisk_review_lock"
 FORGET_PRIORITY = 900
 
 
-def build_traceability(app: Sphinx) -> Traceability:
-    """This build's traceability, from the resolved needs (write phase and later)."""
+def build_traceability(app: Sphinx, needs: Mapping[str, Any] | None = None) -> Traceability:
+    """This build's traceability, from the resolved needs (write phase and later).
+
+    ``needs``: the needs sphinx-needs is about to seal (``needs-before-sealing``, where
+    asking for the resolved ones would start their post-processing again); they hold
+    what the sealed needs will hold, but the fields the build computes from this very
+    object (:mod:`.computed_fields`).
+    """
     current = app.__dict__.get(_ATTR)
     if current is None:
         values = get_config(app)
-        model = Model.from_needs(SphinxNeedsData(app.env).get_needs_view(), values.names)
+        if needs is None:
+            needs = SphinxNeedsData(app.env).get_needs_view()
+        model = Model.from_needs(needs, values.names)
         current = Traceability.assessed_with(model, values, build_lock(app))
         app.__dict__[_ATTR] = current
     return current

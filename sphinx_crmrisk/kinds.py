@@ -44,6 +44,9 @@ class FieldSpec:
     doc: str
     #: False: kept out of the need's layout (shown another way, e.g. as a badge)
     in_layout: bool = True
+    #: True: the build sets it on each need (an assessment), an author never writes it,
+    #: and the model never reads it (:mod:`.computed_fields`)
+    computed: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,22 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         N_("Review every (months)"),
         "The review cycle in months (default: crmrisk_review_every); 0: no cycle.",
     ),
+    "coverage_state": FieldSpec(
+        N_("State"),
+        "Set by the build, not written: the obligation's state (covered, justified, "
+        "upcoming, lapsed, out_of_scope or uncovered), for sphinx-needs' tables and "
+        "filters (shown as a badge).",
+        in_layout=False,
+        computed=True,
+    ),
+    "review_state": FieldSpec(
+        N_("Review state"),
+        "Set by the build, not written: the active clause's or procedure's review state "
+        "(up_to_date, due_soon, overdue, never or no_cycle), for sphinx-needs' tables "
+        "and filters (shown as a badge).",
+        in_layout=False,
+        computed=True,
+    ),
     # of no kind: every item may have it, and the extension sets it (locations.py)
     "source_file": FieldSpec(
         N_("Source file"),
@@ -131,7 +150,7 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "#F5E6C8",
         (
             "legal_basis", "effective", "until", "sanction", "source", "justification",
-            "verification", "applies_to",
+            "verification", "applies_to", "coverage_state",
         ),
         "A legal obligation, to be covered by a clause or a procedure.",
     ),
@@ -139,14 +158,14 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "CLA-",
         N_("Clause"),
         "#D6EDD9",
-        ("party", "owner", "reviewed", "review_every"),
+        ("party", "owner", "reviewed", "review_every", "review_state"),
         "A contract clause that covers obligations."
     ),
     Kind.PROCEDURE: KindSpec(
         "PROC-",
         N_("Procedure"),
         "#E3DDF3",
-        ("owner", "frequency", "reviewed", "review_every"),
+        ("owner", "frequency", "reviewed", "review_every", "review_state"),
         "An internal procedure that covers obligations.",
     ),
     Kind.RISK: KindSpec(
@@ -200,6 +219,12 @@ FIELDS: Mapping[str, frozenset[Kind]] = {
     name: frozenset(kind for kind, spec in KIND_SPECS.items() if name in spec.fields)
     for name in FIELD_SPECS
 }
+
+#: The fields the build sets (never written by an author, never read by the model).
+COMPUTED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if s.computed)
+
+#: The fields an author writes: what the model reads and the catalogue ships.
+AUTHORED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if not s.computed)
 
 DATE_FIELDS = ("effective", "until")
 
@@ -292,8 +317,13 @@ class Names:
 
     @cached_property
     def field_keys(self) -> tuple[tuple[str, str], ...]:
-        """``(need key, canonical name)`` of each field, in :data:`FIELD_SPECS` order."""
-        return tuple((name, canonical) for canonical, name in self.fields.items())
+        """``(need key, canonical name)`` of each field an author writes (the computed
+        ones are the build's output, not its input), in :data:`FIELD_SPECS` order."""
+        return tuple(
+            (name, canonical)
+            for canonical, name in self.fields.items()
+            if not FIELD_SPECS[canonical].computed
+        )
 
     @cached_property
     def link_keys(self) -> tuple[tuple[str, str], ...]:
@@ -309,10 +339,11 @@ DEFAULT_NAMES = Names(
 #: The scales a risk is scored on: EBIOS Risk Manager's (ANSSI, 2018), 1 to 4. The
 #: English labels are the message IDs; the French catalog gives the guide's words
 #: (gravité G1 mineure to G4 critique, vraisemblance V1 peu vraisemblable to V4 quasi
-#: certain). Checked against the EBIOS RM 4x4 matrix that CISO Assistant ships
-#: (intuitem/ciso-assistant-community, backend/library/libraries/
-#: risk-matrix-4x4-ebios-rm.yaml), which words two levels differently: V4 « Certain »,
-#: G3 « Important ».
+#: certain). Not read in ANSSI's guide itself, which could not be reached: the eight
+#: words agree in five to seven independent public reproductions of it (2026-12-01);
+#: the EBIOS RM 4x4 matrix that CISO Assistant ships (intuitem/ciso-assistant-community,
+#: backend/library/libraries/risk-matrix-4x4-ebios-rm.yaml) words two levels its own
+#: way, V4 « Certain », G3 « Important », and puts the others in the masculine.
 RISK_SCALES: Mapping[str, Mapping[int, str]] = {
     "severity": {
         1: N_("Minor"),

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .kinds import FIELDS, Kind
+from .kinds import AUTHORED_FIELDS, Kind
 from .model import parse_date
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogue"
@@ -78,7 +78,7 @@ def _record(need: Mapping[str, Any]) -> dict[str, Any]:
     record = {key: need[key] for key in _CORE_KEYS if need.get(key)}
     if "content" in record:
         record["content"] = _DOC_ROLE.sub(lambda m: m.group(1) or m.group(2), record["content"])
-    for name in FIELDS:
+    for name in AUTHORED_FIELDS:
         if need.get(name):
             record[name] = need[name]
     for name in SHIPPED_LINKS:

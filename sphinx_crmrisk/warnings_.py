@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 WARNING_TYPE = "crmrisk"
 
 WarningSubtype = Literal[
-    "bad_date", "bad_value", "catalogue", "export", "link_type", "missing_field",
-    "review_overdue", "suspect", "uncovered", "view_option",
+    "bad_date", "bad_value", "catalogue", "computed_field", "export", "link_type",
+    "missing_field", "review_overdue", "suspect", "uncovered", "view_option",
 ]
 
 #: One line per subtype, for the reference documentation.
@@ -35,6 +35,8 @@ WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "than 1 to 4.",
     "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
     ":version: or :phase:.",
+    "computed_field": "A field the build sets ('coverage_state', 'review_state') written by an author, "
+    "in a need or a needextend: the build's value replaces it.",
     "export": "A traceability export that could not be written, or an XLSX cell cut to "
     "Excel's 32,767 characters (the cell has a note; traceability.json has the whole text).",
     "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
@@ -47,10 +49,11 @@ WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "view_option": "A view's option that names nothing the project has (an unknown :phase:).",
 }
 
-#: Subtypes about the pages or the output, not the items: the build alone reports them
-#: (``crmrisk check`` reads needs.json, which holds the items only).
+#: Subtypes the build alone reports: about the pages or the output, not the items
+#: (``crmrisk check`` reads needs.json, which holds the items only), or about what
+#: needs.json cannot tell (an author's value of a field the build then sets).
 BUILD_ONLY_SUBTYPES: frozenset[WarningSubtype] = frozenset(
-    {"catalogue", "export", "view_option"}
+    {"catalogue", "computed_field", "export", "view_option"}
 )
 
 logger = logging.getLogger("sphinx_crmrisk")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from sphinx_crmrisk import load, load_traceability
-from sphinx_crmrisk.kinds import COVERING_KINDS, FIELDS, LINK_SPECS
+from sphinx_crmrisk.kinds import AUTHORED_FIELDS, COVERING_KINDS, LINK_SPECS
 from sphinx_crmrisk.model import (
     NEED_KEYS,
     NOT_APPLICABLE,
@@ -75,7 +75,8 @@ def plain_item_from_need(need: Mapping[str, Any]) -> Item:
         docname=need.get("docname") or None,
         doctype=need.get("doctype") or None,
         lineno=int(lineno) if isinstance(lineno, int) else None,
-        fields={name: str(value).strip() for name in FIELDS if (value := need.get(name))},
+        # the fields an author writes: the computed ones (coverage_state...) are output
+        fields={name: str(value).strip() for name in AUTHORED_FIELDS if (value := need.get(name))},
         links={name: ids for name in LINK_SPECS if (ids := plain_link_ids(need.get(name)))},
         # an obligation's text: its reviews track it (reviews.py)
         content=content
