@@ -124,8 +124,13 @@ def test_the_veille_page_lists_every_upcoming_obligation_from_the_build(handbook
     # except OBL-IA-HR, which the hand-written part cites for the unpublished AI Omnibus
     assert "```{crmrisk-matrix}\n:state: upcoming\n```" in source
     assert [i for i in sorted(upcoming) if i in source] == ["OBL-IA-HR"]
-    # the dated table beside it filters on the reference date: it must be the handbook's
-    assert f'effective > "{STATEMENT_DATE.isoformat()}"' in source
+    # the dated table beside it is sphinx-needs' own, filtered on the state the build wrote
+    # into each need, which needs.json carries: the same obligations, no date written twice
+    assert ':filter: coverage_state == "upcoming"' in source
+    assert STATEMENT_DATE.isoformat() not in source
+    data = json.loads(find_needs_json(needs_json_of(REPO)).read_text())
+    needs = data["versions"][data["current_version"]]["needs"]
+    assert {i for i, n in needs.items() if n.get("coverage_state") == "upcoming"} == upcoming
 
 
 def test_every_obligation_names_only_known_activities(handbook):
