@@ -25,8 +25,9 @@ from sphinx_needs.nodes import Need
 from .build_traceability import build_traceability
 from .config import get_config, is_enabled
 from .i18n import _
+from .kinds import RISK_SCALES
 from .model import RISK_LEVEL_LABELS, STATE_LABELS, Item, Kind, State, risk_score
-from .reviews import REVIEW_STATE_LABELS, ReviewState, SuspectCover
+from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -82,10 +83,11 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             continue
         if need["type"] in covering:
             if reviews is None:
-                reviews = {r.item.id: r.state for r in traceability.reviews}
+                reviews = {r.item.id: r for r in traceability.reviews}
             if need_id in reviews:
+                review = reviews[need_id]
                 badge = nodes.paragraph()
-                badge += review_badge(reviews[need_id], str(_("Review: {state}")))
+                badge += review_badge(review.state, review_label(review))
                 node.insert(0, badge)
             continue
         if need["type"] != obligation:
@@ -115,20 +117,43 @@ def state_badge(state: State, template: str = "{state}") -> nodes.inline:
     )
 
 
-def review_badge(state: ReviewState, template: str = "{state}") -> nodes.inline:
-    """A clause's or procedure's review state (``crmrisk-review-<state>``)."""
-    label = template.format(state=str(_(REVIEW_STATE_LABELS[state])))
+def review_badge(state: ReviewState, label: str | None = None) -> nodes.inline:
+    """A clause's or procedure's review state (``crmrisk-review-<state>``); ``label``:
+    the whole text, else the state's name."""
+    text = str(_(REVIEW_STATE_LABELS[state])) if label is None else label
     return nodes.inline(
-        "", label, classes=["crmrisk-badge", "crmrisk-review", f"crmrisk-review-{state.value}"]
+        "", text, classes=["crmrisk-badge", "crmrisk-review", f"crmrisk-review-{state.value}"]
     )
 
 
+def review_label(review: Review) -> str:
+    """« Revue : à jour — dernière revue le 2026-06-01, prochaine avant le 2027-06-01 »:
+    the review fields (``reviewed``, ``review_every``) are read here, not as layout lines
+    (each line costs every need of the kind, benchmarks/README.md)."""
+    label = str(_("Review: {state}")).format(state=str(_(REVIEW_STATE_LABELS[review.state])))
+    details = []
+    if review.reviewed is not None:
+        details.append(str(_("last reviewed {date}")).format(date=review.reviewed.isoformat()))
+    if review.due is not None:
+        due = _("due since {date}") if review.state is ReviewState.OVERDUE else _("next by {date}")
+        details.append(str(due).format(date=review.due.isoformat()))
+    return f"{label} — {', '.join(details)}" if details else label
+
+
 def _add_level_badge(node: Need, item: Item | None) -> None:
-    """A scored risk's level, as on the heat map (``crmrisk-level-<level>``)."""
+    """A scored risk's level, as on the heat map (``crmrisk-level-<level>``), with the two
+    scores it comes from (not as layout lines, like the review fields)."""
     score = None if item is None else risk_score(item)
     if score is None:
         return
     label = str(_("Level: {level}")).format(level=str(_(RISK_LEVEL_LABELS[score.level])))
+    scores = _("severity {severity} ({severity_label}), likelihood {likelihood} ({likelihood_label})")
+    label += " — " + str(scores).format(
+        severity=score.severity,
+        severity_label=str(_(RISK_SCALES["severity"][score.severity])).lower(),
+        likelihood=score.likelihood,
+        likelihood_label=str(_(RISK_SCALES["likelihood"][score.likelihood])).lower(),
+    )
     badge = nodes.paragraph(
         "", "", classes=["crmrisk-badge", "crmrisk-level", f"crmrisk-level-{score.level.value}"]
     )

@@ -132,12 +132,15 @@ def with_review_marks(
     A cover turns suspect when an obligation changes, or back when the review lock
     does: the covering item's page, on another page, shows it and must be re-written.
     """
+    lock = build_lock(app)
+    if not lock.reviewed_against:
+        return prints  # nothing recorded, nothing suspect: no model to make
     config = get_config(app)
     reviews = assess_reviews(
         Model.from_needs(needs, config.names),
         config.reference_date,
         config.review_every,
-        build_lock(app),
+        lock,
         config.inactive_statuses,
     )
     marks = review_marks(reviews)

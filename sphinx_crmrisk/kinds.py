@@ -94,12 +94,14 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
     "severity": FieldSpec(
         N_("Severity"),
         "How serious the risk would be, 1 to 4 (EBIOS RM scale: 1 minor, 2 significant, "
-        "3 serious, 4 critical).",
+        "3 serious, 4 critical; shown in the risk's level badge).",
+        in_layout=False,
     ),
     "likelihood": FieldSpec(
         N_("Likelihood"),
         "How likely the risk is, 1 to 4 (EBIOS RM scale: 1 unlikely, 2 likely, "
-        "3 very likely, 4 almost certain).",
+        "3 very likely, 4 almost certain; shown in the risk's level badge).",
+        in_layout=False,
     ),
     "owner": FieldSpec(
         N_("Owner"),
@@ -109,11 +111,14 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
     "reviewed": FieldSpec(
         N_("Last reviewed"),
         "The last time a person checked the item against the law, YYYY-MM-DD "
-        "(set by 'crmrisk review').",
+        "(set by 'crmrisk review'; shown in the review badge).",
+        in_layout=False,
     ),
     "review_every": FieldSpec(
         N_("Review every (months)"),
-        "The review cycle in months (default: crmrisk_review_every); 0: no cycle.",
+        "The review cycle in months (default: crmrisk_review_every); 0: no cycle "
+        "(the review badge shows the next review's date).",
+        in_layout=False,
     ),
     "coverage_state": FieldSpec(
         N_("State"),

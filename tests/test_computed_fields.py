@@ -85,10 +85,17 @@ def test_each_clause_and_procedure_shows_its_review_state(app):
     app.build()
     controls = page(app, "controles")
     up_to_date = controls.find("table", id="CLA-SOUS-TRAITANCE").select_one(".crmrisk-review")
-    assert up_to_date.get_text() == "Revue : à jour"
+    # reviewed 2026-06-01, the default cycle of 12 months
+    assert up_to_date.get_text() == (
+        "Revue : à jour — dernière revue le 2026-06-01, prochaine avant le 2027-06-01"
+    )
     assert "crmrisk-review-up_to_date" in up_to_date["class"]
     overdue = controls.find("table", id="PROC-SCRIPTS").select_one(".crmrisk-review")
-    assert overdue.get_text() == "Revue : en retard"
+    assert overdue.get_text() == (
+        "Revue : en retard — dernière revue le 2024-01-15, attendue depuis le 2025-01-15"
+    )
+    # the review fields are read in the badge, not as layout lines of their own
+    assert "Dernière revue" not in controls.find("table", id="PROC-SCRIPTS").get_text()
     assert controls.find("table", id="PROC-ANCIENNE").select_one(".crmrisk-review") is None
 
 

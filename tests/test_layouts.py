@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 from sphinx_needs.config import NeedsSphinxConfig
 
-from sphinx_crmrisk.kinds import COMPUTED_FIELDS, FIELDS, Kind
+from sphinx_crmrisk.kinds import COMPUTED_FIELDS, FIELD_SPECS, FIELDS, Kind
 from sphinx_crmrisk.needs_json import read_needs
 from sphinx_crmrisk.needs_schema import LAYOUT, kind_fields, kind_layout
 
@@ -43,12 +43,13 @@ def test_each_kind_lists_status_and_its_own_fields():
     for kind in Kind:
         names = kind_fields(kind)
         assert names[0] == "status"
-        # verification and the computed states are badges, not layout lines
-        assert set(names[1:]) == {n for n, kinds in FIELDS.items() if kind in kinds} - {
-            "verification", *COMPUTED_FIELDS
-        }
-    assert kind_fields(Kind.CLAUSE) == ["status", "party", "owner", "reviewed", "review_every"]
-    assert kind_fields(Kind.RISK) == ["status", "severity", "likelihood", "owner"]
+        # the fields shown as badges are not layout lines
+        badges = {n for n, spec in FIELD_SPECS.items() if not spec.in_layout}
+        assert {"verification", "reviewed", "severity", *COMPUTED_FIELDS} <= badges
+        assert set(names[1:]) == {n for n, kinds in FIELDS.items() if kind in kinds} - badges
+    # the review fields are in the review badge, the scores in the level badge
+    assert kind_fields(Kind.CLAUSE) == ["status", "party", "owner"]
+    assert kind_fields(Kind.RISK) == ["status", "owner"]
 
 
 @pytest.mark.sphinx("html", testroot="layouts", freshenv=True)

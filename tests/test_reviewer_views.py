@@ -126,5 +126,9 @@ def test_a_scored_risk_shows_its_level(app):
     app.build()
     risks = page(app, "risks")
     fine = risks.find("table", id="RISK-FINE").select_one(".crmrisk-badge.crmrisk-level")
-    assert text(fine) == "Niveau : Élevé" and "crmrisk-level-high" in fine["class"]
+    # the scores are in the badge, not in layout lines of their own
+    assert text(fine) == "Niveau : Élevé — gravité 4 (critique), vraisemblance 3 (très vraisemblable)"
+    assert "crmrisk-level-high" in fine["class"]
+    laid_out = text(risks.find("table", id="RISK-FINE").select_one(".needs_meta"))
+    assert "Responsable: DPO" in laid_out and "Gravité" not in laid_out
     assert risks.find("table", id="RISK-LATER").select_one(".crmrisk-badge") is None
