@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 #: Bump when the data kept on the environment changes shape: Sphinx re-reads all.
 # 2: items record their source_file, pages the items they failed to create
-ENV_VERSION = 2
+# 3: our needs hold the computed fields (coverage_state, review_state): a need pickled
+#    without them cannot take them (sphinx-needs sets only existing keys)
+ENV_VERSION = 3
 
 __all__ = ["setup", "load", "load_traceability", "load_handbook"]
 _LAZY = frozenset(__all__) - {"setup"}
