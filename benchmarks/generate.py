@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from sphinx_crmrisk.kinds import FIELDS, PREFIXES, Kind
+from sphinx_crmrisk.kinds import AUTHORED_FIELDS, FIELDS, PREFIXES, Kind
 from sphinx_crmrisk.needs_schema import ID_REGEX, link_labels, type_titles
 
 NEEDS_PER_PAGE = 20
@@ -256,9 +256,11 @@ def _conf(variant: Variant) -> str:
         {"directive": kind.value, "title": title, "prefix": PREFIXES[kind], "style": "node"}
         for kind, title in type_titles().items()
     ]
+    # what an author writes: the fields the extension computes (coverage_state...) would
+    # only cost plain sphinx-needs layout work for values nobody sets
     fields = {
         name: {"description": name, "schema": {"type": "string"}, "nullable": True}
-        for name in FIELDS
+        for name in AUTHORED_FIELDS
     }
     links = {
         name: {"outgoing": outgoing, "incoming": incoming}
