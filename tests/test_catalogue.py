@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from bs4 import BeautifulSoup
-from sphinx.testing.util import SphinxTestApp
+from sphinx_builds import build_once
 
 from sphinx_crmrisk.cli import main
 from sphinx_crmrisk.exports import SCHEMA_FILE
@@ -152,11 +152,7 @@ def test_with_models_the_model_clauses_and_procedures_come_too(copy_root):
     )
     for page in ("deploiement", "exploitation"):
         (src / f"{page}.rst").write_text(f"{page}\n{'=' * len(page)}\n", encoding="utf-8")
-    app = SphinxTestApp("html", srcdir=src, freshenv=True)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
+    app = build_once(src, freshenv=True)
     warnings = app.warning.getvalue()
     assert "WARNING" not in warnings, warnings
     needs = built_needs(app)
@@ -175,11 +171,7 @@ def test_an_unknown_version_or_phase_is_a_warning_at_the_directive(copy_root):
         ".. crmrisk-catalogue::\n   :phase: PH-CONCEPTION\n   :models:\n",
         encoding="utf-8",
     )
-    app = SphinxTestApp("html", srcdir=src, freshenv=True)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
+    app = build_once(src, freshenv=True)
     warnings = app.warning.getvalue()
     assert (
         f"conception.rst:4: WARNING: no catalogue version '1999-01-01' (versions: "

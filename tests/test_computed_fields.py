@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.errors import ConfigError
 from sphinx.testing.util import SphinxTestApp
+from sphinx_builds import build_once
 
 from sphinx_crmrisk.loading import load_traceability
 
@@ -116,11 +117,7 @@ def test_a_needextend_of_a_state_is_refused_too(copy_root):
     root = copy_root("computed")
     with (root / "tableaux.md").open("a", encoding="utf-8") as page_file:
         page_file.write('\n```{needextend} OBL-REGISTRE\n:review_state: overdue\n```\n')
-    app = SphinxTestApp("html", srcdir=root)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
+    app = build_once(root)
     warnings = app.warning.getvalue()
     assert (
         "OBL-REGISTRE: 'review_state' is set by the build, not written: 'overdue' is "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sphinx.testing.util import SphinxTestApp
+from sphinx_builds import build_once
 
 from sphinx_crmrisk import library
 from sphinx_crmrisk.cli import main
@@ -196,11 +196,7 @@ def publish_new_version(root: Path) -> None:
 
 
 def build(src: Path) -> Path:
-    app = SphinxTestApp("html", srcdir=src, freshenv=True)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
+    app = build_once(src, freshenv=True)
     assert app.statuscode == 0, app.warning.getvalue()
     assert "WARNING" not in app.warning.getvalue(), app.warning.getvalue()
     return Path(app.outdir)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
+from sphinx_builds import build_once
 
 import sphinx_crmrisk
 from sphinx_crmrisk.cli import main
@@ -72,11 +73,7 @@ def build_warnings(app: SphinxTestApp) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize("root", SPHINX_ROOTS)
 def test_the_build_and_the_command_report_the_same_problems(root, copy_root, capsys):
     srcdir = copy_root(root)
-    app = SphinxTestApp("html", srcdir=srcdir, freshenv=True)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
+    app = build_once(srcdir, freshenv=True)
     if not (Path(app.outdir) / "needs.json").exists():
         # a host project with no crmrisk item and no needs_build_json of its own: the
         # extension registered nothing and wrote nothing (issue 11, coexistence), so
@@ -98,11 +95,7 @@ def test_the_build_and_the_command_report_the_same_problems(root, copy_root, cap
 
 def test_gaps_only_leaves_the_other_problems_out(copy_root, capsys):
     srcdir = copy_root("problems")
-    app = SphinxTestApp("html", srcdir=srcdir, freshenv=True)
-    try:
-        app.build()
-    finally:
-        app.cleanup()
+    app = build_once(srcdir, freshenv=True)
     assert main(["check", str(app.outdir), "--format", "json"]) == 1
     every = json.loads(capsys.readouterr().out)["problems"]
     # the problems root has bad dates, fields and links, and no gap
