@@ -1,5 +1,5 @@
-"""One build of a test project with Sphinx's own test application, for tests that edit a
-copy of a root first (the ``app`` fixture builds a root as it stands)."""
+"""Helpers for tests that edit a copy of a root and build it with Sphinx's own test
+application (the ``app`` fixture builds a root as it stands)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,11 @@ def build_once(srcdir: Path, **kwargs: Any) -> SphinxTestApp:
     finally:
         app.cleanup()
     return app
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replaces ``old`` by ``new`` in a source file; a test whose edit would change nothing
+    fails here rather than pass for the wrong reason."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.errors import ConfigError
 from sphinx.testing.util import SphinxTestApp
-from sphinx_builds import build_once
+from sphinx_builds import build_once, edit
 
 from sphinx_crmrisk.loading import load_traceability
 
@@ -134,12 +134,7 @@ def test_an_edit_elsewhere_rewrites_the_needtable_state(copy_root):
     try:
         app.build()
         controls = root / "controles.md"
-        controls.write_text(
-            controls.read_text(encoding="utf-8").replace(
-                ":covers: OBL-REGISTRE, OBL-IA", ":covers: OBL-IA"
-            ),
-            encoding="utf-8",
-        )
+        edit(controls, ":covers: OBL-REGISTRE, OBL-IA", ":covers: OBL-IA")
         app.build()
     finally:
         app.cleanup()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from sphinx_builds import edit
 
 COVERS_BOTH = ":covers: OBL-OPPOSITION, OBL-MASQUE"
 COVERS_ONE = ":covers: OBL-OPPOSITION"
@@ -83,12 +84,6 @@ def state_badge(page: str, need_id: str) -> str:
     need = BeautifulSoup(page, "html.parser").find("table", id=need_id)
     badge = need.select_one(".crmrisk-badge.crmrisk-state")
     return next(c for c in badge["class"] if c.startswith("crmrisk-state-"))
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
 
 
 def test_losing_and_gaining_a_cover_rewrites_the_pages_a_clean_build_would(

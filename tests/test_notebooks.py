@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from sphinx_builds import edit
 
 from sphinx_crmrisk import load, load_traceability, source_build
 from sphinx_crmrisk.config import CONFIG_JSON
@@ -100,12 +101,7 @@ def test_cache_is_reused_until_a_source_changes(tmp_path, monkeypatch):
     monkeypatch.undo()
 
     index = project / "index.rst"
-    index.write_text(
-        index.read_text(encoding="utf-8").replace(
-            ":covers: OBL-SRC-1", ":status: draft\n   :covers: OBL-SRC-1"
-        ),
-        encoding="utf-8",
-    )
+    edit(index, ":covers: OBL-SRC-1", ":status: draft\n   :covers: OBL-SRC-1")
     assert states(project) == {"OBL-SRC-1": State.UNCOVERED}
 
     (project / "more.rst").write_text(

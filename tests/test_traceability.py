@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sphinx.testing.util import SphinxTestApp
 from sphinx.util.console import strip_colors
-from sphinx_builds import build_once
+from sphinx_builds import build_once, edit
 
 import sphinx_crmrisk
 from sphinx_crmrisk.cli import main
@@ -44,12 +44,7 @@ def test_two_builds_of_one_application_see_their_own_data(copy_root):
         app.build()
         assert "[crmrisk.uncovered]" not in app.warning.getvalue()
         controls = srcdir / "controles.md"
-        controls.write_text(
-            controls.read_text(encoding="utf-8").replace(
-                ":covers: OBL-RGPD-30, OBL-RGPD-13", ":covers: OBL-RGPD-13"
-            ),
-            encoding="utf-8",
-        )
+        edit(controls, ":covers: OBL-RGPD-30, OBL-RGPD-13", ":covers: OBL-RGPD-13")
         app.build()
         assert "OBL-RGPD-30: obligation" in app.warning.getvalue()
         exported = json.loads((Path(app.outdir) / "traceability.json").read_text("utf-8"))
