@@ -45,7 +45,7 @@ test: $(STAMP) chromium
 # sphinx_crmrisk/catalogue/<crmrisk_today>/; tests/test_catalogue.py fails until it is run
 # after a change of the handbook
 catalogue: $(STAMP)
-	$(BIN)/python -m sphinx_crmrisk.library .
+	$(BIN)/python -m sphinx_crmrisk.law_catalogue .
 
 # the extension's documentation (docs/, English), a Sphinx project apart from the handbook
 docs: $(STAMP)

@@ -20,7 +20,8 @@ from enum import Enum
 from pathlib import Path
 
 from sphinx_crmrisk.kinds import AUTHORED_FIELDS, FIELDS, PREFIXES, Kind
-from sphinx_crmrisk.needs_schema import ID_REGEX, link_labels, type_titles
+from sphinx_crmrisk.sphinx_ext.coexistence import ID_REGEX
+from sphinx_crmrisk.sphinx_ext.layouts import link_labels, type_titles
 
 NEEDS_PER_PAGE = 20
 #: The reference date of the crmrisk variant: builds are reproducible.

@@ -1,4 +1,4 @@
-"""What the ``crmrisk_enable = "auto"`` search costs each build (needs_schema.has_our_directives).
+"""What the ``crmrisk_enable = "auto"`` search costs each build (sphinx_ext/autodetect.has_our_directives).
 
     python benchmarks/scan.py [--handbook DIR] [--sizes 20000]
 
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402
 
 from sphinx_crmrisk.kinds import DEFAULT_NAMES  # noqa: E402
-from sphinx_crmrisk.needs_schema import has_our_directives, scanned_files  # noqa: E402
+from sphinx_crmrisk.sphinx_ext.autodetect import has_our_directives, scanned_files  # noqa: E402
 
 HANDBOOK_EXCLUDES = [".venv/*", "_build/*", "tests/*", "benchmarks/*", "README.md"]
 

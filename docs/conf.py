@@ -1,6 +1,6 @@
 """The documentation of sphinx-crmrisk (``make docs``): tutorial, how-to guides,
 explanations and a reference whose tables are generated from the code
-(``sphinx_crmrisk._docs``). The French handbook is a separate project (``_config.yml``
+(``sphinx_crmrisk.sphinx_ext.reference_docs``). The French handbook is a separate project (``_config.yml``
 at the repository root)."""
 
 import sphinx_crmrisk
@@ -11,7 +11,7 @@ copyright = "2026, sphinx-crmrisk developers"
 version = release = sphinx_crmrisk.__version__
 language = "en"
 
-extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx_crmrisk", "sphinx_crmrisk._docs"]
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx_crmrisk", "sphinx_crmrisk.sphinx_ext.reference_docs"]
 autodoc_member_order = "bysource"
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3

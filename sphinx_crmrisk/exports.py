@@ -3,7 +3,7 @@
 Every format is written from one JSON-shaped document (:func:`traceability_document`,
 schema ``schemas/traceability.schema.json``), itself computed by :mod:`.model`: the
 HTML build and ``crmrisk matrix`` write the same files from the same data and date.
-This module imports nothing from Sphinx at load time, so the command starts fast.
+No Sphinx import: the build writes these files through ``sphinx_ext/outputs.py``.
 """
 
 from __future__ import annotations
@@ -18,19 +18,15 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import markdown_text
-from .catalog import translator
 from .kinds import N_
 from .model import STATE_LABELS, Assessment, Model, State, Summary, summaries_by_phase
 from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
+from .settings import Settings
 from .traceability import Traceability
-
-if TYPE_CHECKING:
-    from sphinx.application import Sphinx
-
-    from .config import CrmriskConfig
+from .translations import translator
 
 SCHEMA_NAME = "sphinx-crmrisk/traceability"
 SCHEMA_VERSION = 1
@@ -141,8 +137,8 @@ class ExportSettings:
     law_date: str | None = None
 
     @classmethod
-    def of(cls, config: CrmriskConfig) -> ExportSettings:
-        return cls(config.language, config.csv_delimiter, config.law_date)
+    def of(cls, settings: Settings) -> ExportSettings:
+        return cls(settings.language, settings.csv_delimiter, settings.law_date)
 
     @property
     def is_french(self) -> bool:
@@ -180,7 +176,7 @@ _REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
 
 
 def obligation_record(
-    model: Model, assessment: Assessment, suspects: list[SuspectCover] | None = None
+    assessment: Assessment, suspects: list[SuspectCover] | None = None
 ) -> dict[str, Any]:
     obligation = assessment.obligation
     return {
@@ -227,7 +223,7 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
         "reference_date": traceability.today.isoformat(),
         "profile": None if traceability.profile is None else list(traceability.profile),
         "obligations": [
-            obligation_record(model, a, traceability.suspects.get(a.obligation.id))
+            obligation_record(a, traceability.suspects.get(a.obligation.id))
             for a in assessments
         ],
         "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
@@ -256,13 +252,6 @@ def _xlsx_cell(value: Any) -> Any:
 
 def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _cut(text: str) -> str:
-    """The longest start of ``text`` that Excel holds in a cell (no pair split)."""
-    return text.encode("utf-16-le", "surrogatepass")[: 2 * XLSX_CELL_LIMIT].decode(
-        "utf-16-le", "ignore"
-    )
 
 
 def flat_cells(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> list[Any]:
@@ -483,7 +472,7 @@ def xlsx_bytes(
             for column, cell in enumerate(cells):
                 length = _too_long(cell)
                 if length is not None:
-                    cells[column] = _cut(cell)
+                    cells[column] = _start_of(cell, XLSX_CELL_LIMIT)
                     # constant_memory: a note is kept aside, written with the sheet
                     sheet.write_comment(
                         number, column,
@@ -564,56 +553,9 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: the exports at the root of an HTML build's output folder,
-    when the project has crmrisk items (none are written into a host project's output)."""
-    if exception is not None or app.builder.format != "html":
-        return
-    # Sphinx-side modules, imported here so that the CLI never loads them
-    from .build_traceability import build_traceability
-    from .config import get_config, is_enabled
-    from .warnings_ import log_warning
-
-    if not get_config(app).exports or not is_enabled(app):
-        return
-    traceability = build_traceability(app)
-    if not traceability.model.has_items:
-        return
-    document = traceability_document(traceability)
-    settings = ExportSettings.of(get_config(app))
-    outdir = Path(app.outdir)
-    cut: list[CutCell] = []
-    if _unchanged(outdir, document, settings):
-        # a rebuild that changed nothing traced: the XLSX alone would cost seconds,
-        # but what it cut is said again, as every build says its warnings
-        _warn_of_cuts(app, document, xlsx_cuts(document))
-        return
-    for kind, name in BUILD_FILES.items():  # the JSON last: see _unchanged
-        path = outdir / name
-        try:
-            path.write_bytes(
-                xlsx_bytes(document, settings, cut)
-                if kind == "xlsx"
-                else RENDERERS[kind](document, settings)
-            )
-        except OSError as err:
-            log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
-    _warn_of_cuts(app, document, cut)
-
-
-def _warn_of_cuts(app: Sphinx, document: Mapping[str, Any], cut: list[CutCell]) -> None:
-    from .warnings_ import log_warning
-
-    located = {r["id"]: (r["file"], r["line"]) for r in document["obligations"]}
-    for cell in cut:
-        file, line = located.get(cell.row_id, (None, None))
-        docname = app.env.path2doc(str(Path(app.srcdir) / file)) if file else None
-        log_warning(
-            app, "export", f"{BUILD_FILES['xlsx']}: {cell}", (docname, line) if docname else None
-        )
-
-
-def _unchanged(outdir: Path, document: Mapping[str, Any], settings: ExportSettings) -> bool:
+def exports_unchanged(
+    outdir: Path, document: Mapping[str, Any], settings: ExportSettings
+) -> bool:
     """All exports are there and already hold this document in these settings.
 
     The JSON (written last) is compared for the data, the CSV for the language and the

@@ -1,6 +1,6 @@
 """The need kinds, their fields and their links, each described once.
 
-Registration with sphinx-needs (:mod:`.needs_schema`), the model (:mod:`.model`), the
+Registration with sphinx-needs (``sphinx_ext/registration.py``), the model (:mod:`.model`), the
 need layouts and the reference documentation all read these tables, so a kind, a field
 or a link is added or changed here and nowhere else. No Sphinx import: the model and
 the ``crmrisk`` command use this module too.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 
 
@@ -23,7 +23,7 @@ def N_(message: str) -> str:
     return message
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """The need types the extension registers (the directive names)."""
 
     PHASE = "phase"
@@ -31,9 +31,6 @@ class Kind(str, Enum):
     CLAUSE = "clause"
     PROCEDURE = "procedure"
     RISK = "risk"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -136,7 +133,7 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         in_layout=False,
         computed=True,
     ),
-    # of no kind: every item may have it, and the extension sets it (locations.py)
+    # of no kind: every item may have it, and the extension sets it (item_directive.py)
     "source_file": FieldSpec(
         N_("Source file"),
         "Set by the extension, not written: the file the item is written in, relative to "
@@ -232,6 +229,17 @@ COMPUTED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if s.
 AUTHORED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if not s.computed)
 
 DATE_FIELDS = ("effective", "until")
+
+#: An obligation's ``verification`` levels, each with the sentence its badge shows.
+VERIFICATION_LEVELS: Mapping[str, str] = {
+    "verified": N_("Verified: the facts below were checked in the sources cited."),
+    "partial": N_(
+        "Partly verified: some facts below still have to be confirmed in the official text."
+    ),
+    "unverified": N_(
+        "Not verified: the facts below have not been confirmed in an official source."
+    ),
+}
 
 
 #: What a renamed type, field or link may be called: a directive or option name.

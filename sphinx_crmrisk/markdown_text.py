@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .safe_text import one_line
+from .text import one_line
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -14,7 +14,7 @@ def escape(text: str) -> str:
     """Backslash-escapes Markdown punctuation and turns ``<``/``&`` into entities.
 
     GitHub renders some inline HTML: a title holding ``<script>`` must stay text. Line
-    breaks become spaces, and other control characters escapes (:mod:`.safe_text`).
+    breaks become spaces, and other control characters escapes (:mod:`.text`).
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _SPECIAL.sub(r"\\\1", one_line(text.replace("\r", " ").replace("\n", " ")))

@@ -15,14 +15,25 @@ import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
-from .kinds import COVERING_KINDS, DATE_FIELDS, DEFAULT_NAMES, LINK_SPECS, N_, RISK_SCALES, Kind, Names
-from .scope import missing_activities, split_words, unknown_words, valid_words
+from .kinds import (
+    COVERING_KINDS,
+    DATE_FIELDS,
+    DEFAULT_NAMES,
+    LINK_SPECS,
+    N_,
+    RISK_SCALES,
+    VERIFICATION_LEVELS,
+    Kind,
+    Names,
+)
+from .scope import missing_activities, not_activities
+from .text import split_list
 
 
-class State(str, Enum):
+class State(StrEnum):
     """Where an obligation stands, as of a reference date and for a profile.
 
     Precedence, first that holds: ``lapsed`` (its ``until`` is past: it binds no one
@@ -42,9 +53,6 @@ class State(str, Enum):
     OUT_OF_SCOPE = "out_of_scope"
     UNCOVERED = "uncovered"
 
-    def __str__(self) -> str:
-        return self.value
-
     @property
     def is_gap(self) -> bool:
         return self is State.UNCOVERED
@@ -60,7 +68,6 @@ STATE_LABELS: Mapping[State, str] = {
     State.UNCOVERED: N_("uncovered"),
 }
 
-VERIFICATION_LEVELS = ("verified", "partial", "unverified")
 NOT_APPLICABLE = "not_applicable"
 DEFAULT_INACTIVE_STATUSES = ("draft", "retired")
 DEFAULT_REQUIRED_FIELDS = ("legal_basis",)
@@ -127,11 +134,6 @@ class Item:
 
     def linked(self, link_type: str) -> tuple[str, ...]:
         return self.links.get(link_type, ())
-
-
-def split_list(value: str) -> tuple[str, ...]:
-    """``"a, b ,c"`` -> ``("a", "b", "c")``; the form of multi-valued text fields."""
-    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 # a handbook has few distinct dates and every assessment reads two: each text is parsed
@@ -242,15 +244,12 @@ class Assessment:
         return "; ".join(f"{item.id} {why}" for item, why in self.discounted)
 
 
-class RiskLevel(str, Enum):
+class RiskLevel(StrEnum):
     """Where a scored risk falls on the 4x4 map of severity by likelihood."""
 
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 RISK_LEVEL_LABELS: Mapping[RiskLevel, str] = {
@@ -543,14 +542,9 @@ def _obligation_problems(
             item,
             f"{item.id}: status '{NOT_APPLICABLE}' needs a '{field('justification')}'",
         )
-    unknown = unknown_words(split_words(item.field("applies_to")))
-    if unknown:
-        yield Finding(
-            "bad_value",
-            item,
-            f"{item.id}: applies_to {', '.join(repr(w) for w in unknown)} is not an "
-            f"activity (activities: {valid_words()})",
-        )
+    refused = not_activities(split_list(item.field("applies_to")))
+    if refused:
+        yield Finding("bad_value", item, f"{item.id}: applies_to {refused}")
     level = item.field("verification")
     if level and level not in VERIFICATION_LEVELS:
         yield Finding(

@@ -25,7 +25,7 @@ import msgspec
 
 from .kinds import DEFAULT_NAMES, Names
 from .model import NEED_KEYS
-from .traceability import gc_paused
+from .gc_pause import gc_paused
 
 NEEDS_JSON = "needs.json"
 

@@ -5,7 +5,7 @@ Each reads one :class:`~.traceability.Traceability` and says what the build says
 link types...) and the obligations left uncovered, each with its subtype and
 ``file:line``. With ``gaps_only``, the uncovered obligations alone.
 
-Every text taken from the items goes through :mod:`.safe_text`: the text and GitHub
+Every text taken from the items goes through :mod:`.text`: the text and GitHub
 reports print one line a problem whatever the titles hold, and JUnit stays valid XML.
 """
 
@@ -14,35 +14,29 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .model import Assessment, Finding, Item, State, out_of_scope_message, uncovered_message
-from .safe_text import one_line, xml_text
+from .model import (
+    Assessment,
+    Finding,
+    Item,
+    State,
+    out_of_scope_message,
+    summarize,
+    uncovered_message,
+)
+from .text import one_line, xml_text
 from .traceability import Traceability
 
 FORMATS = ("text", "json", "junit", "github")
 UNCOVERED = "uncovered"
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One line of a report: a finding or a gap, as the build warns of it."""
-
-    subtype: str
-    item: Item
-    message: str
-
-
-def problems(traceability: Traceability, gaps_only: bool = False) -> list[Problem]:
+def problems(traceability: Traceability, gaps_only: bool = False) -> list[Finding]:
     """The findings (unless ``gaps_only``), then the gaps: the build's order."""
-    found = [] if gaps_only else [_of_finding(f) for f in traceability.findings]
-    found += [Problem(UNCOVERED, a.obligation, uncovered_message(a)) for a in traceability.gaps]
+    found = [] if gaps_only else list(traceability.findings)
+    found += [Finding(UNCOVERED, a.obligation, uncovered_message(a)) for a in traceability.gaps]
     return found
-
-
-def _of_finding(finding: Finding) -> Problem:
-    return Problem(finding.subtype, finding.item, finding.message)
 
 
 def gap_record(assessment: Assessment) -> dict[str, Any]:
@@ -57,7 +51,7 @@ def gap_record(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _problem_record(problem: Problem) -> dict[str, Any]:
+def _problem_record(problem: Finding) -> dict[str, Any]:
     item = problem.item
     return {
         "subtype": problem.subtype,
@@ -69,21 +63,13 @@ def _problem_record(problem: Problem) -> dict[str, Any]:
     }
 
 
-def state_counts(assessments: list[Assessment]) -> dict[State, int]:
-    """How many obligations are in each state, in the order of :class:`.State`."""
-    counts = {state: 0 for state in State}
-    for assessment in assessments:
-        counts[assessment.state] += 1
-    return counts
-
-
 def counts_line(traceability: Traceability, gaps_only: bool = False) -> str:
     """``9 obligations on 2026-06-01: 4 covered, ..., 2 uncovered[; 3 other problems]``."""
     assessments = traceability.assessments
     # out_of_scope is counted when a profile is declared: without one nothing can be
     parts = ", ".join(
         f"{n} {state.value}"
-        for state, n in state_counts(assessments).items()
+        for state, n in summarize("", assessments).counts.items()
         if state is not State.OUT_OF_SCOPE or traceability.profile is not None
     )
     line = f"{len(assessments)} obligations on {traceability.today.isoformat()}: {parts}"
@@ -131,7 +117,7 @@ def json_report(traceability: Traceability, gaps_only: bool = False) -> str:
         "ok": not found,
         # one pass over the assessments, not one a state
         "counts": {
-            state.value: n for state, n in state_counts(traceability.assessments).items()
+            state.value: n for state, n in summarize("", traceability.assessments).counts.items()
         },
         "uncovered": [gap_record(a) for a in traceability.gaps],
         "profile": None if traceability.profile is None else list(traceability.profile),

@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ LOCK_VERSION = 1
 _MONTHS = re.compile(r"^\d{1,3}$")
 
 
-class ReviewState(str, Enum):
+class ReviewState(StrEnum):
     """Where a clause's or a procedure's review stands, as of a reference date."""
 
     OVERDUE = "overdue"
@@ -55,9 +55,6 @@ class ReviewState(str, Enum):
     UP_TO_DATE = "up_to_date"
     NEVER = "never"
     NO_CYCLE = "no_cycle"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 #: Each review state as readers see it (English message IDs; the French catalog
@@ -150,18 +147,26 @@ class ReviewLock:
         return ReviewLock(entries, present=True)
 
 
+class LockError(ValueError):
+    """An unusable review lock: the message names the file and says why, in one line."""
+
+
 def read_lock(path: Path) -> ReviewLock:
     """The lock file at ``path``; an empty lock (``present`` False) when there is none.
 
-    Raises ValueError, with the reason, when the file is unusable.
+    The one reader of the lock, for the build, the command and the notebooks. Raises
+    :class:`LockError` when the file is unusable.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return ReviewLock()
     except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot read: {err}") from None
-    return ReviewLock.parse(text)
+        raise LockError(f"{path}: unusable review lock: cannot read: {err}") from None
+    try:
+        return ReviewLock.parse(text)
+    except ValueError as err:
+        raise LockError(f"{path}: unusable review lock: {err}") from None
 
 
 def covered_obligations(model: Model, item: Item) -> list[Item]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .text import split_list
+
 #: Each activity word, with one line for the reference documentation.
 ACTIVITIES: Mapping[str, str] = {
     "prospection": "Outbound canvassing by phone, SMS or e-mail.",
@@ -35,14 +37,22 @@ IMPLIES: Mapping[str, frozenset[str]] = {
 }
 
 
-def split_words(value: str) -> tuple[str, ...]:
-    """``"prospection, ia"`` -> ``("prospection", "ia")``."""
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
 def unknown_words(words: Iterable[str]) -> list[str]:
     """The words that are not activities, in the order given."""
     return [word for word in words if word not in ACTIVITIES]
+
+
+def not_activities(words: Iterable[str]) -> str | None:
+    """``'x', 'y' is not an activity (activities: ...)``: the end of the message that
+    refuses the unknown words among ``words``; None when all are activities."""
+    unknown = unknown_words(words)
+    if not unknown:
+        return None
+    return (
+        f"{', '.join(repr(w) for w in unknown)} "
+        f"{'is not an activity' if len(unknown) == 1 else 'are not activities'} "
+        f"(activities: {valid_words()})"
+    )
 
 
 def valid_words() -> str:
@@ -66,4 +76,4 @@ def missing_activities(applies_to: str, profile: frozenset[str] | None) -> tuple
     """
     if profile is None or not applies_to:
         return ()
-    return tuple(word for word in split_words(applies_to) if word not in profile)
+    return tuple(word for word in split_list(applies_to) if word not in profile)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .library import versions
-from .scope import ACTIVITIES, unknown_words, valid_words
+from .law_catalogue import versions
+from .scope import ACTIVITIES, not_activities
+from .text import split_list
 
 FORMATS = ("myst", "rst")
 #: The worked examples cover obligations that concern every organization; they are
@@ -30,13 +31,10 @@ def parse_profile(text: str | None) -> list[str] | None:
     """``"prospection,ia"`` -> the words; an unknown one names the valid ones."""
     if text is None:
         return None
-    words = [word.strip() for word in text.split(",") if word.strip()]
-    unknown = unknown_words(words)
-    if unknown:
-        raise StarterError(
-            f"--profile: {', '.join(repr(w) for w in unknown)} is not an activity "
-            f"(activities: {valid_words()})"
-        )
+    words = list(split_list(text))
+    refused = not_activities(words)
+    if refused:
+        raise StarterError(f"--profile: {refused}")
     return words
 
 

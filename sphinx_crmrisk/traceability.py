@@ -1,93 +1,65 @@
 """The one traceability object: a model assessed as of a date, its findings and its gaps.
 
-A build makes one from its resolved needs (:mod:`.build_traceability`), the ``crmrisk``
-command and the notebooks from a needs.json and the values its build recorded
+A build makes one from its resolved needs (``sphinx_ext/state.py``), the ``crmrisk``
+command and the notebooks from a needs.json and the settings its build recorded
 (:mod:`.loading`). The checks, views, exports and reports all read it, so the build and
 the command say the same thing about the same data. No Sphinx import.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Any
 
-from .model import (
-    DEFAULT_INACTIVE_STATUSES,
-    DEFAULT_REQUIRED_FIELDS,
-    Assessment,
-    Finding,
-    Model,
-    State,
-    assess_all,
-    find_problems,
-)
+from .gc_pause import gc_paused
+from .model import Assessment, Finding, Model, State, assess_all, find_problems
+from .reviews import Review, ReviewLock, SuspectCover, assess_reviews, review_findings
 from .scope import expand
-from .reviews import (
-    DEFAULT_REVIEW_EVERY,
-    Review,
-    ReviewLock,
-    SuspectCover,
-    assess_reviews,
-    review_findings,
-)
-
-
-class AssessmentValues(Protocol):
-    """The ``crmrisk_*`` values an assessment depends on (a :class:`.config.CrmriskConfig`)."""
-
-    @property
-    def reference_date(self) -> dt.date: ...
-
-    @property
-    def inactive_statuses(self) -> tuple[str, ...]: ...
-
-    @property
-    def required_fields(self) -> tuple[str, ...]: ...
-
-    @property
-    def profile(self) -> tuple[str, ...] | None: ...
-
-    @property
-    def review_every(self) -> int: ...
-
-    @property
-    def warn_never_reviewed(self) -> bool: ...
+from .settings import Settings
 
 
 @dataclass(frozen=True)
 class Traceability:
-    """A model with the reference date, statuses, required fields and profile it is
-    assessed with (``profile`` None: every obligation applies), the review cycle, and the
-    review lock its covers are compared against."""
+    """A model, the settings it is assessed with (reference date, inactive statuses,
+    required fields, profile, review cycle...), and the review lock its covers are
+    compared against."""
 
     model: Model
-    today: dt.date
-    inactive_statuses: tuple[str, ...] = DEFAULT_INACTIVE_STATUSES
-    required_fields: tuple[str, ...] = DEFAULT_REQUIRED_FIELDS
-    profile: tuple[str, ...] | None = None
-    review_every: int = DEFAULT_REVIEW_EVERY
-    warn_never_reviewed: bool = False
-    lock: ReviewLock = ReviewLock()
+    settings: Settings = field(default_factory=Settings)
+    lock: ReviewLock = field(default_factory=ReviewLock)
 
     @classmethod
-    def assessed_with(
-        cls, model: Model, values: AssessmentValues, lock: ReviewLock | None = None
+    def at(
+        cls, model: Model, today: dt.date, *, lock: ReviewLock | None = None, **settings: Any
     ) -> Traceability:
-        return cls(
-            model,
-            values.reference_date,
-            values.inactive_statuses,
-            values.required_fields,
-            values.profile,
-            values.review_every,
-            values.warn_never_reviewed,
-            lock or ReviewLock(),
-        )
+        """``model`` assessed at ``today``, with the default settings but those given
+        (``profile=("assurance",)``, ``inactive_statuses=...``)."""
+        return cls(model, Settings(today=today.isoformat(), **settings), lock or ReviewLock())
+
+    def with_settings(self, **changes: Any) -> Traceability:
+        """The same model and lock, assessed with these settings changed (``today`` as a
+        date or a text, ``inactive_statuses``...)."""
+        today = changes.get("today")
+        if isinstance(today, dt.date):
+            changes["today"] = today.isoformat()
+        return Traceability(self.model, dataclasses.replace(self.settings, **changes), self.lock)
+
+    @cached_property
+    def today(self) -> dt.date:
+        """The reference date the obligations are assessed at."""
+        return self.settings.reference_date
+
+    @property
+    def profile(self) -> tuple[str, ...] | None:
+        """The organization's activities (None: every obligation applies)."""
+        return self.settings.profile
+
+    @property
+    def inactive_statuses(self) -> tuple[str, ...]:
+        return self.settings.inactive_statuses
 
     @cached_property
     def assessments(self) -> list[Assessment]:
@@ -110,15 +82,15 @@ class Traceability:
     def findings(self) -> list[Finding]:
         """Problems in the data other than gaps (dates, fields, link types...), then the
         review findings (bad review values, overdue reviews, suspect covers)."""
-        return find_problems(self.model, self.required_fields) + review_findings(
-            self.model, self.reviews, self.warn_never_reviewed
+        return find_problems(self.model, self.settings.required_fields) + review_findings(
+            self.model, self.reviews, self.settings.warn_never_reviewed
         )
 
     @cached_property
     def reviews(self) -> list[Review]:
         """Every active clause's and procedure's review state, in ID order."""
         return assess_reviews(
-            self.model, self.today, self.review_every, self.lock, self.inactive_statuses
+            self.model, self.today, self.settings.review_every, self.lock, self.inactive_statuses
         )
 
     @cached_property
@@ -130,28 +102,3 @@ class Traceability:
                 by_id.setdefault(suspect.item.id, []).append(suspect)
                 by_id.setdefault(suspect.obligation.id, []).append(suspect)
         return by_id
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a large model is read or assessed.
-
-    Reading 50,000 needs creates millions of dicts, lists and objects; CPython collects
-    every 700 new ones, and its full collections walk every live object: half of the
-    time ``json.loads`` takes on such a file, and more in the model. Nothing made here
-    holds a reference cycle, so reference counting frees all of it just the same.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            # what survives (the model) moves to the oldest generation, where it would
-            # have gone after two collections that each walk all of it (0.15 s at
-            # 50,000 needs): freeze() then unfreeze() moves it there without a walk
-            gc.freeze()
-            gc.unfreeze()
-        gc.enable()

@@ -12,7 +12,7 @@ from sphinx_builds import build_once
 
 from sphinx_crmrisk.cli import main
 from sphinx_crmrisk.exports import SCHEMA_FILE
-from sphinx_crmrisk.library import (
+from sphinx_crmrisk.law_catalogue import (
     LAW_FILE,
     MODELS_FILE,
     catalogue_documents,
@@ -22,7 +22,7 @@ from sphinx_crmrisk.library import (
     versions,
 )
 from sphinx_crmrisk.needs_json import find_needs_json
-from sphinx_crmrisk.source_build import needs_json_of
+from sphinx_crmrisk.needs_cache import needs_json_of
 
 REPO = Path(__file__).parents[1]
 

@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from sphinx_builds import edit
 
 from sphinx_crmrisk.needs_json import read_needs
-from sphinx_crmrisk.views import base
-from sphinx_crmrisk.views import nodes as view_nodes
+from sphinx_crmrisk.sphinx_ext.views import base
+from sphinx_crmrisk.sphinx_ext.views import nodes as view_nodes
 
 ALL_OBLIGATIONS = [
     "OBL-COVERED", "OBL-DRAFTED", "OBL-FORMULA", "OBL-GAMMA", "OBL-JUSTIFIED",

@@ -23,7 +23,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
-from sphinx_crmrisk._docs import (
+from sphinx_crmrisk.sphinx_ext.reference_docs import (
     SCHEMA,
     argument_name,
     python_value,
@@ -31,10 +31,10 @@ from sphinx_crmrisk._docs import (
     view_directives,
 )
 from sphinx_crmrisk.cli import build_parser
-from sphinx_crmrisk.config import PREFIX, crmrisk_fields, default_of
+from sphinx_crmrisk.settings import PREFIX, crmrisk_fields, default_of
 from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
-from sphinx_crmrisk.warnings_ import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES
+from sphinx_crmrisk.warning_types import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES
 
 DOCS = Path(__file__).parents[1] / "docs"
 EXAMPLE = DOCS / "tutorial" / "example"

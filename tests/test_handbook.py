@@ -16,7 +16,7 @@ from sphinx_crmrisk.cli import main as crmrisk
 from sphinx_crmrisk.model import Kind, State
 from sphinx_crmrisk.needs_json import find_needs_json
 from sphinx_crmrisk.scope import ACTIVITIES
-from sphinx_crmrisk.source_build import needs_json_of
+from sphinx_crmrisk.needs_cache import needs_json_of
 
 REPO = Path(__file__).parents[1]
 OFFICIAL_SITES = ("legifrance.gouv.fr", "eur-lex.europa.eu", "cnil.fr")

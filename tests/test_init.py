@@ -13,11 +13,12 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx_builds import build_once
 
-from sphinx_crmrisk import library
+from sphinx_crmrisk import law_catalogue as library
 from sphinx_crmrisk.cli import main
-from sphinx_crmrisk.library import catalogue_file, read_needs, versions
+from sphinx_crmrisk.law_catalogue import catalogue_file, read_needs, versions
 from sphinx_crmrisk.model import parse_date
-from sphinx_crmrisk.scope import ACTIVITIES, expand, split_words
+from sphinx_crmrisk.scope import ACTIVITIES, expand
+from sphinx_crmrisk.text import split_list
 
 BIN = Path(sys.executable).parent
 
@@ -36,7 +37,7 @@ def in_scope(profile: list[str] | None, today: dt.date) -> set[str]:
         until = parse_date(need.get("until", ""))
         if need["type"] != "obligation" or (until is not None and until < today):
             continue
-        if words is None or set(split_words(need.get("applies_to", ""))) <= words:
+        if words is None or set(split_list(need.get("applies_to", ""))) <= words:
             found.add(need_id)
     return found
 

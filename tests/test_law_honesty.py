@@ -17,7 +17,7 @@ import pytest
 
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.needs_json import find_needs_json
-from sphinx_crmrisk.source_build import needs_json_of
+from sphinx_crmrisk.needs_cache import needs_json_of
 
 # reads the handbook, a Jupyter Book: its needs.json is built with Jupyter Book's configuration
 pytestmark = pytest.mark.book

@@ -12,7 +12,7 @@ from sphinx_needs.config import NeedsSphinxConfig
 
 from sphinx_crmrisk.kinds import COMPUTED_FIELDS, FIELD_SPECS, FIELDS, Kind
 from sphinx_crmrisk.needs_json import read_needs
-from sphinx_crmrisk.needs_schema import LAYOUT, kind_fields, kind_layout
+from sphinx_crmrisk.sphinx_ext.layouts import LAYOUT, kind_fields, kind_layout
 
 #: The French label of every field of ours an obligation alone has.
 OBLIGATION_ONLY_LABELS = (

@@ -167,8 +167,8 @@ def assert_same_as_plain(needs_json: Path) -> None:
             ]
             assert assessments == expected
             assert summaries_by_phase(model, assessments) == plain_summaries(model, expected)
-            computed = Traceability(model, today, inactive)
-            plain = Traceability(model, today, inactive)
+            computed = Traceability.at(model, today, inactive_statuses=tuple(inactive))
+            plain = Traceability.at(model, today, inactive_statuses=tuple(inactive))
             plain.__dict__["assessments"] = expected  # the cached property, given the plain ones
             for report in REPORTERS.values():
                 assert report(computed, False) == report(plain, False)
@@ -336,5 +336,5 @@ def test_the_collector_runs_again_after_a_load_and_stays_off_when_it_was(tmp_pat
 def test_cached_dates_are_the_parsed_dates():
     for text in ("2026-11-30", "2026-02-30", "2026-1-1", "", "x", "2026-11-30 "):
         assert parse_date(text) == parse_date.__wrapped__(text)
-    traceability = Traceability(load(FIXTURES / "needs-new.json"), dt.date(2026, 6, 1))
+    traceability = Traceability.at(load(FIXTURES / "needs-new.json"), dt.date(2026, 6, 1))
     assert traceability.assessments == assess_all(traceability.model, dt.date(2026, 6, 1))

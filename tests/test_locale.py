@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from sphinx_crmrisk.i18n import CATALOG, LOCALE_DIR
+from sphinx_crmrisk.translations import CATALOG, LOCALE_DIR
 
 PACKAGE = Path(__file__).parents[1] / "sphinx_crmrisk"
 MESSAGES = LOCALE_DIR / "fr" / "LC_MESSAGES"

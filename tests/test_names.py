@@ -15,18 +15,19 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_needs.config import NeedsSphinxConfig
 
 from sphinx_crmrisk.cli import main
-from sphinx_crmrisk.config import CONFIG_JSON, default_values, read_config
+from sphinx_crmrisk.settings import CONFIG_JSON, SettingsError, default_values, read_settings
 from sphinx_crmrisk.kinds import DEFAULT_NAMES, Kind, Names
 from sphinx_crmrisk.model import Model, find_problems, item_from_need, need_keys
 from sphinx_crmrisk.needs_json import read_model_needs
-from sphinx_crmrisk.needs_schema import ID_REGEX, directive_pattern, extended_id_regex
+from sphinx_crmrisk.sphinx_ext.autodetect import directive_pattern
+from sphinx_crmrisk.sphinx_ext.coexistence import ID_REGEX, extended_id_regex
 
 ROOTS = Path(__file__).parent / "roots"
 RENAMED = Names.resolve({"risk": "crm_risk"}, {"owner": "crm_owner"}, {"covers": "crm_covers"})
 
 
 def config_with(**values):
-    return read_config({**default_values(), **values})
+    return read_settings({**default_values(), **values})
 
 
 # -- the names ---------------------------------------------------------------------
@@ -51,8 +52,8 @@ def test_names_default_to_the_canonical_ones():
         ({"crmrisk_enable": "yes"}, "crmrisk_enable must be 'auto', True or False"),
     ],
 )
-def test_bad_names_are_config_errors(values, message):
-    with pytest.raises(ConfigError, match=re.escape(message)):
+def test_bad_names_are_settings_errors(values, message):
+    with pytest.raises(SettingsError, match=re.escape(message)):
         config_with(**values)
 
 
@@ -249,7 +250,7 @@ def test_the_command_on_a_host_build_without_items_uses_the_defaults(copy_root, 
 def test_a_stale_record_is_not_kept_by_the_source_cache(copy_root):
     """The needs cache of a source folder (crmrisk check SOURCE) keeps no record of an
     earlier build once the project has no crmrisk item left."""
-    from sphinx_crmrisk.source_build import needs_json_of
+    from sphinx_crmrisk.needs_cache import needs_json_of
 
     srcdir = copy_root("host-mixed")
     needs_json = needs_json_of(srcdir)

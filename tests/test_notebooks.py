@@ -17,8 +17,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from sphinx_builds import edit
 
-from sphinx_crmrisk import load, load_traceability, source_build
-from sphinx_crmrisk.config import CONFIG_JSON
+from sphinx_crmrisk import load, load_traceability
+from sphinx_crmrisk import needs_cache as source_build
+from sphinx_crmrisk.settings import CONFIG_JSON
 from sphinx_crmrisk.loading import HANDBOOK_ENV
 from sphinx_crmrisk.model import State
 from sphinx_crmrisk.needs_json import LoadError

@@ -14,7 +14,7 @@ import pytest
 
 from sphinx_crmrisk.cli import main
 from sphinx_crmrisk.model import Item, Model
-from sphinx_crmrisk.review_edit import set_reviewed
+from sphinx_crmrisk.source_edit import set_reviewed
 from sphinx_crmrisk.reviews import (
     TRACKED_FIELDS,
     ReviewLock,
@@ -357,7 +357,7 @@ def test_diff_lists_the_covers_that_became_suspect():
     lock = ReviewLock().reviewed(old_model, [clause])
     new_model = Model([obligation(legal_basis="Code, art. 2"), clause])
     today = dt.date(2026, 11, 30)
-    document = diff_document(Traceability(old_model, today, lock=lock), Traceability(new_model, today, lock=lock))
+    document = diff_document(Traceability.at(old_model, today, lock=lock), Traceability.at(new_model, today, lock=lock))
     assert [(r["id"], r["obligation"], r["changed"], r["location"]) for r in document["became_suspect"]] == [
         ("CLA-X", "OBL-A", ["legal_basis"], "c.md:3")
     ]

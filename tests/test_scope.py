@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sphinx.errors import ConfigError
 
-from sphinx_crmrisk.config import default_values, read_config, recorded_values
+from sphinx_crmrisk.settings import SettingsError, default_values, read_settings, recorded_values
 from sphinx_crmrisk.model import Item, Model, State, assess, find_problems, summarize
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES, expand
 from sphinx_crmrisk.traceability import Traceability
@@ -86,7 +85,7 @@ def test_out_of_scope_is_counted_apart_and_needs_no_cover():
 
 def test_traceability_expands_the_profile_and_lists_what_is_out_of_scope():
     model = Model([PHASE, obligation("services-financiers", "OBL-F"), obligation("ia", "OBL-I")])
-    trace = Traceability(model, TODAY, profile=("assurance",))
+    trace = Traceability.at(model, TODAY, profile=("assurance",))
     assert [a.obligation.id for a in trace.gaps] == ["OBL-F"]
     assert [(a.obligation.id, a.out_of_scope_by) for a in trace.out_of_scope] == [
         ("OBL-I", ("ia",))
@@ -104,11 +103,11 @@ def test_an_unknown_applies_to_word_is_a_bad_value_naming_the_valid_ones():
 
 def test_crmrisk_profile_is_validated_and_recorded():
     values = {**default_values(), "crmrisk_profile": ["prospection", "ia"]}
-    config = read_config(values)
+    config = read_settings(values)
     assert config.profile == ("prospection", "ia")
     assert recorded_values(config)["crmrisk_profile"] == ("prospection", "ia")
-    assert read_config(default_values()).profile is None
-    with pytest.raises(ConfigError, match=r"'banque' is not an activity \(activities: prospection, "):
-        read_config({**values, "crmrisk_profile": ["banque"]})
-    with pytest.raises(ConfigError, match="must be a list of activities"):
-        read_config({**values, "crmrisk_profile": "prospection"})
+    assert read_settings(default_values()).profile is None
+    with pytest.raises(SettingsError, match=r"'banque' is not an activity \(activities: prospection, "):
+        read_settings({**values, "crmrisk_profile": ["banque"]})
+    with pytest.raises(SettingsError, match="must be a list of activities"):
+        read_settings({**values, "crmrisk_profile": "prospection"})

@@ -14,7 +14,7 @@ from sphinx_builds import build_once, edit
 
 import sphinx_crmrisk
 from sphinx_crmrisk.cli import main
-from sphinx_crmrisk.warnings_ import BUILD_ONLY_SUBTYPES
+from sphinx_crmrisk.warning_types import BUILD_ONLY_SUBTYPES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOTS = Path(__file__).parent / "roots"

@@ -1,0 +1,75 @@
+"""The ``crmrisk`` command: check coverage, export the matrix, compare two builds, and
+start an organization's handbook (``init``).
+
+It reads the ``needs.json`` an HTML build writes and calls the library
+(:mod:`sphinx_crmrisk.traceability`), like the build and the notebooks; it never imports
+Sphinx. Each command is a module of this package with ``add_to`` (its arguments) and
+``run``. Exit status: 0 all obligations covered, justified or lapsed;
+1 some are not; 2 unusable input, or an output that cannot be written, with one line
+on stderr and no traceback. A standard output closed by its reader (``| head``) is not
+an error: the command stops writing and exits with the status of its answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from .. import __version__
+from ..needs_json import LoadError
+from ..text import one_line
+from . import check, diff, init, matrix, review
+from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNCOVERED, Parser, UsageError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_UNCOVERED", "build_parser", "main", "run"]
+
+#: The commands, in the order ``--help`` lists them.
+COMMANDS = (check, matrix, diff, init, review)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="crmrisk",
+        description="Check coverage, export the matrix, compare two builds, "
+        "from the needs.json that an HTML build writes; or start a handbook (init).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_to(commands)
+    return parser
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> argparse.ArgumentParser:
+    # built once a process: a caller in process (the notebooks, the hostile-input
+    # test) runs the command many times, and argparse takes milliseconds to build it
+    return build_parser()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (LoadError, UsageError) as err:
+        print(f"crmrisk: error: {one_line(str(err))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def run() -> NoReturn:
+    """The ``crmrisk`` command: :func:`main`, then exit at once.
+
+    Once the output is out, freeing the model object by object (0.15 s at 50,000
+    needs) would only make the caller wait: the process ends without it.
+    """
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        pass  # the reader went away (``| head``): nothing is left to tell it
+    os._exit(status)

@@ -1,0 +1,152 @@
+"""The law as a library: the handbook's phases and obligations, shipped in the package.
+
+``sphinx_crmrisk/catalogue/<date>/`` holds one statement of the law, dated by the
+handbook's ``crmrisk_today``: ``needs.json`` (the phases and obligations, with their
+fields, French text and links, lapsed rules included) and ``models.json`` (the model
+clauses and procedures), both in sphinx-needs' own needs.json format, so that
+``needimport`` reads them (the ``crmrisk-catalogue`` directive,
+``sphinx_ext/catalogue_directive.py``). They are generated from the handbook, their one
+source, by ``make catalogue`` (``python -m sphinx_crmrisk.law_catalogue SOURCE``); ``tests/test_catalogue.py`` fails when they differ from what the handbook
+gives. No Sphinx import.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .kinds import AUTHORED_FIELDS, Kind
+from .model import parse_date
+from .needs_cache import needs_json_of
+from .needs_json import LoadError
+from .settings import CONFIG_JSON
+
+CATALOGUE_DIR = Path(__file__).parent / "catalogue"
+#: The phases and obligations; the model clauses and procedures, an optional part.
+LAW_FILE = "needs.json"
+MODELS_FILE = "models.json"
+LAW_KINDS = (Kind.PHASE, Kind.OBLIGATION)
+MODEL_KINDS = (Kind.CLAUSE, Kind.PROCEDURE)
+PROJECT = "sphinx-crmrisk catalogue"
+#: The links a shipped record keeps: risks are not shipped, nor their ``addresses``.
+SHIPPED_LINKS = ("phase", "replaced_by", "covers")
+_CORE_KEYS = ("id", "type", "title", "status", "content", "doctype")
+
+
+def versions(root: Path | None = None) -> list[str]:
+    """The dated statements of the law shipped, oldest first."""
+    root = CATALOGUE_DIR if root is None else root
+    if not root.is_dir():
+        return []
+    return sorted(
+        entry.name
+        for entry in root.iterdir()
+        if parse_date(entry.name) and (entry / LAW_FILE).is_file()
+    )
+
+
+def catalogue_file(version: str | None = None, models: bool = False,
+                   root: Path | None = None) -> Path:
+    """The file of ``version`` (default: the newest); LookupError names the versions."""
+    root = CATALOGUE_DIR if root is None else root
+    shipped = versions(root)
+    if not shipped:
+        raise LookupError(f"no catalogue is shipped in {root}")
+    version = version or shipped[-1]
+    if version not in shipped:
+        raise LookupError(
+            f"no catalogue version {version!r} (versions: {', '.join(shipped)})"
+        )
+    return root / version / (MODELS_FILE if models else LAW_FILE)
+
+
+def read_needs(file: Path) -> dict[str, dict[str, Any]]:
+    """The records of a shipped file (its one version)."""
+    document = json.loads(file.read_text(encoding="utf-8"))
+    return document["versions"][document["current_version"]]["needs"]
+
+
+#: ``{doc}`text <page>``` or ``{doc}`page```: a page of the handbook, which a project
+#: importing the catalogue does not have.
+_DOC_ROLE = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
+
+
+def _record(need: Mapping[str, Any]) -> dict[str, Any]:
+    """A need of the handbook as shipped: what an import needs, no location; a link to
+    a page of the handbook becomes its text."""
+    record = {key: need[key] for key in _CORE_KEYS if need.get(key)}
+    if "content" in record:
+        record["content"] = _DOC_ROLE.sub(lambda m: m.group(1) or m.group(2), record["content"])
+    for name in AUTHORED_FIELDS:
+        if need.get(name):
+            record[name] = need[name]
+    for name in SHIPPED_LINKS:
+        if need.get(name):
+            record[name] = list(need[name])
+    return record
+
+
+def needs_document(version: str, needs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A needs.json of sphinx-needs' format with one version, dated by the law."""
+    records = {need["id"]: _record(need) for need in sorted(needs, key=lambda n: n["id"])}
+    created = f"{version}T00:00:00"
+    return {
+        "created": created,
+        "current_version": version,
+        "project": PROJECT,
+        "versions": {
+            version: {"created": created, "needs": records, "needs_amount": len(records)},
+        },
+    }
+
+
+def catalogue_documents(handbook_needs: Path) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The version (the handbook's reference date) and each file's document, from the
+    needs.json a build of the handbook wrote and the values it recorded beside it."""
+    document = json.loads(handbook_needs.read_text(encoding="utf-8"))
+    needs = document["versions"][document["current_version"]]["needs"].values()
+    recorded = json.loads((handbook_needs.parent / CONFIG_JSON).read_text(encoding="utf-8"))
+    version = recorded["crmrisk_today"]
+    by_kind = {
+        LAW_FILE: [n for n in needs if n["type"] in {k.value for k in LAW_KINDS}],
+        MODELS_FILE: [n for n in needs if n["type"] in {k.value for k in MODEL_KINDS}],
+    }
+    return version, {name: needs_document(version, chosen) for name, chosen in by_kind.items()}
+
+
+def file_text(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def generate(source: Path, root: Path | None = None) -> Path:
+    """Builds ``source``'s needs.json and writes its catalogue under ``root``."""
+    root = CATALOGUE_DIR if root is None else root
+    version, documents = catalogue_documents(needs_json_of(source))
+    folder = root / version
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, document in documents.items():
+        (folder / name).write_text(file_text(document), encoding="utf-8")
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sphinx_crmrisk.law_catalogue SOURCE``: what ``make catalogue`` runs."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m sphinx_crmrisk.law_catalogue SOURCE", file=sys.stderr)
+        return 2
+    try:
+        folder = generate(Path(args[0]))
+    except LoadError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

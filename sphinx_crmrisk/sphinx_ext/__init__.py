@@ -1,0 +1,113 @@
+"""Everything of sphinx-crmrisk that imports Sphinx, docutils or sphinx-needs.
+
+:func:`setup` is the one place that wires the extension: every ``add_*`` call and every
+event handler, in the order of a build, each with the reason for its priority. The
+handlers read and write the application's :class:`~.state.BuildState`; what they
+compute comes from the pure library (``sphinx_crmrisk.model``, ``.traceability``...),
+which the ``crmrisk`` command and the notebooks share.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..kinds import Kind
+from .badges import add_badges
+from .build_warnings import check_build
+from .catalogue_directive import CATALOGUE_DIRECTIVE, CatalogueDirective
+from .computed_fields import badge_table_cells, set_computed_fields
+from .config import add_config_values, validate_config
+from .i18n import add_message_catalog
+from .incremental import pages_to_rewrite, purge_needs_of_pages_to_read, record_dependencies
+from .item_directive import ItemDirective, reread_pages_with_failed_items
+from .outputs import write_build_exports, write_build_lock, write_recorded_settings
+from .page_index import CrmriskDomain
+from .registration import add_matrix_script, register_needs_schema
+from .state import build_state, forget_build, remember_docs_read
+from .views import NODES, VIEWS, replace_placeholders
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+#: Bump when the data kept on the environment changes shape: Sphinx re-reads all.
+# 2: items record their source_file, pages the items they failed to create
+# 3: our needs hold the computed fields (coverage_state, review_state): a need pickled
+#    without them cannot take them (sphinx-needs sets only existing keys)
+# 4: the modules moved (sphinx_crmrisk.sphinx_ext): the page index's class is pickled
+#    under its new path
+ENV_VERSION = 4
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # sphinx-needs' own setup clears its API registry: it must run first
+    app.setup_extension("sphinx_needs")
+
+    add_config_values(app)
+    add_message_catalog(app)
+    app.add_domain(CrmriskDomain)
+    app.add_directive(CATALOGUE_DIRECTIVE, CatalogueDirective)
+    for name, (directive, _render) in VIEWS.items():
+        app.add_directive(name, directive)
+    for node, (visit, depart) in NODES.items():
+        app.add_node(node, html=(visit, depart))
+
+    # -- configuration: validated, then our types registered (or not) -----------------
+    # 15: the settings are needed by registration (20)
+    app.connect("config-inited", validate_config, priority=15)
+    # 20: after sphinx-needs has read the host's values (needs_from_toml: 10,
+    # mapping-shaped needs_types: 12), before it registers them (its load_config: 500)
+    app.connect("config-inited", register_needs_schema, priority=20)
+    # after sphinx-needs registered each type's directive (its load_config may register
+    # them again at config-inited): ours replace them, to record included files
+    app.connect("builder-inited", _register_item_directives)
+    app.connect("builder-inited", add_matrix_script)
+
+    # -- reading ---------------------------------------------------------------------
+    # pages whose items could not all be created are read again until fixed
+    app.connect("env-get-outdated", reread_pages_with_failed_items)
+    # a new build: the last one's traceability forgotten, the pages it reads kept
+    app.connect("env-before-read-docs", remember_docs_read)
+    # the needs of every page about to be read are forgotten before any is read
+    # (a sphinx-needs 9.1 workaround, see incremental.py)
+    app.connect("env-before-read-docs", purge_needs_of_pages_to_read)
+    app.connect("doctree-read", record_dependencies)
+    # the last moment to add pages to write: those that would show stale needs
+    app.connect("env-get-updated", pages_to_rewrite)
+
+    # -- writing ---------------------------------------------------------------------
+    # the states written into the needs, just before sphinx-needs seals them
+    app.connect("needs-before-sealing", set_computed_fields)
+    # 450: before sphinx-needs lays the need out (process_need_nodes, 500), so the
+    # badges sit at the top of the need's content
+    app.connect("doctree-resolved", add_badges, priority=450)
+    app.connect("doctree-resolved", replace_placeholders)
+    # 550: after sphinx-needs has made its tables (process_creator, 500)
+    app.connect("doctree-resolved", badge_table_cells, priority=550)
+
+    # -- at the end: the checks, then the files beside needs.json ------------------------
+    # 500, after sphinx-needs' own build-finished handlers (registered first, at its
+    # setup): the checks' warnings come first, then the files are written
+    app.connect("build-finished", check_build)
+    app.connect("build-finished", write_build_lock)
+    app.connect("build-finished", write_recorded_settings)
+    # 600: the exports, whose own warnings (cut cells) come after the checks'
+    app.connect("build-finished", write_build_exports, priority=600)
+    # 900: after every other handler of ours has read this build's traceability
+    app.connect("build-finished", forget_build, priority=900)
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }
+
+
+def _register_item_directives(app: Sphinx) -> None:
+    """``builder-inited``: each of our types' directives records the file it is written
+    in (under the project's names; a host's own directives are left alone)."""
+    state = build_state(app)
+    if not state.enabled:
+        return
+    for kind in Kind:
+        app.add_directive(state.settings.names.type(kind), ItemDirective, override=True)

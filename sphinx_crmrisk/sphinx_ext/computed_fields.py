@@ -1,0 +1,115 @@
+"""The states the build computes, written into the needs for sphinx-needs' own tools.
+
+Each obligation's ``coverage_state`` and each active clause's and procedure's ``review_state``
+(:data:`~sphinx_crmrisk.kinds.COMPUTED_FIELDS`) are set on the needs just before sphinx-needs seals
+them (``needs-before-sealing``), from the build's one
+:class:`~sphinx_crmrisk.traceability.Traceability`. So a ``needtable`` can show them as columns,
+every sphinx-needs filter can select on them (``coverage_state == "uncovered"``), and
+needs.json carries them. In a ``needtable`` cell the value is drawn as the same badge
+as on the item's own page (:func:`badge_table_cells`).
+
+The fields are set after the environment is pickled, so the next build never reads a
+stale state: it computes them again from that build's needs. An author's own value
+(a ``:coverage_state:`` option, a ``needextend``) is replaced, with a ``crmrisk.computed_field``
+warning at the item.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from ..kinds import COMPUTED_FIELDS
+from ..model import State
+from ..reviews import ReviewState
+from .badges import review_badge, state_badge
+from .build_warnings import location_of, log_warning
+from .page_index import get_domain
+from .state import build_state, build_traceability, is_enabled
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, MutableMapping
+
+    from sphinx.application import Sphinx
+
+#: After sphinx-needs has made its tables (``process_creator``, priority 500).
+TABLE_BADGE_PRIORITY = 550
+
+
+def set_computed_fields(app: Sphinx, needs: MutableMapping[str, Any]) -> None:
+    """``needs-before-sealing``: each item's state, as this build assesses it."""
+    state = build_state(app)
+    if not state.enabled:
+        return
+    names = state.settings.names
+    traceability = build_traceability(app, needs)
+    values: dict[str, dict[str, str | None]] = {}
+    for assessment in traceability.assessments:
+        values.setdefault(assessment.obligation.id, {})["coverage_state"] = assessment.state.value
+    for review in traceability.reviews:
+        values.setdefault(review.item.id, {})["review_state"] = review.state.value
+    # each need this extension set fields on, with the values it set: a second build of
+    # the same application (a test suite, a live-preview server) keeps in memory the
+    # needs of the pages it does not read again, with the values the first build set:
+    # those are ours, not an author's
+    before = state.computed
+    now: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for item in traceability.model.items.values():
+        if item.kind is None:
+            continue
+        need = needs[item.id]
+        computed = values.get(item.id, {})
+        ours = before[item.id][1] if item.id in before and before[item.id][0] is need else {}
+        for name in COMPUTED_FIELDS:
+            key = names.field(name)
+            written = need.get(key)
+            if written and ours.get(key) != written:
+                log_warning(
+                    app,
+                    "computed_field",
+                    f"{item.id}: '{key}' is set by the build, not written: "
+                    f"'{written}' is replaced by its own value; remove it",
+                    location_of(item, app),
+                )
+            if name in computed or written:
+                need[key] = computed.get(name)
+                now.setdefault(item.id, (need, {}))[1][key] = computed.get(name)
+    state.computed = now
+
+
+def badge_table_cells(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: a ``needtable``'s state cells drawn as badges.
+
+    Only on the pages that hold a sphinx-needs table or view (recorded when read), so
+    the other pages cost no walk.
+    """
+    if not is_enabled(app) or docname not in get_domain(app.env).aggregates:
+        return
+    names = build_state(app).settings.names
+    makers: dict[str, Callable[[str], nodes.inline | None]] = {
+        f"needs_{names.field('coverage_state')}": _maker(State, state_badge),
+        f"needs_{names.field('review_state')}": _maker(ReviewState, review_badge),
+    }
+    for entry in doctree.findall(nodes.entry):
+        make = next((makers[c] for c in entry["classes"] if c in makers), None)
+        if make is None:
+            continue
+        badge = make(entry.astext().strip())
+        if badge is not None:
+            del entry[:]
+            paragraph = nodes.paragraph()
+            paragraph += badge
+            entry += paragraph
+
+
+def _maker(
+    enum: type[State | ReviewState], badge: Callable[[Any], nodes.inline]
+) -> Callable[[str], nodes.inline | None]:
+    by_code = {member.value: member for member in enum}
+
+    def make(code: str) -> nodes.inline | None:
+        return badge(by_code[code]) if code in by_code else None
+
+    return make
+

@@ -1,0 +1,229 @@
+"""Which pages an incremental build must re-write so that none shows stale needs.
+
+Sphinx re-writes only the pages it re-read. A page also shows data from other pages:
+an obligation's "covered by" line comes from the clauses that link to it, a
+``{need}`` role shows another need's title, and tables and matrices aggregate all
+needs. So, in ``env-get-updated`` (the last moment to add pages to write), each need
+gets a fingerprint of its own data and of its neighbours (what it links to and what
+links to it); the pages to add are those whose needs' fingerprints changed or
+vanished, those that reference such a need through a role, and, when anything
+changed, every page that aggregates needs. A no-change build then writes nothing.
+
+Suspect covers (:mod:`sphinx_crmrisk.reviews`) are part of what a need's page shows: they enter its
+fingerprint, so a change of an obligation, or of the review lock, re-writes the page
+of the clause or procedure that covers it.
+
+Pages that load the traceability when they are read, executed notebooks above all
+(``crmrisk_audit_pages``), show it as of their last reading. When the traced data
+changed and Sphinx did not re-read them, they are re-read here (myst-nb executes them
+again), before the environment is pickled; when nothing traced changed they are left
+alone. At ``env-get-outdated`` the changed documents are not read yet, so whether
+traced data changed is not known there: here it is.
+
+The needs are read before sphinx-needs resolves them (back-links are not computed
+yet, and resolving them here would freeze the pickled environment), so incoming links
+come from an index of outgoing ones.
+
+And at ``env-before-read-docs``, the needs of every page about to be re-read are
+forgotten before any page is read (:func:`purge_needs_of_pages_to_read`): sphinx-needs
+would otherwise lose a need moved to a page read earlier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sphinx.util import logging
+from sphinx_needs.data import SphinxNeedsData
+from sphinx_needs.needs import NODE_TYPES, NODE_TYPES_PRIO
+from sphinx_needs.roles.need_incoming import NeedIncoming
+from sphinx_needs.roles.need_outgoing import NeedOutgoing
+from sphinx_needs.roles.need_part import NeedPart
+from sphinx_needs.roles.need_ref import NeedRef
+
+from ..model import Model
+from ..reviews import assess_reviews, review_marks
+from .page_index import get_domain
+from .state import build_lock, build_state
+from .views.nodes import AggregateNode
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+
+_REFERENCE_NODES = (NeedRef, NeedIncoming, NeedOutgoing)
+_AGGREGATE_NODES = (
+    AggregateNode,
+    *(
+        cls
+        for cls in (*NODE_TYPES_PRIO, *NODE_TYPES)
+        if cls not in (*_REFERENCE_NODES, NeedPart)
+    ),
+)
+_TRACKED_NODES = (*_REFERENCE_NODES, *_AGGREGATE_NODES)
+_NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
+_FINGERPRINTS_ATTR = "crmrisk_fingerprints"
+logger = logging.getLogger("sphinx_crmrisk")
+
+
+def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:
+    """``doctree-read``: what the page shows of needs defined elsewhere."""
+    domain = get_domain(app.env)
+    docname = app.env.docname
+    referenced = set()
+    for node in doctree.findall(lambda n: isinstance(n, _TRACKED_NODES)):  # one walk, not two
+        if isinstance(node, _REFERENCE_NODES):
+            referenced.add(str(node.get("reftarget", "")).split(".", 1)[0])
+        else:
+            domain.aggregates.add(docname)
+    referenced.discard("")
+    if referenced:
+        domain.references[docname] = referenced
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def _summary(need: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (need["id"], *(need.get(key) for key in _NEIGHBOUR_KEYS))
+
+
+def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Need ID -> (fingerprint, docname), from unresolved needs."""
+    outgoing: dict[str, list[tuple[str, str]]] = {}
+    incoming: dict[str, list[tuple[str, str]]] = {}
+    for need_id, need in needs.items():
+        for link_type, targets in need.iter_links_items():
+            for target in targets:
+                target_id = target.split(".", 1)[0]
+                outgoing.setdefault(need_id, []).append((link_type, target_id))
+                incoming.setdefault(target_id, []).append((link_type, need_id))
+
+    def neighbours(pairs: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+        return sorted(
+            (link_type, _summary(needs[other]) if other in needs else (other,))
+            for link_type, other in pairs
+        )
+
+    result = {}
+    for need_id, need in needs.items():
+        # keys are unique: sorting never compares values; one repr of the lot is cheap
+        own = sorted(need.items())
+        result[need_id] = (
+            _digest((own, neighbours(outgoing.get(need_id, [])), neighbours(incoming.get(need_id, [])))),
+            need.get("docname"),
+        )
+    return result
+
+
+def with_review_marks(
+    app: Sphinx, needs: Mapping[str, Any], prints: dict[str, tuple[str, str | None]]
+) -> dict[str, tuple[str, str | None]]:
+    """The fingerprints, with what each need's page shows of suspect covers.
+
+    A cover turns suspect when an obligation changes, or back when the review lock
+    does: the covering item's page, on another page, shows it and must be re-written.
+    """
+    lock = build_lock(app)
+    if not lock.reviewed_against:
+        return prints  # nothing recorded, nothing suspect: no model to make
+    config = build_state(app).settings
+    reviews = assess_reviews(
+        Model.from_needs(needs, config.names),
+        config.reference_date,
+        config.review_every,
+        lock,
+        config.inactive_statuses,
+    )
+    marks = review_marks(reviews)
+    if not marks:
+        return prints
+    return {
+        need_id: (_digest((print_, marks[need_id])), docname) if need_id in marks else (print_, docname)
+        for need_id, (print_, docname) in prints.items()
+    }
+
+
+def audit_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """The pages that load the traceability when read: ``crmrisk_audit_pages``, else
+    every notebook (``.ipynb``) document."""
+    chosen = build_state(app).settings.audit_pages
+    if chosen is not None:
+        return sorted(set(chosen) & env.found_docs)
+    return sorted(doc for doc in env.found_docs if str(env.doc2path(doc)).endswith(".ipynb"))
+
+
+def reread_audits(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Re-reads (myst-nb: re-executes) the audit pages this build did not read.
+
+    Called when the traced data changed: read before the environment is pickled, as
+    Sphinx reads any document, so the pages written show the new data.
+    """
+    already = build_state(app).docs_read
+    stale = [doc for doc in audit_pages(app, env) if doc not in already]
+    if stale:
+        logger.info("crmrisk: the traced data changed: re-reading %s", ", ".join(stale))
+    for docname in stale:
+        app.events.emit("env-purge-doc", env, docname)
+        env.clear_doc(docname)
+    for docname in stale:
+        app.builder.read_doc(docname)
+    return stale
+
+
+def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: pages not re-read whose needs' display changed, and the audit
+    pages, re-read, when the traced data changed."""
+    needs_data = SphinxNeedsData(env)
+    if needs_data.needs_is_post_processed:
+        return []
+    needs = needs_data.get_needs_mutable()
+    current = with_review_marks(app, needs, fingerprints(needs))
+    previous: dict[str, tuple[str, str | None]] = getattr(env, _FINGERPRINTS_ATTR, {})
+    setattr(env, _FINGERPRINTS_ATTR, current)
+    if not previous:
+        return []
+    changed = {
+        need_id
+        for need_id, (print_, _docname) in current.items()
+        if previous.get(need_id, (None,))[0] != print_
+    }
+    changed |= previous.keys() - current.keys()
+    if not changed:
+        return []
+    pages = {current[i][1] for i in changed if i in current}
+    pages |= {previous[i][1] for i in changed if i in previous}
+    domain = get_domain(env)
+    pages |= {doc for doc, ids in domain.references.items() if ids & changed}
+    pages |= domain.aggregates
+    pages |= set(reread_audits(app, env))
+    return sorted(page for page in pages if page and page in env.found_docs)
+
+
+def purge_needs_of_pages_to_read(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """``env-before-read-docs``: forget the needs of every page about to be re-read.
+
+    A workaround for sphinx-needs 9.1, which forgets a page's needs at
+    ``env-purge-doc``: a serial read purges each page just before reading it, so a need
+    moved from ``b`` to ``a`` (a page read earlier) meets its stale copy, still held for
+    ``b``: "A need with ID ... already exists", the need from ``a`` is dropped, then
+    ``b`` is purged and re-read without it, and the need is gone from the build. With
+    every page to read purged first (as a parallel read does), the stale copies are gone
+    before any page is read, and the result is a clean build's.
+    """
+    needs_data = SphinxNeedsData(env)
+    if needs_data.needs_is_post_processed or not docnames:
+        return
+    to_read = set(docnames)
+    needs = needs_data.get_needs_mutable()
+    # one pass over the needs, not one a page (SphinxNeedsData.remove_doc's cost);
+    # sphinx-needs' own env-purge-doc still clears the rest of each page's data
+    stale = [need_id for need_id, need in needs.items() if need.get("docname") in to_read]
+    for need_id in stale:
+        needs_data.remove_need(need_id)
+

@@ -1,0 +1,90 @@
+"""Each kind's directive: items in included files located there, failed items kept in view.
+
+sphinx-needs 9.1 records a need's ``docname`` (the page) and the line of its directive,
+resolved to the file the directive is written in: for an item in a file brought in by
+``.. include::`` (reST) or ``{include}`` (MyST), the included file's line with the
+page's name, so ``page.md:3`` where ``part.md:3`` is meant. Each kind's directive here
+records the file as well, in the ``source_file`` field (set only for an included
+file; ``needs.json`` carries it to the ``crmrisk`` command), and
+:attr:`sphinx_crmrisk.model.Item.file` is that file. The docname stays the page's: links and the
+HTML are the page's.
+
+A page where an item could not be created (sphinx-needs warned: a duplicate ID, a bad
+option) is read again on every build until it is fixed: a no-change rebuild would
+otherwise drop the warning, and a ``-W`` build pass with the item missing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sphinx_needs.directives.need import NeedDirective
+
+from .page_index import get_domain
+
+if TYPE_CHECKING:
+    from docutils import nodes
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+SOURCE_FILE = "source_file"
+
+
+
+def _myst_major() -> int | None:
+    try:
+        from myst_parser import __version__
+    except ImportError:
+        return None
+    return int(__version__.split(".", 1)[0])
+
+
+_MYST_COUNTS_INCLUDED_LINES_TWICE = _myst_major() == 3
+
+class ItemDirective(NeedDirective):
+    """sphinx-needs' need directive, which also records the file it is written in."""
+
+    def _included_file(self) -> str | None:
+        """The absolute path of the file the directive is in, when it is not the page."""
+        source, _line = super().get_source_info()
+        if not source:
+            return None
+        # docutils names an included file relative to the working folder
+        source = os.path.abspath(source)
+        return None if source == os.path.abspath(self.env.doc2path(self.env.docname)) else source
+
+    def get_source_info(self) -> tuple[str, int]:
+        source, line = super().get_source_info()
+        if (
+            line
+            and type(self.state).__name__ == "MockState"
+            and _MYST_COUNTS_INCLUDED_LINES_TWICE
+            and self._included_file()
+        ):
+            # myst-parser 3 renders an included file from line ``start + 1`` and adds
+            # 1 again to each 0-based token line: its lines are one too far (5 does not)
+            line -= 1
+        return source, line
+
+    def run(self) -> list[nodes.Node]:
+        self.options.pop(SOURCE_FILE, None)  # the extension's to set, never the author's
+        included = self._included_file()
+        if included:
+            relative = os.path.relpath(included, self.env.srcdir)
+            self.options[SOURCE_FILE] = Path(relative).as_posix()
+        created = super().run()
+        if not created:
+            # sphinx-needs warned (a duplicate ID, a bad option) and dropped the item:
+            # the page is read again on each build until it is fixed, so the warning
+            # is not lost on the next build, as it is for a page Sphinx does not re-read
+            get_domain(self.env).failed.add(self.env.docname)
+        return created
+
+
+def reread_pages_with_failed_items(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """``env-get-outdated``: the pages whose items could not all be created."""
+    return sorted(get_domain(env).failed & env.found_docs)

@@ -1,0 +1,93 @@
+"""What a build writes beside its ``needs.json``, at ``build-finished``: the settings it
+used (``crmrisk-config.json``), the review lock it read (``crmrisk-reviews.json``), and the
+traceability exports (CSV, XLSX, JSON), so that the ``crmrisk`` command reads the same
+data and writes the same bytes. Nothing is written for a host project without crmrisk
+items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..exports import (
+    BUILD_FILES,
+    RENDERERS,
+    CutCell,
+    ExportSettings,
+    exports_unchanged,
+    traceability_document,
+    xlsx_bytes,
+    xlsx_cuts,
+)
+from ..settings import CONFIG_JSON, REVIEW_LOCK, recorded_text
+from .build_warnings import log_warning
+from .state import build_lock, build_state, build_traceability
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+def write_recorded_settings(app: Sphinx, exception: Exception | None) -> None:
+    """The settings this build assessed with, beside its needs.json."""
+    state = build_state(app)
+    if exception is not None or not state.enabled:
+        return
+    if not build_traceability(app).model.has_items:
+        return
+    path = Path(app.outdir) / CONFIG_JSON
+    path.write_text(recorded_text(state.settings), encoding="utf-8")
+
+
+def write_build_lock(app: Sphinx, exception: Exception | None) -> None:
+    """The lock this build used, beside its needs.json; none when the project has none."""
+    if exception is not None or not build_state(app).enabled:
+        return
+    copy = Path(app.outdir) / REVIEW_LOCK
+    lock = build_lock(app)
+    if lock.present:
+        copy.write_text(lock.dumps(), encoding="utf-8")
+    else:
+        copy.unlink(missing_ok=True)
+
+
+def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
+    """The exports at the root of an HTML build's output folder."""
+    state = build_state(app)
+    if exception is not None or app.builder.format != "html":
+        return
+    if not state.settings.exports or not state.enabled:
+        return
+    traceability = build_traceability(app)
+    if not traceability.model.has_items:
+        return
+    document = traceability_document(traceability)
+    settings = ExportSettings.of(state.settings)
+    outdir = Path(app.outdir)
+    cut: list[CutCell] = []
+    if exports_unchanged(outdir, document, settings):
+        # a rebuild that changed nothing traced: the XLSX alone would cost seconds,
+        # but what it cut is said again, as every build says its warnings
+        _warn_of_cuts(app, document, xlsx_cuts(document))
+        return
+    for kind, name in BUILD_FILES.items():  # the JSON last: see exports_unchanged
+        path = outdir / name
+        try:
+            path.write_bytes(
+                xlsx_bytes(document, settings, cut)
+                if kind == "xlsx"
+                else RENDERERS[kind](document, settings)
+            )
+        except OSError as err:
+            log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
+    _warn_of_cuts(app, document, cut)
+
+
+def _warn_of_cuts(app: Sphinx, document: Mapping[str, Any], cut: list[CutCell]) -> None:
+    located = {r["id"]: (r["file"], r["line"]) for r in document["obligations"]}
+    for cell in cut:
+        file, line = located.get(cell.row_id, (None, None))
+        docname = app.env.path2doc(str(Path(app.srcdir) / file)) if file else None
+        log_warning(
+            app, "export", f"{BUILD_FILES['xlsx']}: {cell}", (docname, line) if docname else None
+        )

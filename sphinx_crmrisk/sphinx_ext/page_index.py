@@ -1,0 +1,57 @@
+"""The page index: what each page shows of needs, kept whole through parallel reads.
+
+A Sphinx domain used as per-document storage (as ``sphinx.ext.duration`` does): cleared
+when a page is read again, merged after parallel reads. The incremental build reads it
+to know which pages to write again (``incremental.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sphinx.domains import Domain
+
+
+class CrmriskDomain(Domain):
+    """What each page shows of needs: cleared per document, merged after parallel reads."""
+
+    name = "crmrisk"
+    label = "sphinx-crmrisk"
+    initial_data: dict[str, Any] = {"references": {}, "aggregates": set(), "failed": set()}
+
+    @property
+    def references(self) -> dict[str, set[str]]:
+        """Need IDs referenced by roles, by document."""
+        return self.data["references"]
+
+    @property
+    def aggregates(self) -> set[str]:
+        """Documents that show aggregated needs (views, tables of needs)."""
+        return self.data["aggregates"]
+
+    @property
+    def failed(self) -> set[str]:
+        """Documents with an item that could not be created (a duplicate ID...)."""
+        return self.data["failed"]
+
+    def clear_doc(self, docname: str) -> None:
+        self.references.pop(docname, None)
+        self.aggregates.discard(docname)
+        self.failed.discard(docname)
+
+    def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
+        for docname in docnames:
+            if docname in otherdata["references"]:
+                self.references[docname] = otherdata["references"][docname]
+            if docname in otherdata["aggregates"]:
+                self.aggregates.add(docname)
+            if docname in otherdata["failed"]:
+                self.failed.add(docname)
+
+    def resolve_any_xref(self, *args: Any) -> list[Any]:
+        return []
+
+
+def get_domain(env: Any) -> CrmriskDomain:
+    return env.get_domain(CrmriskDomain.name)  # type: ignore[no-any-return]

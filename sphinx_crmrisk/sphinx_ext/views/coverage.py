@@ -1,0 +1,82 @@
+"""``crmrisk-coverage``: per phase and overall, how many obligations are covered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from ..i18n import _
+from ...model import State, Summary, summaries_by_phase
+from .base import Cell, PlaceholderDirective, ViewContext
+from .nodes import AggregateNode, coverage_bar, coverage_placeholder, visit_coverage_bar
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+BAR_WIDTH = 10
+
+
+class CoverageDirective(PlaceholderDirective):
+    node_class = coverage_placeholder
+    option_spec: dict[str, Any] = {}
+
+
+def text_bar(percent: float) -> str:
+    """``[#####-----]``: the bar for builders without CSS."""
+    filled = round(BAR_WIDTH * percent / 100)
+    return "[" + "#" * filled + "-" * (BAR_WIDTH - filled) + "]"
+
+
+def _bar(context: ViewContext, percent: float) -> nodes.Node:
+    if context.is_html:
+        return coverage_bar("", percent=percent)
+    return nodes.Text(text_bar(percent))
+
+
+def _label(context: ViewContext, summary: Summary) -> list[nodes.Node]:
+    if not summary.label:
+        return [nodes.strong("", str(_("All phases")))]
+    phase = context.model.items[summary.label]
+    return [context.link(phase), nodes.Text(f" {phase.title}")]
+
+
+def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
+    counted = [State.COVERED, State.UPCOMING, State.JUSTIFIED, State.LAPSED]
+    labels = [_("Covered"), _("Upcoming"), _("Justified"), _("Lapsed")]
+    # out of scope only with a profile: without one, nothing can be
+    if context.traceability.profile is not None:
+        counted.append(State.OUT_OF_SCOPE)
+        labels.append(_("Out of scope"))
+    counted.append(State.UNCOVERED)
+    labels.append(_("Uncovered"))
+    headers = [
+        str(_("Phase")),
+        str(_("Obligations")),
+        *(str(label) for label in labels),
+        str(_("Coverage")),
+        "",
+    ]
+
+    def cells(summary: Summary) -> list[Cell]:
+        return [
+            _label(context, summary),
+            str(summary.total),
+            *(str(summary.counts[state]) for state in counted),
+            f"{summary.percent:.0f} %",
+            _bar(context, summary.percent),
+        ]
+
+    widths = [22, 8, *([8] * len(counted)), 8, 12]
+    summaries = summaries_by_phase(context.model, context.assessments)
+    note = nodes.paragraph(
+        "",
+        str(
+            _(
+                "Coverage: covered or upcoming obligations among those not justified, "
+                "lapsed or out of scope."
+            )
+        ),
+        classes=["crmrisk-note"],
+    )
+    return [context.table(headers, summaries, cells, ["crmrisk-coverage"], widths), note]

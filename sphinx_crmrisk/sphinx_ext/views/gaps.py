@@ -1,0 +1,52 @@
+"""``crmrisk-gaps``: the uncovered obligations, where they are written and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+
+from ..i18n import _
+from ...model import Assessment, State
+from .base import Cell, PlaceholderDirective, ViewContext
+from .nodes import AggregateNode, gaps_placeholder
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+class GapsDirective(PlaceholderDirective):
+    node_class = gaps_placeholder
+    option_spec = {"phase": directives.unchanged_required}
+
+
+def _reason(context: ViewContext, assessment: Assessment) -> list[nodes.Node]:
+    """The model's reason, in the reader's language; discounted items are linked."""
+    parts: list[nodes.Node] = [nodes.Text(str(_("No active clause or procedure covers it.")))]
+    if assessment.upcoming:
+        effective = assessment.obligation.field("effective")
+        parts.append(nodes.Text(" " + str(_("Takes effect on {date}.")).format(date=effective)))
+    for position, (item, why) in enumerate(assessment.discounted):
+        lead = " " + str(_("Not counted:")) + " " if position == 0 else "; "
+        parts += [nodes.Text(lead), context.link(item), nodes.Text(f" ({why})")]
+    return parts
+
+
+def render_gaps(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
+    gaps = [a for a in context.in_phase(node) if a.state is State.UNCOVERED]
+    if not gaps:
+        text = _("No uncovered obligation: every obligation is covered, justified or lapsed.")
+        return [nodes.paragraph("", str(text), classes=["crmrisk-no-gaps"])]
+    headers = [str(_("ID")), str(_("Title")), str(_("Source file")), str(_("Reason"))]
+
+    def cells(assessment: Assessment) -> list[Cell]:
+        obligation = assessment.obligation
+        return [
+            context.link(obligation),
+            obligation.title,
+            nodes.literal("", obligation.location),
+            _reason(context, assessment),
+        ]
+
+    return [context.table(headers, gaps, cells, ["crmrisk-gaps"], widths=[14, 30, 20, 36])]

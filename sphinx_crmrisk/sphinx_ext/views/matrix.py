@@ -1,0 +1,120 @@
+"""``crmrisk-matrix``: one row per obligation, with its state and what covers it.
+
+One row per obligation (never an obligation x clause grid), so the table stays
+readable with hundreds of obligations.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+
+from ..i18n import _
+from ...model import Assessment
+from .base import Cell, PlaceholderDirective, ViewContext, parse_states, state_labels
+from .nodes import AggregateNode, matrix_placeholder
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+
+class MatrixDirective(PlaceholderDirective):
+    node_class = matrix_placeholder
+    option_spec = {
+        "phase": directives.unchanged_required,
+        "party": directives.unchanged_required,
+        "state": parse_states,
+    }
+
+
+def _has_party(assessment: Assessment, party: str) -> bool:
+    """Covered by at least one item whose ``party`` lists ``party`` (any case)."""
+    wanted = party.strip().casefold()
+    return any(
+        wanted in (p.casefold() for p in item.parties) for item in assessment.covering
+    )
+
+
+def select(context: ViewContext, node: AggregateNode) -> list[Assessment]:
+    options = node["options"]
+    chosen = context.in_phase(node)
+    if options.get("party"):
+        chosen = [a for a in chosen if _has_party(a, options["party"])]
+    if options.get("state"):
+        chosen = [a for a in chosen if a.state in options["state"]]
+    return chosen
+
+
+def _state(labels: dict, assessment: Assessment) -> nodes.Node:
+    """The state's label; out of scope, with the activities the profile lacks."""
+    text = labels[assessment.state]
+    if assessment.out_of_scope_by:
+        text += f" ({', '.join(assessment.out_of_scope_by)})"
+    return nodes.inline("", text, classes=[f"crmrisk-state-{assessment.state.value}"])
+
+
+def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
+    chosen = select(context, node)
+    total = len(context.assessments)
+    count = nodes.paragraph(
+        "",
+        str(_("{shown} of {total} obligations shown.")).format(shown=len(chosen), total=total),
+        classes=["crmrisk-count"],
+    )
+    if not chosen:
+        return [count, nodes.paragraph("", str(_("No obligation matches these filters.")))]
+    labels = state_labels()
+    headers = [
+        str(_("ID")),
+        str(_("Title")),
+        str(_("Phase(s)")),
+        str(_("Legal basis")),
+        str(_("State")),
+        str(_("Covering clauses and procedures")),
+    ]
+
+    suspect_label = str(_("suspect"))
+
+    def covering(assessment: Assessment) -> list[nodes.Node]:
+        """The covering items, each suspect one marked as such."""
+        suspect = {
+            s.item.id for s in context.traceability.suspects.get(assessment.obligation.id, [])
+        }
+        result: list[nodes.Node] = []
+        for item in assessment.covering:
+            if result:
+                result.append(nodes.Text(", "))
+            result.append(context.link(item))
+            if item.id in suspect:
+                result.append(
+                    nodes.inline("", f" ({suspect_label})", classes=["crmrisk-suspect"])
+                )
+        return result
+
+    def cells(assessment: Assessment) -> list[Cell]:
+        obligation = assessment.obligation
+        return [
+            context.link(obligation),
+            obligation.title,
+            context.links(context.model.phases_of(obligation)),
+            obligation.field("legal_basis"),
+            _state(labels, assessment),
+            covering(assessment),
+        ]
+
+    def row_data(assessment: Assessment) -> dict[str, str]:
+        """What the filter box (static/crmrisk-matrix.js) filters on, one value a line."""
+        parties = dict.fromkeys(p for item in assessment.covering for p in item.parties)
+        return {
+            "state": assessment.state.value,
+            "phases": "\n".join(assessment.obligation.linked("phase")),
+            "parties": "\n".join(parties),
+        }
+
+    matrix = context.table(
+        headers, chosen, cells, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16],
+        row_data=row_data,
+    )
+    return [count, matrix]

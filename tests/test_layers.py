@@ -1,0 +1,201 @@
+"""The layers of the package hold: the library never loads Sphinx, the command neither.
+
+``sphinx_crmrisk`` is three layers (docs/explanation/layers.md): the pure library at its
+top level, ``sphinx_ext`` (everything that imports Sphinx, docutils or sphinx-needs) and
+``cli`` (the command). Imports go one way: ``sphinx_ext`` and ``cli`` use the library;
+the library uses neither; ``cli`` never uses ``sphinx_ext``. Two checks hold it:
+
+- statically, every import statement of every module, at its top or inside a function,
+  is read with :mod:`ast` and checked against the rule, and the graph of imports between
+  the package's modules has no cycle;
+- at run time, a fresh interpreter imports each library module, or runs ``crmrisk check``,
+  ``matrix`` (every format) and ``diff`` on a built needs.json, and must end without
+  ``sphinx``, ``docutils``, ``sphinx_needs`` or ``myst_parser`` in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sphinx_crmrisk
+from sphinx_builds import build_once
+
+PACKAGE = Path(sphinx_crmrisk.__file__).parent
+#: What the library and the command must never load.
+SPHINX_SIDE = ("sphinx", "docutils", "sphinx_needs", "myst_parser")
+#: The one import of the Sphinx side the library makes: the package's ``setup()``, the
+#: extension's entry point (``extensions = ["sphinx_crmrisk"]``), hands over to it.
+ENTRY_POINT = ("sphinx_crmrisk", "setup", "sphinx_crmrisk.sphinx_ext")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(module: str) -> str:
+    """``library``, ``sphinx_ext`` or ``cli``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ("sphinx_ext", "cli") else "library"
+
+
+def imports_of(path: Path) -> list[tuple[str, str]]:
+    """Each module that ``path`` imports when it runs, absolute, with the function it is
+    imported in ("" at module level); imports under ``if TYPE_CHECKING:`` never run."""
+    module = module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[tuple[str, str]] = []
+
+    def absolute(node: ast.ImportFrom) -> str:
+        if not node.level:
+            return node.module or ""
+        parts = package.split(".")
+        base = parts[: len(parts) - node.level + 1]
+        return ".".join(base + ([node.module] if node.module else []))
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and ast.unparse(child.test) == "TYPE_CHECKING":
+                for other in child.orelse:
+                    visit(other, function)
+                continue
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, function) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                target = absolute(child)
+                if child.module is None:  # ``from . import a, b``: modules of the package
+                    found.extend((f"{target}.{alias.name}", function) for alias in child.names)
+                else:
+                    found.append((target, function))
+            inner = function
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner = child.name
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), "")
+    return found
+
+
+def package_modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def test_the_layers_are_the_ones_the_rule_names():
+    layers = {layer_of(name) for name in package_modules()}
+    assert layers == {"library", "sphinx_ext", "cli"}
+    # the library is the top level: every module there that is not a subpackage
+    assert "sphinx_crmrisk.model" in package_modules()
+    assert layer_of("sphinx_crmrisk.model") == "library"
+
+
+def test_no_library_module_imports_sphinx_or_the_other_layers_even_inside_a_function():
+    wrong = []
+    for name, path in package_modules().items():
+        layer = layer_of(name)
+        if layer == "sphinx_ext":
+            continue
+        for target, function in imports_of(path):
+            top = target.split(".")[0]
+            if (name, function, target) == ENTRY_POINT:
+                continue
+            if top in SPHINX_SIDE:
+                wrong.append(f"{name} ({function or 'module level'}) imports {target}")
+            elif target.startswith("sphinx_crmrisk.sphinx_ext"):
+                wrong.append(f"{name} ({function or 'module level'}) imports {target}")
+            elif layer == "library" and target.startswith("sphinx_crmrisk.cli"):
+                wrong.append(f"{name} ({function or 'module level'}) imports {target}")
+    assert wrong == []
+
+
+def test_the_modules_of_the_package_import_each_other_in_no_cycle():
+    modules = package_modules()
+    graph = {
+        name: sorted(
+            {t for t, _ in imports_of(path) if t in modules and t != name}
+        )
+        for name, path in modules.items()
+    }
+    cycles = []
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+
+    def walk(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for target in graph[node]:
+            # a package's __init__ importing its own submodules is how a package is made
+            if target.startswith(node + "."):
+                continue
+            if state.get(target) == 1:
+                cycles.append(" -> ".join(path[path.index(target):] + [target]))
+            elif state.get(target) is None:
+                walk(target, path + [target])
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            walk(name, [name])
+    assert cycles == []
+
+
+LOADED = (
+    "import sys\n"
+    "print(__import__('json').dumps(sorted({m.split('.')[0] for m in sys.modules} & "
+    f"set({SPHINX_SIDE!r}))))\n"
+)
+
+
+def loaded_after(code: str) -> list[str]:
+    """The Sphinx-side packages a fresh interpreter has loaded after running ``code``."""
+    result = subprocess.run(
+        [sys.executable, "-c", code + "\n" + LOADED],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def library_modules() -> list[str]:
+    return [name for name in package_modules() if layer_of(name) == "library"]
+
+
+@pytest.mark.parametrize("module", library_modules())
+def test_a_library_module_imported_alone_loads_no_sphinx(module):
+    assert loaded_after(f"import {module}") == []
+
+
+def test_the_command_loads_no_sphinx_to_check_export_or_compare_a_build(copy_root, tmp_path):
+    build = build_once(copy_root("matrix")).outdir
+    assert (Path(build) / "needs.json").is_file()
+    commands = [
+        ["check", str(build)],
+        ["check", str(build), "--format", "junit"],
+        *(
+            ["matrix", str(build), "--format", fmt, "--output", str(tmp_path / f"m.{fmt}")]
+            for fmt in ("md", "csv", "json", "xlsx")
+        ),
+        ["diff", str(build), str(build)],
+    ]
+    for argv in commands:
+        code = (
+            "import io, sys\n"
+            "from sphinx_crmrisk.cli import main\n"
+            "sys.stdout = io.TextIOWrapper(io.BytesIO())\n"
+            f"status = main({argv!r})\n"
+            "sys.stdout = sys.__stdout__\n"
+            "assert status in (0, 1), status\n"
+        )
+        assert loaded_after(code) == [], argv
+    # and what it wrote is the matrix
+    assert (tmp_path / "m.csv").read_text(encoding="utf-8-sig").startswith("ID,Title,State,")
+
+
+def test_the_extension_does_load_sphinx_so_the_check_can_fail():
+    """The run-time check sees an import of Sphinx when there is one."""
+    assert "sphinx" in loaded_after("import sphinx_crmrisk.sphinx_ext")
