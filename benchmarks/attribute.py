@@ -44,7 +44,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     projects = {
-        label: Project(args.size, variant, name=f"attribute-{number}", conf_extra=conf, directives=views)
+        label: Project(
+            args.size, variant, name=f"attribute-{number}", conf_extra=conf, directives=views
+        )
         for number, (label, (variant, conf, views)) in enumerate(STEPS.items())
     }
     wall: dict[str, list[float]] = {label: [] for label in projects}

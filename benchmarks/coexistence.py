@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from coexistence import added_warnings, build, diff_needs  # noqa: E402
+from coexistence import added_warnings, build, diff_needs
 
 
 def _value(text: str) -> object:
@@ -43,18 +43,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", type=Path)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument(
-        "--root", type=Path, default=None,
+        "--root",
+        type=Path,
+        default=None,
         help="a folder holding SOURCE, copied whole (documents that include ../files)",
     )
     parser.add_argument(
-        "--ignore-files", default=None, metavar="REGEX",
+        "--ignore-files",
+        default=None,
+        metavar="REGEX",
         help="output files left out of the comparison (e.g. temporary files of a tool "
         "that failed the same way in both builds)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write the diff here")
     parser.add_argument("--examples", type=int, default=8, help="examples shown per section")
     parser.add_argument(
-        "-D", dest="overrides", action="append", default=[], metavar="name=value",
+        "-D",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="name=value",
         help="a config override for both builds (value read as JSON when it parses); "
         "a crmrisk_* value goes to the build with sphinx_crmrisk only",
     )
@@ -72,9 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             builds[label] = build(
-                source, workdir / label, with_extension=with_extension,
+                source,
+                workdir / label,
+                with_extension=with_extension,
                 confoverrides={
-                    name: value for name, value in overrides.items()
+                    name: value
+                    for name, value in overrides.items()
                     if with_extension or not name.startswith("crmrisk_")
                 },
                 root=args.root,
@@ -107,10 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"source: {source}")
     print(f"build seconds: without {timings['without']}, with {timings['with']}")
     print(f"needs: {len(before)} without, {len(after)} with ({len(ours)} only with)")
-    print(f"warnings: {len(without.warnings)} without, {len(with_.warnings)} with; "
-          f"{len(new_warnings)} only with, {len(gone_warnings)} only without")
+    print(
+        f"warnings: {len(without.warnings)} without, {len(with_.warnings)} with; "
+        f"{len(new_warnings)} only with, {len(gone_warnings)} only without"
+    )
     tags = Counter(
-        (re.search(r"\[([\w.-]+)\]$", line) or re.search(r"(WARNING|ERROR)", line) or [None, "other"])[1]
+        (
+            re.search(r"\[([\w.-]+)\]$", line)
+            or re.search(r"(WARNING|ERROR)", line)
+            or [None, "other"]
+        )[1]
         for line in without.warnings
     )
     print(f"  warnings of the host alone, by type: {dict(tags.most_common(8))}")
@@ -128,9 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"files only with: {sorted(with_.files - without.files)}")
     print(f"files only without: {sorted(without.files - with_.files)}")
     print(f"host needs drawn with another layout: {sum(layouts.values())} {dict(layouts)}")
-    print(f"need types listed (needreport, plantuml legends): {len(without.types)} without, "
-          f"{len(with_.types)} with; added "
-          f"{[t['directive'] for t in with_.types if t not in without.types]}")
+    print(
+        f"need types listed (needreport, plantuml legends): {len(without.types)} without, "
+        f"{len(with_.types)} with; added "
+        f"{[t['directive'] for t in with_.types if t not in without.types]}"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -140,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                     "warnings_only_with": new_warnings,
                     "warnings_only_without": gone_warnings,
                     "missing": diff.missing,
-                    "changed": {i: {k: list(v) for k, v in c.items()} for i, c in diff.changed.items()},
+                    "changed": {
+                        i: {k: list(v) for k, v in c.items()} for i, c in diff.changed.items()
+                    },
                     "added_keys": diff.added_keys,
                     "removed_keys": diff.removed_keys,
                     "files_only_with": sorted(with_.files - without.files),
@@ -153,7 +174,10 @@ def main(argv: list[str] | None = None) -> int:
             encoding="utf-8",
         )
     same = (
-        diff.empty and not new_warnings and not gone_warnings and not layouts
+        diff.empty
+        and not new_warnings
+        and not gone_warnings
+        and not layouts
         and with_.files == without.files
     )
     return 0 if same else 1

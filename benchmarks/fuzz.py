@@ -52,14 +52,39 @@ RUNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: The keys the model reads, and some it does not.
 NEED_KEYS = (
-    "id", "type", "title", "status", "docname", "doctype", "lineno", "legal_basis",
-    "effective", "until", "sanction", "source", "justification", "verification",
-    "applies_to", "party", "owner", "frequency", "covers", "addresses", "phase",
-    "replaced_by", "source_file", "content", "sections", "is_external",
+    "id",
+    "type",
+    "title",
+    "status",
+    "docname",
+    "doctype",
+    "lineno",
+    "legal_basis",
+    "effective",
+    "until",
+    "sanction",
+    "source",
+    "justification",
+    "verification",
+    "applies_to",
+    "party",
+    "owner",
+    "frequency",
+    "covers",
+    "addresses",
+    "phase",
+    "replaced_by",
+    "source_file",
+    "content",
+    "sections",
+    "is_external",
 )
 CONFIG_KEYS = (
-    "crmrisk_today", "crmrisk_inactive_statuses", "crmrisk_required_fields",
-    "crmrisk_fail_on_uncovered", "crmrisk_exports",
+    "crmrisk_today",
+    "crmrisk_inactive_statuses",
+    "crmrisk_required_fields",
+    "crmrisk_fail_on_uncovered",
+    "crmrisk_exports",
 )
 
 
@@ -71,21 +96,57 @@ class Deep:
 
 
 NASTY_TEXTS = (
-    "x\n::error file=a.md,line=1::injected", "\r\n::warning::x", "x\u2028::error::y",
-    "=1+1", "+1", "-inf", "-1", "@SUM(A1)", "\tTAB", "\rCR", "=HYPERLINK(\"x\")",
-    "a\x00b", "\x1b[31mred", "\x07\x08\x0b\x0c\x1f", "\x7f\x85\u2029", "\ufffe\uffff",
-    "\ud800", "a\udfffb", "]]>", "<![CDATA[x", "&amp;<b>", "%0A::error::x", "%",
-    "|pipe|", "`code`", "é", "", " ", "NaN", "null", "2026-02-30", "2026-01-01",
-    "OBL-X", "PH-CONCEPTION", "draft", "not_applicable", "verified", "'", "History",
-    "\U0001f600" * 20, "x\x19",
+    "x\n::error file=a.md,line=1::injected",
+    "\r\n::warning::x",
+    "x\u2028::error::y",
+    "=1+1",
+    "+1",
+    "-inf",
+    "-1",
+    "@SUM(A1)",
+    "\tTAB",
+    "\rCR",
+    '=HYPERLINK("x")',
+    "a\x00b",
+    "\x1b[31mred",
+    "\x07\x08\x0b\x0c\x1f",
+    "\x7f\x85\u2029",
+    "\ufffe\uffff",
+    "\ud800",
+    "a\udfffb",
+    "]]>",
+    "<![CDATA[x",
+    "&amp;<b>",
+    "%0A::error::x",
+    "%",
+    "|pipe|",
+    "`code`",
+    "é",
+    "",
+    " ",
+    "NaN",
+    "null",
+    "2026-02-30",
+    "2026-01-01",
+    "OBL-X",
+    "PH-CONCEPTION",
+    "draft",
+    "not_applicable",
+    "verified",
+    "'",
+    "History",
+    "\U0001f600" * 20,
+    "x\x19",
 )
 
 
 #: Characters that break outputs: controls, line breaks, surrogates, formula and
 #: markup starts, XML's non-characters, and some ordinary ones.
 ALPHABET = (
-    [chr(c) for c in range(0x20)] + list("\x7f\x85\xa0\u2028\u2029\u202e\ufeff\ufffe\uffff")
-    + ["\ud800", "\udbff", "\udc00", "\U0001f600"] + list("=+-@'\"|\\`*_[]<>&%:,;.#$ aZ09é")
+    [chr(c) for c in range(0x20)]
+    + list("\x7f\x85\xa0\u2028\u2029\u202e\ufeff\ufffe\uffff")
+    + ["\ud800", "\udbff", "\udc00", "\U0001f600"]
+    + list("=+-@'\"|\\`*_[]<>&%:,;.#$ aZ09é")
 )
 
 
@@ -93,7 +154,9 @@ def _text() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(NASTY_TEXTS),
         st.text(st.sampled_from(ALPHABET), max_size=12),
-        st.builds(lambda t, n: t * n, st.sampled_from(("x", "é", "=", "\n")), st.integers(32_000, 33_000)),
+        st.builds(
+            lambda t, n: t * n, st.sampled_from(("x", "é", "=", "\n")), st.integers(32_000, 33_000)
+        ),
     )
 
 
@@ -101,7 +164,9 @@ def _value() -> st.SearchStrategy[Any]:
     scalar = st.one_of(
         _text(),
         st.integers(-(2**70), 2**70),
-        st.sampled_from((0, -1, 1, 2**63, float("nan"), float("inf"), float("-inf"), 1.5, True, False, None)),
+        st.sampled_from(
+            (0, -1, 1, 2**63, float("nan"), float("inf"), float("-inf"), 1.5, True, False, None)
+        ),
     )
     return st.one_of(
         scalar,
@@ -148,18 +213,24 @@ def mutations(draw: st.DrawFn) -> Mutation:
         return need_id, needs[need_id]
 
     if kind == "set":
-        return Mutation(lambda d, c: pick(d)[1].__setitem__(key, value), f"need[{index}].{key} = {value!r:.60}")
+        return Mutation(
+            lambda d, c: pick(d)[1].__setitem__(key, value), f"need[{index}].{key} = {value!r:.60}"
+        )
     if kind == "delete":
         return Mutation(lambda d, c: pick(d)[1].pop(key, None), f"del need[{index}].{key}")
     if kind == "duplicate":
+
         def duplicate(d: dict, c: dict) -> None:
             need_id, need = pick(d)
             _needs(d)[need_id + "-COPY"] = copy.deepcopy(need)
+
         return Mutation(duplicate, f"need[{index}] again under another key")
     if kind == "need":
+
         def replace(d: dict, c: dict) -> None:
             need_id, _need = pick(d)
             _needs(d)[need_id] = value
+
         return Mutation(replace, f"need[{index}] = {value!r:.60}")
     if kind == "top":
         where = draw(_TOP)
@@ -169,11 +240,14 @@ def mutations(draw: st.DrawFn) -> Mutation:
                 d["versions"][d["current_version"]]["needs"] = value
             else:
                 d[where] = value
+
         return Mutation(top, f"{where} = {value!r:.60}")
     if kind == "config":
         name = draw(_CONFIG_KEYS)
         return Mutation(lambda d, c: c.__setitem__(name, value), f"config {name} = {value!r:.60}")
-    return Mutation(lambda d, c: c.__setitem__("<whole file>", value), f"config file = {value!r:.60}")
+    return Mutation(
+        lambda d, c: c.__setitem__("<whole file>", value), f"config file = {value!r:.60}"
+    )
 
 
 @dataclass(frozen=True)
@@ -187,12 +261,20 @@ class Case:
 def cases() -> st.SearchStrategy[Case]:
     corpora = sorted(p.name for p in CORPUS.iterdir() if (p / NEEDS_JSON).is_file())
     raw = st.one_of(
-        st.none(), st.none(), st.none(), st.none(),
-        st.tuples(st.sampled_from(("truncate", "byte")), st.integers(0, 40_000), st.integers(0, 255)),
+        st.none(),
+        st.none(),
+        st.none(),
+        st.none(),
+        st.tuples(
+            st.sampled_from(("truncate", "byte")), st.integers(0, 40_000), st.integers(0, 255)
+        ),
     )
     return st.builds(
-        Case, st.sampled_from(corpora), st.lists(mutations(), min_size=1, max_size=3).map(tuple),
-        raw, st.booleans(),
+        Case,
+        st.sampled_from(corpora),
+        st.lists(mutations(), min_size=1, max_size=3).map(tuple),
+        raw,
+        st.booleans(),
     )
 
 
@@ -218,16 +300,19 @@ def write_case(case: Case, folder: Path) -> tuple[Path, Path]:
     doc = json.loads((CORPUS / case.corpus / NEEDS_JSON).read_text(encoding="utf-8"))
     config = json.loads((CORPUS / case.corpus / CONFIG_JSON).read_text(encoding="utf-8"))
     for mutation in case.mutations:
-        try:
+        # an earlier mutation may have changed the shape: this one then has nothing to change
+        with contextlib.suppress(
+            KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError
+        ):
             mutation.apply(doc, config)
-        except (KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError):
-            pass  # an earlier mutation changed the shape: this one has nothing to change
     whole = config.pop("<whole file>", config)
     raw = _dump(doc, case.ascii_json)
     if case.raw is not None:
         how, position, byte = case.raw
         position %= len(raw) + 1
-        raw = raw[:position] if how == "truncate" else raw[:position] + bytes([byte]) + raw[position:]
+        raw = (
+            raw[:position] if how == "truncate" else raw[:position] + bytes([byte]) + raw[position:]
+        )
     (mutated / NEEDS_JSON).write_bytes(raw)
     (mutated / CONFIG_JSON).write_bytes(_dump(whole, case.ascii_json))
     return base, mutated
@@ -266,7 +351,7 @@ def run_in_process(argv: list[str]) -> Outcome:
             status: int | str = main(argv)
         except SystemExit as exit_:
             status = exit_.code if isinstance(exit_.code, int) else 2
-        except BaseException:  # noqa: BLE001 - any escape is the failure looked for
+        except BaseException:
             status = "traceback: " + traceback.format_exc().strip().splitlines()[-1]
     return Outcome(status, out.getvalue(), err.getvalue())
 
@@ -279,11 +364,15 @@ def _schema_errors(document: Any, name: str) -> list[str]:
 
     if name not in _SCHEMA_CACHE:
         path = SCHEMAS / name
-        _SCHEMA_CACHE[name] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        _SCHEMA_CACHE[name] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        )
     schema = _SCHEMA_CACHE[name]
     if schema is None:
         return []
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(document)
+    )
     return [] if error is None else [f"does not match {name}: {error.message[:120]}"]
 
 
@@ -336,7 +425,9 @@ def check_output(command: str, fmt: str, outcome: Outcome) -> list[str]:
         elif fmt == "junit":
             ET.fromstring(data)
         elif fmt == "json":
-            schema = {"check": "check.schema.json", "matrix": "traceability.schema.json"}.get(command)
+            schema = {"check": "check.schema.json", "matrix": "traceability.schema.json"}.get(
+                command
+            )
             document = json.loads(text)
             if schema:
                 problems += _schema_errors(document, schema)
@@ -357,7 +448,7 @@ def check_output(command: str, fmt: str, outcome: Outcome) -> list[str]:
                     problems.append("a table row with a wrong number of cells")
             if _CONTROL.sub("", text) != text:
                 problems.append("a control character in Markdown")
-    except Exception as err:  # noqa: BLE001 - any parse failure is what is looked for
+    except Exception as err:
         problems.append(f"{fmt} output does not parse: {type(err).__name__}: {str(err)[:100]}")
     return problems
 
@@ -398,8 +489,12 @@ def collect(cases_count: int, seed_value: int) -> tuple[int, list[tuple[Case, li
     with tempfile.TemporaryDirectory(prefix="crmrisk-fuzz-") as tmp:
 
         @settings(
-            max_examples=cases_count, derandomize=True, database=None, deadline=None,
-            suppress_health_check=list(HealthCheck), phases=["generate"],
+            max_examples=cases_count,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=["generate"],
         )
         @seed(seed_value)
         @given(cases())

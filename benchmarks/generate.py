@@ -16,7 +16,7 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from sphinx_crmrisk.kinds import AUTHORED_FIELDS, FIELDS, PREFIXES, Kind
@@ -32,15 +32,43 @@ MIX = {Kind.OBLIGATION: 0.40, Kind.CLAUSE: 0.25, Kind.PROCEDURE: 0.20, Kind.RISK
 MATRIX_DIRECTIVES = ("crmrisk-matrix", "crmrisk-coverage", "crmrisk-gaps")
 MATRIX_PAGE = "matrix"
 
-_WORDS = (
-    "client consentement appel prestataire donnée contrat opposition conservation "
-    "enregistrement campagne conseiller traitement sécurité accès preuve durée "
-    "information démarchage réclamation contrôle registre audit formation sanction "
-    "notification transfert sous-traitant fichier horaire fréquence script qualité"
-).split()
+_WORDS = [
+    "client",
+    "consentement",
+    "appel",
+    "prestataire",
+    "donnée",
+    "contrat",
+    "opposition",
+    "conservation",
+    "enregistrement",
+    "campagne",
+    "conseiller",
+    "traitement",
+    "sécurité",
+    "accès",
+    "preuve",
+    "durée",
+    "information",
+    "démarchage",
+    "réclamation",
+    "contrôle",
+    "registre",
+    "audit",
+    "formation",
+    "sanction",
+    "notification",
+    "transfert",
+    "sous-traitant",
+    "fichier",
+    "horaire",
+    "fréquence",
+    "script",
+    "qualité",
+]
 
 
-class Variant(str, Enum):
+class Variant(StrEnum):
     PLAIN = "plain"
     CRMRISK = "crmrisk"
 
@@ -105,7 +133,9 @@ def plan(n_needs: int, seed: int = 0) -> tuple[list[Need], Edit]:
             "effective": f"{rng.randint(2000, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
             "sanction": f"Amende jusqu'à {rng.randint(1, 300)} 000 euros",
             "source": f"https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI{number:012d}",
-            "verification": rng.choice(("verified", "verified", "verified", "partial", "unverified")),
+            "verification": rng.choice(
+                ("verified", "verified", "verified", "partial", "unverified")
+            ),
         }
         if rng.random() < 0.05:
             need.fields["until"] = "2030-12-31"
@@ -236,7 +266,11 @@ def _matrix_page(variant: Variant, directives: tuple[str, ...]) -> str:
         parts.append(
             MYST.directive(
                 "needtable",
-                {"types": "obligation", "columns": "id, title, phase, covers_back", "style": "table"},
+                {
+                    "types": "obligation",
+                    "columns": "id, title, phase, covers_back",
+                    "style": "table",
+                },
             )
         )
     return "\n".join(parts)
@@ -251,7 +285,12 @@ def _conf(variant: Variant) -> str:
     ]
     if variant is Variant.CRMRISK:
         return "\n".join(
-            [*common, 'extensions = ["myst_parser", "sphinx_crmrisk"]', f"crmrisk_today = {TODAY!r}", ""]
+            [
+                *common,
+                'extensions = ["myst_parser", "sphinx_crmrisk"]',
+                f"crmrisk_today = {TODAY!r}",
+                "",
+            ]
         )
     types = [
         {"directive": kind.value, "title": title, "prefix": PREFIXES[kind], "style": "node"}
@@ -307,7 +346,9 @@ def render(
     pages = paginate(needs)
     files = {"conf.py": _conf(variant), f"{MATRIX_PAGE}.md": _matrix_page(variant, directives)}
     toctree = "\n".join(f"   {name}" for name in [*(p.docname for p in pages), MATRIX_PAGE])
-    files["index.rst"] = f"Synthetic handbook\n==================\n\n.. toctree::\n   :maxdepth: 1\n\n{toctree}\n"
+    files["index.rst"] = (
+        f"Synthetic handbook\n==================\n\n.. toctree::\n   :maxdepth: 1\n\n{toctree}\n"
+    )
     files |= {
         page.docname + page.syntax.suffix: _page_text(page, edit if edited else None)
         for page in pages

@@ -25,7 +25,13 @@ from sphinx.application import Sphinx
 
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 #: events with no return value that matters, each traced first and last of its handlers
-_EVENTS = ("env-before-read-docs", "env-updated", "env-check-consistency", "write-started", "build-finished")
+_EVENTS = (
+    "env-before-read-docs",
+    "env-updated",
+    "env-check-consistency",
+    "write-started",
+    "build-finished",
+)
 
 
 def resident_mib() -> float:

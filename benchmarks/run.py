@@ -152,13 +152,17 @@ def differences(built: Path, reference: Path) -> list[str]:
     if pages != {p.relative_to(built) for p in built.rglob("*.html")}:
         found.append("the set of pages")
     for page in sorted(pages & {p.relative_to(built) for p in built.rglob("*.html")}):
-        texts = [_page_content((root / page).read_text(encoding="utf-8")) for root in (built, reference)]
+        texts = [
+            _page_content((root / page).read_text(encoding="utf-8")) for root in (built, reference)
+        ]
         if texts[0] != texts[1]:
             found.append(str(page))
     if _needs_json(built) != _needs_json(reference):
         found.append("needs.json")
     for name in _EXPORTS:
-        if (reference / name).exists() and (reference / name).read_bytes() != (built / name).read_bytes():
+        if (reference / name).exists() and (reference / name).read_bytes() != (
+            built / name
+        ).read_bytes():
             found.append(name)
     return found
 
@@ -261,7 +265,9 @@ def _median(samples: Samples, size: int, variant: Variant, measure: str) -> floa
     return statistics.median(samples[(size, variant, measure)])
 
 
-def report(sizes: list[int], repeat: int, samples: Samples, mismatches: dict, check: CheckTimes) -> list[str]:
+def report(
+    sizes: list[int], repeat: int, samples: Samples, mismatches: dict, check: CheckTimes
+) -> list[str]:
     plain, ours = Variant.PLAIN, Variant.CRMRISK
     lines = [
         f"Medians of {repeat} runs; ratio = crmrisk / plain.",
@@ -279,7 +285,9 @@ def report(sizes: list[int], repeat: int, samples: Samples, mismatches: dict, ch
     for size in sizes:
         for label, measure, unit in rows:
             a, b = (_median(samples, size, v, measure) for v in (plain, ours))
-            lines.append(f"| {size:,} | {label} | {unit.format(a)} | {unit.format(b)} | {b / a:.2f} |")
+            lines.append(
+                f"| {size:,} | {label} | {unit.format(a)} | {unit.format(b)} | {b / a:.2f} |"
+            )
         a, b = (
             _median(samples, size, v, EDIT) / _median(samples, size, v, NO_CHANGE)
             for v in (plain, ours)
@@ -301,10 +309,12 @@ def report(sizes: list[int], repeat: int, samples: Samples, mismatches: dict, ch
                 f"MISMATCH: n={size} crmrisk edit build differs from a clean build in "
                 + ", ".join(mismatches[(size, ours)][:10])
             )
-    return lines + [""] + targets(sizes, samples, mismatches, check.seconds)
+    return [*lines, "", *targets(sizes, samples, mismatches, check.seconds)]
 
 
-def targets(sizes: list[int], samples: Samples, mismatches: dict, check_seconds: list[float]) -> list[str]:
+def targets(
+    sizes: list[int], samples: Samples, mismatches: dict, check_seconds: list[float]
+) -> list[str]:
     plain, ours = Variant.PLAIN, Variant.CRMRISK
     results = []
 
@@ -318,8 +328,13 @@ def targets(sizes: list[int], samples: Samples, mismatches: dict, check_seconds:
     if 2000 in sizes:
         ratio = _median(samples, 2000, ours, EDIT) / _median(samples, 2000, ours, NO_CHANGE)
         verdict(ratio <= 2, f"(c)/(d) at N=2,000: {ratio:.2f} (target <= 2)")
-        verdict(not mismatches[(2000, ours)], "(c) at N=2,000 writes the pages a clean build writes")
-    verdict(statistics.median(check_seconds) < 2, f"(e) under 2 s: {statistics.median(check_seconds):.2f} s")
+        verdict(
+            not mismatches[(2000, ours)], "(c) at N=2,000 writes the pages a clean build writes"
+        )
+    verdict(
+        statistics.median(check_seconds) < 2,
+        f"(e) under 2 s: {statistics.median(check_seconds):.2f} s",
+    )
     if {2000, 5000} <= set(sizes):
         growth = {
             v: _median(samples, 5000, v, CLEAN) / _median(samples, 2000, v, CLEAN) for v in Variant

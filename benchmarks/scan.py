@@ -20,10 +20,10 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import generate  # noqa: E402
+import generate
 
-from sphinx_crmrisk.kinds import DEFAULT_NAMES  # noqa: E402
-from sphinx_crmrisk.sphinx_ext.autodetect import has_our_directives, scanned_files  # noqa: E402
+from sphinx_crmrisk.kinds import DEFAULT_NAMES
+from sphinx_crmrisk.sphinx_ext.autodetect import has_our_directives, scanned_files
 
 HANDBOOK_EXCLUDES = [".venv/*", "_build/*", "tests/*", "benchmarks/*", "README.md"]
 
@@ -53,7 +53,9 @@ def measure(label: str, srcdir: Path, exclude: list[str]) -> None:
             started = time.perf_counter()
             has_our_directives(app, config, directives)  # type: ignore[arg-type]
             times.append(time.perf_counter() - started)
-        print(f"{label}: {len(files)} files, {size / 1e6:.1f} MB; {what}: {min(times) * 1000:.1f} ms")
+        print(
+            f"{label}: {len(files)} files, {size / 1e6:.1f} MB; {what}: {min(times) * 1000:.1f} ms"
+        )
 
 
 def main() -> None:

@@ -32,13 +32,20 @@ VARIANTS = ("plain", "crmrisk")
 def snapshot(commit: str) -> Path:
     """The package and the benchmarks of ``commit``, in a folder of their own."""
     sha = subprocess.run(
-        ["git", "rev-parse", "--short", commit], cwd=REPO, check=True, capture_output=True, text=True
+        ["git", "rev-parse", "--short", commit],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     folder = WORK / sha
     if not (folder / "sphinx_crmrisk").is_dir():
         folder.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
-            ["git", "archive", sha, "sphinx_crmrisk", "benchmarks"], cwd=REPO, check=True, capture_output=True
+            ["git", "archive", sha, "sphinx_crmrisk", "benchmarks"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
@@ -66,10 +73,25 @@ def generate(folder: Path, size: int) -> None:
 def start_build(folder: Path, size: int, variant: str) -> subprocess.Popen:
     out = folder / f"n{size}" / variant / "html"
     shutil.rmtree(out, ignore_errors=True)
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1",
-               str(folder / f"n{size}" / variant / "src"), str(out)]
-    return subprocess.Popen(command, env=environment(folder), cwd=WORK,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        "-q",
+        "-j",
+        "1",
+        str(folder / f"n{size}" / variant / "src"),
+        str(out),
+    ]
+    return subprocess.Popen(
+        command,
+        env=environment(folder),
+        cwd=WORK,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def clean_builds(folders: dict[str, Path], size: int, rounds: int) -> None:
@@ -81,20 +103,30 @@ def clean_builds(folders: dict[str, Path], size: int, rounds: int) -> None:
                 _pid, status, usage = os.wait4(process.pid, 0)
                 cpu = usage.ru_utime + usage.ru_stime
                 times.setdefault((name, variant), []).append((cpu, usage.ru_maxrss / 1024))
-                print(f"{name} {variant:7} round {round_ + 1}: cpu {cpu:.1f} s peak "
-                      f"{usage.ru_maxrss / 1024:.0f} MiB status {status}", flush=True)
+                print(
+                    f"{name} {variant:7} round {round_ + 1}: cpu {cpu:.1f} s peak "
+                    f"{usage.ru_maxrss / 1024:.0f} MiB status {status}",
+                    flush=True,
+                )
     first, second = folders
     print(f"\nN={size}, CPU time of a clean build, medians of {rounds}; ratio = crmrisk / plain")
     for name in folders:
         plain, ours = times[(name, "plain")], times[(name, "crmrisk")]
         cpu = [statistics.median(t[0] for t in s) for s in (plain, ours)]
         peak = [statistics.median(t[1] for t in s) for s in (plain, ours)]
-        print(f"{name}: plain {cpu[0]:.1f} s, crmrisk {cpu[1]:.1f} s, ratio {cpu[1] / cpu[0]:.3f}; "
-              f"peak {peak[0]:.0f} / {peak[1]:.0f} MiB = {peak[1] / peak[0]:.3f}")
+        print(
+            f"{name}: plain {cpu[0]:.1f} s, crmrisk {cpu[1]:.1f} s, ratio {cpu[1] / cpu[0]:.3f}; "
+            f"peak {peak[0]:.0f} / {peak[1]:.0f} MiB = {peak[1] / peak[0]:.3f}"
+        )
     for variant in VARIANTS:
-        pairs = [b[0] / a[0] for a, b in zip(times[(first, variant)], times[(second, variant)])]
-        print(f"{variant}: {second}/{first} per round {', '.join(f'{x:.3f}' for x in pairs)}; "
-              f"median {statistics.median(pairs):.3f}")
+        pairs = [
+            b[0] / a[0]
+            for a, b in zip(times[(first, variant)], times[(second, variant)], strict=True)
+        ]
+        print(
+            f"{variant}: {second}/{first} per round {', '.join(f'{x:.3f}' for x in pairs)}; "
+            f"median {statistics.median(pairs):.3f}"
+        )
 
 
 _INCREMENTAL = """
@@ -119,8 +151,18 @@ for variant in (Variant.PLAIN, Variant.CRMRISK):
 def incremental_builds(folders: dict[str, Path], size: int, rounds: int) -> None:
     running = {
         name: subprocess.Popen(
-            [sys.executable, "-c", _INCREMENTAL, str(folder / "benchmarks"), str(size), str(rounds)],
-            env=environment(folder), cwd=WORK, stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-c",
+                _INCREMENTAL,
+                str(folder / "benchmarks"),
+                str(size),
+                str(rounds),
+            ],
+            env=environment(folder),
+            cwd=WORK,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for name, folder in folders.items()
     }

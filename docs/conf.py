@@ -11,7 +11,12 @@ copyright = "2026, sphinx-crmrisk developers"
 version = release = sphinx_crmrisk.__version__
 language = "en"
 
-extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx_crmrisk", "sphinx_crmrisk.sphinx_ext.reference_docs"]
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx_crmrisk",
+    "sphinx_crmrisk.sphinx_ext.reference_docs",
+]
 autodoc_member_order = "bysource"
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from .loading import load, load_handbook, load_traceability
 
-__all__ = ["setup", "load", "load_traceability", "load_handbook"]
+__all__ = ["load", "load_handbook", "load_traceability", "setup"]
 _LAZY = frozenset(__all__) - {"setup"}
 
 

@@ -67,9 +67,7 @@ def diff_document(old: Traceability, new: Traceability) -> dict[str, Any]:
 
 def became_suspect(old: Traceability, new: Traceability) -> list[dict[str, Any]]:
     """Covers suspect in NEW that were not in OLD: the items to re-read."""
-    before = {
-        (s.item.id, s.obligation.id) for r in old.reviews for s in r.suspects
-    }
+    before = {(s.item.id, s.obligation.id) for r in old.reviews for s in r.suspects}
     return [
         {
             "id": s.item.id,
@@ -118,8 +116,7 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
     if document["state_changes"]:
         out += [f"#### State changes ({len(document['state_changes'])})", ""]
         rows = [
-            [r["id"], r["title"], f"{r['old']} → {r['new']}"]
-            for r in document["state_changes"]
+            [r["id"], r["title"], f"{r['old']} → {r['new']}"] for r in document["state_changes"]
         ]
         out.append(markdown_text.table(("Obligation", "Title", "State"), rows))
     if document["became_suspect"]:
@@ -128,12 +125,9 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
             [r["id"], r["obligation"], ", ".join(r["changed"]), r["location"]]
             for r in document["became_suspect"]
         ]
-        out.append(
-            markdown_text.table(("Re-read", "Obligation", "What changed", "Where"), rows)
-        )
+        out.append(markdown_text.table(("Re-read", "Obligation", "What changed", "Where"), rows))
     if uncovered:
         out += [f"#### Uncovered ({len(uncovered)})", ""]
         out += [f"- {e(r['location'])}: {e(r['message'])}" for r in uncovered]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
-

@@ -38,19 +38,48 @@ BUILD_FILES = {"csv": "traceability.csv", "xlsx": "traceability.xlsx", "json": "
 #: One obligation per row in CSV, XLSX and Markdown; lists are joined with "; ".
 #: The keys of ``traceability.json``; CSV and XLSX show each one's heading.
 COLUMNS = (
-    "id", "title", "state", "phases", "legal_basis", "effective", "until",
-    "status", "covered_by", "not_counted", "suspect_covers", "out_of_scope_by", "file",
+    "id",
+    "title",
+    "state",
+    "phases",
+    "legal_basis",
+    "effective",
+    "until",
+    "status",
+    "covered_by",
+    "not_counted",
+    "suspect_covers",
+    "out_of_scope_by",
+    "file",
     "line",
 )
 #: One clause or procedure per row: the ``Reviews`` sheet of the XLSX export.
 REVIEW_COLUMNS = (
-    "id", "type", "title", "owner", "review", "reviewed", "review_every", "due",
-    "suspect_covers", "file", "line",
+    "id",
+    "type",
+    "title",
+    "owner",
+    "review",
+    "reviewed",
+    "review_every",
+    "due",
+    "suspect_covers",
+    "file",
+    "line",
 )
 REVIEWS_SHEET = N_("Reviews")
 SUMMARY_COLUMNS = (
-    "phase", "title", "obligations", "covered", "upcoming", "justified",
-    "lapsed", "out_of_scope", "uncovered", "in_force", "percent",
+    "phase",
+    "title",
+    "obligations",
+    "covered",
+    "upcoming",
+    "justified",
+    "lapsed",
+    "out_of_scope",
+    "uncovered",
+    "in_force",
+    "percent",
 )
 #: The heading of each column in CSV and XLSX, in the build's language (a column
 #: without one is headed by its key).
@@ -101,9 +130,7 @@ XLSX_CELL_LIMIT = 32_767
 
 
 def _suspects(suspects: list[SuspectCover], other_end: str) -> list[dict[str, Any]]:
-    return [
-        {"id": getattr(s, other_end).id, "changed": list(s.changed)} for s in suspects
-    ]
+    return [{"id": getattr(s, other_end).id, "changed": list(s.changed)} for s in suspects]
 
 
 def review_record(review: Review) -> dict[str, Any]:
@@ -161,7 +188,6 @@ class ExportSettings:
         if state in _STATE_BY_CODE:
             return {**record, "state": self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])}
         return dict(record)
-
 
     def localised_review(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A review record with its review state in words (``en retard``)."""
@@ -223,8 +249,7 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
         "reference_date": traceability.today.isoformat(),
         "profile": None if traceability.profile is None else list(traceability.profile),
         "obligations": [
-            obligation_record(a, traceability.suspects.get(a.obligation.id))
-            for a in assessments
+            obligation_record(a, traceability.suspects.get(a.obligation.id)) for a in assessments
         ],
         "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
         "reviews": [review_record(r) for r in traceability.reviews],
@@ -366,7 +391,9 @@ def _too_long(cell: Any) -> int | None:
 
 
 def _summary_rows(document: Mapping[str, Any]) -> list[list[Any]]:
-    return [[s[c] if s[c] is not None else "" for c in SUMMARY_COLUMNS] for s in document["summary"]]
+    return [
+        [s[c] if s[c] is not None else "" for c in SUMMARY_COLUMNS] for s in document["summary"]
+    ]
 
 
 def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
@@ -463,9 +490,7 @@ def xlsx_bytes(
         for number, row in enumerate(rows, start=1):
             # spreadsheets do not grow a row to its wrapped text when they open a file:
             # the height is given, from the lines the longest wrapped cell needs
-            lines = max(
-                [_lines(row[c], widths[c]) for c in range(len(row)) if wrapping[c]] or [1]
-            )
+            lines = max([_lines(row[c], widths[c]) for c in range(len(row)) if wrapping[c]] or [1])
             if lines > 1:
                 sheet.set_row(number, _LINE_HEIGHT * lines)
             cells = [_xlsx_cell(cell) for cell in row]
@@ -475,7 +500,8 @@ def xlsx_bytes(
                     cells[column] = _start_of(cell, XLSX_CELL_LIMIT)
                     # constant_memory: a note is kept aside, written with the sheet
                     sheet.write_comment(
-                        number, column,
+                        number,
+                        column,
                         f"Cut: the text has {length:,} characters; a cell holds "
                         f"{XLSX_CELL_LIMIT:,}. The whole text is in traceability.json.",
                     )
@@ -531,8 +557,14 @@ def json_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
 def matrix_markdown(document: Mapping[str, Any]) -> str:
     headers = ("ID", "Title", "Phases", "Legal basis", "State", "Covered by")
     rows = [
-        [r["id"], r["title"], ", ".join(r["phases"]), r["legal_basis"], r["state"],
-         ", ".join(r["covered_by"])]
+        [
+            r["id"],
+            r["title"],
+            ", ".join(r["phases"]),
+            r["legal_basis"],
+            r["state"],
+            ", ".join(r["covered_by"]),
+        ]
         for r in document["obligations"]
     ]
     return f"Reference date: {document['reference_date']}\n\n" + markdown_text.table(headers, rows)
@@ -553,9 +585,7 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def exports_unchanged(
-    outdir: Path, document: Mapping[str, Any], settings: ExportSettings
-) -> bool:
+def exports_unchanged(outdir: Path, document: Mapping[str, Any], settings: ExportSettings) -> bool:
     """All exports are there and already hold this document in these settings.
 
     The JSON (written last) is compared for the data, the CSV for the language and the

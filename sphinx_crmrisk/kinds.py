@@ -151,8 +151,15 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         N_("Obligation"),
         "#F5E6C8",
         (
-            "legal_basis", "effective", "until", "sanction", "source", "justification",
-            "verification", "applies_to", "coverage_state",
+            "legal_basis",
+            "effective",
+            "until",
+            "sanction",
+            "source",
+            "justification",
+            "verification",
+            "applies_to",
+            "coverage_state",
         ),
         "A legal obligation, to be covered by a clause or a procedure.",
     ),
@@ -161,7 +168,7 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         N_("Clause"),
         "#D6EDD9",
         ("party", "owner", "reviewed", "review_every", "review_state"),
-        "A contract clause that covers obligations."
+        "A contract clause that covers obligations.",
     ),
     Kind.PROCEDURE: KindSpec(
         "PROC-",

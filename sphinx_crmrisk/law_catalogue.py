@@ -49,8 +49,9 @@ def versions(root: Path | None = None) -> list[str]:
     )
 
 
-def catalogue_file(version: str | None = None, models: bool = False,
-                   root: Path | None = None) -> Path:
+def catalogue_file(
+    version: str | None = None, models: bool = False, root: Path | None = None
+) -> Path:
     """The file of ``version`` (default: the newest); LookupError names the versions."""
     root = CATALOGUE_DIR if root is None else root
     shipped = versions(root)
@@ -58,9 +59,7 @@ def catalogue_file(version: str | None = None, models: bool = False,
         raise LookupError(f"no catalogue is shipped in {root}")
     version = version or shipped[-1]
     if version not in shipped:
-        raise LookupError(
-            f"no catalogue version {version!r} (versions: {', '.join(shipped)})"
-        )
+        raise LookupError(f"no catalogue version {version!r} (versions: {', '.join(shipped)})")
     return root / version / (MODELS_FILE if models else LAW_FILE)
 
 

@@ -368,10 +368,7 @@ class Model:
 
 def _discount_reason(item: Item, inactive: frozenset[str], names: Names) -> str | None:
     if item.kind not in COVERING_KINDS:
-        return (
-            f"is a {item.type}, not a {names.type(Kind.CLAUSE)} "
-            f"or {names.type(Kind.PROCEDURE)}"
-        )
+        return f"is a {item.type}, not a {names.type(Kind.CLAUSE)} or {names.type(Kind.PROCEDURE)}"
     if item.status and item.status in inactive:
         return f"is {item.status}"
     return None
@@ -473,7 +470,7 @@ def find_problems(
     """
     findings: list[Finding] = []
     # canonical names; the project's name of a renamed field is taken too
-    by_key = {key: name for key, name in model.names.field_keys}
+    by_key = dict(model.names.field_keys)
     required = tuple(by_key.get(name, name) for name in required_fields)
     ours = [item for item in model.items.values() if item.kind is not None]
     for item in sorted(ours, key=lambda i: (i.file or "", i.lineno or 0, i.id)):
@@ -521,9 +518,7 @@ def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
                 )
 
 
-def _obligation_problems(
-    model: Model, item: Item, required: tuple[str, ...]
-) -> Iterable[Finding]:
+def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) -> Iterable[Finding]:
     names = model.names
     # the project's names in messages: it is what the author wrote
     field = names.fields.get
@@ -605,7 +600,7 @@ class Summary:
 
 
 def summarize(label: str, assessments: Iterable[Assessment]) -> Summary:
-    counts = {state: 0 for state in State}
+    counts = dict.fromkeys(State, 0)
     for assessment in assessments:
         counts[assessment.state] += 1
     return Summary(label, counts)

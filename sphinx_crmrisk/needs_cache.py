@@ -39,9 +39,7 @@ NEEDS_BUILD_MODULE = "sphinx_crmrisk.sphinx_ext.needs_build"
 
 def is_source_folder(path: str | Path) -> bool:
     path = Path(path)
-    return (path / CONF_PY).is_file() or all(
-        (path / name).is_file() for name in JUPYTER_BOOK_FILES
-    )
+    return (path / CONF_PY).is_file() or all((path / name).is_file() for name in JUPYTER_BOOK_FILES)
 
 
 def needs_json_of(source: str | Path, cache: str | Path | None = None) -> Path:

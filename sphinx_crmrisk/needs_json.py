@@ -23,9 +23,9 @@ from typing import Annotated, Any, TypedDict
 
 import msgspec
 
+from .gc_pause import gc_paused
 from .kinds import DEFAULT_NAMES, Names
 from .model import NEED_KEYS
-from .gc_pause import gc_paused
 
 NEEDS_JSON = "needs.json"
 
@@ -131,12 +131,13 @@ def _read_needs(
 
 def _decoder_of(need_type: Any) -> msgspec.json.Decoder:
     """A decoder of needs.json files whose needs are ``need_type``."""
-    # the functional form: this module's annotations are strings, which msgspec
-    # cannot resolve inside a function
-    version = TypedDict("version", {"needs": dict[str, need_type]}, total=False)  # type: ignore[misc, valid-type]
-    needs_file = TypedDict(  # type: ignore[misc]
-        "needs_file", {"current_version": str, "versions": dict[str, version]}, total=False  # type: ignore[valid-type]
-    )
+    # the functional form (not a class: noqa UP013): the need type is made at run
+    # time, and this module's annotations are strings, which msgspec cannot resolve
+    # inside a function
+    fields = {"needs": dict[str, need_type]}  # type: ignore[valid-type]
+    version = TypedDict("version", fields, total=False)  # type: ignore[misc]
+    top = {"current_version": str, "versions": dict[str, version]}  # type: ignore[valid-type]
+    needs_file = TypedDict("needs_file", top, total=False)  # type: ignore[misc]
     return msgspec.json.Decoder(needs_file)
 
 
@@ -262,7 +263,9 @@ def _check_need(
 ) -> None:
     """The plain path's check of one need: the types msgspec checks on the fast path."""
     if not _is_text(need_id):
-        raise LoadError(f"{origin}: need {need_id!r}: its key must be text, not {_describe(need_id)}")
+        raise LoadError(
+            f"{origin}: need {need_id!r}: its key must be text, not {_describe(need_id)}"
+        )
     for key, expected in types.items():
         if key in need:
             why = _wrong_value(expected, need[key])

@@ -37,7 +37,14 @@ from .model import Finding, Item, Model, parse_date
 #: The obligation fields whose change makes its covers suspect, in the order messages
 #: list them. ``phases`` is its ``phase`` links; ``content`` its text.
 TRACKED_FIELDS = (
-    "title", "legal_basis", "effective", "until", "phases", "sanction", "source", "content",
+    "title",
+    "legal_basis",
+    "effective",
+    "until",
+    "phases",
+    "sanction",
+    "source",
+    "content",
 )
 DEFAULT_REVIEW_EVERY = 12
 #: "Due soon": within this many days of the reference date.
@@ -99,9 +106,7 @@ class ReviewLock:
     against anything, and no cover is suspect.
     """
 
-    reviewed_against: Mapping[str, Mapping[str, Mapping[str, str]]] = field(
-        default_factory=dict
-    )
+    reviewed_against: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
     present: bool = False
 
     @classmethod
@@ -112,16 +117,15 @@ class ReviewLock:
         except json.JSONDecodeError as err:
             raise ValueError(f"invalid JSON at line {err.lineno}: {err.msg}") from None
         if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA:
-            raise ValueError(f"not a review lock (no \"schema\": \"{LOCK_SCHEMA}\")")
+            raise ValueError(f'not a review lock (no "schema": "{LOCK_SCHEMA}")')
         if data.get("version") != LOCK_VERSION:
             raise ValueError(f"version {data.get('version')!r} is not {LOCK_VERSION}")
         entries = data.get("reviewed_against")
         if not isinstance(entries, dict):
-            raise ValueError("no \"reviewed_against\" object")
+            raise ValueError('no "reviewed_against" object')
         for item_id, covers in entries.items():
             if not isinstance(covers, dict) or not all(
-                isinstance(digests, dict)
-                and all(isinstance(v, str) for v in digests.values())
+                isinstance(digests, dict) and all(isinstance(v, str) for v in digests.values())
                 for digests in covers.values()
             ):
                 raise ValueError(f"{item_id}: expected obligation ID -> field -> digest")
@@ -211,7 +215,9 @@ def add_months(date: dt.date, months: int) -> dt.date:
     """``date`` plus ``months``; the 31st becomes the month's last day when it has none."""
     index = date.month - 1 + months
     year, month = date.year + index // 12, index % 12 + 1
-    return date.replace(year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1]))
+    return date.replace(
+        year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def review_cycle(item: Item, default: int) -> int | None:
@@ -326,9 +332,7 @@ def review_findings(
                     f"{item.id}: never reviewed: {item.type} of {owner} has no 'reviewed' date",
                 )
             )
-        findings.extend(
-            Finding("suspect", item, suspect.message) for suspect in review.suspects
-        )
+        findings.extend(Finding("suspect", item, suspect.message) for suspect in review.suspects)
     return findings
 
 

@@ -243,8 +243,10 @@ def default_values() -> dict[str, Any]:
 
 
 def _list_of_strings(name: str, value: Any, what: str = "a list of strings") -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(
-        isinstance(v, str) for v in value
+    if (
+        isinstance(value, str)
+        or not isinstance(value, (list, tuple))
+        or not all(isinstance(v, str) for v in value)
     ):
         raise SettingsError(f"{PREFIX}{name} must be {what}, not {value!r}")
     return tuple(value)
@@ -260,7 +262,7 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
             raise SettingsError(f"{PREFIX}{name} must be a date YYYY-MM-DD, not {date!r}")
     delimiter = values["csv_delimiter"]
     if delimiter is not None and (
-        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n"
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
     ):
         raise SettingsError(
             f"{PREFIX}csv_delimiter must be one character other than a quote or a line "
@@ -281,9 +283,7 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
             raise SettingsError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
     every = values["review_every"]
     if isinstance(every, bool) or not isinstance(every, int) or every < 0:
-        raise SettingsError(
-            f"{PREFIX}review_every must be a number of months >= 0, not {every!r}"
-        )
+        raise SettingsError(f"{PREFIX}review_every must be a number of months >= 0, not {every!r}")
     if not isinstance(values["review_lock"], str) or not values["review_lock"].strip():
         raise SettingsError(
             f"{PREFIX}review_lock must be a file name, not {values['review_lock']!r}"

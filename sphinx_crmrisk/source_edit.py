@@ -31,7 +31,7 @@ def split_lines(text: str) -> list[str]:
 
 def _ending(line: str) -> str:
     body = line.rstrip("\r\n")
-    return line[len(body):]
+    return line[len(body) :]
 
 
 def _body(line: str) -> str:
@@ -71,7 +71,9 @@ def set_reviewed(text: str, lineno: int, directive: str, date: str) -> str:
             if option_indent is None:
                 option_indent = match["indent"]
             if match["name"] == "reviewed":
-                lines[index] = f"{match['indent']}:reviewed: {date}{_ending(lines[index]) or ending}"
+                lines[index] = (
+                    f"{match['indent']}:reviewed: {date}{_ending(lines[index]) or ending}"
+                )
                 return "".join(lines)
             last = index
         elif (

@@ -49,8 +49,7 @@ def _profile_lines(profile: Sequence[str] | None, comment: str) -> list[str]:
         ]
         return head + described
     return [
-        f"{comment} crmrisk_profile: the activities you carry out; an obligation that "
-        "concerns one",
+        f"{comment} crmrisk_profile: the activities you carry out; an obligation that concerns one",
         f"{comment} you do not is out_of_scope (listed apart, never dropped). The words:",
         *described,
     ]

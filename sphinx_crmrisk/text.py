@@ -15,7 +15,9 @@ import re
 
 #: Line breaks and controls (C0, DEL, C1, U+2028/2029), lone surrogates, and the
 #: bidirectional overrides that make a text read otherwise than it is stored.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 #: What XML 1.0 cannot hold at all, even as a character reference.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

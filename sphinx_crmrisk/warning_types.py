@@ -14,8 +14,17 @@ from typing import Literal
 WARNING_TYPE = "crmrisk"
 
 WarningSubtype = Literal[
-    "bad_date", "bad_value", "catalogue", "computed_field", "export", "link_type",
-    "missing_field", "review_overdue", "suspect", "uncovered", "view_option",
+    "bad_date",
+    "bad_value",
+    "catalogue",
+    "computed_field",
+    "export",
+    "link_type",
+    "missing_field",
+    "review_overdue",
+    "suspect",
+    "uncovered",
+    "view_option",
 ]
 
 #: One line per subtype, for the reference documentation.

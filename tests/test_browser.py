@@ -35,8 +35,14 @@ INSTALL = (
     "apt-get install chromium; otherwise: python -m playwright install chromium)"
 )
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 #: Errors that every Jupyter Book 1.0.4 site logs, an empty book included (checked on a
 #: book of one page, without this extension, in the same Chromium): sphinx-thebe's
@@ -59,7 +65,11 @@ MAIN_PAGES = (
 
 
 def system_chromium() -> str | None:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -78,7 +88,10 @@ def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("handbook")
     result = subprocess.run(
         [str(BIN / "jupyter-book"), "build", str(REPO), "--path-output", str(out)],
-        capture_output=True, text=True, timeout=900, check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     html = out / "_build" / "html"
     assert result.returncode == 0 and (html / "index.html").is_file(), result.stdout[-3000:]
@@ -121,7 +134,10 @@ def browser(tmp_path_factory):
                 args=CHROMIUM_ARGS,
             )
         except Error as err:
-            pytest.fail(f"{executable} does not start ({str(err).splitlines()[0]}): {INSTALL}", pytrace=False)
+            pytest.fail(
+                f"{executable} does not start ({str(err).splitlines()[0]}): {INSTALL}",
+                pytrace=False,
+            )
         yield context
         context.close()
 
@@ -130,6 +146,7 @@ def browser(tmp_path_factory):
 def page(browser):
     tab = browser.new_page()
     errors: list[str] = []
+
     def on_console(message) -> None:
         # the browser asks for /favicon.ico by itself; the site declares none
         if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):

@@ -57,5 +57,8 @@ def test_jupyter_book_build_passes_then_fails_on_a_gap(copy_root):
     assert failed.returncode != 0
     output = failed.stdout + failed.stderr
     line = chapter.read_text().splitlines().index("```{obligation} Consulter le CSE") + 1
-    assert f"obligations.md:{line}: WARNING: OBL-TRAV-L2312-38: obligation 'Consulter le CSE'" in output
+    assert (
+        f"obligations.md:{line}: WARNING: OBL-TRAV-L2312-38: obligation 'Consulter le CSE'"
+        in output
+    )
     assert "[crmrisk.uncovered]" in output

@@ -21,8 +21,8 @@ from sphinx_crmrisk.law_catalogue import (
     read_needs,
     versions,
 )
-from sphinx_crmrisk.needs_json import find_needs_json
 from sphinx_crmrisk.needs_cache import needs_json_of
+from sphinx_crmrisk.needs_json import find_needs_json
 
 REPO = Path(__file__).parents[1]
 
@@ -37,7 +37,9 @@ def built_needs(app) -> dict:
 
 
 def soup(app, page: str) -> BeautifulSoup:
-    return BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+    return BeautifulSoup(
+        (Path(app.outdir) / f"{page}.html").read_text(encoding="utf-8"), "html.parser"
+    )
 
 
 # builds the handbook, a Jupyter Book
@@ -63,7 +65,9 @@ def test_the_catalogue_holds_phases_obligations_and_models_with_their_french_tex
     assert any(need.get("until") for need in law.values())
     opt_in = law["OBL-CONSO-L223-1"]
     assert opt_in["applies_to"] == "prospection"
-    assert "démarcher par téléphone" in opt_in["content"] and opt_in["source"].startswith("https://")
+    assert "démarcher par téléphone" in opt_in["content"] and opt_in["source"].startswith(
+        "https://"
+    )
     # a page of the handbook is not a page of the project that imports the catalogue
     assert not any("{doc}" in need.get("content", "") for need in {**law, **models}.values())
 

@@ -46,7 +46,10 @@ def run_exit(capsys, *argv: str) -> tuple[int, str, str]:
 def test_check_passes_when_every_obligation_is_covered_justified_or_lapsed(capsys):
     status, out, err = run(capsys, "check", OLD, *TODAY)
     assert status == 0
-    assert out == "4 obligations on 2026-06-01: 3 covered, 0 justified, 0 upcoming, 1 lapsed, 0 uncovered\n"
+    assert (
+        out
+        == "4 obligations on 2026-06-01: 3 covered, 0 justified, 0 upcoming, 1 lapsed, 0 uncovered\n"
+    )
     assert err == ""
 
 
@@ -88,15 +91,23 @@ def test_check_json(capsys):
     assert status == 1
     assert report["ok"] is False
     assert report["counts"] == {
-        "covered": 2, "justified": 0, "upcoming": 0, "lapsed": 1, "out_of_scope": 0,
+        "covered": 2,
+        "justified": 0,
+        "upcoming": 0,
+        "lapsed": 1,
+        "out_of_scope": 0,
         "uncovered": 1,
     }
     # no crmrisk_profile: everything applies, nothing is out of scope
     assert (report["profile"], report["out_of_scope"]) == (None, [])
     assert report["uncovered"] == [
         {
-            "id": "OBL-B", "title": "Honour objections", "file": "obligations.md",
-            "line": 10, "location": "obligations.md:10", "message": B_MESSAGE,
+            "id": "OBL-B",
+            "title": "Honour objections",
+            "file": "obligations.md",
+            "line": 10,
+            "location": "obligations.md:10",
+            "message": B_MESSAGE,
         }
     ]
 
@@ -169,13 +180,17 @@ def test_help_documents_the_reference_date(capsys):
 def test_module_runs_as_a_command_with_its_exit_status():
     result = subprocess.run(
         [sys.executable, "-m", "sphinx_crmrisk.cli", "check", NEW, *TODAY, "--format", "github"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert result.stdout.startswith("::error file=obligations.md,line=10,")
     missing = subprocess.run(
         [sys.executable, "-m", "sphinx_crmrisk.cli", "check", "/nonexistent/needs.json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert missing.returncode == 2
     assert "Traceback" not in missing.stderr and missing.stderr.count("\n") == 1
@@ -198,14 +213,21 @@ def test_matrix_csv_json_and_xlsx(capsys, tmp_path):
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
     assert [(r["ID"], r["State"]) for r in rows] == [
-        ("OBL-A", "covered"), ("OBL-B", "uncovered"), ("OBL-NEW", "covered"), ("OBL-OLD", "lapsed"),
+        ("OBL-A", "covered"),
+        ("OBL-B", "uncovered"),
+        ("OBL-NEW", "covered"),
+        ("OBL-OLD", "lapsed"),
     ]
     json_file = tmp_path / "matrix.json"
-    assert run(capsys, "matrix", NEW, *TODAY, "--format", "json", "--output", str(json_file))[0] == 0
+    assert (
+        run(capsys, "matrix", NEW, *TODAY, "--format", "json", "--output", str(json_file))[0] == 0
+    )
     document = json.loads(json_file.read_text(encoding="utf-8"))
     jsonschema.validate(document, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
     xlsx_file = tmp_path / "matrix.xlsx"
-    assert run(capsys, "matrix", NEW, *TODAY, "--format", "xlsx", "--output", str(xlsx_file))[0] == 0
+    assert (
+        run(capsys, "matrix", NEW, *TODAY, "--format", "xlsx", "--output", str(xlsx_file))[0] == 0
+    )
     assert openpyxl.load_workbook(xlsx_file).sheetnames == ["Summary", "PH-RUN", "Reviews"]
 
 

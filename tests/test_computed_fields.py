@@ -16,7 +16,9 @@ from sphinx_crmrisk.loading import load_traceability
 
 
 def page(app, name: str) -> BeautifulSoup:
-    return BeautifulSoup((Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    return BeautifulSoup(
+        (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"), "html.parser"
+    )
 
 
 def needs_json(app) -> dict[str, dict]:
@@ -72,9 +74,9 @@ def test_a_needtable_shows_each_state_as_its_badge(app):
         "OBL-REGISTRE": "crmrisk-state-covered",
     }
     # sphinx-needs' filter selects on the field
-    assert [row.select_one("td.needs_id").get_text(strip=True) for row in gaps.select("tbody tr")] == [
-        "OBL-ECRIT"
-    ]
+    assert [
+        row.select_one("td.needs_id").get_text(strip=True) for row in gaps.select("tbody tr")
+    ] == ["OBL-ECRIT"]
     review = cells(reviews, "review_state")
     assert review["PROC-SCRIPTS"].get_text(strip=True) == "en retard"
     assert "crmrisk-review-overdue" in review["PROC-SCRIPTS"].select_one("span")["class"]
@@ -116,7 +118,7 @@ def test_a_written_state_is_a_located_warning_and_the_build_value_wins(app):
 def test_a_needextend_of_a_state_is_refused_too(copy_root):
     root = copy_root("computed")
     with (root / "tableaux.md").open("a", encoding="utf-8") as page_file:
-        page_file.write('\n```{needextend} OBL-REGISTRE\n:review_state: overdue\n```\n')
+        page_file.write("\n```{needextend} OBL-REGISTRE\n:review_state: overdue\n```\n")
     app = build_once(root)
     warnings = app.warning.getvalue()
     assert (
@@ -145,7 +147,8 @@ def test_an_edit_elsewhere_rewrites_the_needtable_state(copy_root):
     assert states["OBL-REGISTRE"].get_text(strip=True) == "non couverte"
     gaps = page(app, "tableaux").select("table")[1]
     assert {r.select_one("td.needs_id").get_text(strip=True) for r in gaps.select("tbody tr")} == {
-        "OBL-ECRIT", "OBL-REGISTRE"
+        "OBL-ECRIT",
+        "OBL-REGISTRE",
     }
 
 
@@ -158,5 +161,8 @@ def test_a_field_named_like_an_add_need_parameter_is_a_config_error(copy_root):
     with pytest.raises(ConfigError) as raised:
         SphinxTestApp("html", srcdir=root)
     message = str(raised.value)
-    assert "our field 'state' is already a field of the project (a parameter of sphinx-needs' add_need())" in message
+    assert (
+        "our field 'state' is already a field of the project (a parameter of sphinx-needs' add_need())"
+        in message
+    )
     assert "crmrisk_field_names = {'coverage_state': 'crm_coverage_state'}" in message

@@ -17,8 +17,15 @@ from sphinx_crmrisk.sphinx_ext.views import base
 from sphinx_crmrisk.sphinx_ext.views import nodes as view_nodes
 
 ALL_OBLIGATIONS = [
-    "OBL-COVERED", "OBL-DRAFTED", "OBL-FORMULA", "OBL-GAMMA", "OBL-JUSTIFIED",
-    "OBL-LAPSED", "OBL-SCRIPT", "OBL-UNCOVERED", "OBL-UPCOMING",
+    "OBL-COVERED",
+    "OBL-DRAFTED",
+    "OBL-FORMULA",
+    "OBL-GAMMA",
+    "OBL-JUSTIFIED",
+    "OBL-LAPSED",
+    "OBL-SCRIPT",
+    "OBL-UNCOVERED",
+    "OBL-UPCOMING",
 ]
 #: sphinx-needs gives each need's container a random ID on every build
 _CONTAINER_ID = re.compile(r'id="SNCB-[0-9a-f]+"')
@@ -49,12 +56,21 @@ def test_matrix_has_one_row_per_obligation_with_state_and_links(app):
     app.build()
     section = page(app, "matrix-all")
     assert headers(section) == [
-        "ID", "Title", "Phase(s)", "Legal basis", "State", "Covering clauses and procedures",
+        "ID",
+        "Title",
+        "Phase(s)",
+        "Legal basis",
+        "State",
+        "Covering clauses and procedures",
     ]
     rows = {row[0]: row for row in table_rows(section)}
     assert sorted(rows) == ALL_OBLIGATIONS
     assert rows["OBL-COVERED"] == [
-        "OBL-COVERED", "Covered obligation", "PH-ALPHA", "Art. 1", "covered",
+        "OBL-COVERED",
+        "Covered obligation",
+        "PH-ALPHA",
+        "Art. 1",
+        "covered",
         "CLA-PRESTA , PROC-AUDIT",
     ]
     assert {rows[i][4] for i in rows} == {"covered", "justified", "upcoming", "lapsed", "uncovered"}
@@ -78,7 +94,11 @@ def test_matrix_has_one_row_per_obligation_with_state_and_links(app):
 def test_matrix_filters_by_phase_party_and_state(app):
     app.build()
     assert matrix_ids(app, "matrix-phase") == [
-        "OBL-DRAFTED", "OBL-FORMULA", "OBL-JUSTIFIED", "OBL-UNCOVERED", "OBL-UPCOMING",
+        "OBL-DRAFTED",
+        "OBL-FORMULA",
+        "OBL-JUSTIFIED",
+        "OBL-UNCOVERED",
+        "OBL-UPCOMING",
     ]
     # "Prestataire" matches the party "prestataire" of CLA-PRESTA, in any case;
     # OBL-DRAFTED is not kept: its prestataire clause is a draft and does not count
@@ -92,7 +112,13 @@ def test_coverage_counts_per_phase_and_overall_with_a_bar(app):
     app.build()
     section = page(app, "coverage")
     assert headers(section)[:8] == [
-        "Phase", "Obligations", "Covered", "Upcoming", "Justified", "Lapsed", "Uncovered",
+        "Phase",
+        "Obligations",
+        "Covered",
+        "Upcoming",
+        "Justified",
+        "Lapsed",
+        "Uncovered",
         "Coverage",
     ]
     rows = [row[:8] for row in table_rows(section)]
@@ -122,11 +148,15 @@ def test_gaps_list_uncovered_obligations_with_location_and_reason(app):
     assert headers(section) == ["ID", "Title", "Source file", "Reason"]
     assert table_rows(section) == [
         [
-            "OBL-DRAFTED", "Only a draft covers this", "obligations.md:39",
+            "OBL-DRAFTED",
+            "Only a draft covers this",
+            "obligations.md:39",
             "No active clause or procedure covers it. Not counted: CLA-DRAFT (is draft)",
         ],
         [
-            "OBL-UNCOVERED", "Nobody covers this", "obligations.md:33",
+            "OBL-UNCOVERED",
+            "Nobody covers this",
+            "obligations.md:33",
             "No active clause or procedure covers it.",
         ],
     ]
@@ -159,14 +189,16 @@ def test_source_text_is_escaped_never_markup(app):
     assert row.find_all("td")[1].get_text() == '<script>alert("x")</script> in a title'
 
 
-@pytest.mark.sphinx(
-    "html", testroot="matrix", freshenv=True, confoverrides={"language": "fr"}
-)
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True, confoverrides={"language": "fr"})
 def test_labels_and_states_are_french_when_the_language_is(app):
     app.build()
     matrix = page(app, "matrix-all")
     assert headers(matrix) == [
-        "Identifiant", "Intitulé", "Phase(s)", "Base légale", "État",
+        "Identifiant",
+        "Intitulé",
+        "Phase(s)",
+        "Base légale",
+        "État",
         "Clauses et procédures qui la couvrent",
     ]
     states = {row[0]: row[4] for row in table_rows(matrix)}
@@ -176,7 +208,13 @@ def test_labels_and_states_are_french_when_the_language_is(app):
     assert states["OBL-JUSTIFIED"] == "justifiée"
     assert states["OBL-UPCOMING"] == "à venir"
     coverage = page(app, "coverage")
-    assert headers(coverage)[2:7] == ["Couvertes", "À venir", "Justifiées", "Caduques", "Non couvertes"]
+    assert headers(coverage)[2:7] == [
+        "Couvertes",
+        "À venir",
+        "Justifiées",
+        "Caduques",
+        "Non couvertes",
+    ]
     assert table_rows(coverage)[-1][0] == "Toutes les phases"
     assert headers(page(app, "gaps"))[2:] == ["Fichier source", "Motif"]
     assert "Aucune obligation non couverte" in page(app, "gaps-rst").get_text()
@@ -213,7 +251,9 @@ def test_incremental_build_rewrites_the_views_when_a_clause_changes(make_app, co
     srcdir = copy_root("matrix")
     make_app("html", srcdir=srcdir, freshenv=True).build()
     covering = srcdir / "covering.md"
-    edit(covering, ":covers: OBL-COVERED, OBL-SCRIPT, OBL-GAMMA", ":covers: OBL-COVERED, OBL-SCRIPT")
+    edit(
+        covering, ":covers: OBL-COVERED, OBL-SCRIPT, OBL-GAMMA", ":covers: OBL-COVERED, OBL-SCRIPT"
+    )
     app = make_app("html", srcdir=srcdir)
     app.build()
     states = {row[0]: row[4] for row in table_rows(page(app, "matrix-all"))}
@@ -233,13 +273,17 @@ def view_pages(app) -> dict[str, str]:
     return pages
 
 
-def test_streamed_rows_write_the_same_html_as_a_whole_table(make_app, copy_root, monkeypatch, tmp_path):
+def test_streamed_rows_write_the_same_html_as_a_whole_table(
+    make_app, copy_root, monkeypatch, tmp_path
+):
     # HTML pages get their rows one at a time while written (memory); the page must be
     # byte for byte the page the whole docutils table gives
     source = copy_root("matrix")
     streamed = make_app("html", srcdir=source)
     streamed.build()
-    monkeypatch.setattr(base.ViewContext, "table", lambda self, *args, **kw: base.table(*args, **kw))
+    monkeypatch.setattr(
+        base.ViewContext, "table", lambda self, *args, **kw: base.table(*args, **kw)
+    )
     whole = make_app("html", srcdir=shutil.copytree(source, tmp_path / "whole", ignore=_BUILD))
     whole.build()
     assert view_pages(streamed) == view_pages(whole)

@@ -23,6 +23,10 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
+from sphinx_crmrisk.cli import build_parser
+from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
+from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
+from sphinx_crmrisk.settings import PREFIX, crmrisk_fields, default_of
 from sphinx_crmrisk.sphinx_ext.reference_docs import (
     SCHEMA,
     argument_name,
@@ -30,10 +34,6 @@ from sphinx_crmrisk.sphinx_ext.reference_docs import (
     subcommands,
     view_directives,
 )
-from sphinx_crmrisk.cli import build_parser
-from sphinx_crmrisk.settings import PREFIX, crmrisk_fields, default_of
-from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
-from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
 from sphinx_crmrisk.warning_types import BUILD_ONLY_SUBTYPES, WARNING_SUBTYPES
 
 DOCS = Path(__file__).parents[1] / "docs"
@@ -50,9 +50,7 @@ PROGRAMS = {
 def run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The command's output as a terminal shows it, without colours (Sphinx 8 and 9 colour
     their warnings when FORCE_COLOR is set, as some CI runners do)."""
-    result = subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
-    )
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
     result.stdout, result.stderr = strip_colors(result.stdout), strip_colors(result.stderr)
     return result
 
@@ -62,8 +60,18 @@ def docs_build(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path
     """``make docs``'s build, into a temporary folder."""
     out = tmp_path_factory.mktemp("docs")
     result = run(
-        [*PROGRAMS["sphinx-build"], "-q", "-W", "--keep-going", "-b", "html",
-         "-d", str(out / "doctrees"), str(DOCS), str(out / "html")]
+        [
+            *PROGRAMS["sphinx-build"],
+            "-q",
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            "-d",
+            str(out / "doctrees"),
+            str(DOCS),
+            str(out / "html"),
+        ]
     )
     return result, out / "html"
 
@@ -120,8 +128,12 @@ def test_every_page_is_in_the_index(site):
 def test_every_config_value_is_documented(site):
     table = rows(site, "reference/configuration", "config")
     expected = [
-        [PREFIX + f.name, python_value(default_of(f)), f.metadata["rebuild"] or "nothing",
-         " ".join(f.metadata["doc"].split())]
+        [
+            PREFIX + f.name,
+            python_value(default_of(f)),
+            f.metadata["rebuild"] or "nothing",
+            " ".join(f.metadata["doc"].split()),
+        ]
         for f in crmrisk_fields()
     ]
     assert table == expected
@@ -141,10 +153,11 @@ def test_every_warning_subtype_is_documented(site):
 def test_every_kind_field_and_link_is_documented(site):
     kinds = rows(site, "reference/items", "kinds")
     assert [(r[0], r[1], r[3], r[4]) for r in kinds] == [
-        (kind.value, spec.prefix, words(spec.fields), spec.doc)
-        for kind, spec in KIND_SPECS.items()
+        (kind.value, spec.prefix, words(spec.fields), spec.doc) for kind, spec in KIND_SPECS.items()
     ]
-    assert all(r[2].startswith(spec.title) for r, spec in zip(kinds, KIND_SPECS.values()))
+    assert all(
+        r[2].startswith(spec.title) for r, spec in zip(kinds, KIND_SPECS.values(), strict=True)
+    )
 
     in_order = list(KIND_SPECS)
     table = rows(site, "reference/items", "fields")
@@ -190,7 +203,8 @@ def test_every_command_and_argument_is_documented(site):
     for name, command in subcommands(parser).items():
         table = rows(site, "reference/command", f"command-{name}")
         assert [r[0] for r in table] == [
-            argument_name(a) for a in command._actions
+            argument_name(a)
+            for a in command._actions
             if not isinstance(a, argparse._SubParsersAction)
         ]
         if any(getattr(a, "dest", "") == "format" for a in command._actions):
@@ -210,7 +224,9 @@ def test_every_schema_property_is_documented(site):
             table = rows(site, page, f"schema-{name}")
             assert [r[0] for r in table] == list(definition["properties"])
             required = set(definition["required"])
-            assert [r[2] == "yes" for r in table] == [p in required for p in definition["properties"]]
+            assert [r[2] == "yes" for r in table] == [
+                p in required for p in definition["properties"]
+            ]
     # the states are listed from the schema's enum
     states = text(soup(site, page).find(id="schema-state").find_parent("section"))
     assert all(f'"{state}"' in states for state in schema["$defs"]["state"]["enum"])
@@ -305,7 +321,9 @@ def shown_commands(program: str) -> list[tuple[str, str]]:
     for page in sorted(DOCS.glob("**/*.md")):
         if "_build" in page.parts:
             continue
-        blocks = re.findall(r"```(?:sh|console|yaml)\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+        blocks = re.findall(
+            r"```(?:sh|console|yaml)\n(.*?)```", page.read_text(encoding="utf-8"), re.S
+        )
         for block in blocks:
             for line in block.splitlines():
                 match = re.match(rf"\s*(?:\$ |- run: |run: )?({program} .*?)(\s+#.*)?$", line)

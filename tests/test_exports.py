@@ -19,13 +19,36 @@ from sphinx_crmrisk.exports import SCHEMA_FILE, ExportSettings, neutralise, xlsx
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
 ENGLISH_HEADINGS = (
-    "ID", "Title", "State", "Phases", "Legal basis", "Effective", "Until", "Status",
-    "Covered by", "Not counted", "Suspect covers", "Out of scope: lacks", "File", "Line",
+    "ID",
+    "Title",
+    "State",
+    "Phases",
+    "Legal basis",
+    "Effective",
+    "Until",
+    "Status",
+    "Covered by",
+    "Not counted",
+    "Suspect covers",
+    "Out of scope: lacks",
+    "File",
+    "Line",
 )
 FRENCH_HEADINGS = (
-    "Identifiant", "Intitulé", "État", "Phases", "Base légale", "En vigueur le", "Jusqu'au",
-    "Statut", "Couverte par", "Non comptées", "Couvertures à revoir",
-    "Hors périmètre : manque", "Fichier", "Ligne",
+    "Identifiant",
+    "Intitulé",
+    "État",
+    "Phases",
+    "Base légale",
+    "En vigueur le",
+    "Jusqu'au",
+    "Statut",
+    "Couverte par",
+    "Non comptées",
+    "Couvertures à revoir",
+    "Hors périmètre : manque",
+    "Fichier",
+    "Ligne",
 )
 
 
@@ -55,9 +78,15 @@ def test_json_export_follows_its_schema_and_the_model(app):
     assert document["reference_date"] == "2026-06-01"
     states = {o["id"]: o["state"] for o in document["obligations"]}
     assert states == {
-        "OBL-COVERED": "covered", "OBL-DRAFTED": "uncovered", "OBL-FORMULA": "covered",
-        "OBL-GAMMA": "covered", "OBL-JUSTIFIED": "justified", "OBL-LAPSED": "lapsed",
-        "OBL-SCRIPT": "covered", "OBL-UNCOVERED": "uncovered", "OBL-UPCOMING": "upcoming",
+        "OBL-COVERED": "covered",
+        "OBL-DRAFTED": "uncovered",
+        "OBL-FORMULA": "covered",
+        "OBL-GAMMA": "covered",
+        "OBL-JUSTIFIED": "justified",
+        "OBL-LAPSED": "lapsed",
+        "OBL-SCRIPT": "covered",
+        "OBL-UNCOVERED": "uncovered",
+        "OBL-UPCOMING": "upcoming",
     }
     drafted = next(o for o in document["obligations"] if o["id"] == "OBL-DRAFTED")
     assert drafted["not_counted"] == [{"id": "CLA-DRAFT", "reason": "is draft"}]
@@ -72,8 +101,11 @@ def test_json_export_follows_its_schema_and_the_model(app):
 
 def test_schema_rejects_a_document_that_breaks_it():
     document = {
-        "schema": "sphinx-crmrisk/traceability", "version": 1, "reference_date": "2026-06-01",
-        "obligations": [{"id": "OBL-X", "state": "half-covered"}], "summary": [],
+        "schema": "sphinx-crmrisk/traceability",
+        "version": 1,
+        "reference_date": "2026-06-01",
+        "obligations": [{"id": "OBL-X", "state": "half-covered"}],
+        "summary": [],
     }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
@@ -108,7 +140,11 @@ def test_xlsx_export_has_a_summary_one_sheet_per_phase_and_the_reviews(app):
     assert summary[-1][:3] == (None, "All phases", 9)
     beta = list(workbook["PH-BETA"].iter_rows(values_only=True))
     assert [row[0] for row in beta[1:]] == [
-        "OBL-DRAFTED", "OBL-FORMULA", "OBL-JUSTIFIED", "OBL-UNCOVERED", "OBL-UPCOMING",
+        "OBL-DRAFTED",
+        "OBL-FORMULA",
+        "OBL-JUSTIFIED",
+        "OBL-UNCOVERED",
+        "OBL-UPCOMING",
     ]
     assert workbook["PH-BETA"]["A1"].font.bold and workbook["PH-BETA"].freeze_panes == "A2"
     title_cell = workbook["PH-BETA"]["B3"]
@@ -124,7 +160,10 @@ def test_the_same_data_gives_the_same_xlsx_bytes(app):
     assert xlsx_bytes(read_json(app)) == built
     with zipfile.ZipFile(io.BytesIO(built)) as archive:
         core = archive.read("docProps/core.xml").decode("utf-8")
-    assert f"<dcterms:created xsi:type=\"dcterms:W3CDTF\">{read_json(app)['reference_date']}T00:00:00Z" in core
+    assert (
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{read_json(app)["reference_date"]}T00:00:00Z'
+        in core
+    )
 
 
 def test_exports_can_be_turned_off(make_app, copy_root):
@@ -157,7 +196,10 @@ def test_a_rebuild_that_changes_nothing_traced_leaves_the_exports_alone(make_app
     first = make_app("html", srcdir=src)
     first.build()
     first.cleanup()
-    files = {name: Path(first.outdir) / name for name in ("traceability.csv", "traceability.xlsx", "traceability.json")}
+    files = {
+        name: Path(first.outdir) / name
+        for name in ("traceability.csv", "traceability.xlsx", "traceability.json")
+    }
     written = {name: path.stat().st_mtime_ns for name, path in files.items()}
 
     # a page edit that changes no traced data: the exports are not written again
@@ -203,7 +245,11 @@ def test_a_french_build_keeps_the_json_keys_and_state_codes(french_build):
     document = read_json(french_build)
     jsonschema.validate(document, SCHEMA)
     assert {o["state"] for o in document["obligations"]} == {
-        "covered", "justified", "lapsed", "uncovered", "upcoming",
+        "covered",
+        "justified",
+        "lapsed",
+        "uncovered",
+        "upcoming",
     }
     assert set(document["obligations"][0]) >= {"id", "title", "state", "covered_by"}
 
@@ -213,8 +259,17 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert workbook.sheetnames == ["Synthèse", "PH-ALPHA", "PH-BETA", "PH-GAMMA", "Revues"]
     summary = workbook["Synthèse"]
     assert [c.value for c in summary[1]] == [
-        "Phase", "Intitulé", "Obligations", "Couvertes", "À venir", "Justifiées",
-        "Caduques", "Hors périmètre", "Non couvertes", "À couvrir", "Couverture (%)",
+        "Phase",
+        "Intitulé",
+        "Obligations",
+        "Couvertes",
+        "À venir",
+        "Justifiées",
+        "Caduques",
+        "Hors périmètre",
+        "Non couvertes",
+        "À couvrir",
+        "Couverture (%)",
     ]
     assert [c.value for c in summary[summary.max_row]][:3] == [None, "Toutes les phases", 9]
     for sheet in workbook.worksheets:
@@ -237,7 +292,8 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert "2026-06-01" in properties.keywords and "2026-05-15" in properties.keywords
     custom = {p.name: p.value for p in workbook.custom_doc_props.props}
     assert custom == {
-        "Date de référence": "2026-06-01", "État du droit au": "2026-05-15",
+        "Date de référence": "2026-06-01",
+        "État du droit au": "2026-05-15",
         "Generator": "sphinx-crmrisk, workbook format 2",
     }
 
@@ -250,7 +306,9 @@ def test_the_command_writes_the_bytes_the_french_build_wrote(french_build, tmp_p
         assert target.read_bytes() == (outdir / f"traceability.{kind}").read_bytes(), kind
     # --language overrides the recorded one
     english = tmp_path / "english.csv"
-    crmrisk(["matrix", str(outdir), "--format", "csv", "--language", "en", "--output", str(english)])
+    crmrisk(
+        ["matrix", str(outdir), "--format", "csv", "--language", "en", "--output", str(english)]
+    )
     assert english.read_text(encoding="utf-8-sig").splitlines()[0] == ",".join(ENGLISH_HEADINGS)
 
 
@@ -278,18 +336,41 @@ def test_a_change_of_language_alone_rewrites_the_exports(make_app, copy_root):
 
 def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
     obligation = {
-        "id": "OBL-LONG", "title": "Un intitulé très long " * 8, "state": "covered",
-        "phases": ["PH-A"], "legal_basis": "Art. 1", "effective": "", "until": "",
-        "status": "", "covered_by": ["CLA-A"], "not_counted": [], "suspect_covers": [],
-        "out_of_scope_by": [], "file": "a.md", "line": 3,
+        "id": "OBL-LONG",
+        "title": "Un intitulé très long " * 8,
+        "state": "covered",
+        "phases": ["PH-A"],
+        "legal_basis": "Art. 1",
+        "effective": "",
+        "until": "",
+        "status": "",
+        "covered_by": ["CLA-A"],
+        "not_counted": [],
+        "suspect_covers": [],
+        "out_of_scope_by": [],
+        "file": "a.md",
+        "line": 3,
     }
     document = {
-        "schema": "sphinx-crmrisk/traceability", "version": 1, "reference_date": "2026-06-01",
+        "schema": "sphinx-crmrisk/traceability",
+        "version": 1,
+        "reference_date": "2026-06-01",
         "obligations": [obligation],
-        "summary": [{"phase": "PH-A", "title": "A", "obligations": 1, "covered": 1,
-                     "upcoming": 0, "justified": 0, "lapsed": 0, "out_of_scope": 0,
-                     "uncovered": 0,
-                     "in_force": 1, "percent": 100.0}],
+        "summary": [
+            {
+                "phase": "PH-A",
+                "title": "A",
+                "obligations": 1,
+                "covered": 1,
+                "upcoming": 0,
+                "justified": 0,
+                "lapsed": 0,
+                "out_of_scope": 0,
+                "uncovered": 0,
+                "in_force": 1,
+                "percent": 100.0,
+            }
+        ],
     }
     data = xlsx_bytes(document, ExportSettings(language="fr"))
     sheet = openpyxl.load_workbook(io.BytesIO(data))["PH-A"]
@@ -316,12 +397,16 @@ def test_a_workbook_of_an_older_format_is_written_again(make_app, copy_root, mon
     assert xlsx.stat().st_mtime_ns != written
     with zipfile.ZipFile(xlsx) as archive:
         assert "workbook format 99" in archive.read("docProps/custom.xml").decode("utf-8")
+
+
 def test_a_cell_cut_to_excels_limit_is_noted_and_warned_of_on_every_build(make_app, copy_root):
     src = copy_root("matrix")
     obligations = src / "obligations.md"
     long_basis = "Art. " + "x" * 40_000
     obligations.write_text(
-        obligations.read_text().replace(":legal_basis: Art. 1\n", f":legal_basis: {long_basis}\n", 1)
+        obligations.read_text().replace(
+            ":legal_basis: Art. 1\n", f":legal_basis: {long_basis}\n", 1
+        )
     )
     for build in range(2):  # the second changes nothing: the export is not written again
         app = make_app("html", srcdir=src)
@@ -333,7 +418,13 @@ def test_a_cell_cut_to_excels_limit_is_noted_and_warned_of_on_every_build(make_a
             f"{len(long_basis):,} characters cut to the 32,767 of a cell [crmrisk.export]"
         ) in warnings, build
     book = openpyxl.load_workbook(Path(app.outdir) / "traceability.xlsx")
-    cells = [c for s in book.worksheets for r in s.iter_rows() for c in r if c.value and c.value.__class__ is str and c.value.startswith("Art. x")]
+    cells = [
+        c
+        for s in book.worksheets
+        for r in s.iter_rows()
+        for c in r
+        if c.value and c.value.__class__ is str and c.value.startswith("Art. x")
+    ]
     assert cells and all(len(c.value) == 32_767 and "Cut" in c.comment.text for c in cells)
     # the whole text stays in the JSON export
     assert read_json(app)["obligations"][0]["legal_basis"] == long_basis

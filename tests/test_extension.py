@@ -34,7 +34,13 @@ def test_clean_project_builds_without_warnings(app):
     app.build()
     assert warnings_of(app) == []
     needs = read_needs(app.outdir)
-    assert {n["type"] for n in needs.values()} == {"phase", "obligation", "clause", "procedure", "risk"}
+    assert {n["type"] for n in needs.values()} == {
+        "phase",
+        "obligation",
+        "clause",
+        "procedure",
+        "risk",
+    }
     assert needs["OBL-RGPD-30"]["covers_back"] == ["CLA-RGPD-03"]
     assert needs["OBL-RGPD-30"]["addresses_back"] == ["RISK-05"]
     assert needs["OBL-RGPD-13"]["phase"] == ["PH-CONCEPTION", "PH-EXPLOITATION"]
@@ -116,7 +122,9 @@ def test_uncovered_obligations_are_located_warnings(app):
 
 
 @pytest.mark.sphinx(
-    "html", testroot="uncovered", freshenv=True,
+    "html",
+    testroot="uncovered",
+    freshenv=True,
     confoverrides={"crmrisk_fail_on_uncovered": False},
 )
 def test_drafting_projects_get_info_lines(app):
@@ -126,7 +134,9 @@ def test_drafting_projects_get_info_lines(app):
 
 
 @pytest.mark.sphinx(
-    "html", testroot="uncovered", freshenv=True,
+    "html",
+    testroot="uncovered",
+    freshenv=True,
     confoverrides={"suppress_warnings": ["crmrisk.uncovered"]},
 )
 def test_suppress_warnings_silences_a_subtype(app):
@@ -135,7 +145,9 @@ def test_suppress_warnings_silences_a_subtype(app):
 
 
 @pytest.mark.sphinx(
-    "html", testroot="uncovered", freshenv=True,
+    "html",
+    testroot="uncovered",
+    freshenv=True,
     confoverrides={"crmrisk_inactive_statuses": ["retired"]},
 )
 def test_inactive_statuses_are_configurable(app):
@@ -170,7 +182,9 @@ def test_dead_links_and_duplicate_ids_are_located(app):
     app.build()
     lines = warnings_of(app)
     assert any(
-        line.startswith("index.rst:") and "OBL-DOES-NOT-EXIST" in line and "needs.link_outgoing" in line
+        line.startswith("index.rst:")
+        and "OBL-DOES-NOT-EXIST" in line
+        and "needs.link_outgoing" in line
         for line in lines
     ), lines
     assert any(
@@ -181,14 +195,20 @@ def test_dead_links_and_duplicate_ids_are_located(app):
     ), lines
 
 
-@pytest.mark.sphinx("html", testroot="clean", freshenv=True, confoverrides={"crmrisk_today": "30/11/2026"})
+@pytest.mark.sphinx(
+    "html", testroot="clean", freshenv=True, confoverrides={"crmrisk_today": "30/11/2026"}
+)
 def test_a_bad_reference_date_stops_the_build(make_app, app_params):
     args, kwargs = app_params
-    with pytest.raises(ConfigError, match=r"crmrisk_today must be a date YYYY-MM-DD, not '30/11/2026'"):
+    with pytest.raises(
+        ConfigError, match=r"crmrisk_today must be a date YYYY-MM-DD, not '30/11/2026'"
+    ):
         make_app(*args, **kwargs)
 
 
-@pytest.mark.sphinx("html", testroot="clean", freshenv=True, confoverrides={"crmrisk_today": "2030-01-01"})
+@pytest.mark.sphinx(
+    "html", testroot="clean", freshenv=True, confoverrides={"crmrisk_today": "2030-01-01"}
+)
 def test_reference_date_moves_upcoming_into_force(app):
     app.build()
     assert warnings_of(app) == []
@@ -204,7 +224,9 @@ def test_the_needs_builder_runs_the_same_checks(app):
 
 
 @pytest.mark.sphinx(
-    "html", testroot="uncovered", freshenv=True,
+    "html",
+    testroot="uncovered",
+    freshenv=True,
     confoverrides={"crmrisk_inactive_statuses": ["retired"]},
 )
 def test_every_build_records_the_values_it_assessed_with(app):

@@ -14,9 +14,9 @@ import yaml
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.cli import main as crmrisk
 from sphinx_crmrisk.model import Kind, State
+from sphinx_crmrisk.needs_cache import needs_json_of
 from sphinx_crmrisk.needs_json import find_needs_json
 from sphinx_crmrisk.scope import ACTIVITIES
-from sphinx_crmrisk.needs_cache import needs_json_of
 
 REPO = Path(__file__).parents[1]
 OFFICIAL_SITES = ("legifrance.gouv.fr", "eur-lex.europa.eu", "cnil.fr")
@@ -55,7 +55,9 @@ def test_counts_of_the_catalogue(handbook):
     assert len(handbook.model.of_kind(Kind.PROCEDURE)) >= 25
     assert len(handbook.model.of_kind(Kind.RISK)) == 14
     assert {p.id for p in handbook.model.of_kind(Kind.PHASE)} == {
-        "PH-CONCEPTION", "PH-DEPLOIEMENT", "PH-EXPLOITATION",
+        "PH-CONCEPTION",
+        "PH-DEPLOIEMENT",
+        "PH-EXPLOITATION",
     }
 
 
@@ -141,7 +143,9 @@ def test_every_obligation_names_only_known_activities(handbook):
         assert set(words) <= vocabulary, (ob.id, words)
         tagged += bool(words)
     # insurance, CPF and renovation canvassing concern only the programs that do them
-    assert handbook.model.items["OBL-ASSUR-L112-2-2"].field("applies_to") == "prospection, assurance"
+    assert (
+        handbook.model.items["OBL-ASSUR-L112-2-2"].field("applies_to") == "prospection, assurance"
+    )
     assert tagged >= 30
 
 
@@ -154,11 +158,15 @@ def test_every_clause_and_procedure_has_an_owner_a_review_and_a_cycle(handbook):
         assert item.field("review_every").isdigit(), item.id
     # reviewed, none overdue or suspect as of the statement date, each recorded in the lock
     assert {r.item.id for r in handbook.reviews} == {item.id for item in covering}
-    assert [r.item.id for r in handbook.reviews if r.state in (ReviewState.NEVER, ReviewState.OVERDUE)] == []
+    assert [
+        r.item.id for r in handbook.reviews if r.state in (ReviewState.NEVER, ReviewState.OVERDUE)
+    ] == []
     assert [r.item.id for r in handbook.reviews if r.suspects or r.unrecorded] == []
     assert [f.message for f in handbook.findings] == []
     # the calendar page shows the extension's view, under « Repères »
-    assert "```{crmrisk-reviews}\n```" in (REPO / "handbook" / "revues.md").read_text(encoding="utf-8")
+    assert "```{crmrisk-reviews}\n```" in (REPO / "handbook" / "revues.md").read_text(
+        encoding="utf-8"
+    )
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
     reperes = next(part for part in toc["parts"] if part["caption"] == "Repères")
     assert {"file": "handbook/revues"} in reperes["chapters"]

@@ -43,7 +43,8 @@ def test_no_hostile_input_breaks_a_command_or_an_output():
     ran, failures = fuzz.collect(CASES, SEED)
     assert ran == CASES
     report = [
-        f"{case.corpus} {case.mutations} raw={case.raw}: {found[:3]}" for case, found in failures[:5]
+        f"{case.corpus} {case.mutations} raw={case.raw}: {found[:3]}"
+        for case, found in failures[:5]
     ]
     assert not failures, f"{len(failures)} of {ran} cases failed:\n" + "\n".join(report)
 
@@ -78,7 +79,12 @@ HOSTILE_FILES = {
     "a value nested 100,000 deep": ("CLA-1", "covers", "[" * 100_000 + "]" * 100_000, True),
     "NaN for a list of links": ("CLA-1", "covers", "NaN", True),
     # OBL-B is uncovered: its title is printed
-    "a title that injects a workflow command": ("OBL-B", "title", '"x\\n::error file=a.md::owned"', False),
+    "a title that injects a workflow command": (
+        "OBL-B",
+        "title",
+        '"x\\n::error file=a.md::owned"',
+        False,
+    ),
 }
 
 
@@ -89,11 +95,16 @@ def test_the_real_command_exits_0_1_or_2_with_one_line(tmp_path, name):
     document["versions"][""]["needs"][need_id][key] = "@@RAW@@"
     path = tmp_path / "needs.json"
     path.write_text(json.dumps(document).replace('"@@RAW@@"', raw), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     for fmt in ("text", "json", "junit", "github"):
         result = subprocess.run(
             [*_crmrisk(), "check", str(path), "--format", fmt, "--today", "2026-06-01"],
-            capture_output=True, env=env, check=False,
+            capture_output=True,
+            env=env,
+            check=False,
         )
         outcome = fuzz.Outcome(result.returncode, result.stdout, result.stderr.decode())
         assert fuzz.check_output("check", fmt, outcome) == [], (name, fmt, result.stderr)

@@ -47,7 +47,11 @@ def assert_same_pages(app, expected_app) -> None:
     for name in sorted(got):
         if got[name] != expected[name]:
             diff = difflib.unified_diff(
-                expected[name].splitlines(), got[name].splitlines(), "clean", "incremental", lineterm=""
+                expected[name].splitlines(),
+                got[name].splitlines(),
+                "clean",
+                "incremental",
+                lineterm="",
             )
             raise AssertionError(f"page {name} differs:\n" + "\n".join(diff))
 
@@ -67,9 +71,7 @@ def written(app) -> set[str]:
 def crmrisk_warnings(app) -> list[str]:
     text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
     return sorted(
-        line.replace(str(app.srcdir) + "/", "")
-        for line in text.splitlines()
-        if "WARNING" in line
+        line.replace(str(app.srcdir) + "/", "") for line in text.splitlines() if "WARNING" in line
     )
 
 
@@ -98,7 +100,9 @@ def test_losing_and_gaining_a_cover_rewrites_the_pages_a_clean_build_would(
     lost = build(make_app, src)
     clean = clean_build_of(make_app, src, tmp_path, "clean-lost")
     assert crmrisk_warnings(lost) == crmrisk_warnings(clean)
-    assert any("OBL-MASQUE" in line and "[crmrisk.uncovered]" in line for line in crmrisk_warnings(lost))
+    assert any(
+        "OBL-MASQUE" in line and "[crmrisk.uncovered]" in line for line in crmrisk_warnings(lost)
+    )
     assert_same_pages(lost, clean)
     # the obligation's page, the page that cites it and the table are re-written;
     # the page that shows no need is not
@@ -194,7 +198,9 @@ def test_a_new_reference_date_rewrites_every_page_without_re_reading(make_app, c
     # states are rendered at write time: a new date re-writes pages, re-reads none
     assert "0 added, 0 changed, 0 removed" in status
     after = html_mtimes(src / "_build" / "html")
-    assert all(after[page] != before[page] for page in ("obligations", "clauses", "table", "unrelated"))
+    assert all(
+        after[page] != before[page] for page in ("obligations", "clauses", "table", "unrelated")
+    )
 
 
 # -- nothing lost, duplicated or resurrected (issue 15) ---------------------------------
@@ -238,12 +244,13 @@ def outcome(app) -> dict:
     text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
     return {
         "warnings": sorted(
-            line.replace(str(app.srcdir) + "/", "") for line in text.splitlines() if "WARNING" in line
+            line.replace(str(app.srcdir) + "/", "")
+            for line in text.splitlines()
+            if "WARNING" in line
         ),
         "needs": needs_of(app),
         "exports": {
-            name: (outdir / name).read_bytes()
-            for name in ("traceability.json", "traceability.csv")
+            name: (outdir / name).read_bytes() for name in ("traceability.json", "traceability.csv")
         },
         "check": (status, json.loads(report.read_text())),
     }

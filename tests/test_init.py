@@ -65,7 +65,9 @@ def test_the_readme_path_for_a_new_organization(tmp_path, capsys):
     acme = tmp_path / "acme"
     assert main(["init", str(acme), "--profile", "prospection"]) == 0
     capsys.readouterr()
-    result = run(BIN / "sphinx-build", "-W", "--keep-going", "-b", "html", acme, acme / "_build" / "html")
+    result = run(
+        BIN / "sphinx-build", "-W", "--keep-going", "-b", "html", acme, acme / "_build" / "html"
+    )
     assert result.returncode == 0, result.stderr
     html = acme / "_build" / "html"
     expected = in_scope(["prospection"], built_today(html))
@@ -95,8 +97,13 @@ def test_a_rest_starter_without_profile_lists_every_obligation(tmp_path, capsys)
     assert main(["init", str(starter), "--format", "rst"]) == 0
     capsys.readouterr()
     assert sorted(p.name for p in starter.iterdir()) == [
-        "README.md", "clauses.rst", "conf.py", "index.rst", "obligations.rst",
-        "procedures.rst", "suivi.rst",
+        "README.md",
+        "clauses.rst",
+        "conf.py",
+        "index.rst",
+        "obligations.rst",
+        "procedures.rst",
+        "suivi.rst",
     ]
     html = starter / "_build" / "html"
     result = run(BIN / "sphinx-build", "-W", "--keep-going", "-b", "html", starter, html)
@@ -143,7 +150,8 @@ def test_an_unknown_profile_word_is_refused_naming_the_valid_ones(tmp_path, caps
     err = capsys.readouterr().err
     assert err == (
         "crmrisk: error: --profile: 'banque' is not an activity (activities: "
-        + ", ".join(ACTIVITIES) + ")\n"
+        + ", ".join(ACTIVITIES)
+        + ")\n"
     )
     assert not target.exists()
 

@@ -70,16 +70,36 @@ def one_error_line(capsys, argv: list[str]) -> str:
         ("CLA-1", "covers", "5", "field 'covers' must be a list of IDs, not a number"),
         ("CLA-1", "covers", "NaN", "field 'covers' must be a list of IDs, not nan"),
         ("CLA-1", "covers", '"OBL-A"', "field 'covers' must be a list of IDs, not text"),
-        ("CLA-1", "covers", '["OBL-A", 3]', "field 'covers' must be a list of IDs, not a list holding a number"),
+        (
+            "CLA-1",
+            "covers",
+            '["OBL-A", 3]',
+            "field 'covers' must be a list of IDs, not a list holding a number",
+        ),
         ("OBL-A", "status", '["open"]', "field 'status' must be text or null, not a list"),
         ("OBL-A", "docname", '["a"]', "field 'docname' must be text or null, not a list"),
         ("OBL-A", "title", "null", "field 'title' must be text, not null"),
-        ("OBL-A", "title", '"\\ud800"', "field 'title' must be text, not text with a lone surrogate"),
+        (
+            "OBL-A",
+            "title",
+            '"\\ud800"',
+            "field 'title' must be text, not text with a lone surrogate",
+        ),
         ("OBL-A", "title", "[" * 5000 + "]" * 5000, f"field 'title'{DEEP_TITLE}"),
         ("OBL-A", "legal_basis", "12", "field 'legal_basis' must be text or null, not a number"),
-        ("OBL-A", "lineno", "Infinity", "field 'lineno' must be a line number (1 or more) or null, not inf"),
+        (
+            "OBL-A",
+            "lineno",
+            "Infinity",
+            "field 'lineno' must be a line number (1 or more) or null, not inf",
+        ),
         ("OBL-A", "lineno", "0", "field 'lineno' must be a line number (1 or more) or null, not 0"),
-        ("OBL-A", "lineno", "true", "field 'lineno' must be a line number (1 or more) or null, not true"),
+        (
+            "OBL-A",
+            "lineno",
+            "true",
+            "field 'lineno' must be a line number (1 or more) or null, not true",
+        ),
         ("OBL-A", "id", '""', "field 'id' must be a non-empty text, not an empty one"),
     ],
 )
@@ -87,7 +107,7 @@ def test_a_malformed_value_is_one_line_naming_file_need_and_field(
     capsys, tmp_path, need_id, key, raw, why
 ):
     path = write(tmp_path, with_value(need_id, key, raw))
-    for argv in ([["check", str(path)], ["matrix", str(path)], ["diff", str(path), str(path)]]):
+    for argv in [["check", str(path)], ["matrix", str(path)], ["diff", str(path), str(path)]]:
         err = one_error_line(capsys, argv)
         assert err.startswith(f"crmrisk: error: {path}: ")
         assert f"need {need_id!r}: {why}" in err
@@ -118,7 +138,10 @@ def test_a_current_version_that_is_not_text_is_refused(capsys, tmp_path, raw, wh
 @pytest.mark.parametrize(
     ("values", "why"),
     [
-        ('{"crmrisk_inactive_statuses": null}', "crmrisk_inactive_statuses must be a list of strings, not None"),
+        (
+            '{"crmrisk_inactive_statuses": null}',
+            "crmrisk_inactive_statuses must be a list of strings, not None",
+        ),
         ('{"crmrisk_required_fields": [1]}', "crmrisk_required_fields must be a list of strings"),
         ('{"crmrisk_today": NaN}', "NaN is not a JSON value"),
         ('{"crmrisk_today": "2026-02-30"}', "crmrisk_today must be a date YYYY-MM-DD"),
@@ -168,7 +191,10 @@ def test_a_full_standard_output_is_exit_2_and_one_line():
     with open("/dev/full", "wb") as full:
         result = subprocess.run(
             _command("check", str(FIXTURES / "needs-new.json")),
-            stdout=full, stderr=subprocess.PIPE, env=_environment(), check=False,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=_environment(),
+            check=False,
         )
     assert result.returncode == 2
     assert result.stderr.decode() == (
@@ -183,7 +209,9 @@ def test_a_standard_output_closed_by_its_reader_ends_quietly_with_the_answer(tmp
         needs(document)[f"OBL-X{number}"] = dict(needs(document)["OBL-A"], id=f"OBL-X{number}")
     path = write(tmp_path, document)
     process = subprocess.Popen(
-        _command("check", str(path)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        _command("check", str(path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=_environment(),
     )
     process.stdout.close()
@@ -199,7 +227,7 @@ def hostile_needs(tmp_path: Path) -> Path:
     document = copy.deepcopy(BASE)
     for need in needs(document).values():
         need["title"] = HOSTILE_TITLE
-    needs(document)["OBL-A"]["legal_basis"] = "=HYPERLINK(\"http://x\")"
+    needs(document)["OBL-A"]["legal_basis"] = '=HYPERLINK("http://x")'
     needs(document)["OBL-A"]["docname"] = "page\n::warning::x"
     return write(tmp_path, document)
 
@@ -213,9 +241,16 @@ def test_text_and_github_reports_print_one_line_a_problem(capsys, tmp_path):
         lines = out.split("\n")
         assert lines[-1] == ""
         body, counts = lines[:-2], lines[-2]
-        assert body and counts.startswith(f"{len([o for o in needs(BASE).values() if o['type'] == 'obligation'])} obligations")
+        assert body and counts.startswith(
+            f"{len([o for o in needs(BASE).values() if o['type'] == 'obligation'])} obligations"
+        )
         for line in lines:
-            assert "\r" not in line and "\x1b" not in line and "\x00" not in line and "\u2028" not in line
+            assert (
+                "\r" not in line
+                and "\x1b" not in line
+                and "\x00" not in line
+                and "\u2028" not in line
+            )
         if fmt == "text":
             assert not any(line.startswith("::") for line in lines)
             assert "x\\n::error file=a.md,line=1::injected\\r\\x1b[31m\\x00\\u2028-inf" in out
@@ -244,19 +279,31 @@ def test_every_formula_like_cell_gets_its_quote_in_csv_and_xlsx(capsys, tmp_path
     main(["matrix", str(path), "--format", "csv"])
     rows = list(csv.reader(io.StringIO(capsys.readouterr()[0].removeprefix("\ufeff"))))
     cells = [cell for row in rows[1:] for cell in row]
-    assert "'=HYPERLINK(\"http://x\")" in cells
+    assert '\'=HYPERLINK("http://x")' in cells
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
     target = tmp_path / "m.xlsx"
     assert main(["matrix", str(path), "--format", "xlsx", "--output", str(target)]) == 0
     book = openpyxl.load_workbook(target)
     texts = [c.value for s in book.worksheets for r in s.iter_rows(min_row=2) for c in r]
-    assert "'=HYPERLINK(\"http://x\")" in texts
-    assert not [t for t in texts if isinstance(t, str) and t.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert '\'=HYPERLINK("http://x")' in texts
+    assert not [
+        t for t in texts if isinstance(t, str) and t.startswith(("=", "+", "-", "@", "\t", "\r"))
+    ]
     # values that are not text but become text
     assert [_csv_cell(v) for v in (-1, float("-inf"), 3, "+1", "@x", "\tx")] == [
-        "'-1", "'-inf", "3", "'+1", "'@x", "'\tx"
+        "'-1",
+        "'-inf",
+        "3",
+        "'+1",
+        "'@x",
+        "'\tx",
     ]
-    assert [_xlsx_cell(v) for v in (-1, float("-inf"), float("nan"), 2.5)] == [-1, "'-inf", "nan", 2.5]
+    assert [_xlsx_cell(v) for v in (-1, float("-inf"), float("nan"), 2.5)] == [
+        -1,
+        "'-inf",
+        "nan",
+        2.5,
+    ]
 
 
 def test_xlsx_says_when_it_cut_a_cell(capsys, tmp_path):
@@ -271,5 +318,11 @@ def test_xlsx_says_when_it_cut_a_cell(capsys, tmp_path):
         f"{XLSX_CELL_LIMIT + 10:,} characters cut to the {XLSX_CELL_LIMIT:,} of a cell\n"
     )
     book = openpyxl.load_workbook(target)
-    cell = next(c for s in book.worksheets for r in s.iter_rows() for c in r if c.value == "é" * XLSX_CELL_LIMIT)
+    cell = next(
+        c
+        for s in book.worksheets
+        for r in s.iter_rows()
+        for c in r
+        if c.value == "é" * XLSX_CELL_LIMIT
+    )
     assert cell.comment is not None and "Cut" in cell.comment.text

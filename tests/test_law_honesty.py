@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from sphinx_crmrisk import load_traceability
-from sphinx_crmrisk.needs_json import find_needs_json
 from sphinx_crmrisk.needs_cache import needs_json_of
+from sphinx_crmrisk.needs_json import find_needs_json
 
 # reads the handbook, a Jupyter Book: its needs.json is built with Jupyter Book's configuration
 pytestmark = pytest.mark.book
@@ -30,8 +30,8 @@ UNSETTLED_WORDS = ("à confirmer", "non confirmé", "à vérifier")
 # the catalogue's legend: ⚠️ partly verified, ❓ not verified
 CATALOGUE_MARKS = ("⚠️", "❓")
 
-_ENTRY = re.compile(r"^#### (OBL-[A-Z0-9_-]+)\b")   # a detailed entry: "#### OBL-X — title"
-_ROW = re.compile(r"^\| (OBL-[A-Z0-9_-]+) \|")       # a table row: "| OBL-X | ... |"
+_ENTRY = re.compile(r"^#### (OBL-[A-Z0-9_-]+)\b")  # a detailed entry: "#### OBL-X — title"
+_ROW = re.compile(r"^\| (OBL-[A-Z0-9_-]+) \|")  # a table row: "| OBL-X | ... |"
 
 
 def catalogue_entries(text: str) -> dict[str, str]:
@@ -57,7 +57,9 @@ def unconfirmed_in_catalogue(text: str) -> dict[str, list[str]]:
     """The IDs whose catalogue entry carries a ⚠️ or ❓ mark, with the marked lines."""
     marked = {}
     for ob_id, entry in catalogue_entries(text).items():
-        lines = [line.strip() for line in entry.splitlines() if any(m in line for m in CATALOGUE_MARKS)]
+        lines = [
+            line.strip() for line in entry.splitlines() if any(m in line for m in CATALOGUE_MARKS)
+        ]
         if lines:
             marked[ob_id] = lines
     return marked
@@ -127,14 +129,16 @@ def test_no_obligation_is_verified_when_the_catalogue_marks_it_unconfirmed(
 
 
 def test_the_catalogue_reader_finds_entries_and_rows():
-    text = "\n".join([
-        "| OBL-A | phase | sujet | base | 21/12/2022 ⚠️ | PROC-1 |",
-        "#### OBL-B — titre",
-        "- **Sanction** : ❓ non relue.",
-        "#### OBL-C — titre",
-        "- **Vérification** : ✅ https://example.org",
-        "## 3. Clauses",
-        "- ⚠️ une remarque hors de toute fiche",
-    ])
+    text = "\n".join(
+        [
+            "| OBL-A | phase | sujet | base | 21/12/2022 ⚠️ | PROC-1 |",
+            "#### OBL-B — titre",
+            "- **Sanction** : ❓ non relue.",
+            "#### OBL-C — titre",
+            "- **Vérification** : ✅ https://example.org",
+            "## 3. Clauses",
+            "- ⚠️ une remarque hors de toute fiche",
+        ]
+    )
     assert sorted(catalogue_entries(text)) == ["OBL-A", "OBL-B", "OBL-C"]
     assert sorted(unconfirmed_in_catalogue(text)) == ["OBL-A", "OBL-B"]

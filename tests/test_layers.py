@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from sphinx_builds import build_once
 
 import sphinx_crmrisk
-from sphinx_builds import build_once
 
 PACKAGE = Path(sphinx_crmrisk.__file__).parent
 #: What the library and the command must never load.
@@ -104,11 +104,11 @@ def test_no_library_module_imports_sphinx_or_the_other_layers_even_inside_a_func
             top = target.split(".")[0]
             if (name, function, target) == ENTRY_POINT:
                 continue
-            if top in SPHINX_SIDE:
-                wrong.append(f"{name} ({function or 'module level'}) imports {target}")
-            elif target.startswith("sphinx_crmrisk.sphinx_ext"):
-                wrong.append(f"{name} ({function or 'module level'}) imports {target}")
-            elif layer == "library" and target.startswith("sphinx_crmrisk.cli"):
+            if (
+                top in SPHINX_SIDE
+                or target.startswith("sphinx_crmrisk.sphinx_ext")
+                or (layer == "library" and target.startswith("sphinx_crmrisk.cli"))
+            ):
                 wrong.append(f"{name} ({function or 'module level'}) imports {target}")
     assert wrong == []
 
@@ -116,9 +116,7 @@ def test_no_library_module_imports_sphinx_or_the_other_layers_even_inside_a_func
 def test_the_modules_of_the_package_import_each_other_in_no_cycle():
     modules = package_modules()
     graph = {
-        name: sorted(
-            {t for t, _ in imports_of(path) if t in modules and t != name}
-        )
+        name: sorted({t for t, _ in imports_of(path) if t in modules and t != name})
         for name, path in modules.items()
     }
     cycles = []
@@ -131,9 +129,9 @@ def test_the_modules_of_the_package_import_each_other_in_no_cycle():
             if target.startswith(node + "."):
                 continue
             if state.get(target) == 1:
-                cycles.append(" -> ".join(path[path.index(target):] + [target]))
+                cycles.append(" -> ".join([*path[path.index(target) :], target]))
             elif state.get(target) is None:
-                walk(target, path + [target])
+                walk(target, [*path, target])
         state[node] = 2
 
     for name in graph:

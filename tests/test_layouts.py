@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from sphinx_needs.config import NeedsSphinxConfig
 
 from sphinx_crmrisk.kinds import COMPUTED_FIELDS, FIELD_SPECS, FIELDS, Kind
@@ -35,7 +34,9 @@ def rendered(app, need_id: str, page: str = "index") -> tuple[str, str]:
     soup = BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(), "html.parser")
     table = soup.find("table", id=need_id)
     assert table is not None, need_id
-    layouts = [c.removeprefix("needs_layout_") for c in table["class"] if c.startswith("needs_layout_")]
+    layouts = [
+        c.removeprefix("needs_layout_") for c in table["class"] if c.startswith("needs_layout_")
+    ]
     return layouts[0], " ".join(table.get_text(" ").split())
 
 
@@ -115,7 +116,9 @@ def test_other_need_types_keep_the_generic_layout(app):
     assert LAYOUT not in NeedsSphinxConfig(app.config).layouts
 
 
-@pytest.mark.sphinx("html", testroot="layouts", freshenv=True, confoverrides={"needs_default_layout": "complete"})
+@pytest.mark.sphinx(
+    "html", testroot="layouts", freshenv=True, confoverrides={"needs_default_layout": "complete"}
+)
 def test_the_users_default_layout_wins(app):
     app.build()
     assert warnings_of(app) == []
@@ -130,7 +133,11 @@ def test_the_users_default_layout_wins(app):
     freshenv=True,
     confoverrides={
         "needs_fields": {
-            "reviewer": {"description": "Relecteur", "schema": {"type": "string"}, "nullable": True},
+            "reviewer": {
+                "description": "Relecteur",
+                "schema": {"type": "string"},
+                "nullable": True,
+            },
             "layout": {"default": "complete"},
         }
     },

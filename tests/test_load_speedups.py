@@ -195,13 +195,34 @@ def test_need_parts_repeated_links_and_odd_values_read_alike(tmp_path):
     # ill-typed values (a number for a text, a text for a list of IDs...) are refused
     # since issue 15: tests/test_input_validation.py; these are well-typed oddities
     needs = {
-        "OBL-1": {"type": "obligation", "title": "One", "lineno": 3, "status": "open",
-                  "effective": " 2026-01-01 ", "until": "", "legal_basis": "12",
-                  "phase": ["PH-1", "PH-1"], "replaced_by": ["OBL-2", "OBL-3"]},
-        "OBL-2": {"type": "obligation", "title": "", "lineno": 7, "justification": "n/a",
-                  "status": NOT_APPLICABLE, "phase": []},
-        "CLA-1": {"type": "clause", "title": "C", "covers": ["OBL-1.part", "OBL-2"],
-                  "status": "draft", "party": "a, b", "docname": "", "doctype": ".md"},
+        "OBL-1": {
+            "type": "obligation",
+            "title": "One",
+            "lineno": 3,
+            "status": "open",
+            "effective": " 2026-01-01 ",
+            "until": "",
+            "legal_basis": "12",
+            "phase": ["PH-1", "PH-1"],
+            "replaced_by": ["OBL-2", "OBL-3"],
+        },
+        "OBL-2": {
+            "type": "obligation",
+            "title": "",
+            "lineno": 7,
+            "justification": "n/a",
+            "status": NOT_APPLICABLE,
+            "phase": [],
+        },
+        "CLA-1": {
+            "type": "clause",
+            "title": "C",
+            "covers": ["OBL-1.part", "OBL-2"],
+            "status": "draft",
+            "party": "a, b",
+            "docname": "",
+            "doctype": ".md",
+        },
         "PROC-1": {"type": "procedure", "covers": ["OBL-1"], "lineno": None},
         "X-1": {"type": "other", "covers": ["OBL-2"], "addresses": None},
         "PH-1": {"type": "phase", "title": "Phase"},
@@ -327,8 +348,8 @@ def test_the_collector_runs_again_after_a_load_and_stays_off_when_it_was(tmp_pat
         assert not gc.isenabled()
     finally:
         gc.enable()
+    (tmp_path / "needs.json").write_text("{", encoding="utf-8")
     with pytest.raises(LoadError):
-        (tmp_path / "needs.json").write_text("{", encoding="utf-8")
         load(tmp_path / "needs.json")
     assert gc.isenabled()
 

@@ -25,8 +25,17 @@ TODAY = dt.date(2026, 11, 30)
 def obligation(oid: str = "OBL-A", **fields: str) -> Item:
     status = fields.pop("status", None)
     links = {"phase": ("PH-X",)}
-    return Item(id=oid, type="obligation", title=f"title of {oid}", status=status,
-                docname="chapter", doctype=".md", lineno=12, fields=fields, links=links)
+    return Item(
+        id=oid,
+        type="obligation",
+        title=f"title of {oid}",
+        status=status,
+        docname="chapter",
+        doctype=".md",
+        lineno=12,
+        fields=fields,
+        links=links,
+    )
 
 
 def covering(cid: str, *targets: str, kind: str = "clause", status: str | None = None) -> Item:
@@ -76,7 +85,9 @@ def test_a_risk_covers_nothing():
 
 
 def test_justified_needs_a_justification():
-    assert state_of(obligation(status="not_applicable", justification="no sales")) is State.JUSTIFIED
+    assert (
+        state_of(obligation(status="not_applicable", justification="no sales")) is State.JUSTIFIED
+    )
     assert state_of(obligation(status="not_applicable")) is State.UNCOVERED
 
 
@@ -96,22 +107,32 @@ def test_upcoming_must_still_be_covered():
 
 def test_message_names_id_title():
     result = assess(Model([PHASE, obligation()]), obligation(), TODAY)
-    assert uncovered_message(result).startswith(
-        "OBL-A: obligation 'title of OBL-A' is not covered"
-    )
+    assert uncovered_message(result).startswith("OBL-A: obligation 'title of OBL-A' is not covered")
 
 
 def test_link_to_a_need_part_counts_for_the_need():
-    item = item_from_need({"id": "CLA-1", "type": "clause", "title": "t", "covers": ["OBL-A.part1"]})
+    item = item_from_need(
+        {"id": "CLA-1", "type": "clause", "title": "t", "covers": ["OBL-A.part1"]}
+    )
     assert item.linked("covers") == ("OBL-A",)
 
 
 def test_item_from_needs_json_entry():
-    item = item_from_need({
-        "id": "OBL-A", "type": "obligation", "title": "T", "status": None,
-        "docname": "handbook/phases/x", "doctype": ".md", "lineno": 7,
-        "legal_basis": "RGPD art. 30", "phase": ["PH-X"], "covers": [], "unknown": "ignored",
-    })
+    item = item_from_need(
+        {
+            "id": "OBL-A",
+            "type": "obligation",
+            "title": "T",
+            "status": None,
+            "docname": "handbook/phases/x",
+            "doctype": ".md",
+            "lineno": 7,
+            "legal_basis": "RGPD art. 30",
+            "phase": ["PH-X"],
+            "covers": [],
+            "unknown": "ignored",
+        }
+    )
     assert item.location == "handbook/phases/x.md:7"
     assert item.fields == {"legal_basis": "RGPD art. 30"}
     assert item.links == {"phase": ("PH-X",)}
@@ -124,22 +145,57 @@ def test_parse_date_is_strict():
 
 
 def test_problems_name_the_item_and_subtype():
-    model = Model([
-        PHASE,
-        Item(id="OBL-1", type="obligation", title="t", links={}),
-        Item(id="OBL-2", type="obligation", title="t", fields={"legal_basis": "x", "effective": "2020-01-01", "until": "2019-01-01"}, links={"phase": ("PH-X",)}),
-        Item(id="OBL-3", type="obligation", title="t", fields={"legal_basis": "x", "verification": "maybe"}, links={"phase": ("OBL-1",)}),
-        Item(id="CLA-1", type="clause", title="t", links={"covers": ("PH-X",)}),
-        Item(id="OBL-4", type="obligation", title="t", fields={"legal_basis": "x"}, links={"phase": ("PH-X",), "covers": ("OBL-1",)}),
-    ])
+    model = Model(
+        [
+            PHASE,
+            Item(id="OBL-1", type="obligation", title="t", links={}),
+            Item(
+                id="OBL-2",
+                type="obligation",
+                title="t",
+                fields={"legal_basis": "x", "effective": "2020-01-01", "until": "2019-01-01"},
+                links={"phase": ("PH-X",)},
+            ),
+            Item(
+                id="OBL-3",
+                type="obligation",
+                title="t",
+                fields={"legal_basis": "x", "verification": "maybe"},
+                links={"phase": ("OBL-1",)},
+            ),
+            Item(id="CLA-1", type="clause", title="t", links={"covers": ("PH-X",)}),
+            Item(
+                id="OBL-4",
+                type="obligation",
+                title="t",
+                fields={"legal_basis": "x"},
+                links={"phase": ("PH-X",), "covers": ("OBL-1",)},
+            ),
+        ]
+    )
     found = {(f.subtype, f.item.id, f.message) for f in find_problems(model)}
     assert ("missing_field", "OBL-1", "OBL-1: obligation has no 'legal_basis'") in found
     assert ("missing_field", "OBL-1", "OBL-1: obligation has no 'phase' link") in found
     assert ("bad_date", "OBL-2", "OBL-2: until 2019-01-01 is before effective 2020-01-01") in found
-    assert ("bad_value", "OBL-3", "OBL-3: verification 'maybe' is not one of verified, partial, unverified") in found
-    assert ("link_type", "OBL-3", "OBL-3: 'phase' link to OBL-1, a obligation; it must point at a phase") in found
-    assert ("link_type", "CLA-1", "CLA-1: 'covers' link to PH-X, a phase; it must point at a obligation") in found
-    assert any(s == "link_type" and i == "OBL-4" and "cannot have a 'covers' link" in m for s, i, m in found)
+    assert (
+        "bad_value",
+        "OBL-3",
+        "OBL-3: verification 'maybe' is not one of verified, partial, unverified",
+    ) in found
+    assert (
+        "link_type",
+        "OBL-3",
+        "OBL-3: 'phase' link to OBL-1, a obligation; it must point at a phase",
+    ) in found
+    assert (
+        "link_type",
+        "CLA-1",
+        "CLA-1: 'covers' link to PH-X, a phase; it must point at a obligation",
+    ) in found
+    assert any(
+        s == "link_type" and i == "OBL-4" and "cannot have a 'covers' link" in m
+        for s, i, m in found
+    )
 
 
 def test_required_fields_are_configurable():

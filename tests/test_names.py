@@ -15,10 +15,10 @@ from sphinx.testing.util import SphinxTestApp
 from sphinx_needs.config import NeedsSphinxConfig
 
 from sphinx_crmrisk.cli import main
-from sphinx_crmrisk.settings import CONFIG_JSON, SettingsError, default_values, read_settings
 from sphinx_crmrisk.kinds import DEFAULT_NAMES, Kind, Names
 from sphinx_crmrisk.model import Model, find_problems, item_from_need, need_keys
 from sphinx_crmrisk.needs_json import read_model_needs
+from sphinx_crmrisk.settings import CONFIG_JSON, SettingsError, default_values, read_settings
 from sphinx_crmrisk.sphinx_ext.autodetect import directive_pattern
 from sphinx_crmrisk.sphinx_ext.coexistence import ID_REGEX, extended_id_regex
 
@@ -63,8 +63,15 @@ def test_a_need_is_read_under_the_projects_names():
     )
     assert ours.kind is Kind.RISK and ours.links == {"addresses": ("OBL-1",)}
     procedure = item_from_need(
-        {"id": "PROC-1", "type": "procedure", "title": "t", "crm_owner": "DPO",
-         "owner": "Team", "crm_covers": ["OBL-1"], "covers": ["REQ_1"]},
+        {
+            "id": "PROC-1",
+            "type": "procedure",
+            "title": "t",
+            "crm_owner": "DPO",
+            "owner": "Team",
+            "crm_covers": ["OBL-1"],
+            "covers": ["REQ_1"],
+        },
         RENAMED,
     )
     # canonical names inside; the host's owner and covers are not ours
@@ -82,7 +89,10 @@ def test_messages_use_the_projects_names_and_skip_host_needs():
         # a host need with a link of a name that is ours elsewhere: never reported
         "T_1": {"id": "T_1", "type": "test", "title": "t", "crm_covers": ["RISK-1"]},
     }
-    model = Model.from_needs(needs, Names.resolve({"risk": "crm_risk"}, {}, {"covers": "crm_covers", "phase": "crm_phase"}))
+    model = Model.from_needs(
+        needs,
+        Names.resolve({"risk": "crm_risk"}, {}, {"covers": "crm_covers", "phase": "crm_phase"}),
+    )
     messages = [f.message for f in find_problems(model)]
     assert messages == [
         "OBL-1: obligation has no 'crm_phase' link",
@@ -105,8 +115,20 @@ def test_a_host_layout_of_our_layout_name_is_a_config_error(copy_root):
 )
 def test_the_id_rule_accepts_what_the_host_did_and_ours(host):
     combined = extended_id_regex(host)
-    samples = ["REQ_001_login", "REQ_004-draft", "abc_12", "req_7", "Req_7x", "OBL-RGPD-30",
-               "PH-X", "RISK-05", "ab-1", "x", "CLA-RGPD-03", "a b"]
+    samples = [
+        "REQ_001_login",
+        "REQ_004-draft",
+        "abc_12",
+        "req_7",
+        "Req_7x",
+        "OBL-RGPD-30",
+        "PH-X",
+        "RISK-05",
+        "ab-1",
+        "x",
+        "CLA-RGPD-03",
+        "a b",
+    ]
     for sample in samples:
         before = re.match(host, sample) is not None
         ours = re.match(ID_REGEX, sample) is not None
@@ -154,7 +176,9 @@ def test_the_scan_finds_our_directives_only(line, found):
 
 
 def build(srcdir: Path, **overrides) -> SphinxTestApp:
-    app = SphinxTestApp("html", srcdir=srcdir, confoverrides=overrides, status=io.StringIO(), warning=io.StringIO())
+    app = SphinxTestApp(
+        "html", srcdir=srcdir, confoverrides=overrides, status=io.StringIO(), warning=io.StringIO()
+    )
     try:
         app.build()
     finally:

@@ -19,10 +19,10 @@ from sphinx_builds import edit
 
 from sphinx_crmrisk import load, load_traceability
 from sphinx_crmrisk import needs_cache as source_build
-from sphinx_crmrisk.settings import CONFIG_JSON
 from sphinx_crmrisk.loading import HANDBOOK_ENV
 from sphinx_crmrisk.model import State
 from sphinx_crmrisk.needs_json import LoadError
+from sphinx_crmrisk.settings import CONFIG_JSON
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
@@ -42,9 +42,7 @@ def test_coverage_notebook_fails_naming_the_uncovered_obligation(tmp_path, monke
     book = copy_fixture("handbook-uncovered", tmp_path)
     monkeypatch.setenv(HANDBOOK_ENV, str(book))
     notebook = nbformat.read(NOTEBOOKS / "coverage-audit.ipynb", as_version=4)
-    client = NotebookClient(
-        notebook, timeout=300, resources={"metadata": {"path": str(NOTEBOOKS)}}
-    )
+    client = NotebookClient(notebook, timeout=300, resources={"metadata": {"path": str(NOTEBOOKS)}})
     with pytest.raises(CellExecutionError) as failure:
         client.execute()
     assert failure.value.ename == "AssertionError"

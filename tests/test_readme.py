@@ -34,8 +34,21 @@ def shown_warning() -> str:
 
 def build(src: Path) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", str(src), str(src / "_build")],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            str(src),
+            str(src / "_build"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     # without colours, as a terminal shows it (Sphinx 8 and 9 colour with FORCE_COLOR)
     result.stdout, result.stderr = strip_colors(result.stdout), strip_colors(result.stderr)
@@ -49,12 +62,9 @@ def test_quickstart_builds_clean_and_fails_without_its_covers(tmp_path):
     assert build(tmp_path).returncode == 0
 
     # drop every covers link: the obligation the README shows is then reported
-    (tmp_path / "index.md").write_text(
-        "# Quickstart\n\n" + re.sub(r":covers: .*\n", "", myst)
-    )
+    (tmp_path / "index.md").write_text("# Quickstart\n\n" + re.sub(r":covers: .*\n", "", myst))
     failed = build(tmp_path)
     assert failed.returncode == 1
     assert "OBL-RGPD-30" in failed.stderr and "[crmrisk.uncovered]" in failed.stderr
     # the very line the README shows, the file's path before it
     assert f"{tmp_path}/{shown_warning()}" in failed.stderr.splitlines()
-

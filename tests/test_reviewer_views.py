@@ -12,7 +12,9 @@ from sphinx_crmrisk.model import Item, RiskLevel, RiskScore, risk_score
 
 
 def page(app, name: str) -> BeautifulSoup:
-    return BeautifulSoup((Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+    return BeautifulSoup(
+        (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"), "html.parser"
+    )
 
 
 def text(node) -> str:
@@ -21,8 +23,14 @@ def text(node) -> str:
 
 @pytest.mark.parametrize(
     ("likelihood", "severity", "level"),
-    [(1, 1, RiskLevel.LOW), (4, 1, RiskLevel.MEDIUM), (1, 4, RiskLevel.MEDIUM),
-     (2, 4, RiskLevel.HIGH), (3, 3, RiskLevel.HIGH), (2, 2, RiskLevel.LOW)],
+    [
+        (1, 1, RiskLevel.LOW),
+        (4, 1, RiskLevel.MEDIUM),
+        (1, 4, RiskLevel.MEDIUM),
+        (2, 4, RiskLevel.HIGH),
+        (3, 3, RiskLevel.HIGH),
+        (2, 2, RiskLevel.LOW),
+    ],
 )
 def test_the_level_of_a_score(likelihood, severity, level):
     assert RiskScore(likelihood, severity).level is level
@@ -42,7 +50,10 @@ def test_bad_scores_are_located_bad_values(app):
     app.build()
     warnings = app.warning.getvalue()
     assert "risks.md:23: WARNING: RISK-BAD: likelihood '5' is not one of 1, 2, 3, 4" in warnings
-    assert "RISK-BAD: severity 'high' is not one of 1, 2, 3, 4 (EBIOS RM scale) [crmrisk.bad_value]" in warnings
+    assert (
+        "RISK-BAD: severity 'high' is not one of 1, 2, 3, 4 (EBIOS RM scale) [crmrisk.bad_value]"
+        in warnings
+    )
 
 
 @pytest.mark.sphinx("html", testroot="risks", freshenv=True)
@@ -54,7 +65,10 @@ def test_the_heat_map_lists_each_risk_in_its_cell(app):
     # severity 4 (critical) on top, likelihood 1 to 4 left to right
     assert text(rows[0].find("td")) == "4 – Critique"
     assert [text(c) for c in heatmap.select("thead th")][1:] == [
-        "1 – Peu vraisemblable", "2 – Vraisemblable", "3 – Très vraisemblable", "4 – Quasi certain",
+        "1 – Peu vraisemblable",
+        "2 – Vraisemblable",
+        "3 – Très vraisemblable",
+        "4 – Quasi certain",
     ]
     fine = rows[0].find_all("td")[3]  # severity 4, likelihood 3
     assert [a.get_text() for a in fine.find_all("a")] == ["RISK-FINE"]
@@ -85,14 +99,20 @@ def test_the_grid_marks_each_cover(app):
     by_phase, by_party = page(app, "grid").select("table.crmrisk-grid")
     headings = [text(th) for th in by_phase.select("thead th")]
     assert headings == ["Obligation", "État", "CLA-DPA", "CLA-DRAFT", "PROC-REVIEW"]
-    rows = {text(r.find("td")): [text(c) for c in r.find_all("td")[1:]] for r in by_phase.select("tbody tr")}
+    rows = {
+        text(r.find("td")): [text(c) for c in r.find_all("td")[1:]]
+        for r in by_phase.select("tbody tr")
+    }
     assert rows == {
         "OBL-CONTRACT": ["couverte", "●", "", ""],
         "OBL-INFORM": ["non couverte", "", "○", ""],
         "OBL-REGISTER": ["couverte", "●", "", "●"],
     }
     # :party: keeps the obligations an item of that party covers
-    assert [text(r.find("td")) for r in by_party.select("tbody tr")] == ["OBL-CONTRACT", "OBL-REGISTER"]
+    assert [text(r.find("td")) for r in by_party.select("tbody tr")] == [
+        "OBL-CONTRACT",
+        "OBL-REGISTER",
+    ]
 
 
 @pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
@@ -127,7 +147,9 @@ def test_a_scored_risk_shows_its_level(app):
     risks = page(app, "risks")
     fine = risks.find("table", id="RISK-FINE").select_one(".crmrisk-badge.crmrisk-level")
     # the scores are in the badge, not in layout lines of their own
-    assert text(fine) == "Niveau : Élevé — gravité 4 (critique), vraisemblance 3 (très vraisemblable)"
+    assert (
+        text(fine) == "Niveau : Élevé — gravité 4 (critique), vraisemblance 3 (très vraisemblable)"
+    )
     assert "crmrisk-level-high" in fine["class"]
     laid_out = text(risks.find("table", id="RISK-FINE").select_one(".needs_meta"))
     assert "Responsable: DPO" in laid_out and "Gravité" not in laid_out

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_incremental import assert_same_pages, build, clean_build_of, crmrisk_warnings, edit
 
 from sphinx_crmrisk.cli import main
 from sphinx_crmrisk.model import Item, Model
-from sphinx_crmrisk.source_edit import set_reviewed
 from sphinx_crmrisk.reviews import (
     TRACKED_FIELDS,
     ReviewLock,
@@ -23,8 +23,7 @@ from sphinx_crmrisk.reviews import (
     assess_reviews,
     fingerprint,
 )
-
-from test_incremental import assert_same_pages, build, clean_build_of, crmrisk_warnings, edit
+from sphinx_crmrisk.source_edit import set_reviewed
 
 BIN = Path(sys.executable).parent
 REVIEWED = "2026-11-30"
@@ -40,13 +39,19 @@ EDITS = {
     "legal_basis": (":legal_basis: RGPD, art. 30", ":legal_basis: RGPD, art. 30, § 1"),
     "effective": (":effective: 2018-05-25\n:sanction", ":effective: 2018-05-24\n:sanction"),
     "until": (":legal_basis: RGPD, art. 30", ":legal_basis: RGPD, art. 30\n:until: 2030-01-01"),
-    "phases": (":phase: PH-DEPLOIEMENT\n:legal_basis: RGPD, art. 30", ":phase: PH-DEPLOIEMENT, PH-EXPLOITATION\n:legal_basis: RGPD, art. 30"),
+    "phases": (
+        ":phase: PH-DEPLOIEMENT\n:legal_basis: RGPD, art. 30",
+        ":phase: PH-DEPLOIEMENT, PH-EXPLOITATION\n:legal_basis: RGPD, art. 30",
+    ),
     "sanction": ("jusqu'à 10 M€", "jusqu'à 20 M€"),
     "source": (
         ":source: https://eur-lex.europa.eu/eli/reg/2016/679/oj\n\nLe registre",
         ":source: https://eur-lex.europa.eu/legal-content/FR/TXT/?uri=CELEX:32016R0679\n\nLe registre",
     ),
-    "content": ("Le registre décrit chaque traitement.", "Le registre décrit chaque traitement et ses durées."),
+    "content": (
+        "Le registre décrit chaque traitement.",
+        "Le registre décrit chaque traitement et ses durées.",
+    ),
 }
 
 
@@ -60,7 +65,9 @@ def review(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def obligation(**fields: str) -> Item:
-    return Item("OBL-A", "obligation", fields.pop("title", "A"), fields=fields, links={"phase": ("PH-A",)})
+    return Item(
+        "OBL-A", "obligation", fields.pop("title", "A"), fields=fields, links={"phase": ("PH-A",)}
+    )
 
 
 def test_each_tracked_field_has_its_own_digest_and_only_text_counts():
@@ -83,7 +90,10 @@ def test_review_states_and_due_dates():
         Item("PROC-ONCE", "procedure", "", fields={"reviewed": "2020-01-01", "review_every": "0"}),
         Item("PROC-OFF", "procedure", "", status="retired", fields={"reviewed": "2001-01-01"}),
     ]
-    reviews = {r.item.id: r for r in assess_reviews(Model(items), today, 12, inactive_statuses=("retired",))}
+    reviews = {
+        r.item.id: r
+        for r in assess_reviews(Model(items), today, 12, inactive_statuses=("retired",))
+    }
     assert reviews["CLA-LATE"].state is ReviewState.OVERDUE
     assert reviews["CLA-LATE"].due == dt.date(2026, 10, 31)
     assert reviews["CLA-SOON"].state is ReviewState.DUE_SOON
@@ -118,7 +128,9 @@ def test_review_on_myst_and_rest_changes_the_reviewed_line_and_nothing_else(copy
         f"procedures.rst:4: PROC-INFO-01 reviewed on {REVIEWED}",
     ]
     # MyST with CRLF line endings: the existing line is replaced, the endings kept
-    expected = before[src / "controles.md"].replace(b":reviewed: 2026-11-01\r\n", f":reviewed: {REVIEWED}\r\n".encode())
+    expected = before[src / "controles.md"].replace(
+        b":reviewed: 2026-11-01\r\n", f":reviewed: {REVIEWED}\r\n".encode()
+    )
     assert (src / "controles.md").read_bytes() == expected
     # reST without the option: one line added after the directive's last option
     expected = before[src / "procedures.rst"].replace(
@@ -126,7 +138,10 @@ def test_review_on_myst_and_rest_changes_the_reviewed_line_and_nothing_else(copy
     )
     assert (src / "procedures.rst").read_bytes() == expected
     for path, data in before.items():
-        if path.name not in {"controles.md", "procedures.rst", "crmrisk-reviews.json"} and "_build" not in path.parts:
+        if (
+            path.name not in {"controles.md", "procedures.rst", "crmrisk-reviews.json"}
+            and "_build" not in path.parts
+        ):
             assert path.read_bytes() == data, path
     lock = json.loads((src / "crmrisk-reviews.json").read_text())
     assert sorted(lock["reviewed_against"]) == ["CLA-RGPD-03", "PROC-INFO-01"]
@@ -137,12 +152,19 @@ def test_review_on_myst_and_rest_changes_the_reviewed_line_and_nothing_else(copy
     ("text", "lineno", "expected"),
     [
         # MyST, options as a YAML block
-        ("```{clause} T\n---\nid: CLA-A\n---\n```\n", 1, "```{clause} T\n---\nid: CLA-A\nreviewed: 2026-11-30\n---\n```\n"),
+        (
+            "```{clause} T\n---\nid: CLA-A\n---\n```\n",
+            1,
+            "```{clause} T\n---\nid: CLA-A\nreviewed: 2026-11-30\n---\n```\n",
+        ),
         # MyST colon fence, indented, no option after the directive
         ("  :::{clause} T\n  :::\n", 1, "  :::{clause} T\n  :reviewed: 2026-11-30\n  :::\n"),
         # reST, an option value continued on the next line; CR line endings
-        (".. clause:: T\r   :id: CLA-A\r   :party: a,\r      b\r\r   Text.\r", 1,
-         ".. clause:: T\r   :id: CLA-A\r   :party: a,\r      b\r   :reviewed: 2026-11-30\r\r   Text.\r"),
+        (
+            ".. clause:: T\r   :id: CLA-A\r   :party: a,\r      b\r\r   Text.\r",
+            1,
+            ".. clause:: T\r   :id: CLA-A\r   :party: a,\r      b\r   :reviewed: 2026-11-30\r\r   Text.\r",
+        ),
     ],
 )
 def test_set_reviewed_keeps_the_form_of_the_source(text, lineno, expected):
@@ -154,8 +176,14 @@ def test_review_refuses_unusable_input_in_one_line(copy_root, tmp_path, capsys):
     before = (src / "controles.md").read_bytes()
     for args, message in [
         ([str(src), "CLA-NOPE"], f"crmrisk: error: CLA-NOPE: no such item in {src}\n"),
-        ([str(src), "OBL-RGPD-30"], "crmrisk: error: OBL-RGPD-30: a obligation, not a clause or a procedure\n"),
-        ([str(tmp_path), "CLA-RGPD-03"], f"crmrisk: error: {tmp_path}: not a project folder (no conf.py, nor _config.yml and _toc.yml)\n"),
+        (
+            [str(src), "OBL-RGPD-30"],
+            "crmrisk: error: OBL-RGPD-30: a obligation, not a clause or a procedure\n",
+        ),
+        (
+            [str(tmp_path), "CLA-RGPD-03"],
+            f"crmrisk: error: {tmp_path}: not a project folder (no conf.py, nor _config.yml and _toc.yml)\n",
+        ),
         ([str(src)], "crmrisk: error: name the clauses or procedures to review, or give --all\n"),
     ]:
         assert review(capsys, *args) == (2, "", message)
@@ -182,9 +210,19 @@ def test_the_test_project_builds_without_warnings(make_app, copy_root):
 
 def test_review_warnings_name_the_item_its_owner_and_where_it_is(make_app, copy_root):
     src = copy_root("reviews")
-    edit(src / "controles.md", ":reviewed: 2026-11-01\n:review_every: 12", ":reviewed: 2025-01-15\n:review_every: 6")
-    edit(src / "procedures.rst", "   :review_every: 6", "   :review_every: douze\n   :reviewed: 2026-13-01")
-    app = make_app("html", srcdir=src, freshenv=True, confoverrides={"crmrisk_warn_never_reviewed": True})
+    edit(
+        src / "controles.md",
+        ":reviewed: 2026-11-01\n:review_every: 12",
+        ":reviewed: 2025-01-15\n:review_every: 6",
+    )
+    edit(
+        src / "procedures.rst",
+        "   :review_every: 6",
+        "   :review_every: douze\n   :reviewed: 2026-13-01",
+    )
+    app = make_app(
+        "html", srcdir=src, freshenv=True, confoverrides={"crmrisk_warn_never_reviewed": True}
+    )
     app.build()
     assert crmrisk_warnings(app) == [
         "controles.md:3: WARNING: CLA-RGPD-03: review overdue: clause of Direction juridique, "
@@ -196,7 +234,9 @@ def test_review_warnings_name_the_item_its_owner_and_where_it_is(make_app, copy_
     ]
     # never reviewed: a warning only when asked for
     edit(src / "procedures.rst", "   :review_every: douze\n   :reviewed: 2026-13-01\n", "")
-    app = make_app("html", srcdir=src, freshenv=True, confoverrides={"crmrisk_warn_never_reviewed": True})
+    app = make_app(
+        "html", srcdir=src, freshenv=True, confoverrides={"crmrisk_warn_never_reviewed": True}
+    )
     app.build()
     assert (
         "procedures.rst:4: WARNING: PROC-INFO-01: never reviewed: procedure of Responsable "
@@ -205,7 +245,9 @@ def test_review_warnings_name_the_item_its_owner_and_where_it_is(make_app, copy_
 
 
 @pytest.mark.parametrize("field", TRACKED_FIELDS)
-def test_a_suspect_cover_appears_after_an_edit_and_goes_after_a_review(field, make_app, copy_root, tmp_path, capsys):
+def test_a_suspect_cover_appears_after_an_edit_and_goes_after_a_review(
+    field, make_app, copy_root, tmp_path, capsys
+):
     src = copy_root("reviews")
     assert crmrisk_warnings(build(make_app, src, fresh=True)) == []
     edit(src / "obligations.md", *EDITS[field])
@@ -216,7 +258,10 @@ def test_a_suspect_cover_appears_after_an_edit_and_goes_after_a_review(field, ma
     html = (Path(incremental.outdir) / "controles.html").read_text()
     assert f"Couverture à revoir : OBL-RGPD-30 a changé ({field})" in html
     html = (Path(incremental.outdir) / "obligations.html").read_text()
-    assert f"Couverture à revoir : CLA-RGPD-03 a été revu(e) avant que cette obligation change ({field})" in html
+    assert (
+        f"Couverture à revoir : CLA-RGPD-03 a été revu(e) avant que cette obligation change ({field})"
+        in html
+    )
     exported = json.loads((Path(incremental.outdir) / "traceability.json").read_text())
     by_id = {o["id"]: o for o in exported["obligations"]}
     assert by_id["OBL-RGPD-30"]["suspect_covers"] == [{"id": "CLA-RGPD-03", "changed": [field]}]
@@ -242,7 +287,15 @@ def test_sphinx_build_fails_on_a_suspect_cover_then_passes_after_review(copy_roo
     # basis edited; -W fails with file:line, both IDs and the subtype; review; it passes
     src = copy_root("reviews")
     edit(src / "obligations.md", *EDITS["legal_basis"])
-    command = [BIN / "sphinx-build", "-W", "--keep-going", "-b", "html", src, src / "_build" / "html"]
+    command = [
+        BIN / "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        src,
+        src / "_build" / "html",
+    ]
     failed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert failed.returncode == 1
     assert f"{src}/" + SUSPECT.format(fields="legal_basis") in failed.stderr
@@ -268,18 +321,24 @@ def test_a_cover_added_after_the_review_is_listed_not_suspect(make_app, copy_roo
     app = build(make_app, src, fresh=True)
     assert crmrisk_warnings(app) == []
     calendar = (Path(app.outdir) / "calendrier.html").read_text()
-    assert re.search(r'pas encore revu\(e\) au regard de : <a [^>]*href="obligations.html#OBL-RGPD-13"', calendar)
+    assert re.search(
+        r'pas encore revu\(e\) au regard de : <a [^>]*href="obligations.html#OBL-RGPD-13"', calendar
+    )
 
 
 def test_an_unusable_lock_stops_the_build_naming_the_file(make_app, copy_root):
     src = copy_root("reviews")
     (src / "crmrisk-reviews.json").write_text("{", encoding="utf-8")
     app = make_app("html", srcdir=src, freshenv=True)
-    with pytest.raises(Exception, match=r"crmrisk-reviews.json: unusable review lock: invalid JSON"):
+    with pytest.raises(
+        Exception, match=r"crmrisk-reviews.json: unusable review lock: invalid JSON"
+    ):
         app.build()
 
 
-def test_parallel_build_with_suspect_covers_matches_serial_build(make_app, copy_root, tmp_path, capsys):
+def test_parallel_build_with_suspect_covers_matches_serial_build(
+    make_app, copy_root, tmp_path, capsys
+):
     from test_incremental import assert_read_in_parallel, needs_of
 
     src = copy_root("parallel")
@@ -352,13 +411,17 @@ def test_diff_lists_the_covers_that_became_suspect():
     from sphinx_crmrisk.diff import diff_document, diff_markdown
     from sphinx_crmrisk.traceability import Traceability
 
-    clause = Item("CLA-X", "clause", "X", docname="c", doctype=".md", lineno=3, links={"covers": ("OBL-A",)})
+    clause = Item(
+        "CLA-X", "clause", "X", docname="c", doctype=".md", lineno=3, links={"covers": ("OBL-A",)}
+    )
     old_model = Model([obligation(legal_basis="Code, art. 1"), clause])
     lock = ReviewLock().reviewed(old_model, [clause])
     new_model = Model([obligation(legal_basis="Code, art. 2"), clause])
     today = dt.date(2026, 11, 30)
-    document = diff_document(Traceability.at(old_model, today, lock=lock), Traceability.at(new_model, today, lock=lock))
-    assert [(r["id"], r["obligation"], r["changed"], r["location"]) for r in document["became_suspect"]] == [
-        ("CLA-X", "OBL-A", ["legal_basis"], "c.md:3")
-    ]
+    document = diff_document(
+        Traceability.at(old_model, today, lock=lock), Traceability.at(new_model, today, lock=lock)
+    )
+    assert [
+        (r["id"], r["obligation"], r["changed"], r["location"]) for r in document["became_suspect"]
+    ] == [("CLA-X", "OBL-A", ["legal_basis"], "c.md:3")]
     assert "| CLA-X | OBL-A | legal\\_basis | c.md:3 |" in diff_markdown(document)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from sphinx_crmrisk.settings import SettingsError, default_values, read_settings, recorded_values
 from sphinx_crmrisk.model import Item, Model, State, assess, find_problems, summarize
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES, expand
+from sphinx_crmrisk.settings import SettingsError, default_values, read_settings, recorded_values
 from sphinx_crmrisk.traceability import Traceability
 
 TODAY = dt.date(2026, 11, 30)
@@ -19,8 +19,17 @@ def obligation(applies_to: str = "", oid: str = "OBL-A", **fields: str) -> Item:
     status = fields.pop("status", None)
     if applies_to:
         fields["applies_to"] = applies_to
-    return Item(id=oid, type="obligation", title=oid, status=status, docname="ch",
-                doctype=".md", lineno=3, fields=fields, links={"phase": ("PH-X",)})
+    return Item(
+        id=oid,
+        type="obligation",
+        title=oid,
+        status=status,
+        docname="ch",
+        doctype=".md",
+        lineno=3,
+        fields=fields,
+        links={"phase": ("PH-X",)},
+    )
 
 
 def assessed(ob: Item, profile: list[str] | None, *others: Item):
@@ -96,8 +105,7 @@ def test_an_unknown_applies_to_word_is_a_bad_value_naming_the_valid_ones():
     ob = obligation("prospection, banque")
     findings = [f for f in find_problems(Model([PHASE, ob])) if f.subtype == "bad_value"]
     assert [f.message for f in findings] == [
-        "OBL-A: applies_to 'banque' is not an activity (activities: "
-        + ", ".join(ACTIVITIES) + ")"
+        "OBL-A: applies_to 'banque' is not an activity (activities: " + ", ".join(ACTIVITIES) + ")"
     ]
 
 
@@ -107,7 +115,9 @@ def test_crmrisk_profile_is_validated_and_recorded():
     assert config.profile == ("prospection", "ia")
     assert recorded_values(config)["crmrisk_profile"] == ("prospection", "ia")
     assert read_settings(default_values()).profile is None
-    with pytest.raises(SettingsError, match=r"'banque' is not an activity \(activities: prospection, "):
+    with pytest.raises(
+        SettingsError, match=r"'banque' is not an activity \(activities: prospection, "
+    ):
         read_settings({**values, "crmrisk_profile": ["banque"]})
     with pytest.raises(SettingsError, match="must be a list of activities"):
         read_settings({**values, "crmrisk_profile": "prospection"})

@@ -23,7 +23,9 @@ ROOTS = Path(__file__).parent / "roots"
 SPHINX_ROOTS = sorted(
     path.name.removeprefix("test-") for path in ROOTS.glob("test-*") if (path / "conf.py").exists()
 )
-_WARNING = re.compile(r"^(?P<location>.*?): WARNING: (?P<message>.*) \[crmrisk\.(?P<subtype>\w+)\]$")
+_WARNING = re.compile(
+    r"^(?P<location>.*?): WARNING: (?P<message>.*) \[crmrisk\.(?P<subtype>\w+)\]$"
+)
 
 
 def test_load_can_be_called_any_number_of_times():

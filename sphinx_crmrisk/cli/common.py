@@ -45,7 +45,9 @@ def date_argument(text: str) -> dt.date:
 def dated_parser() -> argparse.ArgumentParser:
     """The options every command shares: they decide each obligation's state."""
     dated = Parser(add_help=False)
-    dated.add_argument("--today", type=date_argument, default=None, metavar="YYYY-MM-DD", help=_DATE_HELP)
+    dated.add_argument(
+        "--today", type=date_argument, default=None, metavar="YYYY-MM-DD", help=_DATE_HELP
+    )
     dated.add_argument(
         "--inactive-statuses",
         type=split_list,
@@ -73,7 +75,10 @@ def add_command(
     for dest, help_text in inputs.items():
         command.add_argument(dest, metavar=dest.upper(), help=help_text)
     command.add_argument(
-        "--format", choices=formats, default=default_format or formats[0], help="the output's format"
+        "--format",
+        choices=formats,
+        default=default_format or formats[0],
+        help="the output's format",
     )
     command.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
     command.set_defaults(run=run)
@@ -104,7 +109,9 @@ def emit(data: str | bytes, output: Path | None) -> None:
             silence_stdout()
         except OSError as err:  # a full disk (ENOSPC), an I/O error
             silence_stdout()
-            raise UsageError(f"cannot write to the standard output: {err.strerror or err}") from None
+            raise UsageError(
+                f"cannot write to the standard output: {err.strerror or err}"
+            ) from None
         return
     try:
         output.write_bytes(data)

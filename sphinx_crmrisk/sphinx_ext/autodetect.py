@@ -90,11 +90,7 @@ def scanned_files(app: Sphinx, config: Config) -> Iterator[Path]:
     documents (``exclude_patterns``), the output and doctree folders left out."""
     srcdir = Path(app.srcdir)
     suffixes = _source_suffixes(app, config)
-    skipped = [
-        Path(folder).resolve()
-        for folder in (app.outdir, app.doctreedir)
-        if folder
-    ]
+    skipped = [Path(folder).resolve() for folder in (app.outdir, app.doctreedir) if folder]
     excluded = list(config.exclude_patterns or ())
     for folder in skipped:
         try:

@@ -139,7 +139,9 @@ def _add_level_badge(node: Need, item: Item | None) -> None:
     if score is None:
         return
     label = str(_("Level: {level}")).format(level=str(_(RISK_LEVEL_LABELS[score.level])))
-    scores = _("severity {severity} ({severity_label}), likelihood {likelihood} ({likelihood_label})")
+    scores = _(
+        "severity {severity} ({severity_label}), likelihood {likelihood} ({likelihood_label})"
+    )
     label += " — " + str(scores).format(
         severity=score.severity,
         severity_label=str(_(RISK_SCALES["severity"][score.severity])).lower(),
@@ -154,7 +156,7 @@ def _add_level_badge(node: Need, item: Item | None) -> None:
 
 
 def suspect_badge(need_id: str, suspects: list[SuspectCover]) -> nodes.paragraph:
-    """"Suspect cover: ..." on the obligation, and on the item that covers it."""
+    """ "Suspect cover: ..." on the obligation, and on the item that covers it."""
     badge = nodes.paragraph("", "", classes=["crmrisk-badge", "crmrisk-suspect"])
     for position, suspect in enumerate(suspects):
         if position:

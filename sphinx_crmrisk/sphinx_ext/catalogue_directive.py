@@ -17,8 +17,8 @@ at the directive, so the checks, badges, views and exports treat them alike. Opt
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -30,17 +30,18 @@ from .build_warnings import log_warning
 from .i18n import _
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+    pass
 
 
 #: Brings the shipped catalogue's items in: a page holding it has crmrisk items.
 CATALOGUE_DIRECTIVE = "crmrisk-catalogue"
 
+
 class CatalogueDirective(NeedimportDirective):
     required_arguments = 0
     optional_arguments = 0
     has_content = False
-    option_spec = {
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "version": directives.unchanged_required,
         "phase": directives.unchanged_required,
         "models": directives.flag,
@@ -83,8 +84,9 @@ class CatalogueDirective(NeedimportDirective):
             )
         note = nodes.paragraph(
             "",
-            str(_("Statement of the law as of {date}, imported from the sphinx-crmrisk "
-                  "catalogue.")).format(date=version),
+            str(
+                _("Statement of the law as of {date}, imported from the sphinx-crmrisk catalogue.")
+            ).format(date=version),
             classes=["crmrisk-catalogue-version"],
         )
         result: list[nodes.Node] = [note]
@@ -105,4 +107,3 @@ class CatalogueDirective(NeedimportDirective):
     def _catalogue_refused(self, message: str) -> list[nodes.Node]:
         log_warning(self, "catalogue", message, (self.env.docname, self.lineno))
         return []
-

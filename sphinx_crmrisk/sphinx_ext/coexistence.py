@@ -32,7 +32,9 @@ def _entry_names(entries: Iterable[Any], key: str) -> set[str]:
     """The names of a list of ``needs_extra_options``/``needs_extra_links`` entries."""
     found = set()
     for entry in entries or ():
-        name = entry if isinstance(entry, str) else entry.get(key) if isinstance(entry, dict) else None
+        name = (
+            entry if isinstance(entry, str) else entry.get(key) if isinstance(entry, dict) else None
+        )
         if isinstance(name, str):
             found.add(name)
     return found
@@ -101,7 +103,9 @@ def name_clashes(config: Config, names: Names) -> tuple[list[str], dict[str, dic
     for what, ours in (("field", names.fields), ("link", names.links)):
         given = {k: v for k, v in ours.items() if k != v}
         for canonical, name in ours.items():
-            where = fields.get(name) or links.get(name) or ("a core field" if name in core else None)
+            where = (
+                fields.get(name) or links.get(name) or ("a core field" if name in core else None)
+            )
             if where is None:
                 continue
             kind_of = "field" if name in fields or name in core else "link type"
@@ -152,7 +156,7 @@ def extended_id_regex(host: str | None) -> str | None:
     if host.endswith("|" + ours):
         return host
     flags = _GLOBAL_FLAGS.match(host)
-    scoped = f"(?{flags[1]}:{host[flags.end():]})" if flags else f"(?:{host})"
+    scoped = f"(?{flags[1]}:{host[flags.end() :]})" if flags else f"(?:{host})"
     combined = f"{scoped}|{ours}"
     try:
         re.compile(combined)
@@ -162,5 +166,3 @@ def extended_id_regex(host: str | None) -> str | None:
             f"({ID_REGEX}): {err}"
         ) from None
     return combined
-
-

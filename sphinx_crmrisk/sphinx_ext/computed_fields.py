@@ -112,4 +112,3 @@ def _maker(
         return badge(by_code[code]) if code in by_code else None
 
     return make
-

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 
 from sphinx.errors import ConfigError
 
-from ..settings import PREFIX, SettingsError, accepted_types, crmrisk_fields, default_of, read_settings
+from ..settings import (
+    PREFIX,
+    SettingsError,
+    accepted_types,
+    crmrisk_fields,
+    default_of,
+    read_settings,
+)
 from .state import set_build_state
 
 if TYPE_CHECKING:

@@ -58,11 +58,7 @@ if TYPE_CHECKING:
 _REFERENCE_NODES = (NeedRef, NeedIncoming, NeedOutgoing)
 _AGGREGATE_NODES = (
     AggregateNode,
-    *(
-        cls
-        for cls in (*NODE_TYPES_PRIO, *NODE_TYPES)
-        if cls not in (*_REFERENCE_NODES, NeedPart)
-    ),
+    *(cls for cls in (*NODE_TYPES_PRIO, *NODE_TYPES) if cls not in (*_REFERENCE_NODES, NeedPart)),
 )
 _TRACKED_NODES = (*_REFERENCE_NODES, *_AGGREGATE_NODES)
 _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
@@ -115,7 +111,9 @@ def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
         # keys are unique: sorting never compares values; one repr of the lot is cheap
         own = sorted(need.items())
         result[need_id] = (
-            _digest((own, neighbours(outgoing.get(need_id, [])), neighbours(incoming.get(need_id, [])))),
+            _digest(
+                (own, neighbours(outgoing.get(need_id, [])), neighbours(incoming.get(need_id, [])))
+            ),
             need.get("docname"),
         )
     return result
@@ -144,7 +142,9 @@ def with_review_marks(
     if not marks:
         return prints
     return {
-        need_id: (_digest((print_, marks[need_id])), docname) if need_id in marks else (print_, docname)
+        need_id: (_digest((print_, marks[need_id])), docname)
+        if need_id in marks
+        else (print_, docname)
         for need_id, (print_, docname) in prints.items()
     }
 
@@ -226,4 +226,3 @@ def purge_needs_of_pages_to_read(app: Sphinx, env: BuildEnvironment, docnames: l
     stale = [need_id for need_id, need in needs.items() if need.get("docname") in to_read]
     for need_id in stale:
         needs_data.remove_need(need_id)
-

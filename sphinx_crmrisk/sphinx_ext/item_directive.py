@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 SOURCE_FILE = "source_file"
 
 
-
 def _myst_major() -> int | None:
     try:
         from myst_parser import __version__
@@ -42,6 +41,7 @@ def _myst_major() -> int | None:
 
 
 _MYST_COUNTS_INCLUDED_LINES_TWICE = _myst_major() == 3
+
 
 class ItemDirective(NeedDirective):
     """sphinx-needs' need directive, which also records the file it is written in."""

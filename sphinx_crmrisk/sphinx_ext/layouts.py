@@ -36,8 +36,7 @@ def field_labels() -> dict[str, str]:
 def link_labels() -> dict[str, tuple[str, str]]:
     """Outgoing and incoming label of each link type."""
     return {
-        name: (str(_(link.outgoing)), str(_(link.incoming)))
-        for name, link in LINK_SPECS.items()
+        name: (str(_(link.outgoing)), str(_(link.incoming))) for name, link in LINK_SPECS.items()
     }
 
 
@@ -62,10 +61,7 @@ def need_layout(fields: list[str], names: Names = DEFAULT_NAMES) -> dict[str, ob
     shown = {name if name == "status" else names.field(name): labels[name] for name in fields}
     # layout lines are parsed as reST before the functions run: the bold markup of
     # the prefix must be escaped to reach ``meta`` whole
-    meta = [
-        f'<<meta("{name}", prefix="\\*\\*{label}\\*\\*: ")>>'
-        for name, label in shown.items()
-    ]
+    meta = [f'<<meta("{name}", prefix="\\*\\*{label}\\*\\*: ")>>' for name, label in shown.items()]
     # what the user adds (their own ``needs_fields``, tags...) stays visible
     meta.append(f"<<meta_all(no_links=True, exclude={_excluded(names)!r})>>")
     meta.append("<<meta_links_all()>>")
@@ -89,9 +85,7 @@ def kind_fields(kind: Kind) -> list[str]:
     """The fields a kind's layout shows: ``status``, then the kind's own fields that
     are laid out, in the order of :data:`~.kinds.FIELD_SPECS`."""
     return ["status"] + [
-        name
-        for name, spec in FIELD_SPECS.items()
-        if spec.in_layout and kind in FIELDS[name]
+        name for name, spec in FIELD_SPECS.items() if spec.in_layout and kind in FIELDS[name]
     ]
 
 
@@ -123,5 +117,3 @@ def layout_left_at_default(config: Config) -> bool:
         if entry is not None and not isinstance(entry, dict):
             return False  # theirs, and sphinx-needs reports what is wrong with it
     return True
-
-

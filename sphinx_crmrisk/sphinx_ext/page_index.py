@@ -8,7 +8,7 @@ to know which pages to write again (``incremental.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from sphinx.domains import Domain
 
@@ -18,7 +18,11 @@ class CrmriskDomain(Domain):
 
     name = "crmrisk"
     label = "sphinx-crmrisk"
-    initial_data: dict[str, Any] = {"references": {}, "aggregates": set(), "failed": set()}
+    initial_data: ClassVar[dict[str, Any]] = {
+        "references": {},
+        "aggregates": set(),
+        "failed": set(),
+    }
 
     @property
     def references(self) -> dict[str, set[str]]:

@@ -19,7 +19,6 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
 SCHEMA = SCHEMA_FILE
 #: The width the usage lines are wrapped at (whatever the terminal's): the page's column.
 USAGE_WIDTH = 64
+
 
 def code(text: str) -> nodes.literal:
     return nodes.literal(text, text)
@@ -118,7 +118,9 @@ class WarningsReference(_Reference):
             (
                 code(f"{WARNING_TYPE}.{subtype}"),
                 doc,
-                "the build only" if subtype in BUILD_ONLY_SUBTYPES else "the build and crmrisk check",
+                "the build only"
+                if subtype in BUILD_ONLY_SUBTYPES
+                else "the build and crmrisk check",
             )
             for subtype, doc in sorted(WARNING_SUBTYPES.items())
         ]
@@ -283,7 +285,10 @@ class CommandReference(_Reference):
             table(
                 "commands",
                 ("Command", "What it does"),
-                [(code(f"{parser.prog} {name}"), helps.get(name, "")) for name in subcommands(parser)],
+                [
+                    (code(f"{parser.prog} {name}"), helps.get(name, ""))
+                    for name in subcommands(parser)
+                ],
             )
         )
         for name, command in subcommands(parser).items():

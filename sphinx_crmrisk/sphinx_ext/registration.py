@@ -39,8 +39,7 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
     values = state.settings
     names = values.names
     enabled = values.enable is True or (
-        values.enable == "auto"
-        and has_our_directives(app, config, our_directives(config, names))
+        values.enable == "auto" and has_our_directives(app, config, our_directives(config, names))
     )
     state.enabled = enabled
     if not enabled:
@@ -105,5 +104,3 @@ def add_matrix_script(app: Sphinx) -> None:
     epub or a singlehtml page gets no filter box), when our types are registered."""
     if build_state(app).enabled and app.builder.format == "html":
         app.add_js_file(MATRIX_SCRIPT, defer="defer")
-
-

@@ -176,4 +176,3 @@ def table(
             *(row(cells(r), row_data(r) if row_data is not None else None) for r in records),
         )
     return table_node
-

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 
-from ..i18n import _
 from ...model import State, Summary, summaries_by_phase
+from ..i18n import _
 from .base import Cell, PlaceholderDirective, ViewContext
-from .nodes import AggregateNode, coverage_bar, coverage_placeholder, visit_coverage_bar
+from .nodes import AggregateNode, coverage_bar, coverage_placeholder
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+    pass
 
 BAR_WIDTH = 10
 
 
 class CoverageDirective(PlaceholderDirective):
     node_class = coverage_placeholder
-    option_spec: dict[str, Any] = {}
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {}
 
 
 def text_bar(percent: float) -> str:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 
-from ..i18n import _
 from ...model import Assessment, State
+from ..i18n import _
 from .base import Cell, PlaceholderDirective, ViewContext
 from .nodes import AggregateNode, gaps_placeholder
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+    pass
 
 
 class GapsDirective(PlaceholderDirective):
     node_class = gaps_placeholder
-    option_spec = {"phase": directives.unchanged_required}
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        "phase": directives.unchanged_required
+    }
 
 
 def _reason(context: ViewContext, assessment: Assessment) -> list[nodes.Node]:

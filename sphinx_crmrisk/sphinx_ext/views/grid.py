@@ -8,26 +8,27 @@ suits one phase or one party; the matrix (:mod:`.matrix`) suits the whole projec
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 
-from ..i18n import _
 from ...model import Assessment, Item
+from ..i18n import _
 from .base import Cell, PlaceholderDirective, ViewContext, state_labels
 from .matrix import select
 from .nodes import AggregateNode, grid_placeholder
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+    pass
 
 COUNTED, NOT_COUNTED = "\u25cf", "\u25cb"
 
 
 class GridDirective(PlaceholderDirective):
     node_class = grid_placeholder
-    option_spec = {
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "phase": directives.unchanged_required,
         "party": directives.unchanged_required,
     }
@@ -49,11 +50,11 @@ def render_grid(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
         counted = {item.id for item in assessment.covering}
         not_counted = {item.id for item, _why in assessment.discounted}
         marks: list[Cell] = [
-            nodes.inline(
-                "", COUNTED, classes=["crmrisk-mark"]
-            ) if item.id in counted else nodes.inline(
-                "", NOT_COUNTED, classes=["crmrisk-mark", "crmrisk-mark-not-counted"]
-            ) if item.id in not_counted else ""
+            nodes.inline("", COUNTED, classes=["crmrisk-mark"])
+            if item.id in counted
+            else nodes.inline("", NOT_COUNTED, classes=["crmrisk-mark", "crmrisk-mark-not-counted"])
+            if item.id in not_counted
+            else ""
             for item in items
         ]
         state = assessment.state
@@ -65,9 +66,9 @@ def render_grid(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
 
     legend = nodes.paragraph(
         "",
-        str(_("{counted}: covers it; {not_counted}: covers it but does not count (inactive).")).format(
-            counted=COUNTED, not_counted=NOT_COUNTED
-        ),
+        str(
+            _("{counted}: covers it; {not_counted}: covers it but does not count (inactive).")
+        ).format(counted=COUNTED, not_counted=NOT_COUNTED),
         classes=["crmrisk-note"],
     )
     table = context.table(

@@ -6,23 +6,24 @@ readable with hundreds of obligations.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 
-from ..i18n import _
 from ...model import Assessment
+from ..i18n import _
 from .base import Cell, PlaceholderDirective, ViewContext, parse_states, state_labels
 from .nodes import AggregateNode, matrix_placeholder
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+    pass
 
 
 class MatrixDirective(PlaceholderDirective):
     node_class = matrix_placeholder
-    option_spec = {
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
         "phase": directives.unchanged_required,
         "party": directives.unchanged_required,
         "state": parse_states,
@@ -32,9 +33,7 @@ class MatrixDirective(PlaceholderDirective):
 def _has_party(assessment: Assessment, party: str) -> bool:
     """Covered by at least one item whose ``party`` lists ``party`` (any case)."""
     wanted = party.strip().casefold()
-    return any(
-        wanted in (p.casefold() for p in item.parties) for item in assessment.covering
-    )
+    return any(wanted in (p.casefold() for p in item.parties) for item in assessment.covering)
 
 
 def select(context: ViewContext, node: AggregateNode) -> list[Assessment]:
@@ -88,9 +87,7 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
                 result.append(nodes.Text(", "))
             result.append(context.link(item))
             if item.id in suspect:
-                result.append(
-                    nodes.inline("", f" ({suspect_label})", classes=["crmrisk-suspect"])
-                )
+                result.append(nodes.inline("", f" ({suspect_label})", classes=["crmrisk-suspect"]))
         return result
 
     def cells(assessment: Assessment) -> list[Cell]:
@@ -114,7 +111,11 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
         }
 
     matrix = context.table(
-        headers, chosen, cells, ["crmrisk-matrix"], widths=[12, 30, 12, 20, 10, 16],
+        headers,
+        chosen,
+        cells,
+        ["crmrisk-matrix"],
+        widths=[12, 30, 12, 20, 10, 16],
         row_data=row_data,
     )
     return [count, matrix]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
@@ -49,7 +49,7 @@ def visit_coverage_bar(self: HTML5Translator, node: coverage_bar) -> None:
     raise nodes.SkipNode
 
 
-Cell = Union[nodes.Node, str, Sequence[nodes.Node]]
+Cell = nodes.Node | str | Sequence[nodes.Node]
 
 
 class data_row(nodes.row):

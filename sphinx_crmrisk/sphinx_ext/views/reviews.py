@@ -8,17 +8,18 @@ linked, with its last review, its cycle and its due date (:mod:`..reviews`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 
-from ..i18n import _
 from ...reviews import REVIEW_STATE_LABELS, Review, ReviewState
+from ..i18n import _
 from .base import Cell, PlaceholderDirective, ViewContext
 from .nodes import AggregateNode, reviews_placeholder
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+    pass
 
 #: The order rows are listed in, within an owner.
 _ORDER = {
@@ -36,7 +37,7 @@ def review_state_labels() -> dict[ReviewState, str]:
 
 class ReviewsDirective(PlaceholderDirective):
     node_class = reviews_placeholder
-    option_spec: dict[str, object] = {}
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {}
 
 
 def lead_owner(owner: str) -> str:
@@ -45,7 +46,9 @@ def lead_owner(owner: str) -> str:
 
 
 def sort_key(review: Review) -> tuple[int, str, str]:
-    rank = 1 if review.suspects and review.state is not ReviewState.OVERDUE else _ORDER[review.state]
+    rank = (
+        1 if review.suspects and review.state is not ReviewState.OVERDUE else _ORDER[review.state]
+    )
     return (rank, review.due.isoformat() if review.due else "9999", review.item.id)
 
 
@@ -104,7 +107,9 @@ def render_reviews(context: ViewContext, node: AggregateNode) -> list[nodes.Node
             context.link(item),
             item.title,
             review.owner,
-            nodes.inline("", labels[review.state], classes=[f"crmrisk-review-{review.state.value}"]),
+            nodes.inline(
+                "", labels[review.state], classes=[f"crmrisk-review-{review.state.value}"]
+            ),
             review.reviewed.isoformat() if review.reviewed else "",
             str(review.every),
             review.due.isoformat() if review.due else "",

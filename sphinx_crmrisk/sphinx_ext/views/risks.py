@@ -9,25 +9,26 @@ sees at once a high risk whose obligations are gaps.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 
-from ..i18n import _
 from ...kinds import RISK_SCALES
 from ...model import RISK_LEVEL_LABELS, Item, Kind, RiskScore, risk_score
+from ..i18n import _
 from .base import Cell, PlaceholderDirective, ViewContext, state_labels
 from .nodes import AggregateNode, risks_placeholder
 
 if TYPE_CHECKING:
-    from sphinx.application import Sphinx
+    pass
 
 SCALE = (1, 2, 3, 4)
 
 
 class RisksDirective(PlaceholderDirective):
     node_class = risks_placeholder
-    option_spec: dict[str, Any] = {}
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {}
 
 
 def scale_label(name: str, value: int) -> str:
@@ -59,8 +60,11 @@ def _heatmap(context: ViewContext, scored: list[tuple[Item, RiskScore]]) -> node
         row = nodes.row()
         row += _entry(nodes.strong("", scale_label("severity", severity)))
         for likelihood in SCALE:
-            here = [item for item, score in scored
-                    if (score.likelihood, score.severity) == (likelihood, severity)]
+            here = [
+                item
+                for item, score in scored
+                if (score.likelihood, score.severity) == (likelihood, severity)
+            ]
             level = RiskScore(likelihood, severity).level
             row += _entry(
                 *context.links(here),
@@ -119,22 +123,36 @@ def render_risks(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
             severity = likelihood = "\u2014"
         else:
             level = nodes.inline(
-                "", str(_(RISK_LEVEL_LABELS[score.level])),
+                "",
+                str(_(RISK_LEVEL_LABELS[score.level])),
                 classes=["crmrisk-level", f"crmrisk-level-{score.level.value}"],
             )
             severity = scale_label("severity", score.severity)
             likelihood = scale_label("likelihood", score.likelihood)
         return [
-            context.link(risk), risk.title, level, severity, likelihood,
-            risk.field("owner"), obligations(risk),
+            context.link(risk),
+            risk.title,
+            level,
+            severity,
+            likelihood,
+            risk.field("owner"),
+            obligations(risk),
         ]
 
     headers = [
-        str(_("ID")), str(_("Risk")), str(_("Level")), str(_("Severity")),
-        str(_("Likelihood")), str(_("Owner")), str(_("Obligations addressed and their state")),
+        str(_("ID")),
+        str(_("Risk")),
+        str(_("Level")),
+        str(_("Severity")),
+        str(_("Likelihood")),
+        str(_("Owner")),
+        str(_("Obligations addressed and their state")),
     ]
     register = context.table(
-        headers, sorted(risks, key=most_serious_first), cells, ["crmrisk-risks"],
+        headers,
+        sorted(risks, key=most_serious_first),
+        cells,
+        ["crmrisk-risks"],
         widths=[9, 22, 8, 12, 14, 10, 25],
     )
     result.append(register)
