@@ -12,7 +12,7 @@ NOX_STAMP := $(NOX_VENV)/.installed-$(shell printf '%s' '$(NOX_SPEC)' | cksum | 
 # e.g. make matrix NOXARGS="-s sphinx-9"
 NOXARGS ?=
 
-.PHONY: book test matrix docs catalogue clean venv chromium
+.PHONY: book test lint matrix docs catalogue clean venv chromium
 
 venv: $(STAMP)
 
@@ -37,8 +37,15 @@ chromium: $(STAMP)
 	$(BIN)/python -m playwright install chromium || \
 	echo "no Chromium could be installed: the browser tests will fail"
 
-# the notebooks run too: one fails when an obligation of the handbook is uncovered
-test: $(STAMP) chromium
+# lint, format and types (pyproject.toml: [tool.ruff], [tool.mypy]): strict on the library
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# lint first; then every test, the notebooks too (one fails when an obligation of the
+# handbook is uncovered)
+test: lint chromium
 	$(BIN)/python -m pytest tests --nbval-lax notebooks
 
 # the law as a library: the handbook's phases, obligations and models, written into

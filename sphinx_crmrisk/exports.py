@@ -191,7 +191,7 @@ class ExportSettings:
 
     def localised_review(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A review record with its review state in words (``en retard``)."""
-        state = _REVIEW_STATE_BY_CODE.get(record.get("review"))
+        state = _REVIEW_STATE_BY_CODE.get(str(record.get("review")))
         if state is None:
             return dict(record)
         return {**record, "review": self.gettext(REVIEW_STATE_LABELS[state])}
@@ -265,7 +265,7 @@ def neutralise(value: Any) -> Any:
 
 def _csv_cell(value: Any) -> str:
     """In CSV every cell is text, a number too: each is neutralised as text."""
-    return neutralise(value if isinstance(value, str) else str(value))
+    return str(neutralise(value if isinstance(value, str) else str(value)))
 
 
 def _xlsx_cell(value: Any) -> Any:

@@ -287,8 +287,8 @@ class Names:
             ("link", link_names, list(LINK_SPECS)),
         )
         resolved: list[dict[str, str]] = []
-        for what, given, canonical in tables:
-            given = dict(given or {})
+        for what, asked, canonical in tables:
+            given = dict(asked or {})
             unknown = sorted(set(given) - set(canonical))
             if unknown:
                 raise ValueError(
@@ -306,15 +306,15 @@ class Names:
             resolved.append({name: given.get(name, name) for name in canonical})
         types, fields, links = resolved
         # a type is a directive; fields and links are both options and need keys
-        for what, names in (("type", types), ("field or link", {**fields, **links})):
+        for kind_of_name, by_canonical in (("type", types), ("field or link", {**fields, **links})):
             seen: dict[str, str] = {}
-            for canonical, name in names.items():
+            for canonical_name, name in by_canonical.items():
                 if name in seen:
                     raise ValueError(
-                        f"crmrisk names: {seen[name]!r} and {canonical!r} are both "
-                        f"named {name!r}; each {what} needs a name of its own"
+                        f"crmrisk names: {seen[name]!r} and {canonical_name!r} are both "
+                        f"named {name!r}; each {kind_of_name} needs a name of its own"
                     )
-                seen[name] = canonical
+                seen[name] = canonical_name
         return cls({Kind(k): v for k, v in types.items()}, fields, links)
 
     def type(self, kind: Kind) -> str:

@@ -66,7 +66,8 @@ def catalogue_file(
 def read_needs(file: Path) -> dict[str, dict[str, Any]]:
     """The records of a shipped file (its one version)."""
     document = json.loads(file.read_text(encoding="utf-8"))
-    return document["versions"][document["current_version"]]["needs"]
+    needs: dict[str, dict[str, Any]] = document["versions"][document["current_version"]]["needs"]
+    return needs
 
 
 #: ``{doc}`text <page>``` or ``{doc}`page```: a page of the handbook, which a project

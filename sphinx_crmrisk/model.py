@@ -31,6 +31,7 @@ from .kinds import (
 )
 from .scope import missing_activities, not_activities
 from .text import split_list
+from .warning_types import WarningSubtype
 
 
 class State(StrEnum):
@@ -304,7 +305,7 @@ def risk_score(item: Item) -> RiskScore | None:
 class Finding:
     """A problem in the data, to be reported with its subtype and location."""
 
-    subtype: str
+    subtype: WarningSubtype
     item: Item
     message: str
 
@@ -548,17 +549,19 @@ def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) ->
             f"{item.id}: {field('verification')} '{level}' is not one of "
             f"{', '.join(VERIFICATION_LEVELS)}",
         )
-    dates = {}
+    dates: dict[str, dt.date] = {}
     for name in DATE_FIELDS:
         text = item.field(name)
         if not text:
             continue
-        dates[name] = parse_date(text)
-        if dates[name] is None:
+        date = parse_date(text)
+        if date is None:
             yield Finding(
                 "bad_date", item, f"{item.id}: {field(name)} '{text}' is not a YYYY-MM-DD date"
             )
-    if dates.get("effective") and dates.get("until") and dates["until"] < dates["effective"]:
+        else:
+            dates[name] = date
+    if "effective" in dates and "until" in dates and dates["until"] < dates["effective"]:
         yield Finding(
             "bad_date",
             item,

@@ -103,7 +103,7 @@ _PYTHON_TYPES: dict[str, Any] = {
 
 def _read_needs(
     path: str | Path,
-    decoder: msgspec.json.Decoder,
+    decoder: msgspec.json.Decoder[Any],
     types: Mapping[str, str] | None,
     ours: frozenset[str] | None = None,
 ) -> dict[str, Mapping[str, Any]]:
@@ -129,14 +129,14 @@ def _read_needs(
     return needs_of(data, str(file), checked=checked, types=types or NEED_TYPES, ours=ours)
 
 
-def _decoder_of(need_type: Any) -> msgspec.json.Decoder:
+def _decoder_of(need_type: Any) -> msgspec.json.Decoder[Any]:
     """A decoder of needs.json files whose needs are ``need_type``."""
     # the functional form (not a class: noqa UP013): the need type is made at run
     # time, and this module's annotations are strings, which msgspec cannot resolve
     # inside a function
-    fields = {"needs": dict[str, need_type]}  # type: ignore[valid-type]
+    fields = {"needs": dict[str, need_type]}
     version = TypedDict("version", fields, total=False)  # type: ignore[misc]
-    top = {"current_version": str, "versions": dict[str, version]}  # type: ignore[valid-type]
+    top = {"current_version": str, "versions": dict[str, version]}
     needs_file = TypedDict("needs_file", top, total=False)  # type: ignore[misc]
     return msgspec.json.Decoder(needs_file)
 
@@ -147,7 +147,7 @@ _EVERY_KEY = _decoder_of(dict[str, Any])
 
 
 @functools.lru_cache(maxsize=8)
-def _model_decoder(types: tuple[tuple[str, str], ...]) -> msgspec.json.Decoder:
+def _model_decoder(types: tuple[tuple[str, str], ...]) -> msgspec.json.Decoder[Any]:
     """A TypedDict of the model's keys, each with its type: msgspec skips every other key
     of a need and checks the type of each key it keeps. One decoder per key set (the
     canonical names, and each project's renamed ones)."""
@@ -311,7 +311,7 @@ def needs_of(
             _check_need(origin, need_id, need, _CORE_TYPES)
             if ours is None or need["type"] in ours:
                 _check_need(origin, need_id, need, types)
-        item_id = need.setdefault("id", need_id)
+        item_id = str(need.setdefault("id", need_id))  # checked: a non-empty text
         if item_id == "":
             raise LoadError(f"{origin}: need {need_id!r}: its id is empty")
         other = keys_of.setdefault(item_id, need_id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from .model import (
     Assessment,
@@ -29,7 +29,7 @@ from .text import one_line, xml_text
 from .traceability import Traceability
 
 FORMATS = ("text", "json", "junit", "github")
-UNCOVERED = "uncovered"
+UNCOVERED: Final = "uncovered"
 
 
 def problems(traceability: Traceability, gaps_only: bool = False) -> list[Finding]:

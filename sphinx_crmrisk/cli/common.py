@@ -68,10 +68,13 @@ def add_command(
     inputs: dict[str, str],
     formats: Iterable[str],
     default_format: str | None = None,
-    **texts: str,
+    help: str,
+    description: str,
 ) -> None:
     formats = list(formats)
-    command = commands.add_parser(name, parents=[dated_parser()], **texts)
+    command = commands.add_parser(
+        name, parents=[dated_parser()], help=help, description=description
+    )
     for dest, help_text in inputs.items():
         command.add_argument(dest, metavar=dest.upper(), help=help_text)
     command.add_argument(

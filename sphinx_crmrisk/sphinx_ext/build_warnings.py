@@ -59,7 +59,7 @@ def check_build(app: Sphinx, exception: Exception | None) -> None:
         return
     traceability = build_traceability(app)
     for finding in traceability.findings:
-        log_warning(app, finding.subtype, finding.message, location_of(finding.item, app))  # type: ignore[arg-type]
+        log_warning(app, finding.subtype, finding.message, location_of(finding.item, app))
     for assessment in traceability.gaps:
         message = uncovered_message(assessment)
         if state.settings.fail_on_uncovered:

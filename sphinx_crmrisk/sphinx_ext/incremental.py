@@ -55,8 +55,8 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 
-_REFERENCE_NODES = (NeedRef, NeedIncoming, NeedOutgoing)
-_AGGREGATE_NODES = (
+_REFERENCE_NODES: tuple[type[nodes.Element], ...] = (NeedRef, NeedIncoming, NeedOutgoing)
+_AGGREGATE_NODES: tuple[type[nodes.Element], ...] = (
     AggregateNode,
     *(cls for cls in (*NODE_TYPES_PRIO, *NODE_TYPES) if cls not in (*_REFERENCE_NODES, NeedPart)),
 )

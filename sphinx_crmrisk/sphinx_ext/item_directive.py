@@ -80,7 +80,7 @@ class ItemDirective(NeedDirective):
             # the page is read again on each build until it is fixed, so the warning
             # is not lost on the next build, as it is for a page Sphinx does not re-read
             get_domain(self.env).failed.add(self.env.docname)
-        return created
+        return list(created)
 
 
 def reread_pages_with_failed_items(

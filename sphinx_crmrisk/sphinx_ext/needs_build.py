@@ -43,7 +43,7 @@ def _needs_app(source: Path, outdir: Path) -> Sphinx:
         confdir, overrides = None, _jupyter_book_config(source)
     # never execute notebooks here: a notebook that loads the handbook would recurse
     overrides["nb_execution_mode"] = "off"
-    with patch_docutils(confdir), docutils_namespace():
+    with patch_docutils(None if confdir is None else str(confdir)), docutils_namespace():
         app = Sphinx(
             srcdir=source,
             confdir=confdir,

@@ -8,7 +8,7 @@ to know which pages to write again (``incremental.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from sphinx.domains import Domain
 
@@ -18,7 +18,7 @@ class CrmriskDomain(Domain):
 
     name = "crmrisk"
     label = "sphinx-crmrisk"
-    initial_data: ClassVar[dict[str, Any]] = {
+    initial_data = {  # noqa: RUF012 - Domain declares it an instance attribute
         "references": {},
         "aggregates": set(),
         "failed": set(),
@@ -58,4 +58,5 @@ class CrmriskDomain(Domain):
 
 
 def get_domain(env: Any) -> CrmriskDomain:
-    return env.get_domain(CrmriskDomain.name)  # type: ignore[no-any-return]
+    domain: CrmriskDomain = env.get_domain(CrmriskDomain.name)
+    return domain

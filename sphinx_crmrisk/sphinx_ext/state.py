@@ -89,7 +89,7 @@ def build_traceability(app: Sphinx, needs: Mapping[str, Any] | None = None) -> T
         if needs is None:
             needs = SphinxNeedsData(app.env).get_needs_view()
         names = state.settings.names
-        model = Model.from_needs(needs, names)
+        model = Model.from_needs(needs, names)  # type: ignore[arg-type]  # a NeedsView maps IDs to needs
         state.traceability = Traceability(model, state.settings, build_lock(app))
     return state.traceability
 

@@ -9,8 +9,8 @@ from docutils import nodes
 
 from ...model import State, Summary, summaries_by_phase
 from ..i18n import _
-from .base import Cell, PlaceholderDirective, ViewContext
-from .nodes import AggregateNode, coverage_bar, coverage_placeholder
+from .base import PlaceholderDirective, ViewContext
+from .nodes import AggregateNode, Cell, coverage_bar, coverage_placeholder
 
 if TYPE_CHECKING:
     pass

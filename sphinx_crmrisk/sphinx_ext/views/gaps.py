@@ -10,8 +10,8 @@ from docutils.parsers.rst import directives
 
 from ...model import Assessment, State
 from ..i18n import _
-from .base import Cell, PlaceholderDirective, ViewContext
-from .nodes import AggregateNode, gaps_placeholder
+from .base import PlaceholderDirective, ViewContext
+from .nodes import AggregateNode, Cell, gaps_placeholder
 
 if TYPE_CHECKING:
     pass

@@ -16,9 +16,9 @@ from docutils.parsers.rst import directives
 
 from ...model import Assessment, Item
 from ..i18n import _
-from .base import Cell, PlaceholderDirective, ViewContext, state_labels
+from .base import PlaceholderDirective, ViewContext, state_labels
 from .matrix import select
-from .nodes import AggregateNode, grid_placeholder
+from .nodes import AggregateNode, Cell, grid_placeholder
 
 if TYPE_CHECKING:
     pass

@@ -14,8 +14,8 @@ from docutils.parsers.rst import directives
 
 from ...model import Assessment
 from ..i18n import _
-from .base import Cell, PlaceholderDirective, ViewContext, parse_states, state_labels
-from .nodes import AggregateNode, matrix_placeholder
+from .base import PlaceholderDirective, ViewContext, parse_states, state_labels
+from .nodes import AggregateNode, Cell, matrix_placeholder
 
 if TYPE_CHECKING:
     pass

@@ -15,8 +15,8 @@ from docutils import nodes
 
 from ...reviews import REVIEW_STATE_LABELS, Review, ReviewState
 from ..i18n import _
-from .base import Cell, PlaceholderDirective, ViewContext
-from .nodes import AggregateNode, reviews_placeholder
+from .base import PlaceholderDirective, ViewContext
+from .nodes import AggregateNode, Cell, reviews_placeholder
 
 if TYPE_CHECKING:
     pass

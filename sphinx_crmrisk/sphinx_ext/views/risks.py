@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 
-from ...kinds import RISK_SCALES
-from ...model import RISK_LEVEL_LABELS, Item, Kind, RiskScore, risk_score
+from ...kinds import RISK_SCALES, Kind
+from ...model import RISK_LEVEL_LABELS, Item, RiskScore, risk_score
 from ..i18n import _
-from .base import Cell, PlaceholderDirective, ViewContext, state_labels
-from .nodes import AggregateNode, risks_placeholder
+from .base import PlaceholderDirective, ViewContext, state_labels
+from .nodes import AggregateNode, Cell, risks_placeholder
 
 if TYPE_CHECKING:
     pass
