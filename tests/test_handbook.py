@@ -20,7 +20,7 @@ from sphinx_crmrisk.scope import ACTIVITIES
 
 REPO = Path(__file__).parents[1]
 OFFICIAL_SITES = ("legifrance.gouv.fr", "eur-lex.europa.eu", "cnil.fr")
-STATEMENT_DATE = dt.date(2026, 11, 30)
+STATEMENT_DATE = dt.date(2026, 12, 5)
 
 # the handbook is a Jupyter Book: reading it needs Jupyter Book 1, hence Sphinx 7.4
 pytestmark = pytest.mark.book
@@ -40,7 +40,7 @@ def test_the_handbook_states_the_law_as_of_its_date(handbook):
     assert config["sphinx"]["config"]["crmrisk_today"] == STATEMENT_DATE.isoformat()
     assert handbook.today == STATEMENT_DATE
     home = (REPO / "handbook" / "intro.md").read_text()
-    assert "30 novembre 2026" in home
+    assert "5 décembre 2026" in home
     assert "pas un avis juridique" in home
 
 
