@@ -49,9 +49,10 @@ ODS_MISSING = (
     "the register as .xlsx or .csv"
 )
 _ID = re.compile(ID_REGEX)
-#: sphinx-needs runs ``[[...]]`` in a title or an option as a dynamic function, and has
-#: no way to escape it: a register value holding one is refused, never run.
-_DYNAMIC_FUNCTION = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+#: sphinx-needs runs what follows ``[[`` in a title or an option as a dynamic function
+#: (to ``]]`` or the end of the text), and has no way to escape it: a register value
+#: holding one is refused, never run.
+_DYNAMIC_FUNCTION = re.compile(r"\[\[")
 
 
 class RegisterError(Exception):
@@ -671,8 +672,8 @@ def check_rows(
         for what, text in (("title", title), *((n, v) for n, v in options.items())):
             if _DYNAMIC_FUNCTION.search(text):
                 reasons.append(
-                    f"the {what} holds '[[...]]', which sphinx-needs would run as a "
-                    "dynamic function"
+                    f"the {what} holds '[[', which sphinx-needs would run as a dynamic "
+                    "function (write it otherwise, e.g. '[ [')"
                 )
         if reasons:
             bad.append(f"{register.where}, row {number}: {'; '.join(reasons)}")
