@@ -766,10 +766,10 @@ PAGE_TITLES: Mapping[Kind, str] = {
     Kind.PROCEDURE: N_("Procedures of the register {name}"),
 }
 PAGE_INTRO = N_(
-    "Imported from {source} by crmrisk import. From now on they are kept here: edit "
+    "Imported by crmrisk import from {source}. From now on they are kept here: edit "
     "this page, not the spreadsheet."
 )
-SHEET_OF = N_("{file}, sheet {sheet}")
+SHEET_OF = N_("{file} (sheet {sheet})")
 
 
 def myst_page(
