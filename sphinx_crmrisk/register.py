@@ -460,9 +460,11 @@ def find_header(sheet: Sheet, where: str) -> Header | None:
                 )
             columns[name] = index
         header = Header(sheet, number, columns, ())
+        width = max(len(cells) for _n, cells in sheet.rows)
+        headings = [*row, *[None] * (width - len(row))]
         ignored = tuple(
             f"{one_line_text(value) or '(no heading)'} ({header.column_name(index)})"
-            for index, value in enumerate(row)
+            for index, value in enumerate(headings)
             if index not in mapping and _column_has_data(sheet, number, index, value)
         )
         return Header(sheet, number, columns, ignored)

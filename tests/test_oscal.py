@@ -198,3 +198,20 @@ def test_the_shipped_oscal_catalogue_validates_against_nists_schema():
     assert schema_errors("catalog", catalog) == []
     assert constraints(catalog) == []
     assert catalog["catalog"]["metadata"]["version"] == versions()[-1]
+
+
+def test_a_profile_with_nothing_in_scope_is_refused_in_one_line(tmp_path):
+    import datetime as dt
+
+    from sphinx_crmrisk.model import Item, Model
+    from sphinx_crmrisk.oscal import OscalError, catalog_document, profile_document
+    from sphinx_crmrisk.traceability import Traceability
+
+    lapsed = Item("OBL-OLD", "obligation", "Old", fields={"until": "2020-01-01"})
+    trace = Traceability.at(Model([lapsed]), dt.date(2026, 12, 5))
+    catalog = catalog_document(trace)
+    assert schema_errors("catalog", catalog) == []
+    # no phase: the control stands at the top of the catalog
+    assert [c["id"] for c in catalog["catalog"]["controls"]] == ["OBL-OLD"]
+    with pytest.raises(OscalError, match="no obligation is in scope"):
+        profile_document(trace)

@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from sphinx_builds import build_once
 
 from sphinx_crmrisk.cli import main
@@ -27,6 +30,7 @@ from sphinx_crmrisk.register import (
     HEADINGS,
     REGISTER_COLUMNS,
     RegisterError,
+    escape_text,
     normalize,
     read_register,
 )
@@ -499,3 +503,28 @@ def test_the_table_of_contents_gets_the_pages_in_each_kind_of_project(tmp_path):
         '      - file: a\n  - caption: "Registre « 2026 »"\n    chapters:\n'
         "      - file: r-clauses\n# fin\n"
     )
+
+
+def test_data_in_a_column_without_a_heading_is_named_not_dropped_in_silence(tmp_path):
+    register = tmp_path / "registre.csv"
+    register.write_text("Identifiant;Intitulé\nCLA-A-01;A;note sans titre\n", encoding="utf-8")
+    assert read_register(register).header.ignored == ("(no heading) (column 3)",)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab 1.-+#>*_`[]{}<>|~$&!:%()=\\\n'\"é«»")), max_size=40)
+)
+def test_an_escaped_text_renders_as_the_text_itself(text):
+    """CommonMark renders the escaped text as the text (line breaks as line breaks, runs
+    of blanks and blank lines aside): no markup survives the escape."""
+    html = MarkdownIt("commonmark").render(escape_text(text))
+    shown = BeautifulSoup(html.replace("<br />", "\n"), "html.parser").get_text()
+    assert (
+        BeautifulSoup(html, "html.parser").find(lambda tag: tag.name not in ("p", "br")) is None
+    ), html
+
+    def words(value: str) -> list[str]:
+        return value.split()
+
+    assert words(shown) == words(text.replace("\r", "\n"))
