@@ -528,3 +528,27 @@ def test_an_escaped_text_renders_as_the_text_itself(text):
         return value.split()
 
     assert words(shown) == words(text.replace("\r", "\n"))
+
+
+# runs the needs build of a Jupyter Book, with Jupyter Book
+@pytest.mark.book
+def test_a_register_imported_into_a_jupyter_book_is_listed_in_its_toc(tmp_path, capsys):
+    book = tmp_path / "livre"
+    assert main(["init", str(book), "--jupyter-book", "--profile", "prospection"]) == 0
+    config = book / "_config.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "    language: fr\n", f"    language: fr\n    crmrisk_today: '{TODAY}'\n"
+        ),
+        encoding="utf-8",
+    )
+    register = tmp_path / "registre.csv"
+    register.write_bytes(csv_text(FRENCH_ROWS[:3]).encode("utf-8-sig"))
+    assert main(["import", str(register), "--to", str(book)]) == 0
+    capsys.readouterr()
+    toc = (book / "_toc.yml").read_text(encoding="utf-8")
+    assert toc.endswith(
+        "  - file: suivi\n  - file: registre-clauses\n  - file: registre-procedures\n"
+    )
+    states = {a.obligation.id: a.state for a in load_traceability(book).assessments}
+    assert [states[i] for i in GAPS] == [State.COVERED] * 3
