@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from . import markdown_text
-from .kinds import N_
-from .model import STATE_LABELS, Assessment, Model, State, Summary, summaries_by_phase
+from .kinds import COVERING_KINDS, KIND_SPECS, N_
+from .model import STATE_LABELS, Assessment, Item, Model, State, Summary, summaries_by_phase
+from .register import REGISTER_COLUMNS
 from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
 from .settings import Settings
 from .traceability import Traceability
@@ -68,6 +69,13 @@ REVIEW_COLUMNS = (
     "line",
 )
 REVIEWS_SHEET = N_("Reviews")
+#: One clause or procedure per row, active or not: the « Items » sheet of the XLSX
+#: export and ``crmrisk matrix --format items-csv``, under the headings ``crmrisk import``
+#: reads (:data:`~.register.REGISTER_COLUMNS`), so that an export is a register. The
+#: text of an item is not in the model: its column is left out.
+ITEM_COLUMNS = tuple(name for name in REGISTER_COLUMNS if name != "content")
+ITEM_HEADINGS: Mapping[str, str] = {name: REGISTER_COLUMNS[name].heading for name in ITEM_COLUMNS}
+ITEMS_SHEET = N_("Items")
 SUMMARY_COLUMNS = (
     "phase",
     "title",
@@ -150,6 +158,23 @@ def review_record(review: Review) -> dict[str, Any]:
     }
 
 
+def item_record(item: Item) -> dict[str, Any]:
+    """A clause or procedure as a register row: the values ``crmrisk import`` reads back."""
+    return {
+        "id": item.id,
+        "type": item.kind.value if item.kind else item.type,
+        "title": item.title,
+        "covers": list(item.linked("covers")),
+        "party": item.field("party"),
+        "owner": item.field("owner"),
+        "reviewed": item.field("reviewed"),
+        "frequency": item.field("frequency"),
+        "status": item.status or "",
+        "file": item.file,
+        "line": item.lineno,
+    }
+
+
 @dataclass(frozen=True)
 class ExportSettings:
     """How CSV and XLSX are written: their language, the CSV separator, the law's date.
@@ -196,8 +221,16 @@ class ExportSettings:
             return dict(record)
         return {**record, "review": self.gettext(REVIEW_STATE_LABELS[state])}
 
+    def localised_item(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """An item record with its type in words (``Procédure``), as a register says it."""
+        kind = _KIND_BY_CODE.get(str(record.get("type")))
+        if kind is None:
+            return dict(record)
+        return {**record, "type": self.gettext(KIND_SPECS[kind].title)}
+
 
 _STATE_BY_CODE = {state.value: state for state in State}
+_KIND_BY_CODE = {kind.value: kind for kind in COVERING_KINDS}
 _REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
 
 
@@ -253,6 +286,11 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
         ],
         "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
         "reviews": [review_record(r) for r in traceability.reviews],
+        "items": [
+            item_record(item)
+            for item in sorted(model.items.values(), key=lambda i: i.id)
+            if item.kind in COVERING_KINDS
+        ],
     }
 
 
@@ -279,8 +317,10 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def flat_cells(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> list[Any]:
-    """One record as the cells of a row, in ``columns`` order."""
+def flat_cells(
+    record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS, joined: str = "; "
+) -> list[Any]:
+    """One record as the cells of a row, in ``columns`` order; lists joined by ``joined``."""
     cells = []
     for column in columns:
         value = record[column]
@@ -289,7 +329,7 @@ def flat_cells(record: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) ->
         elif column == "suspect_covers":
             value = "; ".join(f"{e['id']} ({', '.join(e['changed'])})" for e in value)
         elif isinstance(value, list):
-            value = "; ".join(value)
+            value = joined.join(value)
         cells.append("" if value is None else value)
     return cells
 
@@ -303,6 +343,20 @@ def csv_bytes(document: Mapping[str, Any], settings: ExportSettings | None = Non
     writer.writerow(settings.headings(COLUMNS, HEADINGS))
     writer.writerows(
         [_csv_cell(c) for c in flat_cells(settings.localised(r))] for r in document["obligations"]
+    )
+    return stream.getvalue().encode("utf-8-sig")
+
+
+def items_csv_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
+    """The clauses and procedures as a register (``crmrisk import`` reads it back): one
+    per row, as :func:`csv_bytes` writes its rows."""
+    settings = settings or ExportSettings()
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream, delimiter=settings.delimiter)
+    writer.writerow(settings.headings(ITEM_COLUMNS, ITEM_HEADINGS))
+    writer.writerows(
+        [_csv_cell(c) for c in flat_cells(settings.localised_item(r), ITEM_COLUMNS, ", ")]
+        for r in document.get("items") or []
     )
     return stream.getvalue().encode("utf-8-sig")
 
@@ -337,7 +391,7 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 #: Bump when the workbook is laid out differently: a build then writes it again even
 #: when the data did not change (it is in the workbook's properties, see _unchanged).
-WORKBOOK_FORMAT = 2
+WORKBOOK_FORMAT = 3
 _GENERATOR = f"sphinx-crmrisk, workbook format {WORKBOOK_FORMAT}"
 
 #: Column widths in characters: at least a heading's short word, at most this; a
@@ -403,6 +457,7 @@ def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
         (COLUMNS, [flat_cells(r) for r in document["obligations"]]),
         (SUMMARY_COLUMNS, _summary_rows(document)),
         (REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in document.get("reviews") or []]),
+        (ITEM_COLUMNS, [flat_cells(r, ITEM_COLUMNS, ", ") for r in document.get("items") or []]),
     ]
     for headers, rows in tables:
         for row in rows:
@@ -545,6 +600,15 @@ def xlsx_bytes(
             [flat_cells(r, REVIEW_COLUMNS) for r in reviews],
             REVIEW_COLUMNS,
         )
+    # the clauses and procedures as a register: `crmrisk import --sheet` reads it back
+    items = [settings.localised_item(r) for r in document.get("items") or []]
+    if items:
+        add_sheet(
+            t(ITEMS_SHEET),
+            settings.headings(ITEM_COLUMNS, ITEM_HEADINGS),
+            [flat_cells(r, ITEM_COLUMNS, ", ") for r in items],
+            ITEM_COLUMNS,
+        )
     workbook.close()
     return stream.getvalue()
 
@@ -582,6 +646,7 @@ RENDERERS: dict[str, Renderer] = {
     "xlsx": xlsx_bytes,
     "json": json_bytes,
     "md": markdown_bytes,
+    "items-csv": items_csv_bytes,
 }
 
 

@@ -237,6 +237,10 @@ AUTHORED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if no
 
 DATE_FIELDS = ("effective", "until")
 
+#: The IDs of our items (``OBL-RGPD-28-3``): the build adds it to a host's own rule as an
+#: alternative (``sphinx_ext/coexistence.py``); ``crmrisk import`` checks register IDs by it.
+ID_REGEX = "^[A-Z0-9][A-Z0-9_-]{2,}$"
+
 #: An obligation's ``verification`` levels, each with the sentence its badge shows.
 VERIFICATION_LEVELS: Mapping[str, str] = {
     "verified": N_("Verified: the facts below were checked in the sources cited."),

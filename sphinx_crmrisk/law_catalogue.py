@@ -5,7 +5,8 @@ handbook's ``crmrisk_today``: ``needs.json`` (the phases and obligations, with t
 fields, French text and links, lapsed rules included) and ``models.json`` (the model
 clauses and procedures), both in sphinx-needs' own needs.json format, so that
 ``needimport`` reads them (the ``crmrisk-catalogue`` directive,
-``sphinx_ext/catalogue_directive.py``). They are generated from the handbook, their one
+``sphinx_ext/catalogue_directive.py``). From 2026-12-05 on, ``oscal-catalog.json`` beside
+them is the same law as an OSCAL catalog (:mod:`.oscal`), for the GRC tools that read OSCAL. They are generated from the handbook, their one
 source, by ``make catalogue`` (``python -m sphinx_crmrisk.law_catalogue SOURCE``); ``tests/test_catalogue.py`` fails when they differ from what the handbook
 gives. No Sphinx import.
 """
@@ -29,6 +30,8 @@ CATALOGUE_DIR = Path(__file__).parent / "catalogue"
 #: The phases and obligations; the model clauses and procedures, an optional part.
 LAW_FILE = "needs.json"
 MODELS_FILE = "models.json"
+#: The law as an OSCAL catalog (:data:`.oscal.CATALOG_FILE`).
+OSCAL_FILE = "oscal-catalog.json"  # oscal.CATALOG_FILE
 LAW_KINDS = (Kind.PHASE, Kind.OBLIGATION)
 MODEL_KINDS = (Kind.CLAUSE, Kind.PROCEDURE)
 PROJECT = "sphinx-crmrisk catalogue"
@@ -122,14 +125,30 @@ def file_text(document: Mapping[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
+def oscal_text(version: str, law: Mapping[str, Any]) -> str:
+    """The law document (:data:`LAW_FILE`'s) as an OSCAL catalog, assessed at ``version``."""
+    import datetime as dt
+
+    from .model import Model
+    from .oscal import catalog_document, document_bytes
+    from .traceability import Traceability
+
+    model = Model.from_needs(law["versions"][law["current_version"]]["needs"])
+    traceability = Traceability.at(model, dt.date.fromisoformat(version))
+    title = f"{PROJECT}: the law as of {version}"
+    return document_bytes(catalog_document(traceability, title)).decode("utf-8")
+
+
 def generate(source: Path, root: Path | None = None) -> Path:
-    """Builds ``source``'s needs.json and writes its catalogue under ``root``."""
+    """Builds ``source``'s needs.json and writes its catalogue under ``root``: the law,
+    the models, and the law as an OSCAL catalog."""
     root = CATALOGUE_DIR if root is None else root
     version, documents = catalogue_documents(needs_json_of(source))
     folder = root / version
     folder.mkdir(parents=True, exist_ok=True)
     for name, document in documents.items():
         (folder / name).write_text(file_text(document), encoding="utf-8")
+    (folder / OSCAL_FILE).write_text(oscal_text(version, documents[LAW_FILE]), encoding="utf-8")
     return folder
 
 

@@ -13,11 +13,14 @@ from sphinx_builds import build_once
 from sphinx_crmrisk.cli import main
 from sphinx_crmrisk.exports import SCHEMA_FILE
 from sphinx_crmrisk.law_catalogue import (
+    CATALOGUE_DIR,
     LAW_FILE,
     MODELS_FILE,
+    OSCAL_FILE,
     catalogue_documents,
     catalogue_file,
     file_text,
+    oscal_text,
     read_needs,
     versions,
 )
@@ -55,6 +58,26 @@ def test_the_shipped_catalogue_is_what_the_handbook_gives():
         assert file.read_text(encoding="utf-8") == file_text(documents[name]), (
             f"{file} differs from what the handbook gives: run `make catalogue`"
         )
+    oscal = CATALOGUE_DIR / version / OSCAL_FILE
+    assert oscal.read_text(encoding="utf-8") == oscal_text(version, documents[LAW_FILE]), (
+        f"{oscal} differs from what the handbook gives: run `make catalogue`"
+    )
+
+
+def test_the_shipped_oscal_catalogue_is_the_shipped_law_of_its_version():
+    """Without building the handbook: the OSCAL file is what its needs.json gives. Only
+    the versions from 2026-12-05 have one (older ones are never written again)."""
+    newest = versions()[-1]
+    for version in versions():
+        oscal = CATALOGUE_DIR / version / OSCAL_FILE
+        if version < "2026-12-05":
+            assert not oscal.exists()
+            continue
+        law = json.loads(catalogue_file(version).read_text(encoding="utf-8"))
+        assert oscal.read_text(encoding="utf-8") == oscal_text(version, law), (
+            f"{oscal} differs from its needs.json: run `make catalogue`"
+        )
+    assert (CATALOGUE_DIR / newest / OSCAL_FILE).is_file()
 
 
 def test_the_catalogue_holds_phases_obligations_and_models_with_their_french_text():

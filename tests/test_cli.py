@@ -228,7 +228,7 @@ def test_matrix_csv_json_and_xlsx(capsys, tmp_path):
     assert (
         run(capsys, "matrix", NEW, *TODAY, "--format", "xlsx", "--output", str(xlsx_file))[0] == 0
     )
-    assert openpyxl.load_workbook(xlsx_file).sheetnames == ["Summary", "PH-RUN", "Reviews"]
+    assert openpyxl.load_workbook(xlsx_file).sheetnames == ["Summary", "PH-RUN", "Reviews", "Items"]
 
 
 def test_matrix_xlsx_needs_an_output_file(capsys):

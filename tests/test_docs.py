@@ -25,6 +25,7 @@ from sphinx.util.console import strip_colors
 
 from sphinx_crmrisk.cli import build_parser
 from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
+from sphinx_crmrisk.register import KIND_WORDS, REGISTER_COLUMNS, STATUS_WORDS
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
 from sphinx_crmrisk.settings import PREFIX, crmrisk_fields, default_of
 from sphinx_crmrisk.sphinx_ext.reference_docs import (
@@ -180,6 +181,26 @@ def test_every_activity_is_documented_with_what_it_implies(site):
     table = rows(site, "reference/items", "activities")
     assert [tuple(r) for r in table] == [
         (word, doc, words(sorted(IMPLIES.get(word, ())))) for word, doc in ACTIVITIES.items()
+    ]
+
+
+def test_every_register_column_and_word_is_documented(site):
+    table = rows(site, "reference/register", "register-columns")
+    in_order = list(KIND_SPECS)
+    assert [tuple(r) for r in table] == [
+        (
+            name,
+            words(dict.fromkeys((*column.synonyms, column.heading))),
+            words(k.value for k in in_order if k in column.kinds),
+            "yes" if column.required else "no",
+            column.doc,
+        )
+        for name, column in REGISTER_COLUMNS.items()
+    ]
+    table = rows(site, "reference/register", "register-words")
+    assert [tuple(r) for r in table] == [
+        *(("type", kind.value, words(ws)) for kind, ws in KIND_WORDS.items()),
+        *(("status", status, words(dict.fromkeys(ws))) for status, ws in STATUS_WORDS.items()),
     ]
 
 

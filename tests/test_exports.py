@@ -134,7 +134,73 @@ def test_csv_export_reads_back_with_formulas_neutralised(app):
 def test_xlsx_export_has_a_summary_one_sheet_per_phase_and_the_reviews(app):
     app.build()
     workbook = openpyxl.load_workbook(Path(app.outdir) / "traceability.xlsx")
-    assert workbook.sheetnames == ["Summary", "PH-ALPHA", "PH-BETA", "PH-GAMMA", "Reviews"]
+    assert workbook.sheetnames == [
+        "Summary",
+        "PH-ALPHA",
+        "PH-BETA",
+        "PH-GAMMA",
+        "Reviews",
+        "Items",
+    ]
+    # the clauses and procedures, drafts too, as a register crmrisk import reads back
+    items = list(workbook["Items"].iter_rows(values_only=True))
+    assert items[0] == (
+        "Type",
+        "ID",
+        "Title",
+        "Covers",
+        "Party",
+        "Owner",
+        "Last reviewed",
+        "Frequency",
+        "Status",
+    )
+    assert items[1:] == [
+        (
+            "Clause",
+            "CLA-DRAFT",
+            "Draft clause",
+            "OBL-DRAFTED",
+            "prestataire",
+            None,
+            None,
+            None,
+            "draft",
+        ),
+        (
+            "Clause",
+            "CLA-EDITEUR",
+            "Publisher clause",
+            "OBL-UPCOMING",
+            "éditeur",
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "Clause",
+            "CLA-PRESTA",
+            "Provider clause",
+            "OBL-COVERED, OBL-GAMMA, OBL-SCRIPT",
+            "prestataire, intégrateur",
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "Procedure",
+            "PROC-AUDIT",
+            "Audit procedure",
+            "OBL-COVERED, OBL-FORMULA",
+            None,
+            "DPO",
+            None,
+            None,
+            None,
+        ),
+    ]
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     assert summary[0][:3] == ("Phase", "Title", "Obligations")
     assert summary[-1][:3] == (None, "All phases", 9)
@@ -256,7 +322,27 @@ def test_a_french_build_keeps_the_json_keys_and_state_codes(french_build):
 
 def test_the_french_workbook_is_readable_and_filterable(french_build):
     workbook = openpyxl.load_workbook(Path(french_build.outdir) / "traceability.xlsx")
-    assert workbook.sheetnames == ["Synthèse", "PH-ALPHA", "PH-BETA", "PH-GAMMA", "Revues"]
+    assert workbook.sheetnames == [
+        "Synthèse",
+        "PH-ALPHA",
+        "PH-BETA",
+        "PH-GAMMA",
+        "Revues",
+        "Éléments",
+    ]
+    # the French headings, which crmrisk import reads back
+    assert [c.value for c in workbook["Éléments"][1]] == [
+        "Type",
+        "Identifiant",
+        "Intitulé",
+        "Obligations couvertes",
+        "Partie(s)",
+        "Responsable",
+        "Dernière revue",
+        "Fréquence",
+        "Statut",
+    ]
+    assert workbook["Éléments"]["A5"].value == "Procédure"
     summary = workbook["Synthèse"]
     assert [c.value for c in summary[1]] == [
         "Phase",
@@ -294,7 +380,7 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert custom == {
         "Date de référence": "2026-06-01",
         "État du droit au": "2026-05-15",
-        "Generator": "sphinx-crmrisk, workbook format 2",
+        "Generator": "sphinx-crmrisk, workbook format 3",
     }
 
 

@@ -9,7 +9,7 @@ the library uses neither; ``cli`` never uses ``sphinx_ext``. Two checks hold it:
   is read with :mod:`ast` and checked against the rule, and the graph of imports between
   the package's modules has no cycle;
 - at run time, a fresh interpreter imports each library module, or runs ``crmrisk check``,
-  ``matrix`` (every format) and ``diff`` on a built needs.json, and must end without
+  ``matrix`` (every format), ``diff`` on a built needs.json and ``import --dry-run``, and must end without
   ``sphinx``, ``docutils``, ``sphinx_needs`` or ``myst_parser`` in ``sys.modules``.
 """
 
@@ -169,16 +169,21 @@ def test_a_library_module_imported_alone_loads_no_sphinx(module):
 
 
 def test_the_command_loads_no_sphinx_to_check_export_or_compare_a_build(copy_root, tmp_path):
-    build = build_once(copy_root("matrix")).outdir
+    source = copy_root("matrix")
+    build = build_once(source).outdir
     assert (Path(build) / "needs.json").is_file()
+    register = tmp_path / "registre.csv"
+    register.write_text("Identifiant;Intitulé;Type\nPROC-NOUVELLE-01;Nouvelle;procédure\n")
     commands = [
         ["check", str(build)],
         ["check", str(build), "--format", "junit"],
         *(
             ["matrix", str(build), "--format", fmt, "--output", str(tmp_path / f"m.{fmt}")]
-            for fmt in ("md", "csv", "json", "xlsx")
+            for fmt in ("md", "csv", "json", "xlsx", "items-csv", "oscal-catalog", "oscal-profile")
         ),
         ["diff", str(build), str(build)],
+        # the project's needs build runs in a subprocess: the command itself loads no Sphinx
+        ["import", str(register), "--to", str(source), "--dry-run"],
     ]
     for argv in commands:
         code = (

@@ -7,6 +7,8 @@ import dataclasses
 import sys
 
 from ..exports import RENDERERS, CutCell, ExportSettings, traceability_document, xlsx_bytes
+from ..oscal import CATALOG_FILE, OscalError, catalog_document, document_bytes, profile_document
+from ..oscal import FORMATS as OSCAL_FORMATS
 from ..text import one_line
 from .common import EXIT_OK, UsageError, add_command, emit, traceability_of
 
@@ -17,11 +19,14 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "matrix",
         run,
         inputs={"path": "a needs.json, or a build folder holding one"},
-        formats=RENDERERS,
+        formats=[*RENDERERS, *OSCAL_FORMATS],
         default_format="md",
-        help="export the traceability matrix (xlsx needs --output)",
+        help="export the traceability matrix (xlsx needs --output), or the law as OSCAL",
         description="The matrix as the HTML build exports it (json: the "
-        "sphinx-crmrisk/traceability schema, version 1).",
+        "sphinx-crmrisk/traceability schema, version 1; items-csv: the clauses and "
+        "procedures as a register that crmrisk import reads back). oscal-catalog: the "
+        "phases and obligations as an OSCAL 1.2 catalog; oscal-profile: the obligations "
+        "in scope (neither out of scope nor lapsed) selected from that catalog.",
     )
     commands.choices["matrix"].add_argument(
         "--language",
@@ -31,12 +36,30 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "French, ';'-separated CSV); default: the language of the build that wrote the "
         "needs.json, recorded beside it",
     )
+    commands.choices["matrix"].add_argument(
+        "--catalog-href",
+        metavar="HREF",
+        default=CATALOG_FILE,
+        help="oscal-profile: where the profile finds its catalog, relative to the profile "
+        "(a file name: the two files travel together) or a URI",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE")
     data = traceability_of(args.path, args)
+    if args.format in OSCAL_FORMATS:
+        try:
+            document = (
+                catalog_document(data)
+                if args.format == "oscal-catalog"
+                else profile_document(data, args.catalog_href)
+            )
+        except OscalError as err:
+            raise UsageError(str(err)) from None
+        emit(document_bytes(document), args.output)
+        return EXIT_OK
     settings = ExportSettings.of(data.settings)
     if args.language:
         settings = dataclasses.replace(settings, language=args.language)

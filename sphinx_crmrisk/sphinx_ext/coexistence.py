@@ -18,14 +18,11 @@ from sphinx_needs.api import add_need
 from sphinx_needs.config import _NEEDS_CONFIG, NeedsSphinxConfig
 from sphinx_needs.data import NeedsCoreFields
 
-from ..kinds import Kind, Names
+from ..kinds import ID_REGEX, Kind, Names
 from .layouts import kind_layout
 
 if TYPE_CHECKING:
     from sphinx.config import Config
-
-#: The IDs of our items: added to the host's rule as an alternative, never in its place.
-ID_REGEX = "^[A-Z0-9][A-Z0-9_-]{2,}$"
 
 
 def _entry_names(entries: Iterable[Any], key: str) -> set[str]:

@@ -3,7 +3,8 @@
 Each renders a reference table from the code that defines it, so the reference cannot
 drift from the code: the configuration values (:class:`sphinx_crmrisk.settings.Settings`),
 the warning subtypes (:data:`sphinx_crmrisk.warning_types.WARNING_SUBTYPES`), the need
-kinds, fields and link types (:mod:`sphinx_crmrisk.kinds`), the views, the ``crmrisk``
+kinds, fields and link types (:mod:`sphinx_crmrisk.kinds`), the columns of a register
+(:mod:`sphinx_crmrisk.register`), the views, the ``crmrisk``
 command (:func:`sphinx_crmrisk.cli.build_parser`) and the ``traceability.json`` schema.
 Add ``"sphinx_crmrisk.sphinx_ext.reference_docs"`` to ``extensions``.
 
@@ -28,6 +29,7 @@ from .. import __version__
 from ..cli import build_parser
 from ..exports import SCHEMA_FILE
 from ..kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, Kind
+from ..register import KIND_WORDS, REGISTER_COLUMNS, STATUS_WORDS
 from ..scope import ACTIVITIES, IMPLIES
 from ..settings import PREFIX, crmrisk_fields, default_of
 from ..translations import CATALOG, LOCALE_DIR
@@ -190,6 +192,39 @@ class ActivitiesReference(_Reference):
             for word, doc in ACTIVITIES.items()
         ]
         return [table("activities", ("Activity", "Meaning", "Implies"), rows)]
+
+
+class RegisterColumnsReference(_Reference):
+    """``crmrisk-register-columns-reference``: one row per column of a register
+    (:data:`sphinx_crmrisk.register.REGISTER_COLUMNS`), with the headings read."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = [
+            (
+                code(name),
+                codes(dict.fromkeys((*column.synonyms, column.heading))),
+                _kind_names(column.kinds),
+                "yes" if column.required else "no",
+                column.doc,
+            )
+            for name, column in REGISTER_COLUMNS.items()
+        ]
+        headers = ("Column", "Headings read", "Kinds", "Required", "What it holds")
+        return [table("register-columns", headers, rows)]
+
+
+class RegisterWordsReference(_Reference):
+    """``crmrisk-register-words-reference``: the words of the type and status columns."""
+
+    def run(self) -> list[nodes.Node]:
+        rows: list[tuple[Cell, ...]] = [
+            ("type", code(kind.value), codes(words)) for kind, words in KIND_WORDS.items()
+        ]
+        rows += [
+            ("status", code(status), codes(dict.fromkeys(words)))
+            for status, words in STATUS_WORDS.items()
+        ]
+        return [table("register-words", ("Column", "Written", "Words read"), rows)]
 
 
 def view_directives() -> dict[str, type[PlaceholderDirective]]:
@@ -356,6 +391,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("crmrisk-links-reference", LinksReference)
     app.add_directive("crmrisk-activities-reference", ActivitiesReference)
     app.add_directive("crmrisk-views-reference", ViewsReference)
+    app.add_directive("crmrisk-register-columns-reference", RegisterColumnsReference)
+    app.add_directive("crmrisk-register-words-reference", RegisterWordsReference)
     app.add_directive("crmrisk-command-reference", CommandReference)
     app.add_directive("crmrisk-schema-reference", SchemaReference)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
