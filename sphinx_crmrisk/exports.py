@@ -27,6 +27,7 @@ from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
 from .settings import Settings
 from .traceability import Traceability
 from .translations import translator
+from .watch import WATCH_STATE_LABELS, Watch, WatchState
 
 SCHEMA_NAME = "sphinx-crmrisk/traceability"
 SCHEMA_VERSION = 1
@@ -68,6 +69,21 @@ REVIEW_COLUMNS = (
     "line",
 )
 REVIEWS_SHEET = N_("Reviews")
+#: One watch item per row: the ``Watch`` sheet of the XLSX export.
+WATCH_COLUMNS = (
+    "id",
+    "title",
+    "state",
+    "expected",
+    "affects",
+    "legal_basis",
+    "source",
+    "verification",
+    "catalogue",
+    "file",
+    "line",
+)
+WATCH_SHEET = N_("Watch list")
 SUMMARY_COLUMNS = (
     "phase",
     "title",
@@ -108,6 +124,15 @@ REVIEW_HEADINGS: Mapping[str, str] = {
     "review_every": N_("Review every (months)"),
     "due": N_("Due"),
 }
+WATCH_HEADINGS: Mapping[str, str] = {
+    **HEADINGS,
+    "state": N_("Watch state"),
+    "expected": N_("Expected"),
+    "affects": N_("Affects"),
+    "source": N_("Source"),
+    "verification": N_("Verification"),
+    "catalogue": N_("Catalogue"),
+}
 SUMMARY_HEADINGS: Mapping[str, str] = {
     "phase": N_("Phase"),
     "title": N_("Title"),
@@ -145,6 +170,24 @@ def review_record(review: Review) -> dict[str, Any]:
         "review_every": review.every,
         "due": review.due.isoformat() if review.due else "",
         "suspect_covers": _suspects(list(review.suspects), "obligation"),
+        "file": item.file,
+        "line": item.lineno,
+    }
+
+
+def watch_record(watch: Watch) -> dict[str, Any]:
+    item = watch.item
+    return {
+        "id": item.id,
+        "title": item.title,
+        "status": watch.status,
+        "state": watch.state.value,
+        "expected": item.field("expected"),
+        "affects": list(item.linked("affects")),
+        "legal_basis": item.field("legal_basis"),
+        "source": item.field("source"),
+        "verification": item.field("verification"),
+        "catalogue": watch.catalogue,
         "file": item.file,
         "line": item.lineno,
     }
@@ -189,6 +232,13 @@ class ExportSettings:
             return {**record, "state": self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])}
         return dict(record)
 
+    def localised_watch(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A watch record with its state in words (``en retard``)."""
+        state = _WATCH_STATE_BY_CODE.get(str(record.get("state")))
+        if state is None:
+            return dict(record)
+        return {**record, "state": self.gettext(WATCH_STATE_LABELS[state])}
+
     def localised_review(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A review record with its review state in words (``en retard``)."""
         state = _REVIEW_STATE_BY_CODE.get(str(record.get("review")))
@@ -199,6 +249,7 @@ class ExportSettings:
 
 _STATE_BY_CODE = {state.value: state for state in State}
 _REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
+_WATCH_STATE_BY_CODE = {state.value: state for state in WatchState}
 
 
 def obligation_record(
@@ -253,6 +304,7 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
         ],
         "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
         "reviews": [review_record(r) for r in traceability.reviews],
+        "watch": [watch_record(w) for w in traceability.watches],
     }
 
 
@@ -403,6 +455,7 @@ def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
         (COLUMNS, [flat_cells(r) for r in document["obligations"]]),
         (SUMMARY_COLUMNS, _summary_rows(document)),
         (REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in document.get("reviews") or []]),
+        (WATCH_COLUMNS, [flat_cells(r, WATCH_COLUMNS) for r in document.get("watch") or []]),
     ]
     for headers, rows in tables:
         for row in rows:
@@ -419,8 +472,8 @@ def xlsx_bytes(
     settings: ExportSettings | None = None,
     cut: list[CutCell] | None = None,
 ) -> bytes:
-    """A summary sheet, then one sheet per phase (and one for obligations without), and
-    the reviews.
+    """A summary sheet, then one sheet per phase (and one for obligations without), the
+    reviews and the watch list.
 
     Every sheet has its headings in the settings' language, a frozen heading row, an
     autofilter, widths fitted to the content and long texts wrapped. The same document
@@ -544,6 +597,14 @@ def xlsx_bytes(
             settings.headings(REVIEW_COLUMNS, REVIEW_HEADINGS),
             [flat_cells(r, REVIEW_COLUMNS) for r in reviews],
             REVIEW_COLUMNS,
+        )
+    watches = [settings.localised_watch(r) for r in document.get("watch") or []]
+    if watches:
+        add_sheet(
+            t(WATCH_SHEET),
+            settings.headings(WATCH_COLUMNS, WATCH_HEADINGS),
+            [flat_cells(r, WATCH_COLUMNS) for r in watches],
+            WATCH_COLUMNS,
         )
     workbook.close()
     return stream.getvalue()
