@@ -375,6 +375,9 @@ def test_a_project_on_the_statement_of_30_november_upgrades_to_5_december(tmp_pa
     assert fields["OBL-CONSO-D223-9"] >= {"until", "legal_basis"}
     assert "effective" in fields["OBL-CNIL-TRACEURS"]
     assert "title" in fields["OBL-IA-4"]
+    # the statement of 30 November had no watch items: all those of 5 December are new
+    shipped_watch = {i for i, n in new_law.items() if n["type"] == "watch"}
+    assert {w["id"] for w in diff["watch"]["added"]} == shipped_watch
     # and of the organization's two builds: its covers lapsed or now suspect
     main(["diff", str(tmp_path / "before"), after.outdir, "--format", "json"])
     own = json.loads(capsys.readouterr().out)

@@ -19,6 +19,7 @@ from sphinx_builds import build_once, edit
 from test_incremental import assert_same_pages, build, clean_build_of, crmrisk_warnings, written
 
 from sphinx_crmrisk.cli import main
+from sphinx_crmrisk.diff import diff_document, diff_markdown
 from sphinx_crmrisk.exports import SCHEMA_FILE
 from sphinx_crmrisk.model import Item, Model
 from sphinx_crmrisk.traceability import Traceability
@@ -160,6 +161,39 @@ def test_findings_name_the_item_its_value_and_what_to_do():
     }
     earlier = traceability.with_settings(today=dt.date(2026, 12, 1))
     assert [f for f in earlier.findings if f.subtype == "watch_overdue"] == []
+
+
+def test_diff_lists_what_changed_in_the_watch_items():
+    before = Traceability.at(
+        model(
+            watch("VEI-KEPT", expected="2027-01-01"),
+            watch("VEI-CLOSED", expected="2026-12-09"),
+            watch("VEI-GONE", expected="2027-01-01"),
+        ),
+        TODAY,
+    )
+    after = Traceability.at(
+        model(
+            watch("VEI-KEPT", expected="2027-01-01"),
+            watch("VEI-CLOSED", "done", expected="2026-12-09"),
+            watch("VEI-NEW", expected="2027-06-30", affects="OBL-A"),
+        ),
+        TODAY,
+    )
+    document = diff_document(before, after)
+    assert document["watch"] == {
+        "added": [{"id": "VEI-NEW", "title": "VEI-NEW", "state": "open", "expected": "2027-06-30"}],
+        "removed": [
+            {"id": "VEI-GONE", "title": "VEI-GONE", "state": "open", "expected": "2027-01-01"}
+        ],
+        "changed": [
+            {"id": "VEI-CLOSED", "changes": [{"field": "status", "old": "open", "new": "done"}]}
+        ],
+    }
+    markdown = diff_markdown(document)
+    assert "#### Watch items (3 change(s))" in markdown
+    assert "| VEI-CLOSED | status | open | done |" in markdown
+    assert "| VEI-NEW | added |  | open 2027-06-30 |" in markdown
 
 
 # -- in a build --------------------------------------------------------------------------
@@ -392,3 +426,17 @@ def test_watch_state_is_a_sphinx_needs_field_drawn_as_a_badge_in_a_needtable(cop
     cells = page(app, "table").select("td.needs_watch_state")
     assert [text(c) for c in cells] == ["abandonnée", "ouverte", "ouverte"]
     assert all(c.select_one(".crmrisk-badge.crmrisk-watch") for c in cells)
+
+
+def test_crmrisk_check_on_another_day_says_which_items_fall_due(watch_build, capsys):
+    outdir = str(watch_build.outdir)
+    # on the build's reference date nothing is due
+    assert main(["check", outdir]) == 0
+    capsys.readouterr()
+    # a later day: the open items whose dates have passed, the closed ones never
+    assert main(["check", outdir, "--today", "2027-02-01"]) == 1
+    out = capsys.readouterr().out
+    overdue = [line for line in out.splitlines() if "[crmrisk.watch_overdue]" in line]
+    assert len(overdue) == 1
+    assert "VEI-HORAIRES: watch item still open after its expected date 2027-01-01 " in overdue[0]
+    assert "(reference date 2027-02-01)" in overdue[0]

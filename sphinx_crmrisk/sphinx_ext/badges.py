@@ -159,7 +159,8 @@ def expected_change_badge(app: Sphinx, docname: str, watches: list[Watch]) -> no
             when = _("no date")
         if watch.state is WatchState.OVERDUE:
             when = f"{when}, {_(WATCH_STATE_LABELS[WatchState.OVERDUE])}"
-        badge += nodes.Text(f" ({when})")
+        badge += nodes.Text(" ")
+        badge += nodes.inline("", f"({when})", classes=["crmrisk-expected-when"])
     return badge
 
 
