@@ -235,8 +235,8 @@ def test_the_watch_list_puts_items_by_date_closed_last_with_their_states(watch_b
     ]
     summary = text(veille.select_one("p.crmrisk-count"))
     assert summary == (
-        "4 fiches à surveiller\u202f: 0 en retard, 2 ouvertes, 2 traitées ou abandonnées "
-        "(date de référence\u202f: 2026-12-05)."
+        "Fiches à surveiller\u202f: 4 — en retard\u202f: 0, ouvertes\u202f: 2, traitées ou "
+        "abandonnées\u202f: 2 (date de référence\u202f: 2026-12-05)."
     )
     # each ID links to the item, each obligation to its page
     assert table.select_one("tbody tr a")["href"] == "#VEI-HORAIRES"
@@ -440,3 +440,48 @@ def test_crmrisk_check_on_another_day_says_which_items_fall_due(watch_build, cap
     assert len(overdue) == 1
     assert "VEI-HORAIRES: watch item still open after its expected date 2027-01-01 " in overdue[0]
     assert "(reference date 2027-02-01)" in overdue[0]
+
+
+REST_PAGE = """Watch
+=====
+
+.. phase:: Run
+   :id: PH-A
+
+.. obligation:: Keep records
+   :id: OBL-A
+   :phase: PH-A
+   :legal_basis: Art. 1
+
+.. clause:: Records clause
+   :id: CLA-A
+   :covers: OBL-A
+
+.. watch:: A decree awaited
+   :id: VEI-A
+   :expected: 2026-12-02
+   :affects: OBL-A
+
+.. crmrisk-watch::
+"""
+
+
+def test_a_rest_watch_item_in_an_english_build(tmp_path):
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["sphinx_crmrisk"]\ncrmrisk_today = "2026-12-05"\n', encoding="utf-8"
+    )
+    (tmp_path / "index.rst").write_text(REST_PAGE, encoding="utf-8")
+    app = build_once(tmp_path, freshenv=True)
+    warnings = crmrisk_warnings(app)
+    assert len(warnings) == 1
+    line = line_of(tmp_path / "index.rst", ".. watch::")
+    assert warnings[0].startswith(f"index.rst:{line}: WARNING: VEI-A: watch item still open")
+    soup = page(app, "index")
+    badge = need_table(soup, "OBL-A").select_one(".crmrisk-expected-change")
+    assert text(badge) == "Expected change: VEI-A (expected 2026-12-02, overdue)"
+    assert text(need_table(soup, "VEI-A").select_one(".crmrisk-watch")) == (
+        "Watch: overdue — expected 2026-12-02"
+    )
+    assert text(soup.select_one("p.crmrisk-count")) == (
+        "Watch items: 1 — overdue: 1, open: 0, done or abandoned: 0 (reference date 2026-12-05)."
+    )

@@ -41,8 +41,8 @@ def render_watch(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
         "",
         str(
             _(
-                "{total} watch items: {overdue} overdue, {open} open, {closed} done or "
-                "abandoned (reference date {date})."
+                "Watch items: {total} — overdue: {overdue}, open: {open}, done or "
+                "abandoned: {closed} (reference date {date})."
             )
         ).format(
             total=len(watches),
