@@ -1,4 +1,5 @@
-"""What changed in the obligations between two builds, for a pull-request comment."""
+"""What changed in the obligations and the watch items between two builds, for a
+pull-request comment."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from . import markdown_text
 from .model import Assessment, Item
 from .reports import gap_record
 from .traceability import Traceability
+from .watch import Watch
 
 FORMATS = ("md", "json")
 
 #: The obligation facts compared; ``phase`` is the list of phase IDs.
 COMPARED = ("title", "legal_basis", "phase", "effective", "until")
+#: The watch item facts compared; ``affects`` is the list of obligation IDs.
+WATCH_COMPARED = ("title", "status", "expected", "affects")
 
 
 def _value(obligation: Item, name: str) -> str:
@@ -25,13 +29,55 @@ def _value(obligation: Item, name: str) -> str:
     return obligation.field(name)
 
 
+def _watch_value(watch: Watch, name: str) -> str:
+    if name == "title":
+        return watch.item.title
+    if name == "status":
+        return watch.status
+    if name == "affects":
+        return ", ".join(watch.item.linked("affects"))
+    return watch.item.field(name)
+
+
+def _watch_brief(watch: Watch) -> dict[str, str]:
+    item = watch.item
+    return {
+        "id": item.id,
+        "title": item.title,
+        "state": watch.state.value,
+        "expected": item.field("expected"),
+    }
+
+
+def watch_changes(old: Traceability, new: Traceability) -> dict[str, list[dict[str, Any]]]:
+    """Watch items added, removed, and changed (title, status, expected date, affects)."""
+    before = {w.item.id: w for w in old.watches}
+    after = {w.item.id: w for w in new.watches}
+    changed = []
+    for watch_id in sorted(i for i in after if i in before):
+        changes = [
+            {"field": name, "old": old_value, "new": new_value}
+            for name in WATCH_COMPARED
+            if (old_value := _watch_value(before[watch_id], name))
+            != (new_value := _watch_value(after[watch_id], name))
+        ]
+        if changes:
+            changed.append({"id": watch_id, "changes": changes})
+    return {
+        "added": [_watch_brief(after[i]) for i in sorted(after) if i not in before],
+        "removed": [_watch_brief(before[i]) for i in sorted(before) if i not in after],
+        "changed": changed,
+    }
+
+
 def _brief(assessment: Assessment) -> dict[str, str]:
     obligation = assessment.obligation
     return {"id": obligation.id, "title": obligation.title, "state": assessment.state.value}
 
 
 def diff_document(old: Traceability, new: Traceability) -> dict[str, Any]:
-    """Added, removed and changed obligations, state changes, and NEW's gaps."""
+    """Added, removed and changed obligations, state changes, NEW's gaps, the covers that
+    became suspect, and what changed in the watch items."""
     before = {a.obligation.id: a for a in old.assessments}
     after = {a.obligation.id: a for a in new.assessments}
     kept = [i for i in after if i in before]
@@ -62,6 +108,7 @@ def diff_document(old: Traceability, new: Traceability) -> dict[str, Any]:
         ],
         "uncovered": [gap_record(a) for a in new.gaps],
         "became_suspect": became_suspect(old, new),
+        "watch": watch_changes(old, new),
     }
 
 
@@ -126,6 +173,20 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
             for r in document["became_suspect"]
         ]
         out.append(markdown_text.table(("Re-read", "Obligation", "What changed", "Where"), rows))
+    watch = document.get("watch") or {}
+    if any(watch.get(name) for name in ("added", "removed", "changed")):
+        rows = [
+            [r["id"], "added", "", f"{r['state']} {r['expected']}".strip()]
+            for r in watch.get("added", [])
+        ]
+        rows += [[r["id"], "removed", r["state"], ""] for r in watch.get("removed", [])]
+        rows += [
+            [entry["id"], c["field"], c["old"], c["new"]]
+            for entry in watch.get("changed", [])
+            for c in entry["changes"]
+        ]
+        out += [f"#### Watch items ({len(rows)} change(s))", ""]
+        out.append(markdown_text.table(("Watch item", "Change", "Before", "After"), rows))
     if uncovered:
         out += [f"#### Uncovered ({len(uncovered)})", ""]
         out += [f"- {e(r['location'])}: {e(r['message'])}" for r in uncovered]

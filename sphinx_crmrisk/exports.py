@@ -28,6 +28,7 @@ from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
 from .settings import Settings
 from .traceability import Traceability
 from .translations import translator
+from .watch import WATCH_STATE_LABELS, Watch, WatchState
 
 SCHEMA_NAME = "sphinx-crmrisk/traceability"
 SCHEMA_VERSION = 1
@@ -76,6 +77,21 @@ REVIEWS_SHEET = N_("Reviews")
 ITEM_COLUMNS = tuple(name for name in REGISTER_COLUMNS if name != "content")
 ITEM_HEADINGS: Mapping[str, str] = {name: REGISTER_COLUMNS[name].heading for name in ITEM_COLUMNS}
 ITEMS_SHEET = N_("Items")
+#: One watch item per row: the ``Watch`` sheet of the XLSX export.
+WATCH_COLUMNS = (
+    "id",
+    "title",
+    "state",
+    "expected",
+    "affects",
+    "legal_basis",
+    "source",
+    "verification",
+    "catalogue",
+    "file",
+    "line",
+)
+WATCH_SHEET = N_("Watch list")
 SUMMARY_COLUMNS = (
     "phase",
     "title",
@@ -115,6 +131,15 @@ REVIEW_HEADINGS: Mapping[str, str] = {
     "reviewed": N_("Last reviewed"),
     "review_every": N_("Review every (months)"),
     "due": N_("Due"),
+}
+WATCH_HEADINGS: Mapping[str, str] = {
+    **HEADINGS,
+    "state": N_("Watch state"),
+    "expected": N_("Expected"),
+    "affects": N_("Affects"),
+    "source": N_("Source"),
+    "verification": N_("Verification"),
+    "catalogue": N_("Catalogue"),
 }
 SUMMARY_HEADINGS: Mapping[str, str] = {
     "phase": N_("Phase"),
@@ -175,6 +200,24 @@ def item_record(item: Item) -> dict[str, Any]:
     }
 
 
+def watch_record(watch: Watch) -> dict[str, Any]:
+    item = watch.item
+    return {
+        "id": item.id,
+        "title": item.title,
+        "status": watch.status,
+        "state": watch.state.value,
+        "expected": item.field("expected"),
+        "affects": list(item.linked("affects")),
+        "legal_basis": item.field("legal_basis"),
+        "source": item.field("source"),
+        "verification": item.field("verification"),
+        "catalogue": watch.catalogue,
+        "file": item.file,
+        "line": item.lineno,
+    }
+
+
 @dataclass(frozen=True)
 class ExportSettings:
     """How CSV and XLSX are written: their language, the CSV separator, the law's date.
@@ -214,6 +257,13 @@ class ExportSettings:
             return {**record, "state": self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])}
         return dict(record)
 
+    def localised_watch(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A watch record with its state in words (``en retard``)."""
+        state = _WATCH_STATE_BY_CODE.get(str(record.get("state")))
+        if state is None:
+            return dict(record)
+        return {**record, "state": self.gettext(WATCH_STATE_LABELS[state])}
+
     def localised_review(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A review record with its review state in words (``en retard``)."""
         state = _REVIEW_STATE_BY_CODE.get(str(record.get("review")))
@@ -232,6 +282,7 @@ class ExportSettings:
 _STATE_BY_CODE = {state.value: state for state in State}
 _KIND_BY_CODE = {kind.value: kind for kind in COVERING_KINDS}
 _REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
+_WATCH_STATE_BY_CODE = {state.value: state for state in WatchState}
 
 
 def obligation_record(
@@ -291,6 +342,7 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
             for item in sorted(model.items.values(), key=lambda i: i.id)
             if item.kind in COVERING_KINDS
         ],
+        "watch": [watch_record(w) for w in traceability.watches],
     }
 
 
@@ -458,6 +510,7 @@ def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
         (SUMMARY_COLUMNS, _summary_rows(document)),
         (REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in document.get("reviews") or []]),
         (ITEM_COLUMNS, [flat_cells(r, ITEM_COLUMNS, ", ") for r in document.get("items") or []]),
+        (WATCH_COLUMNS, [flat_cells(r, WATCH_COLUMNS) for r in document.get("watch") or []]),
     ]
     for headers, rows in tables:
         for row in rows:
@@ -474,8 +527,8 @@ def xlsx_bytes(
     settings: ExportSettings | None = None,
     cut: list[CutCell] | None = None,
 ) -> bytes:
-    """A summary sheet, then one sheet per phase (and one for obligations without), and
-    the reviews.
+    """A summary sheet, then one sheet per phase (and one for obligations without), the
+    reviews and the watch list.
 
     Every sheet has its headings in the settings' language, a frozen heading row, an
     autofilter, widths fitted to the content and long texts wrapped. The same document
@@ -608,6 +661,14 @@ def xlsx_bytes(
             settings.headings(ITEM_COLUMNS, ITEM_HEADINGS),
             [flat_cells(r, ITEM_COLUMNS, ", ") for r in items],
             ITEM_COLUMNS,
+        )
+    watches = [settings.localised_watch(r) for r in document.get("watch") or []]
+    if watches:
+        add_sheet(
+            t(WATCH_SHEET),
+            settings.headings(WATCH_COLUMNS, WATCH_HEADINGS),
+            [flat_cells(r, WATCH_COLUMNS) for r in watches],
+            WATCH_COLUMNS,
         )
     workbook.close()
     return stream.getvalue()

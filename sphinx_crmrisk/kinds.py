@@ -31,6 +31,7 @@ class Kind(StrEnum):
     CLAUSE = "clause"
     PROCEDURE = "procedure"
     RISK = "risk"
+    WATCH = "watch"
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,19 @@ class LinkSpec:
 
 #: In the order the need layouts show them.
 FIELD_SPECS: Mapping[str, FieldSpec] = {
-    "legal_basis": FieldSpec(N_("Legal basis"), "The text and article the obligation rests on."),
+    "legal_basis": FieldSpec(
+        N_("Legal basis"),
+        "The text and article the obligation rests on (a watch item: the text it watches).",
+    ),
     "effective": FieldSpec(N_("Effective"), "The date it took or takes effect, YYYY-MM-DD."),
     "until": FieldSpec(N_("Until"), "The date it ended, YYYY-MM-DD, when it was replaced."),
+    "expected": FieldSpec(
+        N_("Expected"),
+        "A watch item's next expected date, YYYY-MM-DD: when something should happen "
+        "(publication, application, a court decision); an open item past it is overdue "
+        "(shown in its badge).",
+        in_layout=False,
+    ),
     "sanction": FieldSpec(N_("Sanction"), "What a breach costs."),
     "source": FieldSpec(N_("Source"), "The official text (URL, shown as a link)."),
     "justification": FieldSpec(
@@ -133,11 +144,25 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         in_layout=False,
         computed=True,
     ),
+    "watch_state": FieldSpec(
+        N_("Watch state"),
+        "Set by the build, not written: the watch item's state (open, overdue, done or "
+        "abandoned), for sphinx-needs' tables and filters (shown as a badge).",
+        in_layout=False,
+        computed=True,
+    ),
     # of no kind: every item may have it, and the extension sets it (item_directive.py)
     "source_file": FieldSpec(
         N_("Source file"),
         "Set by the extension, not written: the file the item is written in, relative to "
         "the source folder, when it is not its page's own (an included file).",
+        in_layout=False,
+    ),
+    # of no kind: every item the shipped catalogue holds has it (law_catalogue.py)
+    "catalogue": FieldSpec(
+        N_("Catalogue"),
+        "Set by the shipped catalogue, not written: the date of the statement of the law "
+        "an imported item comes from (an overdue watch item of it asks for an upgrade).",
         in_layout=False,
     ),
 }
@@ -184,6 +209,14 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         ("likelihood", "severity", "owner"),
         "A risk, addressed by obligations, scored by likelihood and severity.",
     ),
+    Kind.WATCH: KindSpec(
+        "VEI-",
+        N_("Watch item"),
+        "#FCEFD9",
+        ("expected", "legal_basis", "source", "verification", "watch_state"),
+        "A text announced, adopted or awaited that will change obligations: its next "
+        "expected date, its status (open, done or abandoned) and the obligations it affects.",
+    ),
 }
 
 #: Kinds whose ``covers`` links count towards coverage.
@@ -210,6 +243,13 @@ LINK_SPECS: Mapping[str, LinkSpec] = {
         N_("phase"),
         N_("obligations of the phase"),
         "From any other item to its phases.",
+    ),
+    "affects": LinkSpec(
+        frozenset({Kind.WATCH}),
+        Kind.OBLIGATION,
+        N_("affects"),
+        N_("affected by"),
+        "From a watch item to the obligations it will change.",
     ),
     "replaced_by": LinkSpec(
         frozenset({Kind.OBLIGATION}),
@@ -240,6 +280,10 @@ DATE_FIELDS = ("effective", "until")
 #: The IDs of our items (``OBL-RGPD-28-3``): the build adds it to a host's own rule as an
 #: alternative (``sphinx_ext/coexistence.py``); ``crmrisk import`` checks register IDs by it.
 ID_REGEX = "^[A-Z0-9][A-Z0-9_-]{2,}$"
+
+#: A watch item's ``status`` words; none written is :data:`WATCH_OPEN`.
+WATCH_OPEN = "open"
+WATCH_STATUSES = (WATCH_OPEN, "done", "abandoned")
 
 #: An obligation's ``verification`` levels, each with the sentence its badge shows.
 VERIFICATION_LEVELS: Mapping[str, str] = {

@@ -2,13 +2,16 @@
 
 ``sphinx_crmrisk/catalogue/<date>/`` holds one statement of the law, dated by the
 handbook's ``crmrisk_today``: ``needs.json`` (the phases and obligations, with their
-fields, French text and links, lapsed rules included) and ``models.json`` (the model
-clauses and procedures), both in sphinx-needs' own needs.json format, so that
+fields, French text and links, lapsed rules included, and the watch items: the texts
+awaited that will change them) and ``models.json`` (the model clauses and procedures),
+both in sphinx-needs' own needs.json format, so that
 ``needimport`` reads them (the ``crmrisk-catalogue`` directive,
 ``sphinx_ext/catalogue_directive.py``). From 2026-12-05 on, ``oscal-catalog.json`` beside
 them is the same law as an OSCAL catalog (:mod:`.oscal`), for the GRC tools that read OSCAL. They are generated from the handbook, their one
 source, by ``make catalogue`` (``python -m sphinx_crmrisk.law_catalogue SOURCE``); ``tests/test_catalogue.py`` fails when they differ from what the handbook
-gives. No Sphinx import.
+gives. Each shipped record names its statement of the law in its ``catalogue`` field:
+a watch item of it still open after its expected date tells the project that imports it
+to upgrade (:mod:`.watch`). No Sphinx import.
 """
 
 from __future__ import annotations
@@ -27,16 +30,17 @@ from .needs_json import LoadError
 from .settings import CONFIG_JSON
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogue"
-#: The phases and obligations; the model clauses and procedures, an optional part.
+#: The phases, obligations and watch items; the model clauses and procedures, an
+#: optional part.
 LAW_FILE = "needs.json"
 MODELS_FILE = "models.json"
 #: The law as an OSCAL catalog (:data:`.oscal.CATALOG_FILE`).
 OSCAL_FILE = "oscal-catalog.json"  # oscal.CATALOG_FILE
-LAW_KINDS = (Kind.PHASE, Kind.OBLIGATION)
+LAW_KINDS = (Kind.PHASE, Kind.OBLIGATION, Kind.WATCH)
 MODEL_KINDS = (Kind.CLAUSE, Kind.PROCEDURE)
 PROJECT = "sphinx-crmrisk catalogue"
 #: The links a shipped record keeps: risks are not shipped, nor their ``addresses``.
-SHIPPED_LINKS = ("phase", "replaced_by", "covers")
+SHIPPED_LINKS = ("phase", "replaced_by", "covers", "affects")
 _CORE_KEYS = ("id", "type", "title", "status", "content", "doctype")
 
 
@@ -66,6 +70,28 @@ def catalogue_file(
     return root / version / (MODELS_FILE if models else LAW_FILE)
 
 
+def phase_of(record_id: str, records: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The phase a record is imported with when a project imports one phase a page:
+    a phase is its own; an obligation goes with its first phase; a watch item with the
+    first phase of the first obligation it affects that has one, else with the first
+    phase of the catalogue. None: a record of no phase (a model)."""
+    record = records[record_id]
+    if record["type"] == Kind.PHASE.value:
+        return record_id
+    if record["type"] == Kind.OBLIGATION.value:
+        first: str | None = (record.get("phase") or [None])[0]
+        return first
+    if record["type"] != Kind.WATCH.value:
+        return None
+    for obligation_id in record.get("affects") or []:
+        obligation = records.get(obligation_id)
+        if obligation is not None and obligation.get("phase"):
+            phase: str = obligation["phase"][0]
+            return phase
+    phases = sorted(i for i, r in records.items() if r["type"] == Kind.PHASE.value)
+    return phases[0] if phases else None
+
+
 def read_needs(file: Path) -> dict[str, dict[str, Any]]:
     """The records of a shipped file (its one version)."""
     document = json.loads(file.read_text(encoding="utf-8"))
@@ -78,24 +104,30 @@ def read_needs(file: Path) -> dict[str, dict[str, Any]]:
 _DOC_ROLE = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
 
 
-def _record(need: Mapping[str, Any]) -> dict[str, Any]:
+def _record(need: Mapping[str, Any], version: str) -> dict[str, Any]:
     """A need of the handbook as shipped: what an import needs, no location; a link to
-    a page of the handbook becomes its text."""
+    a page of the handbook becomes its text; ``catalogue`` names the statement of the
+    law it belongs to."""
     record = {key: need[key] for key in _CORE_KEYS if need.get(key)}
     if "content" in record:
         record["content"] = _DOC_ROLE.sub(lambda m: m.group(1) or m.group(2), record["content"])
     for name in AUTHORED_FIELDS:
         if need.get(name):
             record[name] = need[name]
+    record[CATALOGUE_FIELD] = version
     for name in SHIPPED_LINKS:
         if need.get(name):
             record[name] = list(need[name])
     return record
 
 
+#: The field each shipped record names its statement of the law in.
+CATALOGUE_FIELD = "catalogue"
+
+
 def needs_document(version: str, needs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """A needs.json of sphinx-needs' format with one version, dated by the law."""
-    records = {need["id"]: _record(need) for need in sorted(needs, key=lambda n: n["id"])}
+    records = {need["id"]: _record(need, version) for need in sorted(needs, key=lambda n: n["id"])}
     created = f"{version}T00:00:00"
     return {
         "created": created,

@@ -222,6 +222,12 @@ def pages(name: str, fmt: str, version: str, jupyter_book: bool) -> dict[str, st
             _block(fmt, "crmrisk-gaps", "", {}),
             _subtitle(fmt, "Matrice"),
             _block(fmt, "crmrisk-matrix", "", {}),
+            _subtitle(fmt, "Textes à surveiller"),
+            "Les textes annoncés ou attendus qui modifieront des obligations du catalogue, "
+            "par date. Une fiche encore ouverte après sa date signale que l'état du droit "
+            "importé a vieilli : mettre à jour sphinx-crmrisk, ou figer une version plus "
+            "récente du catalogue.",
+            _block(fmt, "crmrisk-watch", "", {}),
         )
     )
     return {
@@ -257,6 +263,9 @@ Next steps:
    make the two worked examples your own or delete them.
 3. When no gap is left, set `crmrisk_fail_on_uncovered` to true and run the build and
    `crmrisk check` in CI: a new obligation of a later catalogue then fails the build.
+4. Keep sphinx-crmrisk up to date: the catalogue ships its watch items (texts announced or
+   awaited, each with a date); once one of them is still open after its date, the build warns
+   (`crmrisk.watch_overdue`) that the statement of the law you import may be out of date.
 """
 
 

@@ -19,6 +19,7 @@ from .model import Assessment, Finding, Model, State, assess_all, find_problems
 from .reviews import Review, ReviewLock, SuspectCover, assess_reviews, review_findings
 from .scope import expand
 from .settings import Settings
+from .watch import Watch, assess_watch, watch_findings
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,18 @@ class Traceability:
     @cached_property
     def findings(self) -> list[Finding]:
         """Problems in the data other than gaps (dates, fields, link types...), then the
-        review findings (bad review values, overdue reviews, suspect covers)."""
-        return find_problems(self.model, self.settings.required_fields) + review_findings(
-            self.model, self.reviews, self.settings.warn_never_reviewed
+        review findings (bad review values, overdue reviews, suspect covers), then the
+        watch items' (bad values, overdue items)."""
+        return (
+            find_problems(self.model, self.settings.required_fields)
+            + review_findings(self.model, self.reviews, self.settings.warn_never_reviewed)
+            + watch_findings(self.model, self.watches, self.today)
         )
+
+    @cached_property
+    def watches(self) -> list[Watch]:
+        """Every watch item's state: overdue first, then open, then closed, by date."""
+        return assess_watch(self.model, self.today)
 
     @cached_property
     def reviews(self) -> list[Review]:

@@ -25,30 +25,36 @@ WarningSubtype = Literal[
     "suspect",
     "uncovered",
     "view_option",
+    "watch_overdue",
 ]
 
 #: One line per subtype, for the reference documentation.
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
-    "bad_date": "A date that is not YYYY-MM-DD ('effective', 'until', 'reviewed'), or 'until' "
-    "before 'effective'.",
+    "bad_date": "A date that is not YYYY-MM-DD ('effective', 'until', 'reviewed', 'expected'), "
+    "or 'until' before 'effective'.",
     "bad_value": "A field value outside its allowed set: a 'verification' other than "
     "verified/partial/unverified, a 'review_every' that is not a number of months, an "
     "'applies_to' word that is not an activity, a risk's 'likelihood' or 'severity' other "
-    "than 1 to 4.",
+    "than 1 to 4, a watch item's status other than open/done/abandoned.",
     "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
     ":version: or :phase:.",
     "computed_field": "A field the build sets ('coverage_state', 'review_state') written by an author, "
     "in a need or a needextend: the build's value replaces it.",
     "export": "A traceability export that could not be written, or an XLSX cell cut to "
     "Excel's 32,767 characters (the cell has a note; traceability.json has the whole text).",
-    "link_type": "A 'covers'/'addresses'/'phase'/'replaced_by' link between the wrong kinds.",
-    "missing_field": "An obligation without a required field, a phase, or a justification.",
+    "link_type": "A 'covers'/'addresses'/'affects'/'phase'/'replaced_by' link between the "
+    "wrong kinds.",
+    "missing_field": "An obligation without a required field, a phase, or a justification; "
+    "an open watch item without an 'expected' date.",
     "review_overdue": "A clause or procedure whose last review plus its cycle is before the "
     "reference date (or, with crmrisk_warn_never_reviewed, that was never reviewed).",
     "suspect": "A cover whose obligation changed (title, legal basis, dates, phases, "
     "sanction, source, text) since the covering item was last reviewed against it.",
     "uncovered": "An obligation in force that no active clause or procedure covers.",
     "view_option": "A view's option that names nothing the project has (an unknown :phase:).",
+    "watch_overdue": "A watch item still open after its 'expected' date: what it awaited "
+    "should have happened (update it; one imported from the shipped catalogue asks for an "
+    "upgrade of sphinx-crmrisk or a newer :version:).",
 }
 
 #: Subtypes the build alone reports: about the pages or the output, not the items

@@ -302,3 +302,24 @@ def test_an_obligation_shows_its_state_and_the_risks_their_map(page, server):
     links.first.click()
     assert page.url.split("#")[1].startswith("RISK-")
     assert own_errors(page) == []
+
+
+def test_an_obligation_leads_to_the_watch_item_that_will_change_it(page, server):
+    page.goto(server + "handbook/phases/conception.html", wait_until="networkidle")
+    badge = page.locator("table#OBL-DATA-ACT-29 .crmrisk-badge.crmrisk-expected-change")
+    assert badge.is_visible()
+    assert badge.inner_text().startswith("Évolution attendue")
+    assert "(attendue le 2027-01-12)" in badge.inner_text()
+    page.js_errors.clear()
+    badge.locator("a", has_text="VEI-SREN-CLOUD-12-JANVIER-2027").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("handbook/veille.html#VEI-SREN-CLOUD-12-JANVIER-2027")
+    item = page.locator("table#VEI-SREN-CLOUD-12-JANVIER-2027")
+    assert item.is_visible()
+    assert "Veille" in item.locator(".crmrisk-badge.crmrisk-watch").inner_text()
+    # the watch list of the page: every item, none overdue on the handbook's date
+    rows = page.locator("table.crmrisk-watch-list tbody tr")
+    assert rows.count() >= 9
+    states = rows.evaluate_all("rows => rows.map(r => r.dataset.state)")
+    assert "overdue" not in states
+    assert own_errors(page) == []

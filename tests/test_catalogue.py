@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
 from bs4 import BeautifulSoup
-from sphinx_builds import build_once
+from sphinx_builds import build_once, edit
 
 from sphinx_crmrisk.cli import main
 from sphinx_crmrisk.exports import SCHEMA_FILE
@@ -21,6 +23,7 @@ from sphinx_crmrisk.law_catalogue import (
     catalogue_file,
     file_text,
     oscal_text,
+    phase_of,
     read_needs,
     versions,
 )
@@ -82,8 +85,11 @@ def test_the_shipped_oscal_catalogue_is_the_shipped_law_of_its_version():
 
 def test_the_catalogue_holds_phases_obligations_and_models_with_their_french_text():
     law, models = shipped(), shipped(models=True)
-    assert {need["type"] for need in law.values()} == {"phase", "obligation"}
+    assert {need["type"] for need in law.values()} == {"phase", "obligation", "watch"}
     assert {need["type"] for need in models.values()} == {"clause", "procedure"}
+    # each record names the statement of the law it belongs to
+    version = versions()[-1]
+    assert {need["catalogue"] for need in {**law, **models}.values()} == {version}
     # lapsed rules are part of the statement of the law
     assert any(need.get("until") for need in law.values())
     opt_in = law["OBL-CONSO-L223-1"]
@@ -167,9 +173,12 @@ def test_one_phase_a_page_in_rest_imports_each_item_once(app):
     law = shipped()
     assert set(needs) == set(law)  # no models without :models:
     for need_id, need in needs.items():
-        phase = need_id if need["type"] == "phase" else law[need_id]["phase"][0]
+        phase = phase_of(need_id, law)
         assert need["docname"] == phase.removeprefix("PH-").lower()
         assert "catalogue" in need["tags"]
+    # a watch item goes with the first phase of the first obligation it affects
+    watch = next(i for i, n in law.items() if n["type"] == "watch")
+    assert phase_of(watch, law) == law[law[watch]["affects"][0]]["phase"][0]
 
 
 def test_with_models_the_model_clauses_and_procedures_come_too(copy_root):
@@ -206,3 +215,197 @@ def test_an_unknown_version_or_phase_is_a_warning_at_the_directive(copy_root):
     ) in warnings
     assert "conception.rst:7: WARNING: 'PH-NOPE' given to :phase: is not a phase" in warnings
     assert "conception.rst:10: WARNING: :models: cannot be combined with :phase:" in warnings
+
+
+def test_the_shipped_watch_items_are_open_with_dates_after_their_statement():
+    law = shipped()
+    version = versions()[-1]
+    watches = {i: n for i, n in law.items() if n["type"] == "watch"}
+    assert len(watches) >= 9
+    for watch_id, watch in watches.items():
+        assert watch["status"] == "open", watch_id
+        assert watch["expected"] > version, watch_id
+        assert all(law[o]["type"] == "obligation" for o in watch["affects"]), watch_id
+    # the statement of 2026-11-30 had none, and never changes
+    old = read_needs(catalogue_file("2026-11-30"))
+    assert not [n for n in old.values() if n["type"] == "watch"]
+
+
+def test_an_imported_watch_item_past_its_date_asks_for_an_upgrade(copy_root, capsys):
+    src = copy_root("catalogue")
+    # a year later: the statement of the law imported has aged
+    edit(src / "conf.py", 'crmrisk_today = "2026-11-30"', 'crmrisk_today = "2027-04-01"')
+    # one item the organization checked itself and closed, one it postponed
+    with (src / "controles.md").open("a", encoding="utf-8") as page:
+        page.write(
+            "\n```{needextend} VEI-DIR-2024-2853-TRANSPOSITION\n:status: done\n```\n"
+            "\n```{needextend} VEI-CPCE-L44-2027\n:expected: 2027-06-30\n```\n"
+        )
+    app = build_once(src, freshenv=True)
+    version = versions()[-1]
+    law = shipped()
+    late = sorted(
+        i
+        for i, n in law.items()
+        if n["type"] == "watch"
+        and n["expected"] < "2027-04-01"
+        and i not in ("VEI-DIR-2024-2853-TRANSPOSITION", "VEI-CPCE-L44-2027")
+    )
+    assert late
+    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+    warnings = [line for line in text.splitlines() if "watch_overdue" in line]
+    assert len(warnings) == len(late)
+    for watch_id in late:
+        expected = law[watch_id]["expected"]
+        line = (
+            f"obligations.md:5: WARNING: {watch_id}: watch item still open after its expected "
+            f"date {expected} (reference date 2027-04-01): the statement of the law of "
+            f"{version} imported from the sphinx-crmrisk catalogue may be out of date: upgrade "
+            "sphinx-crmrisk, or pin a newer :version: of crmrisk-catalogue [crmrisk.watch_overdue]"
+        )
+        assert any(w.endswith(line) for w in warnings), line
+    # crmrisk check says the same, the acknowledged items left out
+    main(["check", str(app.outdir), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    overdue = [p for p in report["problems"] if p["subtype"] == "watch_overdue"]
+    assert sorted(p["id"] for p in overdue) == late
+    assert {p["location"] for p in overdue} == {"obligations.md:5"}
+
+
+@pytest.mark.sphinx("html", testroot="catalogue", freshenv=True)
+def test_the_obligations_a_shipped_watch_item_affects_show_an_expected_change(app):
+    app.build()
+    law = shipped()
+    watch_id, watch = next((i, n) for i, n in law.items() if n["type"] == "watch")
+    page = soup(app, "obligations")
+    obligation = page.find("table", id=watch["affects"][0])
+    badge = obligation.select_one(".crmrisk-expected-change")
+    assert badge is not None
+    assert f"{watch_id} (attendue le {watch['expected']})" in badge.get_text()
+    # the link goes to the item, imported on the same page
+    assert f"#{watch_id}" in [a["href"] for a in badge.select("a")]
+    assert page.find("table", id=watch_id) is not None
+
+
+UPGRADED_FROM, UPGRADED_TO = "2026-11-30", "2026-12-05"
+#: What décret n° 2026-662 added to the law between the two statements.
+NEW_OBLIGATIONS = {
+    "OBL-CONSO-R223-1",
+    "OBL-CONSO-R223-2",
+    "OBL-CONSO-R223-3",
+    "OBL-CONSO-D223-9-2026",
+}
+
+
+def own_items(models: dict) -> str:
+    """The clauses and procedures of an organization that covered a statement of the law:
+    here, the model ones of that statement, written as its own."""
+    blocks = [
+        f"```{{{need['type']}}} {need['title']}\n:id: {need_id}\n"
+        f":covers: {', '.join(need['covers'])}\n```\n"
+        for need_id, need in sorted(models.items())
+        if need.get("covers")
+    ]
+    return "# Nos clauses et procédures\n\n" + "\n".join(blocks)
+
+
+def test_a_project_on_the_statement_of_30_november_upgrades_to_5_december(tmp_path, capsys):
+    src = tmp_path / "assureur"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_crmrisk"]\nlanguage = "fr"\n'
+        f'exclude_patterns = ["_build"]\ncrmrisk_today = "{UPGRADED_TO}"\n',
+        encoding="utf-8",
+    )
+    (src / "index.md").write_text(
+        "# Manuel\n\n```{toctree}\nobligations\ncontroles\n```\n", encoding="utf-8"
+    )
+    pinned = f"# Obligations\n\n```{{crmrisk-catalogue}}\n:version: {UPGRADED_FROM}\n```\n"
+    (src / "obligations.md").write_text(pinned, encoding="utf-8")
+    old_models = read_needs(catalogue_file(UPGRADED_FROM, models=True))
+    (src / "controles.md").write_text(own_items(old_models), encoding="utf-8")
+
+    # on the statement of 30 November, every obligation is covered
+    before = build_once(src, freshenv=True)
+    assert "WARNING" not in before.warning.getvalue(), before.warning.getvalue()
+    shutil.copytree(before.outdir, tmp_path / "before")
+    # its clauses and procedures reviewed against that statement: the lock records it
+    assert main(["review", str(src), "--all", "--today", UPGRADED_FROM]) == 0
+    capsys.readouterr()
+    assert (src / "crmrisk-reviews.json").is_file()
+
+    # the upgrade: the directive now imports the statement of 5 December
+    edit(src / "obligations.md", f":version: {UPGRADED_FROM}", f":version: {UPGRADED_TO}")
+    after = build_once(src, freshenv=True)
+    trace = json.loads((Path(after.outdir) / "traceability.json").read_text(encoding="utf-8"))
+    # the new obligations are the gaps, and only they
+    gaps = {o["id"] for o in trace["obligations"] if o["state"] == "uncovered"}
+    assert gaps == NEW_OBLIGATIONS
+    warnings = after.warning.getvalue()
+    for ob_id in NEW_OBLIGATIONS:
+        assert f"WARNING: {ob_id}: obligation '" in warnings
+    # the rewritten D223-9 lapsed; its former wording is not a gap
+    states = {o["id"]: o["state"] for o in trace["obligations"]}
+    assert states["OBL-CONSO-D223-9"] == "lapsed"
+    # the covers of each obligation that changed are suspect, naming what changed
+    old_law = read_needs(catalogue_file(UPGRADED_FROM))
+    new_law = read_needs(catalogue_file(UPGRADED_TO))
+    changed = {
+        ob_id
+        for ob_id, need in old_law.items()
+        if need["type"] == "obligation"
+        and any(
+            need.get(f) != new_law[ob_id].get(f)
+            for f in ("title", "legal_basis", "effective", "until", "sanction", "source", "content")
+        )
+    }
+    assert {"OBL-CONSO-L223-1", "OBL-CNIL-TRACEURS", "OBL-IA-HR"} <= changed
+    expected = {
+        (item_id, ob_id)
+        for item_id, need in old_models.items()
+        for ob_id in need.get("covers", [])
+        if ob_id in changed
+    }
+    suspects = {(o["id"], s["id"]) for o in trace["obligations"] for s in o["suspect_covers"]}
+    assert {(item, ob) for ob, item in suspects} == expected
+    assert warnings.count("[crmrisk.suspect]") == len(expected)
+    traceurs = next(o for o in trace["obligations"] if o["id"] == "OBL-CNIL-TRACEURS")
+    assert {"legal_basis", "effective"} <= set(traceurs["suspect_covers"][0]["changed"])
+    # the shipped watch items came with it: none late on its date
+    assert "watch_overdue" not in warnings
+    assert {w["catalogue"] for w in trace["watch"]} == {UPGRADED_TO}
+
+    # and crmrisk diff of the two statements lists what changed in the law
+    status = main(
+        [
+            "diff",
+            str(catalogue_file(UPGRADED_FROM)),
+            str(catalogue_file(UPGRADED_TO)),
+            "--today",
+            UPGRADED_TO,
+            "--format",
+            "json",
+        ]
+    )
+    diff = json.loads(capsys.readouterr().out)
+    assert status == 1  # a catalogue alone covers nothing
+    assert {a["id"] for a in diff["added"]} == NEW_OBLIGATIONS
+    assert diff["removed"] == []
+    assert ("OBL-CONSO-D223-9", "uncovered", "lapsed") in {
+        (c["id"], c["old"], c["new"]) for c in diff["state_changes"]
+    }
+    fields = {c["id"]: {f["field"] for f in c["changes"]} for c in diff["changed"]}
+    assert fields["OBL-CONSO-D223-9"] >= {"until", "legal_basis"}
+    assert "effective" in fields["OBL-CNIL-TRACEURS"]
+    assert "title" in fields["OBL-IA-4"]
+    # the statement of 30 November had no watch items: all those of 5 December are new
+    shipped_watch = {i for i, n in new_law.items() if n["type"] == "watch"}
+    assert {w["id"] for w in diff["watch"]["added"]} == shipped_watch
+    # and of the organization's two builds: its covers lapsed or now suspect
+    main(["diff", str(tmp_path / "before"), after.outdir, "--format", "json"])
+    own = json.loads(capsys.readouterr().out)
+    assert {a["id"] for a in own["added"]} == NEW_OBLIGATIONS
+    assert ("OBL-CONSO-D223-9", "covered", "lapsed") in {
+        (c["id"], c["old"], c["new"]) for c in own["state_changes"]
+    }
+    assert {(s["id"], s["obligation"]) for s in own["became_suspect"]} == expected

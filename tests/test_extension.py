@@ -40,8 +40,11 @@ def test_clean_project_builds_without_warnings(app):
         "clause",
         "procedure",
         "risk",
+        "watch",
     }
     assert needs["OBL-RGPD-30"]["covers_back"] == ["CLA-RGPD-03"]
+    assert needs["OBL-IA-HR"]["affects_back"] == ["VEI-IA-HR"]
+    assert needs["VEI-IA-HR"]["watch_state"] == "done"
     assert needs["OBL-RGPD-30"]["addresses_back"] == ["RISK-05"]
     assert needs["OBL-RGPD-13"]["phase"] == ["PH-CONCEPTION", "PH-EXPLOITATION"]
     assert needs["OBL-RGPD-30"]["replaced_by_back"] == ["OBL-HIST-CNIL"]

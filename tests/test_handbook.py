@@ -17,6 +17,7 @@ from sphinx_crmrisk.model import Kind, State
 from sphinx_crmrisk.needs_cache import needs_json_of
 from sphinx_crmrisk.needs_json import find_needs_json
 from sphinx_crmrisk.scope import ACTIVITIES
+from sphinx_crmrisk.watch import WatchState
 
 REPO = Path(__file__).parents[1]
 OFFICIAL_SITES = ("legifrance.gouv.fr", "eur-lex.europa.eu", "cnil.fr")
@@ -122,10 +123,14 @@ def test_the_veille_page_lists_every_upcoming_obligation_from_the_build(handbook
     assert "OBL-DATA-ACT-29" in upcoming
     source = (REPO / "handbook" / "veille.md").read_text(encoding="utf-8")
     # the list is the extension's matrix view filtered on that state (its filtering is tested
-    # in test_directives), not a second hand-kept list: no upcoming ID is written in the page,
-    # except OBL-IA-HR, which the hand-written part cites for the unpublished AI Omnibus
+    # in test_directives), not a second hand-kept list: no upcoming ID is written in the page.
+    # The watch items' :affects: links name obligations a text awaited will change (the SREN
+    # item names OBL-DATA-ACT-29): they say what will change, not what is upcoming
     assert "```{crmrisk-matrix}\n:state: upcoming\n```" in source
-    assert [i for i in sorted(upcoming) if i in source] == ["OBL-IA-HR"]
+    affects = [line for line in source.splitlines() if line.startswith(":affects:")]
+    assert any("OBL-DATA-ACT-29" in line for line in affects)
+    rest = "\n".join(line for line in source.splitlines() if not line.startswith(":affects:"))
+    assert [i for i in sorted(upcoming) if i in rest] == []
     # the dated table beside it is sphinx-needs' own, filtered on the state the build wrote
     # into each need, which needs.json carries: the same obligations, no date written twice
     assert ':filter: coverage_state == "upcoming"' in source
@@ -133,6 +138,61 @@ def test_the_veille_page_lists_every_upcoming_obligation_from_the_build(handbook
     data = json.loads(find_needs_json(needs_json_of(REPO)).read_text())
     needs = data["versions"][data["current_version"]]["needs"]
     assert {i for i, n in needs.items() if n.get("coverage_state") == "upcoming"} == upcoming
+
+
+def test_the_veille_page_holds_only_watch_items_none_overdue(handbook):
+    source = (REPO / "handbook" / "veille.md").read_text(encoding="utf-8")
+    # no hand-written table left: the texts awaited are watch items, listed by the view
+    assert not [line for line in source.splitlines() if line.lstrip().startswith("|")]
+    assert "```{crmrisk-watch}\n```" in source
+    watches = handbook.watches
+    assert len(watches) == source.count("{watch}") >= 9
+    assert {w.item.docname for w in watches} == {"handbook/veille"}
+    # none overdue on the statement date, each open with a date after it
+    assert [w.item.id for w in watches if w.state is WatchState.OVERDUE] == []
+    assert all(w.state is WatchState.OPEN and w.expected > STATEMENT_DATE for w in watches)
+    assert [f.message for f in handbook.findings if f.subtype == "watch_overdue"] == []
+    # the handbook's rules: basis, source, verification, and what is unsettled shown as such
+    data = json.loads(find_needs_json(needs_json_of(REPO)).read_text())
+    needs = data["versions"][data["current_version"]]["needs"]
+    for watch in watches:
+        item = watch.item
+        assert item.field("legal_basis"), item.id
+        assert urlparse(item.field("source")).scheme == "https", item.id
+        assert item.field("verification") in ("verified", "partial", "unverified"), item.id
+        if item.field("verification") != "verified":
+            assert "À confirmer" in needs[item.id]["content"], item.id
+        assert watch.affects, item.id
+        assert {o.id for o in watch.affects} == set(item.linked("affects")), item.id
+    # the obligations they affect say so, in the built pages too
+    affected = {o.id for w in watches for o in w.affects}
+    assert {"OBL-CONSO-R223-1", "OBL-DATA-ACT-29", "OBL-IA-HR"} <= affected
+
+
+def test_the_law_of_5_december_2026_is_in_the_built_needs_json(handbook):
+    """The done-when of issue 22, read from the needs.json the handbook's build wrote."""
+    data = json.loads(find_needs_json(needs_json_of(REPO)).read_text())
+    needs = data["versions"][data["current_version"]]["needs"]
+    # décret n° 2026-662 in force from 11 August 2026: the three new obligations cite it
+    for ob_id in ("OBL-CONSO-R223-1", "OBL-CONSO-R223-2", "OBL-CONSO-R223-3"):
+        assert "2026-662" in needs[ob_id]["legal_basis"], ob_id
+        assert needs[ob_id]["effective"] == "2026-08-11", ob_id
+    # D223-9 as rewritten by it, the earlier wording lapsed the day before
+    rewritten = needs["OBL-CONSO-D223-9-2026"]
+    assert "D223-9" in rewritten["legal_basis"] and "2026-662" in rewritten["legal_basis"]
+    assert rewritten["effective"] == "2026-08-11"
+    old = needs["OBL-CONSO-D223-9"]
+    assert old["until"] == "2026-08-10"
+    assert old["replaced_by"] == ["OBL-CONSO-D223-9-2026"]
+    # the AI obligations cite règlement (UE) 2026/1744
+    for ob_id in ("OBL-IA-HR", "OBL-IA-4", "OBL-IA-50"):
+        assert "2026/1744" in needs[ob_id]["legal_basis"], ob_id
+    # trackers: art. 82 effective in 2011 (ordonnance n° 2011-1012), not 2021
+    assert needs["OBL-CNIL-TRACEURS"]["effective"].startswith("2011-")
+    assert "82" in needs["OBL-CNIL-TRACEURS"]["legal_basis"]
+    # accessibility: art. 47 cites ordonnance n° 2023-859
+    assert "2023-859" in needs["OBL-ACCESS-47"]["legal_basis"]
+    assert "47" in needs["OBL-ACCESS-47"]["legal_basis"]
 
 
 def test_every_obligation_names_only_known_activities(handbook):

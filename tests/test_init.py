@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from sphinx_builds import build_once
 
@@ -21,6 +22,9 @@ from sphinx_crmrisk.scope import ACTIVITIES, expand
 from sphinx_crmrisk.text import split_list
 
 BIN = Path(sys.executable).parent
+#: The starters are built as of the date of the newest statement of the law shipped, never
+#: the clock's: its watch items fall due on their dates (test_catalogue tests what follows)
+TODAY = versions()[-1]
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -66,7 +70,10 @@ def test_the_readme_path_for_a_new_organization(tmp_path, capsys):
     assert main(["init", str(acme), "--profile", "prospection"]) == 0
     capsys.readouterr()
     result = run(
-        BIN / "sphinx-build", "-W", "--keep-going", "-b", "html", acme, acme / "_build" / "html"
+        BIN / "sphinx-build",
+        *("-W", "--keep-going", "-D", f"crmrisk_today={TODAY}", "-b", "html"),
+        acme,
+        acme / "_build" / "html",
     )
     assert result.returncode == 0, result.stderr
     html = acme / "_build" / "html"
@@ -90,6 +97,15 @@ def test_the_readme_path_for_a_new_organization(tmp_path, capsys):
     for word in ACTIVITIES:
         assert f"#   {word}: " in conf
     assert "Next steps:" in (acme / "README.md").read_text(encoding="utf-8")
+    # the catalogue's watch items: listed on the follow-up page, announced on the obligations
+    suivi = BeautifulSoup((html / "suivi.html").read_text(encoding="utf-8"), "html.parser")
+    listed = [
+        tr.td.get_text(strip=True) for tr in suivi.select("table.crmrisk-watch-list tbody tr")
+    ]
+    shipped = read_needs(catalogue_file())
+    assert sorted(listed) == sorted(i for i, n in shipped.items() if n["type"] == "watch")
+    obligations = (html / "obligations.html").read_text(encoding="utf-8")
+    assert "Évolution attendue" in obligations
 
 
 def test_a_rest_starter_without_profile_lists_every_obligation(tmp_path, capsys):
@@ -106,7 +122,12 @@ def test_a_rest_starter_without_profile_lists_every_obligation(tmp_path, capsys)
         "suivi.rst",
     ]
     html = starter / "_build" / "html"
-    result = run(BIN / "sphinx-build", "-W", "--keep-going", "-b", "html", starter, html)
+    result = run(
+        BIN / "sphinx-build",
+        *("-W", "--keep-going", "-D", f"crmrisk_today={TODAY}", "-b", "html"),
+        starter,
+        html,
+    )
     assert result.returncode == 0, result.stderr
     expected = in_scope(None, built_today(html))
     assert gap_ids(html) == expected
@@ -124,6 +145,9 @@ def test_a_jupyter_book_starter_builds_with_jupyter_book(tmp_path, capsys):
     capsys.readouterr()
     assert (book / "_config.yml").is_file() and (book / "_toc.yml").is_file()
     assert not (book / "conf.py").exists()
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["config"]["crmrisk_today"] = TODAY
+    (book / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     result = run(BIN / "jupyter-book", "build", book, "-W", "-n", "--keep-going")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     html = book / "_build" / "html"
@@ -205,7 +229,7 @@ def publish_new_version(root: Path) -> None:
 
 
 def build(src: Path) -> Path:
-    app = build_once(src, freshenv=True)
+    app = build_once(src, freshenv=True, confoverrides={"crmrisk_today": TODAY})
     assert app.statuscode == 0, app.warning.getvalue()
     assert "WARNING" not in app.warning.getvalue(), app.warning.getvalue()
     return Path(app.outdir)

@@ -1,5 +1,5 @@
 """Badges: an obligation's state and how far its facts were verified, a risk's level,
-and which covers are suspect.
+which covers are suspect, a watch item's state and the obligations it will change.
 
 The state badge (``crmrisk-state-<state>``) is the build's assessment (the one
 :class:`~sphinx_crmrisk.traceability.Traceability` the checks and views use), so a reader sees at a
@@ -9,9 +9,14 @@ in the build's language, whether a fact may be relied on. A suspect cover
 (:mod:`sphinx_crmrisk.reviews`) is shown on both ends: on the obligation that changed and on the
 clause or procedure to re-read.
 
-An obligation's state depends on other pages (the clauses that cover it): the
-incremental fingerprints include each need's neighbours, so its page is re-written
-when a cover is added or removed elsewhere (:mod:`.incremental`).
+A watch item (:mod:`sphinx_crmrisk.watch`) shows its state and expected date, and each
+obligation that an open watch item affects shows « expected change », naming the item
+and its date, with a link to it.
+
+An obligation's state depends on other pages (the clauses that cover it, the watch
+items that affect it): the incremental fingerprints include each need's neighbours and
+what its badges show of them, so its page is re-written when a cover is added or
+removed elsewhere, or a watch item changes (:mod:`.incremental`).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from docutils import nodes
+from sphinx.errors import NoUri
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.nodes import Need
 
 from ..kinds import RISK_SCALES, VERIFICATION_LEVELS, Kind
 from ..model import RISK_LEVEL_LABELS, STATE_LABELS, Item, State, risk_score
 from ..reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
+from ..watch import WATCH_STATE_LABELS, Watch, WatchState, expected_changes
 from .i18n import _
 from .state import build_state, build_traceability, is_enabled
 
@@ -60,9 +67,11 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     suspects = traceability.suspects
     names = build_state(app).settings.names
     obligation, risk = names.type(Kind.OBLIGATION), names.type(Kind.RISK)
+    watch = names.type(Kind.WATCH)
     covering = {names.type(Kind.CLAUSE), names.type(Kind.PROCEDURE)}
     verification = names.field("verification")
-    states = reviews = None
+    states = reviews = watches = None
+    changes = expected_changes(traceability.watches)
     for node in found:
         need_id = node.get("refid", "")
         need = needs.get(need_id)
@@ -70,6 +79,17 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             continue
         if need_id in suspects:
             node.insert(0, suspect_badge(need_id, suspects[need_id]))
+        if need_id in changes:
+            node.insert(0, expected_change_badge(app, docname, changes[need_id]))
+        if need["type"] == watch:
+            if watches is None:
+                watches = {w.item.id: w for w in traceability.watches}
+            _add_verification_badge(node, need.get(verification) or "", texts)
+            if need_id in watches:
+                badge = nodes.paragraph()
+                badge += watch_badge(watches[need_id].state, watch_label(watches[need_id]))
+                node.insert(0, badge)
+            continue
         if need["type"] == risk:
             _add_level_badge(node, traceability.model.items.get(need_id))
             continue
@@ -84,13 +104,7 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             continue
         if need["type"] != obligation:
             continue
-        level = need.get(verification) or ""
-        if level in texts:
-            badge = nodes.paragraph(
-                "", "", classes=["crmrisk-badge", f"crmrisk-verification-{level}"]
-            )
-            badge += nodes.inline("", texts[level])
-            node.insert(0, badge)
+        _add_verification_badge(node, need.get(verification) or "", texts)
         if states is None:
             states = {a.obligation.id: a.state for a in traceability.assessments}
         state = states.get(need_id)
@@ -98,6 +112,71 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             badge = nodes.paragraph()
             badge += state_badge(state, str(_("State: {state}")))
             node.insert(0, badge)
+
+
+def _add_verification_badge(node: Need, level: str, texts: dict[str, str]) -> None:
+    """How far the item's facts were verified, in words (``crmrisk-verification-<level>``)."""
+    if level in texts:
+        badge = nodes.paragraph("", "", classes=["crmrisk-badge", f"crmrisk-verification-{level}"])
+        badge += nodes.inline("", texts[level])
+        node.insert(0, badge)
+
+
+def watch_badge(state: WatchState, label: str | None = None) -> nodes.inline:
+    """A watch item's state (``crmrisk-watch-<state>``); ``label``: the whole text, else
+    the state's name."""
+    text = str(_(WATCH_STATE_LABELS[state])) if label is None else label
+    return nodes.inline(
+        "", text, classes=["crmrisk-badge", "crmrisk-watch", f"crmrisk-watch-{state.value}"]
+    )
+
+
+def watch_label(watch: Watch) -> str:
+    """« Veille : en retard — attendue le 2026-12-02 »: the ``expected`` field is read
+    here, not as a layout line."""
+    label = str(_("Watch: {state}")).format(state=str(_(WATCH_STATE_LABELS[watch.state])))
+    if watch.expected is None:
+        return label
+    return f"{label} — " + str(_("expected {date}")).format(date=watch.expected.isoformat())
+
+
+def expected_change_badge(app: Sphinx, docname: str, watches: list[Watch]) -> nodes.paragraph:
+    """« Évolution attendue : VEI-X (attendue le 2027-01-01) » on an obligation that open
+    watch items affect, each linked to its page (``crmrisk-expected-change``)."""
+    overdue = any(w.state is WatchState.OVERDUE for w in watches)
+    classes = ["crmrisk-badge", "crmrisk-expected-change"]
+    if overdue:
+        classes.append("crmrisk-expected-change-overdue")
+    badge = nodes.paragraph("", "", classes=classes)
+    badge += nodes.inline("", str(_("Expected change:")) + " ")
+    for position, watch in enumerate(watches):
+        if position:
+            badge += nodes.Text(", ")
+        badge += _need_link(app, docname, watch.item.id, watch.item.docname, watch.item.title)
+        if watch.expected is not None:
+            when = _("expected {date}").format(date=watch.expected.isoformat())
+        else:
+            when = _("no date")
+        if watch.state is WatchState.OVERDUE:
+            when = f"{when}, {_(WATCH_STATE_LABELS[WatchState.OVERDUE])}"
+        badge += nodes.Text(" ")
+        badge += nodes.inline("", f"({when})", classes=["crmrisk-expected-when"])
+    return badge
+
+
+def _need_link(
+    app: Sphinx, docname: str, need_id: str, target: str | None, title: str
+) -> nodes.Node:
+    """A link to a need's anchor on its page, or its ID as text when it has none."""
+    if target is None:
+        return nodes.Text(need_id)
+    try:
+        uri = app.builder.get_relative_uri(docname, target)
+    except NoUri:
+        return nodes.Text(need_id)
+    return nodes.reference(
+        "", "", nodes.Text(need_id), refuri=f"{uri}#{need_id}", internal=True, reftitle=title
+    )
 
 
 def state_badge(state: State, template: str = "{state}") -> nodes.inline:

@@ -6,9 +6,10 @@ at the directive, so the checks, badges, views and exports treat them alike. Opt
 
 - ``:version:`` a dated statement of the law (default: the newest shipped), so that a
   project may pin one; an upgrade of the package brings newer ones;
-- ``:phase:`` one phase and the obligations whose first phase it is: one page per
-  phase imports each item once (alone, the links to the other phases and their
-  obligations are sphinx-needs' dead-link warnings);
+- ``:phase:`` one phase, the obligations whose first phase it is, and the watch items
+  whose first affected obligation is of it (:func:`~sphinx_crmrisk.law_catalogue.phase_of`):
+  one page per phase imports each item once (alone, the links to the other phases and
+  their obligations are sphinx-needs' dead-link warnings);
 - ``:models:`` the model clauses and procedures too (of every phase: not with
   ``:phase:``, whose other obligations their ``covers`` links would miss);
 - ``:tags:`` tags added to every imported need (as ``needimport``'s).
@@ -25,7 +26,7 @@ from docutils.parsers.rst import directives
 from sphinx_needs.directives.needimport import NeedimportDirective
 
 from ..kinds import Kind
-from ..law_catalogue import catalogue_file, read_needs
+from ..law_catalogue import catalogue_file, phase_of, read_needs
 from .build_warnings import log_warning
 from .i18n import _
 
@@ -73,14 +74,10 @@ class CatalogueDirective(NeedimportDirective):
                     f"{phase!r} given to :phase: is not a phase of the catalogue "
                     f"{version} (phases: {', '.join(phases)})"
                 )
-            # the phase and the obligations whose first phase it is: one directive a
-            # phase imports each item once
+            # the phase, the obligations whose first phase it is and the watch items
+            # that go with them: one directive a phase imports each item once
             ids = ",".join(
-                sorted(
-                    need_id
-                    for need_id, need in records.items()
-                    if need_id == phase or (need.get("phase") or [None])[0] == phase
-                )
+                sorted(need_id for need_id in records if phase_of(need_id, records) == phase)
             )
         note = nodes.paragraph(
             "",

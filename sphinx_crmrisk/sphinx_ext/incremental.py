@@ -11,7 +11,9 @@ changed, every page that aggregates needs. A no-change build then writes nothing
 
 Suspect covers (:mod:`sphinx_crmrisk.reviews`) are part of what a need's page shows: they enter its
 fingerprint, so a change of an obligation, or of the review lock, re-writes the page
-of the clause or procedure that covers it.
+of the clause or procedure that covers it. So are the watch items that affect an
+obligation (:mod:`sphinx_crmrisk.watch`), with their dates and states: a watch item
+changed on its page re-writes the pages of the obligations it affects.
 
 Pages that load the traceability when they are read, executed notebooks above all
 (``crmrisk_audit_pages``), show it as of their last reading. When the traced data
@@ -43,8 +45,10 @@ from sphinx_needs.roles.need_outgoing import NeedOutgoing
 from sphinx_needs.roles.need_part import NeedPart
 from sphinx_needs.roles.need_ref import NeedRef
 
+from ..kinds import Kind
 from ..model import Model
 from ..reviews import assess_reviews, review_marks
+from ..watch import assess_watch, watch_marks
 from .page_index import get_domain
 from .state import build_lock, build_state
 from .views.nodes import AggregateNode
@@ -119,26 +123,38 @@ def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
     return result
 
 
-def with_review_marks(
+def with_marks(
     app: Sphinx, needs: Mapping[str, Any], prints: dict[str, tuple[str, str | None]]
 ) -> dict[str, tuple[str, str | None]]:
-    """The fingerprints, with what each need's page shows of suspect covers.
+    """The fingerprints, with what each need's page shows of suspect covers and of the
+    watch items that affect it.
 
     A cover turns suspect when an obligation changes, or back when the review lock
     does: the covering item's page, on another page, shows it and must be re-written.
+    An obligation's « expected change » badge names the open watch items that affect it
+    with their dates: a watch item's new date or status, on its own page, must
+    re-write the obligation's.
     """
     lock = build_lock(app)
-    if not lock.reviewed_against:
-        return prints  # nothing recorded, nothing suspect: no model to make
     config = build_state(app).settings
-    reviews = assess_reviews(
-        Model.from_needs(needs, config.names),
-        config.reference_date,
-        config.review_every,
-        lock,
-        config.inactive_statuses,
-    )
-    marks = review_marks(reviews)
+    watch_type = config.names.type(Kind.WATCH)
+    has_watch = any(need.get("type") == watch_type for need in needs.values())
+    if not lock.reviewed_against and not has_watch:
+        return prints  # nothing recorded, nothing watched: no model to make
+    model = Model.from_needs(needs, config.names)
+    marks: dict[str, list[tuple[Any, ...]]] = {}
+    if lock.reviewed_against:
+        reviews = assess_reviews(
+            model,
+            config.reference_date,
+            config.review_every,
+            lock,
+            config.inactive_statuses,
+        )
+        marks = review_marks(reviews)
+    if has_watch:
+        for need_id, found in watch_marks(assess_watch(model, config.reference_date)).items():
+            marks.setdefault(need_id, []).extend(found)
     if not marks:
         return prints
     return {
@@ -183,7 +199,7 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if needs_data.needs_is_post_processed:
         return []
     needs = needs_data.get_needs_mutable()
-    current = with_review_marks(app, needs, fingerprints(needs))
+    current = with_marks(app, needs, fingerprints(needs))
     previous: dict[str, tuple[str, str | None]] = getattr(env, _FINGERPRINTS_ATTR, {})
     setattr(env, _FINGERPRINTS_ATTR, current)
     if not previous:

@@ -1,4 +1,5 @@
-"""The site's views of the traceability: matrix, grid, coverage, gaps, reviews, risks.
+"""The site's views of the traceability: matrix, grid, coverage, gaps, reviews, risks,
+watch list.
 
 A view's directive records its options in a placeholder node when the page is read;
 :func:`replace_placeholders` renders it when the page is written, from the build's one
@@ -31,6 +32,7 @@ from .nodes import (
 )
 from .reviews import ReviewsDirective, render_reviews
 from .risks import RisksDirective, render_risks
+from .watch import WatchDirective, render_watch
 
 if TYPE_CHECKING:
     from docutils import nodes
@@ -46,6 +48,7 @@ VIEWS: Mapping[str, tuple[type[PlaceholderDirective], Renderer]] = {
     "crmrisk-gaps": (GapsDirective, render_gaps),
     "crmrisk-reviews": (ReviewsDirective, render_reviews),
     "crmrisk-risks": (RisksDirective, render_risks),
+    "crmrisk-watch": (WatchDirective, render_watch),
 }
 
 #: The nodes the views write, each with its HTML visitors (only HTML builders get

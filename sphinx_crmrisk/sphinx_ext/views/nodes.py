@@ -131,3 +131,7 @@ class risks_placeholder(AggregateNode):
 
 class grid_placeholder(AggregateNode):
     """Replaced by the obligation x clause/procedure grid at ``doctree-resolved``."""
+
+
+class watch_placeholder(AggregateNode):
+    """Replaced by the watch list at ``doctree-resolved``."""
