@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 
 from ..exports import RENDERERS, CutCell, ExportSettings, traceability_document, xlsx_bytes
 from ..text import one_line
-from .common import EXIT_OK, UsageError, add_command, emit, traceability_of
+from .common import EXIT_OK, UsageError, add_command, emit, say, traceability_of
 
 
 def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,5 +49,5 @@ def run(args: argparse.Namespace) -> int:
         listed = "; ".join(str(cell) for cell in cut[:3])
         more = f"; and {len(cut) - 3} more" if len(cut) > 3 else ""
         message = f"{args.output}: {len(cut)} cell(s) cut to Excel's limit: {listed}{more}"
-        print(f"crmrisk: warning: {one_line(message)}", file=sys.stderr)
+        say(f"crmrisk: warning: {one_line(message)}")
     return EXIT_OK
