@@ -107,6 +107,8 @@ def _digest_of(path: Path, digest: Callable[[Path], str], started_ns: int) -> st
 
 
 def _file_digest(path: Path) -> str:
+    if path.is_dir():  # a dependency may be a folder (a notebook's resources)
+        return _folder_digest(path)
     with path.open("rb") as file:
         return "sha256:" + hashlib.file_digest(file, "sha256").hexdigest()
 

@@ -64,8 +64,9 @@ class Settings:
         default=None,
         metadata={
             "rebuild": "html",
-            "doc": "Reference date YYYY-MM-DD for lapsed and upcoming obligations "
-            "(default: the build date). Set it for reproducible builds.",
+            "doc": "Reference date YYYY-MM-DD (years 1800 to 2999) for lapsed and "
+            "upcoming obligations (default: the build date). Set it for reproducible "
+            "builds.",
         },
     )
     inactive_statuses: tuple[str, ...] = field(
@@ -111,7 +112,7 @@ class Settings:
         default=DEFAULT_REVIEW_EVERY,
         metadata={
             "rebuild": "html",
-            "doc": "Review cycle in months of a clause or procedure without "
+            "doc": "Review cycle in months (0 to 999) of a clause or procedure without "
             "':review_every:' (0: no cycle).",
         },
     )
