@@ -6,8 +6,8 @@ reads the needs of the running Sphinx application instead. Anything unusable is 
 the need ID and the field. Every key the model reads has a type (:data:`NEED_TYPES`):
 text, text or null, a line number, a list of IDs; the model never sees another.
 
-The fast path is msgspec decoding into typed structs (then dicts), which checks those
-types while parsing. When msgspec refuses the file, the plain path reads it with :mod:`json` and
+The fast path is msgspec decoding into typed dataclasses (whose ``__dict__`` are the
+needs), which checks those types while parsing. When msgspec refuses the file, the plain path reads it with :mod:`json` and
 :func:`needs_of` checks each value itself, to say which need and which field is wrong.
 
 Both parsers keep the last of two members of the same name in an object: two needs
@@ -26,6 +26,7 @@ at the start of the file is skipped by both paths.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import itertools
 import json
@@ -162,13 +163,13 @@ def _read_needs(
             data = decoder.decode(raw)
             decoded = next(_DECODED) - before - 1
             if types is None:
-                # the decoder of every key makes no struct: a pass that skips every
+                # the decoder of every key makes no dataclass: a pass that skips every
                 # value counts the needs
                 before = next(_DECODED)
                 _COUNT_NEEDS.decode(raw)
                 decoded = next(_DECODED) - before - 1
             else:
-                data = msgspec.to_builtins(data)  # each need's struct into a dict
+                data = _as_dicts(data)
             read = decoded == _needs_kept(data)  # else a repeated key lost a need
         except (msgspec.DecodeError, RecursionError):
             read = False
@@ -189,7 +190,7 @@ _DECODED = itertools.count()
 
 
 def _count_need(_need: object) -> None:
-    """``__post_init__`` of the need structs: msgspec calls it for every need it
+    """``__post_init__`` of the need dataclasses: msgspec calls it for every need it
     decodes, the ones it then drops under a repeated key too."""
     next(_DECODED)
 
@@ -222,29 +223,36 @@ def _decoder_of(need_type: Any) -> msgspec.json.Decoder[Any]:
 _EVERY_KEY = _decoder_of(dict[str, Any])
 #: A need read as nothing (every key skipped), counted: the needs of a document.
 _COUNT_NEEDS = _decoder_of(
-    msgspec.defstruct("counted_need", [], gc=False, namespace={"__post_init__": _count_need})
+    dataclasses.dataclass(init=False, repr=False, eq=False)(
+        type("counted_need", (), {"__post_init__": _count_need})
+    )
 )
 
 
 @functools.lru_cache(maxsize=8)
 def _model_decoder(types: tuple[tuple[str, str], ...]) -> msgspec.json.Decoder[Any]:
-    """A struct of the model's keys, each with its type: msgspec skips every other key
-    of a need and checks the type of each key it keeps; a key the need lacks stays
-    unset, and is left out when the struct becomes a dict. The struct counts itself
-    (:func:`_count_need`). One decoder per key set (the canonical names, and each
-    project's renamed ones)."""
-    need = msgspec.defstruct(
-        "model_need",
-        # the keys by position: a project's names may be any option name ("crm-risk")
-        [
-            (f"key{number}", _PYTHON_TYPES[kind] | msgspec.UnsetType, msgspec.UNSET)
-            for number, (_key, kind) in enumerate(types)
-        ],
-        rename={f"key{number}": key for number, (key, _kind) in enumerate(types)},
-        gc=False,
-        namespace={"__post_init__": _count_need},
+    """A dataclass of the model's keys, each with its type: msgspec skips every other key
+    of a need and checks the type of each key it keeps. A key the need lacks is not set
+    on it (its class holds the default), so the instance's ``__dict__`` is the need as a
+    dict of the keys it has: no copy. The dataclass counts itself (:func:`_count_need`).
+    One decoder per key set (the canonical names, and each project's renamed ones)."""
+    # made from a namespace, no __init__, __repr__ or __eq__ generated (msgspec sets the
+    # attributes itself): a project's key need not be a Python name ("crm-risk")
+    namespace: dict[str, Any] = {key: None for key, _kind in types}
+    namespace["__annotations__"] = {key: _PYTHON_TYPES[kind] for key, kind in types}
+    namespace["__post_init__"] = _count_need
+    need: type = dataclasses.dataclass(init=False, repr=False, eq=False)(
+        type("model_need", (), namespace)
     )
     return _decoder_of(need)
+
+
+def _as_dicts(data: Any) -> Any:
+    """The document :func:`_model_decoder` decoded, each need its ``__dict__``."""
+    for version in data.get("versions", {}).values():
+        if "needs" in version:
+            version["needs"] = {key: vars(need) for key, need in version["needs"].items()}
+    return data
 
 
 class _Repeated(dict[str, Any]):
