@@ -1,15 +1,18 @@
-"""Hostile inputs for every ``crmrisk`` command and format (issue 15).
+"""Hostile inputs for every ``crmrisk`` command and format (issues 15 and 24).
 
 Each case takes a real ``needs.json`` and the ``crmrisk-config.json`` beside it (from the
 builds under ``tests/fixtures/hostile/``), mutates them with Hypothesis (wrong types,
 NaN, lone surrogates, deep nesting, control characters, formula-like and over-long
-texts, duplicate IDs, broken bytes...), then runs ``check`` (text, json, junit, github),
-``matrix`` (csv, xlsx, json, md) and ``diff`` (md, json) through
-:func:`sphinx_crmrisk.cli.main`, in process. A case fails on any exception out of
-``main``, an exit status other than 0, 1, 2, an exit 2 without exactly one line on
-stderr, an output that does not parse as its format or match its schema, a
-formula-like spreadsheet cell without its leading quote, a workflow command at a line
-start of a text report, or reports that disagree on the exit status.
+texts, duplicate IDs, broken bytes, dates out of the years read, every crmrisk value of
+the record, and since issue 24 a need key written twice and byte order marks), then
+runs ``check`` (text, json, junit, github), ``matrix`` (csv, xlsx, json, md) and
+``diff`` (md, json) through :func:`sphinx_crmrisk.cli.main`, in process. A case fails
+on any exception out of ``main``, an exit status other than 0, 1, 2, an exit 2 without
+exactly one line on stderr, an output that does not parse as its format or match its
+schema, a formula-like spreadsheet cell without its leading quote, a workflow command
+at a line start of a text report, reports that disagree on the exit status, a need key
+written twice that any command reads without refusing it (exit 2: the need it drops
+would hide its gap), or a byte order mark that changes ``check``'s answer.
 
 ``tests/test_hostile_inputs.py`` runs it in ``make test``. By hand, to run more cases,
 or to count the failing cases of another copy of the package (``PYTHONPATH``)::
@@ -70,6 +73,10 @@ NEED_KEYS = (
     "party",
     "owner",
     "frequency",
+    "reviewed",
+    "review_every",
+    "severity",
+    "likelihood",
     "covers",
     "addresses",
     "phase",
@@ -79,12 +86,43 @@ NEED_KEYS = (
     "sections",
     "is_external",
 )
+#: Every value a build records (``sphinx_crmrisk.settings.Settings``).
 CONFIG_KEYS = (
     "crmrisk_today",
     "crmrisk_inactive_statuses",
     "crmrisk_required_fields",
     "crmrisk_fail_on_uncovered",
     "crmrisk_exports",
+    "crmrisk_profile",
+    "crmrisk_review_every",
+    "crmrisk_warn_never_reviewed",
+    "crmrisk_review_lock",
+    "crmrisk_audit_pages",
+    "crmrisk_type_names",
+    "crmrisk_field_names",
+    "crmrisk_link_names",
+    "crmrisk_enable",
+    "crmrisk_csv_delimiter",
+    "crmrisk_law_date",
+    "language",
+)
+#: Values a record may hold that pass its types but not its ranges, or rename what the
+#: needs hold.
+CONFIG_VALUES = (
+    "9999-12-31",
+    "0001-01-01",
+    10**6,
+    1000,
+    999,
+    "\x00",
+    "a\x00b",
+    ["index"],
+    {"obligation": "crm_obligation"},
+    {kind: f"crm_{kind}" for kind in ("phase", "obligation", "clause", "procedure", "risk")},
+    {"covers": "crm_covers"},
+    {"legal_basis": "crm_legal_basis"},
+    ["prospection"],
+    "fr",
 )
 
 
@@ -128,6 +166,12 @@ NASTY_TEXTS = (
     "null",
     "2026-02-30",
     "2026-01-01",
+    "9999-12-31",
+    "0001-01-01",
+    "1799-12-31",
+    "3000-01-01",
+    "999",
+    "1000",
     "OBL-X",
     "PH-CONCEPTION",
     "draft",
@@ -185,6 +229,7 @@ _INDEXES = st.integers(0, 40)
 _KEYS = st.sampled_from(NEED_KEYS)
 _TOP = st.sampled_from(("current_version", "versions", "needs"))
 _CONFIG_KEYS = st.sampled_from(CONFIG_KEYS)
+_CONFIG_VALUES = st.one_of(VALUES, st.sampled_from(CONFIG_VALUES))
 
 
 @dataclass
@@ -244,6 +289,7 @@ def mutations(draw: st.DrawFn) -> Mutation:
         return Mutation(top, f"{where} = {value!r:.60}")
     if kind == "config":
         name = draw(_CONFIG_KEYS)
+        value = draw(_CONFIG_VALUES)
         return Mutation(lambda d, c: c.__setitem__(name, value), f"config {name} = {value!r:.60}")
     return Mutation(
         lambda d, c: c.__setitem__("<whole file>", value), f"config file = {value!r:.60}"
@@ -256,6 +302,10 @@ class Case:
     mutations: tuple[Mutation, ...]
     raw: tuple[str, int, int] | None  # "truncate"/"byte", position, byte; on needs.json
     ascii_json: bool  # False: raw surrogates written with surrogatepass (invalid UTF-8)
+    #: (need written again first, need whose value it takes): a key repeated in the
+    #: needs object, json keeping the last; None: no repeated key
+    repeat: tuple[int, int] | None = None
+    bom: bool = False  # both files start with a UTF-8 byte order mark
 
 
 def cases() -> st.SearchStrategy[Case]:
@@ -269,16 +319,24 @@ def cases() -> st.SearchStrategy[Case]:
             st.sampled_from(("truncate", "byte")), st.integers(0, 40_000), st.integers(0, 255)
         ),
     )
+    repeat = st.one_of(st.none(), st.none(), st.none(), st.tuples(_INDEXES, _INDEXES))
     return st.builds(
         Case,
         st.sampled_from(corpora),
         st.lists(mutations(), min_size=1, max_size=3).map(tuple),
         raw,
         st.booleans(),
+        repeat,
+        st.sampled_from((False, False, False, True)),
     )
 
 
-def _dump(value: Any, ascii_json: bool) -> bytes:
+_REPEATED = "__REPEATED_KEY__"
+
+
+def _dump(value: Any, ascii_json: bool, repeated: tuple[str, Any] | None = None) -> bytes:
+    """JSON bytes; ``repeated``: the member (key, value) written where :data:`_REPEATED`
+    is a key, which no dict can hold twice."""
     deep: list[int] = []
 
     def default(obj: Any) -> Any:
@@ -288,15 +346,40 @@ def _dump(value: Any, ascii_json: bool) -> bytes:
         raise TypeError(type(obj).__name__)
 
     text = json.dumps(value, ensure_ascii=ascii_json, default=default)
+    if repeated is not None:
+        key, member = repeated
+        written = json.dumps({key: member}, ensure_ascii=ascii_json, default=default)[1:-1]
+        text = text.replace(f'"{_REPEATED}": 0', written, 1)
     for number, depth in enumerate(deep):
         text = text.replace(f'"__DEEP_{number}__"', "[" * depth + "]" * depth)
     return text.encode("utf-8", "surrogatepass")
 
 
-def write_case(case: Case, folder: Path) -> tuple[Path, Path]:
-    """The base (unmutated) folder and the mutated one, each a needs.json and its values."""
+def _with_repeated_key(doc: dict, repeat: tuple[int, int]) -> tuple[str, Any] | None:
+    """Puts :data:`_REPEATED` first in the needs object, for a need key written twice: the
+    first time with another need's value, which json drops. None when the needs
+    object is not there (a mutation took it away)."""
+    try:
+        needs = _needs(doc)
+        keys = sorted(needs)
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(needs, dict) or not keys:
+        return None
+    key, other = keys[repeat[0] % len(keys)], keys[repeat[1] % len(keys)]
+    member = copy.deepcopy(needs[other])
+    doc["versions"][doc["current_version"]]["needs"] = {_REPEATED: 0, **needs}
+    return key, member
+
+
+def write_case(case: Case, folder: Path, bom: bool | None = None) -> tuple[Path, Path, bool]:
+    """The base (unmutated) folder and the mutated one, each a needs.json and its values,
+    and whether a need key is written twice in the mutated needs.json.
+
+    ``bom``: whether the files start with a byte order mark (default: the case's).
+    """
     base, mutated = CORPUS / case.corpus, folder / "mutated"
-    mutated.mkdir(exist_ok=True)
+    mutated.mkdir(parents=True, exist_ok=True)
     doc = json.loads((CORPUS / case.corpus / NEEDS_JSON).read_text(encoding="utf-8"))
     config = json.loads((CORPUS / case.corpus / CONFIG_JSON).read_text(encoding="utf-8"))
     for mutation in case.mutations:
@@ -306,16 +389,21 @@ def write_case(case: Case, folder: Path) -> tuple[Path, Path]:
         ):
             mutation.apply(doc, config)
     whole = config.pop("<whole file>", config)
-    raw = _dump(doc, case.ascii_json)
+    repeated = _with_repeated_key(doc, case.repeat) if case.repeat is not None else None
+    raw = _dump(doc, case.ascii_json, repeated)
     if case.raw is not None:
         how, position, byte = case.raw
         position %= len(raw) + 1
         raw = (
             raw[:position] if how == "truncate" else raw[:position] + bytes([byte]) + raw[position:]
         )
-    (mutated / NEEDS_JSON).write_bytes(raw)
-    (mutated / CONFIG_JSON).write_bytes(_dump(whole, case.ascii_json))
-    return base, mutated
+    mark = BOM if (case.bom if bom is None else bom) else b""
+    (mutated / NEEDS_JSON).write_bytes(mark + raw)
+    (mutated / CONFIG_JSON).write_bytes(mark + _dump(whole, case.ascii_json))
+    return base, mutated, repeated is not None
+
+
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -456,8 +544,12 @@ def check_output(command: str, fmt: str, outcome: Outcome) -> list[str]:
 def run_case(case: Case, tmp: Path) -> list[str]:
     """Every command and format on one case, in folder ``tmp``: the problems found."""
     found: list[str] = []
-    base, mutated = write_case(case, tmp)
+    base, mutated, repeated = write_case(case, tmp)
+    # a need key written twice drops a need: never read (unless a raw byte mutation
+    # after it may have changed the key)
+    must_refuse = repeated and case.raw is None
     statuses = {}
+    answer: tuple[int | str, bytes] | None = None
     for command, fmt in RUNS:
         argv = [command]
         argv += [str(base), str(mutated)] if command == "diff" else [str(mutated)]
@@ -474,10 +566,19 @@ def run_case(case: Case, tmp: Path) -> list[str]:
             found.append(f"{command} {fmt}: no output file")
             continue
         found += [f"{command} {fmt}: {p}" for p in check_output(command, fmt, outcome)]
+        if must_refuse and outcome.status != 2:
+            found.append(f"{command} {fmt}: a need key written twice read, exit {outcome.status}")
         if command == "check":
             statuses[fmt] = outcome.status
+            if fmt == "text":
+                answer = (outcome.status, outcome.stdout)
     if len(set(statuses.values())) > 1:
         found.append(f"check formats disagree on the exit status: {statuses}")
+    if case.bom:  # the same files without their marks give the same answer
+        _base, unmarked, _repeated = write_case(case, tmp / "unmarked", bom=False)
+        plain = run_in_process(["check", str(unmarked), "--format", "text"])
+        if (plain.status, plain.stdout) != answer:
+            found.append(f"a byte order mark changes check's answer: {answer[0]} != {plain.status}")
     return found
 
 

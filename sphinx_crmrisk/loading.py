@@ -12,9 +12,10 @@ import os
 from pathlib import Path
 
 from .gc_pause import gc_paused
-from .model import Model
+from .kinds import LINK_SPECS
+from .model import Item, Model
 from .needs_cache import is_source_folder, needs_json_of
-from .needs_json import LoadError, find_needs_json, read_model_needs
+from .needs_json import FILE, LoadError, find_needs_json, read_model_needs, what_is
 from .reviews import LockError, ReviewLock, read_lock
 from .settings import CONFIG_JSON, REVIEW_LOCK, Settings, read_recorded_settings
 from .traceability import Traceability
@@ -42,7 +43,60 @@ def load_traceability(path: str | Path) -> Traceability:
     settings = _recorded_settings(needs_json)
     with gc_paused():  # see there: the needs are read, the model built, in one pause
         model = Model.from_needs(read_model_needs(needs_json, settings.names), settings.names)
+    config = needs_json.with_name(CONFIG_JSON)
+    if what_is(config) is not None:
+        mismatch = names_mismatch(model, needs_json)
+        if mismatch is not None:
+            raise LoadError(
+                f"{config}: {mismatch}; a record of another build? Build again, or delete "
+                "it to read the needs under the default names"
+            )
     return Traceability(model, settings, _recorded_lock(needs_json.with_name(REVIEW_LOCK)))
+
+
+def names_mismatch(model: Model, needs_json: Path | str) -> str | None:
+    """Why the need types a build recorded (``crmrisk_type_names``) cannot be those of
+    ``model``'s needs (read from ``needs_json``), or None.
+
+    A build records its values only when it has items of ours, so a record whose types
+    name no need is another build's; read with it, the needs would count for nothing
+    (« 0 obligations », exit 0: every gap hidden). Likewise when a kind's recorded name
+    is on no need while needs of its canonical name are linked with ours (a record that
+    renames ``obligation``, beside needs of type ``obligation``).
+    """
+    names = model.names
+    items = model.items.values()
+    types = {item.type for item in items}
+    if not model.has_items:
+        found = ", ".join(sorted(types)[:8]) or "none"
+        return (
+            f"records the need types {', '.join(names.types.values())}, but {needs_json} "
+            f"has no need of them (its types: {found})"
+        )
+    for kind, name in names.types.items():
+        if name == kind.value or name in types:
+            continue
+        for item in items:
+            if item.type == kind.value and item.kind is None and _linked_with_ours(model, item):
+                return (
+                    f"records {name!r} as the type of {kind.value}s, but {needs_json} has "
+                    f"no need of that type, and its {item.id} of type {kind.value!r} is "
+                    "linked with the items"
+                )
+    return None
+
+
+def _linked_with_ours(model: Model, item: Item) -> bool:
+    """Whether one of our links joins ``item`` to one of our items, either way."""
+    if any(
+        target in model.items and model.items[target].kind is not None
+        for targets in item.links.values()
+        for target in targets
+    ):
+        return True
+    return any(
+        source.kind is not None for link in LINK_SPECS for source in model.incoming(item.id, link)
+    )
 
 
 def load_handbook(default: str | Path) -> Traceability:
@@ -53,7 +107,12 @@ def load_handbook(default: str | Path) -> Traceability:
 def _recorded_settings(needs_json: Path) -> Settings:
     """The settings recorded beside ``needs_json``, read first: they name the keys to read."""
     file = needs_json.with_name(CONFIG_JSON)
-    return read_recorded_settings(file) if file.is_file() else Settings()
+    found = what_is(file)
+    if found is None:
+        return Settings()
+    if found != FILE:  # a folder, a FIFO (which would never end reading)
+        raise LoadError(f"{file}: not a regular file")
+    return read_recorded_settings(file)
 
 
 def _recorded_lock(file: Path) -> ReviewLock:

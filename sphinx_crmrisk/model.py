@@ -73,6 +73,12 @@ NOT_APPLICABLE = "not_applicable"
 DEFAULT_INACTIVE_STATUSES = ("draft", "retired")
 DEFAULT_REQUIRED_FIELDS = ("legal_basis",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The years a date may have, wherever one is read (items' fields, ``:reviewed:``,
+#: ``crmrisk_today``, ``--today``). Outside them a date is a typo (``9999-12-31``,
+#: ``0202-01-01``) that no computation should see: adding a review cycle (at most 999
+#: months) to a date of these years cannot overflow Python's dates. 1800: the oldest
+#: French texts still cited as in force (Code civil, 1804) fit.
+FIRST_YEAR, LAST_YEAR = 1800, 2999
 
 
 #: ``Kind(value)`` costs an Enum call and an exception for other types: a dict does not.
@@ -141,13 +147,38 @@ class Item:
 # once (dates are immutable, so sharing them is safe)
 @functools.lru_cache(maxsize=4096)
 def parse_date(value: str) -> dt.date | None:
-    """An ISO ``YYYY-MM-DD`` date, or None when the text is not one."""
+    """An ISO ``YYYY-MM-DD`` date of the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`,
+    or None when the text is not one (:func:`date_problem` says why)."""
     if not _ISO_DATE.match(value):
         return None
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    return date if FIRST_YEAR <= date.year <= LAST_YEAR else None
+
+
+#: What :data:`FIRST_YEAR` and :data:`LAST_YEAR` allow, for messages.
+DATE_YEARS = f"the years {FIRST_YEAR} to {LAST_YEAR}"
+
+
+def is_out_of_range(value: str) -> bool:
+    """Whether ``value`` is a real ``YYYY-MM-DD`` date that :func:`parse_date` refuses
+    for its year."""
+    if not _ISO_DATE.match(value):
+        return False
+    try:
+        date = dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return not FIRST_YEAR <= date.year <= LAST_YEAR
+
+
+def date_problem(value: str) -> str:
+    """Why :func:`parse_date` refuses ``value``, for a message: ``is not ...``."""
+    if is_out_of_range(value):
+        return f"is not a date of {DATE_YEARS}"
+    return "is not a YYYY-MM-DD date"
 
 
 def _is_id_list(value: Any) -> bool:
@@ -557,7 +588,7 @@ def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) ->
         date = parse_date(text)
         if date is None:
             yield Finding(
-                "bad_date", item, f"{item.id}: {field(name)} '{text}' is not a YYYY-MM-DD date"
+                "bad_date", item, f"{item.id}: {field(name)} '{text}' {date_problem(text)}"
             )
         else:
             dates[name] = date

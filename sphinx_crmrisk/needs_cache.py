@@ -8,12 +8,19 @@ application in the same process would share docutils' global registries with it.
 The build itself is ``python -m sphinx_crmrisk.sphinx_ext.needs_build``, the one
 part of this that imports Sphinx: this module does not (the command that reads a
 needs.json never loads Sphinx). The cache folder holds ``needs.json``, the ``crmrisk_*`` values the build used
-(``crmrisk-config.json``) and the files it read (``crmrisk-sources.json``); it is
-reused while none of those files, nor their folders, is newer than ``needs.json``.
+(``crmrisk-config.json``) and what it read (``crmrisk-sources.json``): a SHA-256 of
+each file the build read, and of the list of names in each of their folders (a file
+added or removed). The cache is reused while every one of them is the same. Content,
+never dates: a source replaced by an older file (``cp -p``, ``tar x``, ``unzip -o``)
+keeps an old modification time, and a cache that compared times would hide its
+change. A file changed while the build ran (its inode's change time, which none of
+those tools can set back, is after the build's start) is recorded as unknown, so the
+next run builds again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -22,9 +29,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from .needs_json import NEEDS_JSON, LoadError
+from .needs_json import FILE, FOLDER, NEEDS_JSON, LoadError, what_is
 from .settings import CONFIG_JSON, REVIEW_LOCK
 
 CONF_PY = "conf.py"
@@ -38,8 +47,14 @@ NEEDS_BUILD_MODULE = "sphinx_crmrisk.sphinx_ext.needs_build"
 
 
 def is_source_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a Sphinx project or a Jupyter Book; a :class:`LoadError` when
+    it cannot be looked into (no permission)."""
     path = Path(path)
-    return (path / CONF_PY).is_file() or all((path / name).is_file() for name in JUPYTER_BOOK_FILES)
+    if what_is(path) != FOLDER:
+        return False
+    return what_is(path / CONF_PY) == FILE or all(
+        what_is(path / name) == FILE for name in JUPYTER_BOOK_FILES
+    )
 
 
 def needs_json_of(source: str | Path, cache: str | Path | None = None) -> Path:
@@ -53,16 +68,55 @@ def needs_json_of(source: str | Path, cache: str | Path | None = None) -> Path:
 
 
 def is_fresh(needs_json: Path, source: Path) -> bool:
-    """True when ``needs_json`` is newer than every file its build read."""
+    """True when every file the build of ``needs_json`` read, and every folder that
+    holds one, is as it was then (:func:`sources_record`)."""
     try:
-        built = needs_json.stat().st_mtime_ns
-        read = json.loads((needs_json.parent / SOURCES_JSON).read_text(encoding="utf-8"))
-        # a new or removed file changes its folder's mtime
-        paths = {source / name for name in read}
-        paths |= {path.parent for path in paths}
-        return all(path.stat().st_mtime_ns <= built for path in paths)
-    except (OSError, ValueError, TypeError):
+        record = json.loads((needs_json.parent / SOURCES_JSON).read_text(encoding="utf-8"))
+        if not needs_json.is_file() or not isinstance(record, dict):
+            return False  # an older cache's list of names: built again
+        files, folders = record["files"], record["folders"]
+        return all(
+            digest is not None and _file_digest(source / name) == digest
+            for name, digest in files.items()
+        ) and all(
+            digest is not None and _folder_digest(source / name) == digest
+            for name, digest in folders.items()
+        )
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return False
+
+
+def sources_record(source: Path, names: list[str], started_ns: int) -> dict[str, Any]:
+    """What :func:`is_fresh` compares: the SHA-256 of each file read (``names``,
+    relative to ``source``) and of the names in each folder holding one; None for one
+    changed since ``started_ns`` (the build may have read it before or after)."""
+    files = {name: _digest_of(source / name, _file_digest, started_ns) for name in names}
+    parents = sorted({Path(name).parent.as_posix() for name in names})
+    folders = {name: _digest_of(source / name, _folder_digest, started_ns) for name in parents}
+    return {"files": files, "folders": folders}
+
+
+def _digest_of(path: Path, digest: Callable[[Path], str], started_ns: int) -> str | None:
+    try:
+        before = path.stat().st_ctime_ns
+        result = digest(path)
+        after = path.stat().st_ctime_ns
+    except OSError:
+        return None  # gone: the next run builds again
+    return result if before == after < started_ns else None
+
+
+def _file_digest(path: Path) -> str:
+    if path.is_dir():  # a dependency may be a folder (a notebook's resources)
+        return _folder_digest(path)
+    with path.open("rb") as file:
+        return "sha256:" + hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _folder_digest(path: Path) -> str:
+    """Of the names a folder holds: one added or removed changes it."""
+    names = "\0".join(sorted(os.listdir(path)))
+    return "sha256:" + hashlib.sha256(names.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _build(source: Path, cache: Path) -> None:
@@ -81,13 +135,21 @@ def _build(source: Path, cache: Path) -> None:
         work = Path(tempfile.mkdtemp(prefix="build-", dir=cache))
     except OSError as err:
         raise LoadError(f"{cache}: cannot write the needs cache: {err}") from None
-    started = time.time()
+    started = time.time_ns()
     # myst-nb writes beside the output folder (jupyter_execute/): inside work, too
     outdir = work / "needs"
     try:
         _run_needs_builder(source, outdir)
         if not (outdir / NEEDS_JSON).is_file():
             raise LoadError(f"{source}: the needs build wrote no {NEEDS_JSON}")
+        try:
+            names = json.loads((outdir / SOURCES_JSON).read_text(encoding="utf-8"))
+        except ValueError:
+            names = None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise LoadError(f"{source}: the needs build wrote no list of the files it read")
+        record = sources_record(source, names, started)
+        (outdir / SOURCES_JSON).write_text(json.dumps(record, indent=1), encoding="utf-8")
         if (outdir / REVIEW_LOCK).is_file():
             os.replace(outdir / REVIEW_LOCK, cache / REVIEW_LOCK)
         else:
@@ -98,8 +160,6 @@ def _build(source: Path, cache: Path) -> None:
         for name in (CONFIG_JSON, SOURCES_JSON, NEEDS_JSON):  # needs.json last: it marks done
             if name != CONFIG_JSON or (outdir / name).is_file():
                 os.replace(outdir / name, cache / name)
-        # dated from the build's start, so an edit made during the build makes it stale
-        os.utime(cache / NEEDS_JSON, (started, started))
     except OSError as err:
         raise LoadError(f"{cache}: cannot write the needs cache: {err}") from None
     finally:

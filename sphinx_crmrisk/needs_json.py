@@ -6,17 +6,33 @@ reads the needs of the running Sphinx application instead. Anything unusable is 
 the need ID and the field. Every key the model reads has a type (:data:`NEED_TYPES`):
 text, text or null, a line number, a list of IDs; the model never sees another.
 
-The fast path is msgspec decoding into typed dicts, which checks those types while
-parsing. When msgspec refuses the file, the plain path reads it with :mod:`json` and
+The fast path is msgspec decoding into typed dataclasses (whose ``__dict__`` are the
+needs), which checks those types while parsing. When msgspec refuses the file, the plain path reads it with :mod:`json` and
 :func:`needs_of` checks each value itself, to say which need and which field is wrong.
+
+Both parsers keep the last of two members of the same name in an object: two needs
+under one ID (a hand merge, a generator's bug) would leave one need silently out,
+and its gap hidden. msgspec cannot report a repeated key (its issue 648), so the fast
+path counts the needs it decodes, dropped ones included (:func:`_count_need`), against
+the needs it keeps; when they differ, the plain path reads the file again, with a
+hook that keeps every repeated member, and names the need (:func:`_lost_need`). What
+is refused is a need lost that way: a key repeated in ``needs``, or a repeated
+version, ``needs`` or ``versions`` that held needs. A key repeated inside one need is
+not looked for (the fast path skips the keys the model does not read; sphinx-needs
+writes each need from a Python dict, which cannot repeat one). A UTF-8 byte order mark
+at the start of the file is skipped by both paths.
 """
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import functools
+import itertools
 import json
 import math
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
@@ -37,11 +53,34 @@ class LoadError(Exception):
 def find_needs_json(path: str | Path) -> Path:
     """``path`` itself when it is a file, else ``path/needs.json``."""
     path = Path(path)
-    if path.is_dir():
+    if what_is(path) == FOLDER:
         path = path / NEEDS_JSON
-    if not path.is_file():
+    found = what_is(path)
+    if found is None:
         raise LoadError(f"{path}: no such file (expected a needs.json or a folder holding one)")
+    if found != FILE:
+        raise LoadError(
+            f"{path}: not a regular file (expected a needs.json or a folder holding one)"
+        )
     return path
+
+
+FILE, FOLDER, OTHER = "file", "folder", "other"
+
+
+def what_is(path: Path) -> str | None:
+    """:data:`FILE`, :data:`FOLDER`, :data:`OTHER` (a FIFO, a device...), or None when
+    nothing is there. A path that cannot be looked at (a folder on the way without
+    permission) is a :class:`LoadError`, not a missing file."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as err:
+        raise LoadError(f"{path}: cannot read: {err.strerror or err}") from None
+    except ValueError:  # a NUL byte in the path: no file can have that name
+        return None
+    return FILE if stat.S_ISREG(mode) else FOLDER if stat.S_ISDIR(mode) else OTHER
 
 
 def read_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:
@@ -114,19 +153,57 @@ def _read_needs(
         raw = file.read_bytes()
     except OSError as err:
         raise LoadError(f"{file}: cannot read: {err.strerror or err}") from None
+    # an editor's byte order mark: msgspec refuses it, json too, but it says nothing
+    raw = raw.removeprefix(codecs.BOM_UTF8)
     with gc_paused():
         try:
             # msgspec: 3 to 4 times json's speed on a large needs.json, and the types
             # of NEED_TYPES checked on the way
+            before = next(_DECODED)
             data = decoder.decode(raw)
-            checked = types is not None
+            decoded = next(_DECODED) - before - 1
+            if types is None:
+                # the decoder of every key makes no dataclass: a pass that skips every
+                # value counts the needs
+                before = next(_DECODED)
+                _COUNT_NEEDS.decode(raw)
+                decoded = next(_DECODED) - before - 1
+            else:
+                data = _as_dicts(data)
+            read = decoded == _needs_kept(data)  # else a repeated key lost a need
         except (msgspec.DecodeError, RecursionError):
+            read = False
+        checked = read and types is not None
+        if not read:
             # what msgspec refuses (bad JSON, a value of the wrong type, but also NaN,
-            # a lone surrogate, a BOM, bytes that are not UTF-8), json reads, or
-            # reports in the words it always has, and needs_of names what is wrong
+            # a lone surrogate, bytes that are not UTF-8), and a file where it lost a
+            # need: json reads it, or reports in the words it always has, and needs_of
+            # names what is wrong
             data = _read_json(file)
-            checked = False
     return needs_of(data, str(file), checked=checked, types=types or NEED_TYPES, ours=ours)
+
+
+#: Counts the needs decoded, one a need, dropped ones included: ``next()`` before and
+#: after a decoding gives how many it made (a count shared by every decoder; a thread
+#: decoding at the same time can only send a file to the plain path, which decides).
+_DECODED = itertools.count()
+
+
+def _count_need(_need: object) -> None:
+    """``__post_init__`` of the need dataclasses: msgspec calls it for every need it
+    decodes, the ones it then drops under a repeated key too."""
+    next(_DECODED)
+
+
+def _needs_kept(data: Any) -> int:
+    """How many needs the decoded document holds, over all its versions."""
+    if not isinstance(data, dict) or not isinstance(data.get("versions"), dict):
+        return 0
+    return sum(
+        len(version["needs"])
+        for version in data["versions"].values()
+        if isinstance(version, dict) and isinstance(version.get("needs"), dict)
+    )
 
 
 def _decoder_of(need_type: Any) -> msgspec.json.Decoder[Any]:
@@ -144,29 +221,135 @@ def _decoder_of(need_type: Any) -> msgspec.json.Decoder[Any]:
 # every key: msgspec cannot type some keys of a dict and keep the others as they are,
 # so this one checks nothing itself and needs_of checks the model's keys
 _EVERY_KEY = _decoder_of(dict[str, Any])
+#: A need read as nothing (every key skipped), counted: the needs of a document.
+_COUNT_NEEDS = _decoder_of(
+    dataclasses.dataclass(init=False, repr=False, eq=False)(
+        type("counted_need", (), {"__post_init__": _count_need})
+    )
+)
 
 
 @functools.lru_cache(maxsize=8)
 def _model_decoder(types: tuple[tuple[str, str], ...]) -> msgspec.json.Decoder[Any]:
-    """A TypedDict of the model's keys, each with its type: msgspec skips every other key
-    of a need and checks the type of each key it keeps. One decoder per key set (the
-    canonical names, and each project's renamed ones)."""
-    need = TypedDict(  # type: ignore[misc]
-        "model_need", {key: _PYTHON_TYPES[kind] for key, kind in types}, total=False
+    """A dataclass of the model's keys, each with its type: msgspec skips every other key
+    of a need and checks the type of each key it keeps. A key the need lacks is not set
+    on it (its class holds the default), so the instance's ``__dict__`` is the need as a
+    dict of the keys it has: no copy. The dataclass counts itself (:func:`_count_need`).
+    One decoder per key set (the canonical names, and each project's renamed ones)."""
+    # made from a namespace, no __init__, __repr__ or __eq__ generated (msgspec sets the
+    # attributes itself): a project's key need not be a Python name ("crm-risk")
+    namespace: dict[str, Any] = {key: None for key, _kind in types}
+    namespace["__annotations__"] = {key: _PYTHON_TYPES[kind] for key, kind in types}
+    namespace["__post_init__"] = _count_need
+    need: type = dataclasses.dataclass(init=False, repr=False, eq=False)(
+        type("model_need", (), namespace)
     )
     return _decoder_of(need)
+
+
+def _as_dicts(data: Any) -> Any:
+    """The document :func:`_model_decoder` decoded, each need its ``__dict__``."""
+    for version in data.get("versions", {}).values():
+        if "needs" in version:
+            version["needs"] = {key: vars(need) for key, need in version["needs"].items()}
+    return data
+
+
+class _Repeated(dict[str, Any]):
+    """A JSON object with a repeated key: json keeps the last member, ``dropped`` the
+    others, in order."""
+
+    dropped: list[tuple[str, Any]]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's ``object_pairs_hook``: a dict, which says what a repeated key dropped."""
+    made = dict(pairs)
+    if len(made) == len(pairs):
+        return made
+    repeated = _Repeated(made)
+    last = {key: index for index, (key, _value) in enumerate(pairs)}
+    repeated.dropped = [
+        (key, value) for index, (key, value) in enumerate(pairs) if last[key] != index
+    ]
+    return repeated
 
 
 def _read_json(file: Path) -> Any:
     """The plain path: :mod:`json`, whose line numbers and messages LoadError gives."""
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte order mark is skipped, as on the fast path
+        text = file.read_text(encoding="utf-8-sig")
+        data = json.loads(text, object_pairs_hook=_object)
     except (OSError, UnicodeDecodeError) as err:
         raise LoadError(f"{file}: cannot read: {err}") from None
     except json.JSONDecodeError as err:
         raise LoadError(f"{file}: invalid JSON at line {err.lineno}: {err.msg}") from None
     except RecursionError:
         raise LoadError(f"{file}: {_deep_value(file)}values nested too deeply to read") from None
+    lost = _lost_need(data, text)
+    if lost is not None:
+        raise LoadError(f"{file}: {lost}")
+    return data
+
+
+def _dropped(value: Any) -> list[tuple[str, Any]]:
+    return value.dropped if isinstance(value, _Repeated) else []
+
+
+def _holds_needs(value: Any, depth: int) -> bool:
+    """Whether ``value`` holds a need: a needs object (``depth`` 0), a version (1), the
+    versions object (2); what its own repeated keys dropped counts too."""
+    if not isinstance(value, dict):
+        return False
+    if depth == 0:
+        return bool(value) or bool(_dropped(value))
+    if depth == 1:
+        candidates = [value.get("needs")] + [v for k, v in _dropped(value) if k == "needs"]
+    else:
+        candidates = list(value.values()) + [v for _k, v in _dropped(value)]
+    return any(_holds_needs(candidate, depth - 1) for candidate in candidates)
+
+
+def _lost_need(data: Any, text: str) -> str | None:
+    """What a repeated key made json drop that held a need, for a message (``text``:
+    the file's, for line numbers); None when nothing was lost."""
+    if not isinstance(data, dict):
+        return None
+    if any(key == "versions" and _holds_needs(v, 2) for key, v in _dropped(data)):
+        return "'versions' is written twice; JSON keeps only the last"
+    versions = data.get("versions")
+    if not isinstance(versions, dict):
+        return None
+    for name, version in _dropped(versions):
+        if _holds_needs(version, 1):
+            return f"version {name!r} is written twice in 'versions'; JSON keeps only the last"
+    for name, version in versions.items():
+        if not isinstance(version, dict):
+            continue
+        if any(key == "needs" and _holds_needs(v, 0) for key, v in _dropped(version)):
+            return f"version {name!r}: 'needs' is written twice; JSON keeps only the last"
+        repeated = _dropped(version.get("needs"))
+        if repeated:
+            need_id = repeated[0][0]
+            return (
+                f"two needs under the key {need_id!r}{_lines_of(need_id, text)}: JSON keeps "
+                "only the last; give each need an ID of its own"
+            )
+    return None
+
+
+def _lines_of(key: str, text: str) -> str:
+    """`` (lines 3 and 9)``: where the key is written as an object's key, when it is
+    found twice as written (json may have read it from escapes); else nothing."""
+    lines = []
+    for written in dict.fromkeys((json.dumps(key), json.dumps(key, ensure_ascii=False))):
+        for match in re.finditer(re.escape(written) + r"\s*:\s*\{", text):
+            lines.append(text.count("\n", 0, match.start()) + 1)
+    lines = sorted(set(lines))
+    if len(lines) < 2:
+        return ""
+    return f" (lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})"
 
 
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]:]')

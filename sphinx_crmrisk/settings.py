@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, asdict, dataclass, field, fields, replace
 from functools import cached_property
@@ -23,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import Names
-from .model import DEFAULT_INACTIVE_STATUSES, DEFAULT_REQUIRED_FIELDS, parse_date
+from .model import (
+    DATE_YEARS,
+    DEFAULT_INACTIVE_STATUSES,
+    DEFAULT_REQUIRED_FIELDS,
+    is_out_of_range,
+    parse_date,
+)
 from .needs_json import LoadError
 from .reviews import DEFAULT_REVIEW_EVERY
 from .scope import not_activities
@@ -34,6 +41,11 @@ CONFIG_JSON = "crmrisk-config.json"
 #: The default review lock, at the project root; a build copies the lock it used
 #: beside its needs.json under the same name, so that the command reads it too.
 REVIEW_LOCK = "crmrisk-reviews.json"
+
+
+#: The longest review cycle, in months: what an item's ``:review_every:`` can say (three
+#: digits), so that a due date computed from a date of the accepted years cannot overflow.
+MAX_REVIEW_EVERY = 999
 
 
 class SettingsError(ValueError):
@@ -52,8 +64,9 @@ class Settings:
         default=None,
         metadata={
             "rebuild": "html",
-            "doc": "Reference date YYYY-MM-DD for lapsed and upcoming obligations "
-            "(default: the build date). Set it for reproducible builds.",
+            "doc": "Reference date YYYY-MM-DD (years 1800 to 2999) for lapsed and "
+            "upcoming obligations (default: the build date). Set it for reproducible "
+            "builds.",
         },
     )
     inactive_statuses: tuple[str, ...] = field(
@@ -99,7 +112,7 @@ class Settings:
         default=DEFAULT_REVIEW_EVERY,
         metadata={
             "rebuild": "html",
-            "doc": "Review cycle in months of a clause or procedure without "
+            "doc": "Review cycle in months (0 to 999) of a clause or procedure without "
             "':review_every:' (0: no cycle).",
         },
     )
@@ -252,6 +265,14 @@ def _list_of_strings(name: str, value: Any, what: str = "a list of strings") -> 
     return tuple(value)
 
 
+#: What no file name can hold: a NUL byte, a lone surrogate (not encodable).
+_NOT_IN_PATHS = re.compile("[\x00\ud800-\udfff]")
+
+
+def _is_path_text(text: str) -> bool:
+    return _NOT_IN_PATHS.search(text) is None
+
+
 def read_settings(config: Mapping[str, Any]) -> Settings:
     """The validated settings from config values by name (``crmrisk_today``...): a
     Sphinx config or a recorded JSON object. Raises :class:`SettingsError`."""
@@ -259,14 +280,19 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
     for name in ("today", "law_date"):
         date = values[name]
         if date is not None and (not isinstance(date, str) or parse_date(date) is None):
-            raise SettingsError(f"{PREFIX}{name} must be a date YYYY-MM-DD, not {date!r}")
+            years = f" of {DATE_YEARS}" if isinstance(date, str) and is_out_of_range(date) else ""
+            raise SettingsError(f"{PREFIX}{name} must be a date YYYY-MM-DD{years}, not {date!r}")
     delimiter = values["csv_delimiter"]
     if delimiter is not None and (
-        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
+        not isinstance(delimiter, str)
+        or len(delimiter) != 1
+        or delimiter in '"\r\n'
+        # a control character or a lone surrogate cannot be written (tab can: TSV)
+        or not (delimiter.isprintable() or delimiter == "\t")
     ):
         raise SettingsError(
-            f"{PREFIX}csv_delimiter must be one character other than a quote or a line "
-            f"break, not {delimiter!r}"
+            f"{PREFIX}csv_delimiter must be one printable character other than a quote "
+            f"(or a tab), not {delimiter!r}"
         )
     values["language"] = values["language"] or "en"
     if not isinstance(values["language"], str):
@@ -282,9 +308,13 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
         if not isinstance(values[name], bool):
             raise SettingsError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
     every = values["review_every"]
-    if isinstance(every, bool) or not isinstance(every, int) or every < 0:
-        raise SettingsError(f"{PREFIX}review_every must be a number of months >= 0, not {every!r}")
-    if not isinstance(values["review_lock"], str) or not values["review_lock"].strip():
+    if isinstance(every, bool) or not isinstance(every, int) or not 0 <= every <= MAX_REVIEW_EVERY:
+        raise SettingsError(
+            f"{PREFIX}review_every must be a number of months from 0 to {MAX_REVIEW_EVERY}, "
+            f"not {every!r}"
+        )
+    lock = values["review_lock"]
+    if not isinstance(lock, str) or not lock.strip() or not _is_path_text(lock):
         raise SettingsError(
             f"{PREFIX}review_lock must be a file name, not {values['review_lock']!r}"
         )
@@ -332,7 +362,8 @@ def read_recorded_settings(file: Path) -> Settings:
         raise ValueError(f"{constant} is not a JSON value")
 
     try:
-        values = json.loads(file.read_text(encoding="utf-8"), parse_constant=refuse)
+        # utf-8-sig: a byte order mark, which an editor may add, is not an error
+        values = json.loads(file.read_text(encoding="utf-8-sig"), parse_constant=refuse)
     except (OSError, UnicodeDecodeError) as err:
         raise LoadError(f"{file}: cannot read: {err}") from None
     except json.JSONDecodeError as err:

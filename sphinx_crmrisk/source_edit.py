@@ -3,7 +3,7 @@
 ``crmrisk review`` calls :func:`set_reviewed` on the text of a source file, with the
 line sphinx-needs recorded for the need: the directive's option is replaced, or added
 after the directive's other options. Every other character of the file, line endings
-included, is kept. No Sphinx import.
+included, is kept (a byte order mark too). No Sphinx import.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ _YAML_FENCE = re.compile(r"^[ \t]*---[ \t]*$")
 _YAML_KEY = re.compile(r"^(?P<indent>[ \t]*)(?P<name>[\w.-]+)[ \t]*:")
 #: How far before or after the recorded line the directive may start.
 _SEARCH = (0, -1, 1, -2, 2)
+
+
+#: The byte order mark, as text: U+FEFF at the start of a file.
+BOM = "\ufeff"
 
 
 class EditError(ValueError):
@@ -52,7 +56,13 @@ def _find_directive(lines: list[str], lineno: int, directive: str) -> tuple[int,
 
 
 def set_reviewed(text: str, lineno: int, directive: str, date: str) -> str:
-    """``text`` with the ``reviewed`` option of the directive at ``lineno`` set to ``date``."""
+    """``text`` with the ``reviewed`` option of the directive at ``lineno`` set to ``date``.
+
+    A byte order mark at the start of the text (some Windows editors write one) is not
+    part of the first line, and is kept as it was.
+    """
+    if text.startswith(BOM):
+        return BOM + set_reviewed(text[len(BOM) :], lineno, directive, date)
     lines = split_lines(text)
     start, myst, indent = _find_directive(lines, lineno, directive)
     # the ending of the directive's own line, else of the file's first line

@@ -85,6 +85,15 @@ HOSTILE_FILES = {
         '"x\\n::error file=a.md::owned"',
         False,
     ),
+    # issue 24: the due date of a review of the year 9999 stopped every command
+    "a review date of the year 9999": ("CLA-1", "reviewed", '"9999-12-31"', False),
+    # issue 24: a second 'OBL-B', a phase, hid the uncovered one (exit 0)
+    "a need key written twice": (
+        "OBL-NEW",
+        "title",
+        '"New", "x": 0}, "OBL-B": {"type": "phase", "title": "Run"',
+        True,
+    ),
 }
 
 
@@ -109,8 +118,9 @@ def test_the_real_command_exits_0_1_or_2_with_one_line(tmp_path, name):
         outcome = fuzz.Outcome(result.returncode, result.stdout, result.stderr.decode())
         assert fuzz.check_output("check", fmt, outcome) == [], (name, fmt, result.stderr)
         if unusable:
-            assert result.returncode == 2 and need_id.encode() in result.stderr
+            named = b"OBL-B" if name == "a need key written twice" else need_id.encode()
+            assert result.returncode == 2 and named in result.stderr
         else:
             assert result.returncode == 1
-            if fmt == "text":  # shown, escaped, inside its line
+            if fmt == "text" and key == "title":  # shown, escaped, inside its line
                 assert b"'x\\n::error file=a.md::owned' is not covered" in result.stdout

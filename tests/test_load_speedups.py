@@ -302,7 +302,7 @@ def test_a_needs_json_of_the_wrong_shape_gives_the_plain_paths_message(tmp_path,
         '{"versions": {"": {"needs": {}}}',
         '{\r\n"versions":\r\n\r\n x}',
         '{\r"versions":\r\r x}',
-        "\ufeff{}",
+        "\ufeff\ufeff{}",  # one byte order mark is skipped, not two
         '{"a": "tab\tinside"}',
     ],
 )

@@ -23,7 +23,7 @@ from .. import __version__
 from ..needs_json import LoadError
 from ..text import one_line
 from . import check, diff, init, matrix, register_import, review
-from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNCOVERED, Parser, UsageError
+from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNCOVERED, Parser, UsageError, say, silence_stdout
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_UNCOVERED", "build_parser", "main", "run"]
 
@@ -57,8 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (LoadError, UsageError) as err:
-        print(f"crmrisk: error: {one_line(str(err))}", file=sys.stderr)
+        say(f"crmrisk: error: {one_line(str(err))}")
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # a command that prints what it did once it is done (review, init), to a
+        # reader that went away: the work is done, nothing is left to tell
+        silence_stdout()
+        return EXIT_OK
 
 
 def run() -> NoReturn:
@@ -68,9 +73,10 @@ def run() -> NoReturn:
     needs) would only make the caller wait: the process ends without it.
     """
     status = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:
-        pass  # the reader went away (``| head``): nothing is left to tell it
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None: closed when the command started (``>&-``)
+                stream.flush()
+        except (OSError, ValueError):
+            pass  # the reader went away (``| head``): nothing is left to tell it
     os._exit(status)

@@ -4,6 +4,7 @@ each obligation's state, reading a build's traceability, and writing an output."
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..loading import load_traceability
-from ..model import DEFAULT_INACTIVE_STATUSES, parse_date
+from ..model import DATE_YEARS, DEFAULT_INACTIVE_STATUSES, is_out_of_range, parse_date
 from ..text import split_list
 from ..traceability import Traceability
 
@@ -38,7 +39,8 @@ class Parser(argparse.ArgumentParser):
 def date_argument(text: str) -> dt.date:
     date = parse_date(text)
     if date is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD")
+        years = f" of {DATE_YEARS}" if is_out_of_range(text) else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD{years}")
     return date
 
 
@@ -102,6 +104,8 @@ def emit(data: str | bytes, output: Path | None) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if output is None:
+        if sys.stdout is None:  # started with its standard output closed (``>&-``)
+            raise UsageError("cannot write to the standard output: it is closed")
         try:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)
@@ -120,6 +124,16 @@ def emit(data: str | bytes, output: Path | None) -> None:
         output.write_bytes(data)
     except OSError as err:
         raise UsageError(f"cannot write {output}: {err.strerror or err}") from None
+
+
+def say(line: str) -> None:
+    """One line on the standard error, when there is one to write to (a closed one,
+    ``2>&-``, is None: ``print`` would write to the standard output instead)."""
+    if sys.stderr is None:
+        return
+    # a reader gone, a full disk: nothing is left to say
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def silence_stdout() -> None:

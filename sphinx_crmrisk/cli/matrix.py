@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 
 from ..exports import RENDERERS, CutCell, ExportSettings, traceability_document, xlsx_bytes
 from ..oscal import CATALOG_FILE, OscalError, catalog_document, document_bytes, profile_document
 from ..oscal import FORMATS as OSCAL_FORMATS
 from ..text import one_line
-from .common import EXIT_OK, UsageError, add_command, emit, traceability_of
+from .common import EXIT_OK, UsageError, add_command, emit, say, traceability_of
 
 
 def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
         listed = "; ".join(str(cell) for cell in cut[:3])
         more = f"; and {len(cut) - 3} more" if len(cut) > 3 else ""
         message = f"{args.output}: {len(cut)} cell(s) cut to Excel's limit: {listed}{more}"
-        print(f"crmrisk: warning: {one_line(message)}", file=sys.stderr)
+        say(f"crmrisk: warning: {one_line(message)}")
     return EXIT_OK

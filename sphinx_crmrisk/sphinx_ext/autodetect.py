@@ -115,7 +115,9 @@ def has_our_directives(app: Sphinx, config: Config, directives: list[str]) -> bo
         return False
     for path in scanned_files(app, config):
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            # utf-8-sig: as Sphinx reads sources (a byte order mark before a directive
+            # on line 1 would hide it)
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
         except OSError:
             continue
         if pattern.search(text):

@@ -31,11 +31,14 @@ if TYPE_CHECKING:
 def write_recorded_settings(app: Sphinx, exception: Exception | None) -> None:
     """The settings this build assessed with, beside its needs.json."""
     state = build_state(app)
-    if exception is not None or not state.enabled:
-        return
-    if not build_traceability(app).model.has_items:
+    if exception is not None:
         return
     path = Path(app.outdir) / CONFIG_JSON
+    if not state.enabled or not build_traceability(app).model.has_items:
+        # none may stay from a build that had items: the command would take it for
+        # this build's, and refuse the needs, which match none of its types
+        path.unlink(missing_ok=True)
+        return
     path.write_text(recorded_text(state.settings), encoding="utf-8")
 
 

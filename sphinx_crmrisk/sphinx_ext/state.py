@@ -25,6 +25,7 @@ from sphinx_needs.data import SphinxNeedsData
 from ..model import Model
 from ..reviews import LockError, ReviewLock, read_lock
 from ..settings import Settings
+from ..text import one_line
 from ..traceability import Traceability
 
 if TYPE_CHECKING:
@@ -106,7 +107,8 @@ def build_lock(app: Sphinx) -> ReviewLock:
         try:
             state.lock = read_lock(lock_path(app))
         except LockError as err:
-            raise ConfigError(str(err)) from None
+            # one line, as the command says it: the message names the file and the value
+            raise ConfigError(one_line(str(err))) from None
     return state.lock
 
 
