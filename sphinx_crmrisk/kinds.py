@@ -31,6 +31,7 @@ class Kind(StrEnum):
     CLAUSE = "clause"
     PROCEDURE = "procedure"
     RISK = "risk"
+    EVIDENCE = "evidence"
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,10 @@ class KindSpec:
 
 @dataclass(frozen=True)
 class LinkSpec:
-    """A link type: which kinds it may go from, the one kind it must point at, labels."""
+    """A link type: which kinds it may go from, the kinds it may point at, labels."""
 
     sources: frozenset[Kind]
-    target: Kind
+    targets: frozenset[Kind]
     outgoing: str
     incoming: str
     doc: str
@@ -102,9 +103,26 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
     ),
     "owner": FieldSpec(
         N_("Owner"),
-        "Who answers for the clause, procedure or risk, and reviews it (a role or a team).",
+        "Who answers for the clause, procedure, risk or evidence, and reviews it (a role "
+        "or a team).",
     ),
     "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
+    "expected_evidence": FieldSpec(
+        N_("Expected evidence"),
+        "The proof an auditor asks for to show the clause or procedure is applied, and how "
+        "long to keep it where the law says, with the source (the handbook's models).",
+    ),
+    "document": FieldSpec(
+        N_("Document"),
+        "The evidence's document: a path relative to the source folder (checked by every "
+        "build: present, and unchanged since approved), or a reference that is not a "
+        "path (a URL, a document-management number).",
+    ),
+    "dated": FieldSpec(N_("Dated"), "The date the proof was established or signed, YYYY-MM-DD."),
+    "valid_until": FieldSpec(
+        N_("Valid until"),
+        "The last day the proof is valid, YYYY-MM-DD (none: it does not expire).",
+    ),
     "reviewed": FieldSpec(
         N_("Last reviewed"),
         "The last time a person checked the item against the law, YYYY-MM-DD "
@@ -133,11 +151,35 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         in_layout=False,
         computed=True,
     ),
+    "proof_state": FieldSpec(
+        N_("Proof"),
+        "Set by the build, not written: the covered or upcoming obligation's proof state "
+        "(proven, invalid or unproven), for sphinx-needs' tables and filters (shown as a "
+        "badge).",
+        in_layout=False,
+        computed=True,
+    ),
+    "evidence_state": FieldSpec(
+        N_("Evidence state"),
+        "Set by the build, not written: the evidence's state (valid, expiring, expired, "
+        "missing, changed or inactive), for sphinx-needs' tables and filters (shown as a "
+        "badge).",
+        in_layout=False,
+        computed=True,
+    ),
     # of no kind: every item may have it, and the extension sets it (item_directive.py)
     "source_file": FieldSpec(
         N_("Source file"),
         "Set by the extension, not written: the file the item is written in, relative to "
         "the source folder, when it is not its page's own (an included file).",
+        in_layout=False,
+    ),
+    # set by the extension on evidence (item_directive.py), read by the model
+    "document_sha256": FieldSpec(
+        N_("Document SHA-256"),
+        "Set by the extension, not written: what the build found at the evidence's "
+        "document path: the file's SHA-256 (64 hex digits), 'missing', 'unreadable' or "
+        "'outside' (a path out of the source folder); none when the document is not a path.",
         in_layout=False,
     ),
 }
@@ -160,6 +202,7 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
             "verification",
             "applies_to",
             "coverage_state",
+            "proof_state",
         ),
         "A legal obligation, to be covered by a clause or a procedure.",
     ),
@@ -167,14 +210,14 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "CLA-",
         N_("Clause"),
         "#D6EDD9",
-        ("party", "owner", "reviewed", "review_every", "review_state"),
+        ("party", "owner", "expected_evidence", "reviewed", "review_every", "review_state"),
         "A contract clause that covers obligations.",
     ),
     Kind.PROCEDURE: KindSpec(
         "PROC-",
         N_("Procedure"),
         "#E3DDF3",
-        ("owner", "frequency", "reviewed", "review_every", "review_state"),
+        ("owner", "frequency", "expected_evidence", "reviewed", "review_every", "review_state"),
         "An internal procedure that covers obligations.",
     ),
     Kind.RISK: KindSpec(
@@ -184,6 +227,14 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         ("likelihood", "severity", "owner"),
         "A risk, addressed by obligations, scored by likelihood and severity.",
     ),
+    Kind.EVIDENCE: KindSpec(
+        "EVD-",
+        N_("Evidence"),
+        "#FFF3B0",
+        ("owner", "document", "dated", "valid_until", "document_sha256", "evidence_state"),
+        "A proof that a clause or procedure is applied: a signed document, an extract, "
+        "minutes, with its date and expiry.",
+    ),
 }
 
 #: Kinds whose ``covers`` links count towards coverage.
@@ -192,31 +243,38 @@ COVERING_KINDS = frozenset({Kind.CLAUSE, Kind.PROCEDURE})
 LINK_SPECS: Mapping[str, LinkSpec] = {
     "covers": LinkSpec(
         COVERING_KINDS,
-        Kind.OBLIGATION,
+        frozenset({Kind.OBLIGATION}),
         N_("covers"),
         N_("covered by"),
         "From a clause or procedure to the obligations it covers.",
     ),
     "addresses": LinkSpec(
         frozenset({Kind.RISK}),
-        Kind.OBLIGATION,
+        frozenset({Kind.OBLIGATION}),
         N_("addresses"),
         N_("addressed by"),
         "From a risk to the obligations that address it.",
     ),
     "phase": LinkSpec(
         frozenset(Kind) - {Kind.PHASE},
-        Kind.PHASE,
+        frozenset({Kind.PHASE}),
         N_("phase"),
         N_("obligations of the phase"),
         "From any other item to its phases.",
     ),
     "replaced_by": LinkSpec(
         frozenset({Kind.OBLIGATION}),
-        Kind.OBLIGATION,
+        frozenset({Kind.OBLIGATION}),
         N_("replaced by"),
         N_("replaces"),
         "From a lapsed obligation to the one that replaced it.",
+    ),
+    "proves": LinkSpec(
+        frozenset({Kind.EVIDENCE}),
+        COVERING_KINDS,
+        N_("proves"),
+        N_("proven by"),
+        "From an evidence to the clauses and procedures whose application it proves.",
     ),
 }
 
@@ -236,6 +294,8 @@ COMPUTED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if s.
 AUTHORED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if not s.computed)
 
 DATE_FIELDS = ("effective", "until")
+#: An evidence's dates (:mod:`.evidence`).
+EVIDENCE_DATE_FIELDS = ("dated", "valid_until")
 
 #: An obligation's ``verification`` levels, each with the sentence its badge shows.
 VERIFICATION_LEVELS: Mapping[str, str] = {

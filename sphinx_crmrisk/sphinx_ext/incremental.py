@@ -9,9 +9,12 @@ links to it); the pages to add are those whose needs' fingerprints changed or
 vanished, those that reference such a need through a role, and, when anything
 changed, every page that aggregates needs. A no-change build then writes nothing.
 
-Suspect covers (:mod:`sphinx_crmrisk.reviews`) are part of what a need's page shows: they enter its
-fingerprint, so a change of an obligation, or of the review lock, re-writes the page
-of the clause or procedure that covers it.
+Suspect covers and named reviews (:mod:`sphinx_crmrisk.reviews`) are part of what a
+need's page shows: they enter its fingerprint, so a change of an obligation, or of the
+review lock, re-writes the page of the clause or procedure that covers it. So are the
+states of evidence and the proof of obligations (:mod:`sphinx_crmrisk.evidence`): an
+obligation shows the evidence of the items that cover it, two links away, and an
+evidence's state follows its file and the lock.
 
 Pages that load the traceability when they are read, executed notebooks above all
 (``crmrisk_audit_pages``), show it as of their last reading. When the traced data
@@ -43,8 +46,11 @@ from sphinx_needs.roles.need_outgoing import NeedOutgoing
 from sphinx_needs.roles.need_part import NeedPart
 from sphinx_needs.roles.need_ref import NeedRef
 
+from ..evidence import evidence_marks
+from ..kinds import Kind
 from ..model import Model
-from ..reviews import assess_reviews, review_marks
+from ..reviews import review_marks
+from ..traceability import Traceability
 from .page_index import get_domain
 from .state import build_lock, build_state
 from .views.nodes import AggregateNode
@@ -122,23 +128,25 @@ def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
 def with_review_marks(
     app: Sphinx, needs: Mapping[str, Any], prints: dict[str, tuple[str, str | None]]
 ) -> dict[str, tuple[str, str | None]]:
-    """The fingerprints, with what each need's page shows of suspect covers.
+    """The fingerprints, with what each need's page shows of suspect covers, named
+    reviews, evidence and proof.
 
     A cover turns suspect when an obligation changes, or back when the review lock
     does: the covering item's page, on another page, shows it and must be re-written.
+    An evidence's state changes with its file, its dates or the lock, and the pages of
+    what it proves and of the obligations they cover show it.
     """
     lock = build_lock(app)
-    if not lock.reviewed_against:
-        return prints  # nothing recorded, nothing suspect: no model to make
     config = build_state(app).settings
-    reviews = assess_reviews(
-        Model.from_needs(needs, config.names),
-        config.reference_date,
-        config.review_every,
-        lock,
-        config.inactive_statuses,
-    )
-    marks = review_marks(reviews)
+    evidence_type = config.names.type(Kind.EVIDENCE)
+    has_evidence = any(need.get("type") == evidence_type for need in needs.values())
+    if not lock.reviewed_against and not lock.approvals and not has_evidence:
+        return prints  # nothing recorded, nothing suspect, no evidence: no model to make
+    traceability = Traceability(Model.from_needs(needs, config.names), config, lock)
+    marks = review_marks(traceability.reviews)
+    if has_evidence:
+        for need_id, found in evidence_marks(traceability.evidence, traceability.proofs).items():
+            marks.setdefault(need_id, []).extend(found)
     if not marks:
         return prints
     return {

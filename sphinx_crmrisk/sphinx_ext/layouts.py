@@ -90,7 +90,14 @@ def kind_fields(kind: Kind) -> list[str]:
 
 
 #: Most frequent kinds first: sphinx-needs evaluates the predicates of a need in turn.
-_PREDICATE_ORDER = (Kind.OBLIGATION, Kind.CLAUSE, Kind.PROCEDURE, Kind.RISK, Kind.PHASE)
+_PREDICATE_ORDER = (
+    Kind.OBLIGATION,
+    Kind.CLAUSE,
+    Kind.PROCEDURE,
+    Kind.EVIDENCE,
+    Kind.RISK,
+    Kind.PHASE,
+)
 
 
 def layout_predicates(names: Names = DEFAULT_NAMES) -> list[tuple[str, str]]:

@@ -169,7 +169,7 @@ class LinksReference(_Reference):
             (
                 code(name),
                 _kind_names(spec.sources),
-                code(spec.target.value),
+                _kind_names(spec.targets),
                 label(spec.outgoing),
                 label(spec.incoming),
                 spec.doc,
