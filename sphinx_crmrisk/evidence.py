@@ -193,7 +193,8 @@ def assess_one(
     is_file = is_path(document)
     found = item.field("document_sha256") if is_file else ""
     approval = lock.approvals.get(item.id)
-    missing = is_file and found in (MISSING, UNREADABLE)
+    # a path out of the source folder is no file of the project (a bad_value finding)
+    missing = is_file and found in (MISSING, UNREADABLE, OUTSIDE)
     expired = valid_until is not None and valid_until < today
     changed = bool(
         is_file
@@ -397,7 +398,7 @@ def evidence_findings(
             )
         if assessment.state is EvidenceState.INACTIVE:
             continue
-        if assessment.missing:
+        if assessment.missing and assessment.found != OUTSIDE:
             why = "cannot be read" if assessment.found == UNREADABLE else "is missing"
             findings.append(
                 Finding(
@@ -412,9 +413,8 @@ def evidence_findings(
                 Finding(
                     "evidence_expired",
                     item,
-                    f"{item.id}: expired: valid until {item.field('valid_until')}, before the "
-                    f"reference date {today}; it no longer proves {_ids(assessment.proves)} "
-                    f"({_proof_of_what(assessment)})",
+                    f"{item.id}: expired: the {_proof_of_what(assessment)} was valid until "
+                    f"{item.field('valid_until')}, before the reference date {today}",
                 )
             )
         if assessment.changed and assessment.approval is not None:
@@ -436,14 +436,14 @@ def evidence_findings(
 def unproven_message(assessment: Assessment, proof: Proof) -> str:
     """The sentence of a ``crmrisk.unproven`` finding."""
     obligation = assessment.obligation
+    covering = _ids(assessment.covering)
     text = (
-        f"{obligation.id}: obligation '{obligation.title}' is covered by "
-        f"{_ids(assessment.covering)}"
+        f"{obligation.id}: obligation '{obligation.title}' is covered by {covering} but not proven"
     )
     if proof.state is ProofState.UNPROVEN:
-        return text + " but no evidence proves them"
+        return text + f": no evidence proves {covering}"
     states = ", ".join(f"{e.item.id} {e.state.value}" for e in proof.evidence)
-    return text + f" but none of their evidence is valid ({states})"
+    return text + f": none of the evidence of {covering} is valid ({states})"
 
 
 def unproven_findings(
