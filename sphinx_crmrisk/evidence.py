@@ -378,7 +378,9 @@ def evidence_findings(
                     f"{field('dated')} {item.field('dated')}",
                 )
             )
-        if dated is not None and dated > today:
+        # a draft may be dated of a signature to come
+        active = assessment.state is not EvidenceState.INACTIVE
+        if active and dated is not None and dated > today:
             findings.append(
                 Finding(
                     "future_date",
