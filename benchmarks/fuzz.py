@@ -1,9 +1,10 @@
 """Hostile inputs for every ``crmrisk`` command and format (issue 15).
 
 Each case takes a real ``needs.json`` and the ``crmrisk-config.json`` beside it (from the
-builds under ``tests/fixtures/hostile/``), mutates them with Hypothesis (wrong types,
-NaN, lone surrogates, deep nesting, control characters, formula-like and over-long
-texts, duplicate IDs, broken bytes...), then runs ``check`` (text, json, junit, github),
+builds under ``tests/fixtures/hostile/``; the ``evidence`` one also has its review lock,
+``crmrisk-reviews.json``), mutates them with Hypothesis (wrong types, NaN, lone
+surrogates, deep nesting, control characters, formula-like and over-long texts,
+duplicate IDs, broken bytes, a lock's values and versions...), then runs ``check`` (text, json, junit, github),
 ``matrix`` (csv, xlsx, json, md) and ``diff`` (md, json) through
 :func:`sphinx_crmrisk.cli.main`, in process. A case fails on any exception out of
 ``main``, an exit status other than 0, 1, 2, an exit 2 without exactly one line on
@@ -41,7 +42,7 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "hostile"
 SCHEMAS = ROOT / "sphinx_crmrisk" / "schemas"
-NEEDS_JSON, CONFIG_JSON = "needs.json", "crmrisk-config.json"
+NEEDS_JSON, CONFIG_JSON, LOCK_JSON = "needs.json", "crmrisk-config.json", "crmrisk-reviews.json"
 
 #: (command, format) pairs; xlsx goes to a file, the others to the standard output.
 RUNS = (
@@ -70,6 +71,14 @@ NEED_KEYS = (
     "party",
     "owner",
     "frequency",
+    "expected_evidence",
+    "reviewed",
+    "review_every",
+    "document",
+    "dated",
+    "valid_until",
+    "document_sha256",
+    "proves",
     "covers",
     "addresses",
     "phase",
@@ -85,6 +94,19 @@ CONFIG_KEYS = (
     "crmrisk_required_fields",
     "crmrisk_fail_on_uncovered",
     "crmrisk_exports",
+    "crmrisk_require_evidence",
+)
+#: Where a lock mutation puts its value (a path of keys in the lock).
+LOCK_PATHS = (
+    ("version",),
+    ("schema",),
+    ("reviewed_against",),
+    ("approvals",),
+    ("approvals", "EVD-CHANGED"),
+    ("approvals", "EVD-CHANGED", "sha256"),
+    ("approvals", "EVD-CHANGED", "date"),
+    ("approvals", "EVD-CHANGED", "by"),
+    ("approvals", "EVD-NEW"),
 )
 
 
@@ -179,12 +201,26 @@ def _value() -> st.SearchStrategy[Any]:
 #: Built once: a strategy built at each draw is validated again at each draw.
 VALUES = _value()
 _KINDS = st.sampled_from(
-    ("set", "set", "set", "set", "delete", "duplicate", "need", "top", "config", "config_file")
+    (
+        "set",
+        "set",
+        "set",
+        "set",
+        "delete",
+        "duplicate",
+        "need",
+        "top",
+        "config",
+        "config_file",
+        "lock",
+        "lock_file",
+    )
 )
 _INDEXES = st.integers(0, 40)
 _KEYS = st.sampled_from(NEED_KEYS)
 _TOP = st.sampled_from(("current_version", "versions", "needs"))
 _CONFIG_KEYS = st.sampled_from(CONFIG_KEYS)
+_LOCK_PATHS = st.sampled_from(LOCK_PATHS)
 
 
 @dataclass
@@ -202,6 +238,8 @@ def _needs(doc: dict) -> dict:
 
 @st.composite
 def mutations(draw: st.DrawFn) -> Mutation:
+    """A change of a need, of the recorded values or of the lock (a dict ``lock`` is
+    given to ``apply`` through the config, under ``<lock>``)."""
     kind = draw(_KINDS)
     index = draw(_INDEXES)
     key = draw(_KEYS)
@@ -245,6 +283,18 @@ def mutations(draw: st.DrawFn) -> Mutation:
     if kind == "config":
         name = draw(_CONFIG_KEYS)
         return Mutation(lambda d, c: c.__setitem__(name, value), f"config {name} = {value!r:.60}")
+    if kind == "lock":
+        path = draw(_LOCK_PATHS)
+
+        def set_in_lock(d: dict, c: dict) -> None:
+            lock = c["<lock>"]
+            for key in path[:-1]:
+                lock = lock.setdefault(key, {})
+            lock[path[-1]] = value
+
+        return Mutation(set_in_lock, f"lock {'.'.join(path)} = {value!r:.60}")
+    if kind == "lock_file":
+        return Mutation(lambda d, c: c.__setitem__("<lock>", value), f"lock file = {value!r:.60}")
     return Mutation(
         lambda d, c: c.__setitem__("<whole file>", value), f"config file = {value!r:.60}"
     )
@@ -299,13 +349,21 @@ def write_case(case: Case, folder: Path) -> tuple[Path, Path]:
     mutated.mkdir(exist_ok=True)
     doc = json.loads((CORPUS / case.corpus / NEEDS_JSON).read_text(encoding="utf-8"))
     config = json.loads((CORPUS / case.corpus / CONFIG_JSON).read_text(encoding="utf-8"))
+    lock_file = CORPUS / case.corpus / LOCK_JSON
+    # the lock rides in the config while it is mutated; no lock file: none is written
+    has_lock = lock_file.is_file()
+    config["<lock>"] = json.loads(lock_file.read_text(encoding="utf-8")) if has_lock else {}
     for mutation in case.mutations:
         # an earlier mutation may have changed the shape: this one then has nothing to change
         with contextlib.suppress(
             KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError
         ):
             mutation.apply(doc, config)
+    lock = config.pop("<lock>")
     whole = config.pop("<whole file>", config)
+    (mutated / LOCK_JSON).unlink(missing_ok=True)
+    if has_lock or lock != {}:
+        (mutated / LOCK_JSON).write_bytes(_dump(lock, case.ascii_json))
     raw = _dump(doc, case.ascii_json)
     if case.raw is not None:
         how, position, byte = case.raw

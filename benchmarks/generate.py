@@ -160,7 +160,7 @@ def plan(n_needs: int, seed: int = 0) -> tuple[list[Need], Edit]:
     for need in by_kind[Kind.RISK]:
         need.links["addresses"] = [o.id for o in rng.sample(obligations, rng.choice((1, 2)))]
         need.links["phase"] = [rng.choice(phase_ids)]
-    everyone = [need for kind in Kind for need in by_kind[kind]]
+    everyone = [need for kind in Kind for need in by_kind.get(kind, [])]
     # a page refers to a need of another page now and then, through a role
     for need in everyone[::5]:
         need.body += f" Voir {{ref:{rng.choice(everyone).id}}}."
