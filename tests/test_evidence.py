@@ -503,8 +503,8 @@ def test_the_register_lists_evidence_by_owner_what_to_act_on_first(french):
     register = page(french, "registre")
     body = register.find("div", class_="body")
     assert text(body.find("p", class_="crmrisk-count")) == (
-        "3 preuves\u202f: 1 expirées, introuvables ou modifiées, 1 qui expirent sous 90 jours, "
-        "1 valides."
+        "Preuves\u202f: 3. Expirées, introuvables ou modifiées\u202f: 1\u202f; expirent sous 90 "
+        "jours\u202f: 1\u202f; valides\u202f: 1."
     )
     owners = [text(r) for r in body.find_all(class_="crmrisk-owner")]
     assert owners == ["Conformité commerciale", "Direction juridique", "DPO"]
@@ -655,7 +655,7 @@ def test_the_exports_carry_the_proof_and_the_evidence(french):
 def test_the_views_and_exports_in_english(english):
     register = page(english, "registre").find("div", class_="body")
     assert text(register.find("p", class_="crmrisk-count")) == (
-        "3 evidence: 0 expired, missing or changed, 1 expiring within 90 days, 2 valid."
+        "Evidence: 3. Expired, missing or changed: 0; expiring within 90 days: 1; valid: 2."
     )
     assert "reviewed on 2026-11-15 by Claire Martin, DPO" in text(register)
     need = page(english, "obligations").find("table", id="OBL-RGPD-13")

@@ -50,8 +50,8 @@ def render_evidence(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         "",
         str(
             _(
-                "{total} evidence: {invalid} expired, missing or changed, {soon} expiring "
-                "within 90 days, {valid} valid."
+                "Evidence: {total}. Expired, missing or changed: {invalid}; expiring "
+                "within 90 days: {soon}; valid: {valid}."
             )
         ).format(
             total=len(register),
