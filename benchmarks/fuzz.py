@@ -1,18 +1,19 @@
 """Hostile inputs for every ``crmrisk`` command and format (issues 15 and 24).
 
 Each case takes a real ``needs.json`` and the ``crmrisk-config.json`` beside it (from the
-builds under ``tests/fixtures/hostile/``), mutates them with Hypothesis (wrong types,
-NaN, lone surrogates, deep nesting, control characters, formula-like and over-long
-texts, duplicate IDs, broken bytes, dates out of the years read, every crmrisk value of
-the record, and since issue 24 a need key written twice and byte order marks), then
-runs ``check`` (text, json, junit, github), ``matrix`` (csv, xlsx, json, md) and
-``diff`` (md, json) through :func:`sphinx_crmrisk.cli.main`, in process. A case fails
-on any exception out of ``main``, an exit status other than 0, 1, 2, an exit 2 without
-exactly one line on stderr, an output that does not parse as its format or match its
-schema, a formula-like spreadsheet cell without its leading quote, a workflow command
-at a line start of a text report, reports that disagree on the exit status, a need key
-written twice that any command reads without refusing it (exit 2: the need it drops
-would hide its gap), or a byte order mark that changes ``check``'s answer.
+builds under ``tests/fixtures/hostile/``; the ``evidence`` one also has its review lock,
+``crmrisk-reviews.json``), mutates them with Hypothesis (wrong types, NaN, lone
+surrogates, deep nesting, control characters, formula-like and over-long texts,
+duplicate IDs, broken bytes, dates out of the years read, every crmrisk value of the
+record, a lock's values and versions, and since issue 24 a need key written twice and
+byte order marks), then runs ``check`` (text, json, junit, github), ``matrix`` (csv,
+xlsx, json, md) and ``diff`` (md, json) through :func:`sphinx_crmrisk.cli.main`, in
+process. A case fails on any exception out of ``main``, an exit status other than 0, 1,
+2, an exit 2 without exactly one line on stderr, an output that does not parse as its
+format or match its schema, a formula-like spreadsheet cell without its leading quote, a
+workflow command at a line start of a text report, reports that disagree on the exit
+status, a need key written twice that any command reads without refusing it (exit 2: the
+need it drops would hide its gap), or a byte order mark that changes ``check``'s answer.
 
 ``tests/test_hostile_inputs.py`` runs it in ``make test``. By hand, to run more cases,
 or to count the failing cases of another copy of the package (``PYTHONPATH``)::
@@ -44,7 +45,7 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "hostile"
 SCHEMAS = ROOT / "sphinx_crmrisk" / "schemas"
-NEEDS_JSON, CONFIG_JSON = "needs.json", "crmrisk-config.json"
+NEEDS_JSON, CONFIG_JSON, LOCK_JSON = "needs.json", "crmrisk-config.json", "crmrisk-reviews.json"
 
 #: (command, format) pairs; xlsx goes to a file, the others to the standard output.
 RUNS = (
@@ -73,10 +74,16 @@ NEED_KEYS = (
     "party",
     "owner",
     "frequency",
+    "expected_evidence",
     "reviewed",
     "review_every",
     "severity",
     "likelihood",
+    "document",
+    "dated",
+    "valid_until",
+    "document_sha256",
+    "proves",
     "covers",
     "addresses",
     "phase",
@@ -105,6 +112,7 @@ CONFIG_KEYS = (
     "crmrisk_csv_delimiter",
     "crmrisk_law_date",
     "language",
+    "crmrisk_require_evidence",
 )
 #: Values a record may hold that pass its types but not its ranges, or rename what the
 #: needs hold.
@@ -123,6 +131,18 @@ CONFIG_VALUES = (
     {"legal_basis": "crm_legal_basis"},
     ["prospection"],
     "fr",
+)
+#: Where a lock mutation puts its value (a path of keys in the lock).
+LOCK_PATHS = (
+    ("version",),
+    ("schema",),
+    ("reviewed_against",),
+    ("approvals",),
+    ("approvals", "EVD-CHANGED"),
+    ("approvals", "EVD-CHANGED", "sha256"),
+    ("approvals", "EVD-CHANGED", "date"),
+    ("approvals", "EVD-CHANGED", "by"),
+    ("approvals", "EVD-NEW"),
 )
 
 
@@ -223,13 +243,27 @@ def _value() -> st.SearchStrategy[Any]:
 #: Built once: a strategy built at each draw is validated again at each draw.
 VALUES = _value()
 _KINDS = st.sampled_from(
-    ("set", "set", "set", "set", "delete", "duplicate", "need", "top", "config", "config_file")
+    (
+        "set",
+        "set",
+        "set",
+        "set",
+        "delete",
+        "duplicate",
+        "need",
+        "top",
+        "config",
+        "config_file",
+        "lock",
+        "lock_file",
+    )
 )
 _INDEXES = st.integers(0, 40)
 _KEYS = st.sampled_from(NEED_KEYS)
 _TOP = st.sampled_from(("current_version", "versions", "needs"))
 _CONFIG_KEYS = st.sampled_from(CONFIG_KEYS)
 _CONFIG_VALUES = st.one_of(VALUES, st.sampled_from(CONFIG_VALUES))
+_LOCK_PATHS = st.sampled_from(LOCK_PATHS)
 
 
 @dataclass
@@ -247,6 +281,8 @@ def _needs(doc: dict) -> dict:
 
 @st.composite
 def mutations(draw: st.DrawFn) -> Mutation:
+    """A change of a need, of the recorded values or of the lock (a dict ``lock`` is
+    given to ``apply`` through the config, under ``<lock>``)."""
     kind = draw(_KINDS)
     index = draw(_INDEXES)
     key = draw(_KEYS)
@@ -291,6 +327,18 @@ def mutations(draw: st.DrawFn) -> Mutation:
         name = draw(_CONFIG_KEYS)
         value = draw(_CONFIG_VALUES)
         return Mutation(lambda d, c: c.__setitem__(name, value), f"config {name} = {value!r:.60}")
+    if kind == "lock":
+        path = draw(_LOCK_PATHS)
+
+        def set_in_lock(d: dict, c: dict) -> None:
+            lock = c["<lock>"]
+            for key in path[:-1]:
+                lock = lock.setdefault(key, {})
+            lock[path[-1]] = value
+
+        return Mutation(set_in_lock, f"lock {'.'.join(path)} = {value!r:.60}")
+    if kind == "lock_file":
+        return Mutation(lambda d, c: c.__setitem__("<lock>", value), f"lock file = {value!r:.60}")
     return Mutation(
         lambda d, c: c.__setitem__("<whole file>", value), f"config file = {value!r:.60}"
     )
@@ -382,13 +430,21 @@ def write_case(case: Case, folder: Path, bom: bool | None = None) -> tuple[Path,
     mutated.mkdir(parents=True, exist_ok=True)
     doc = json.loads((CORPUS / case.corpus / NEEDS_JSON).read_text(encoding="utf-8"))
     config = json.loads((CORPUS / case.corpus / CONFIG_JSON).read_text(encoding="utf-8"))
+    lock_file = CORPUS / case.corpus / LOCK_JSON
+    # the lock rides in the config while it is mutated; no lock file: none is written
+    has_lock = lock_file.is_file()
+    config["<lock>"] = json.loads(lock_file.read_text(encoding="utf-8")) if has_lock else {}
     for mutation in case.mutations:
         # an earlier mutation may have changed the shape: this one then has nothing to change
         with contextlib.suppress(
             KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError
         ):
             mutation.apply(doc, config)
+    lock = config.pop("<lock>")
     whole = config.pop("<whole file>", config)
+    (mutated / LOCK_JSON).unlink(missing_ok=True)
+    if has_lock or lock != {}:
+        (mutated / LOCK_JSON).write_bytes(_dump(lock, case.ascii_json))
     repeated = _with_repeated_key(doc, case.repeat) if case.repeat is not None else None
     raw = _dump(doc, case.ascii_json, repeated)
     if case.raw is not None:

@@ -109,7 +109,54 @@ def diff_document(old: Traceability, new: Traceability) -> dict[str, Any]:
         "uncovered": [gap_record(a) for a in new.gaps],
         "became_suspect": became_suspect(old, new),
         "watch": watch_changes(old, new),
+        "proof_changes": proof_changes(old, new),
+        "evidence_changes": evidence_changes(old, new),
     }
+
+
+def _proof(traceability: Traceability, obligation_id: str) -> str | None:
+    proof = traceability.proofs.get(obligation_id)
+    return proof.state.value if proof else None
+
+
+def proof_changes(old: Traceability, new: Traceability) -> list[dict[str, Any]]:
+    """Obligations of both builds whose proof state changed (null: none, when it is not
+    covered or upcoming), in ID order."""
+    before = {a.obligation.id for a in old.assessments}
+    changes = []
+    for assessment in new.assessments:
+        obligation_id = assessment.obligation.id
+        if obligation_id not in before:
+            continue
+        was, now = _proof(old, obligation_id), _proof(new, obligation_id)
+        if was != now:
+            changes.append(
+                {"id": obligation_id, "title": assessment.obligation.title, "old": was, "new": now}
+            )
+    return changes
+
+
+def evidence_changes(old: Traceability, new: Traceability) -> list[dict[str, Any]]:
+    """Evidence added (old null), removed (new null) or whose state changed, in ID order."""
+    before = {e.item.id: e for e in old.evidence}
+    after = {e.item.id: e for e in new.evidence}
+    changes = []
+    for evidence_id in sorted(before.keys() | after.keys()):
+        was, now = before.get(evidence_id), after.get(evidence_id)
+        old_state = was.state.value if was else None
+        new_state = now.state.value if now else None
+        if old_state != new_state:
+            item = (now or was).item  # type: ignore[union-attr]  # one of them is there
+            changes.append(
+                {
+                    "id": evidence_id,
+                    "title": item.title,
+                    "old": old_state,
+                    "new": new_state,
+                    "location": item.location,
+                }
+            )
+    return changes
 
 
 def became_suspect(old: Traceability, new: Traceability) -> list[dict[str, Any]]:
@@ -141,7 +188,15 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
         out += [f"**{len(uncovered)} obligation(s) uncovered after this change.**", ""]
     else:
         out += ["Every obligation is covered, justified or lapsed.", ""]
-    sections = ("added", "removed", "changed", "state_changes", "became_suspect")
+    sections = (
+        "added",
+        "removed",
+        "changed",
+        "state_changes",
+        "became_suspect",
+        "proof_changes",
+        "evidence_changes",
+    )
     if not any(document[name] for name in sections):
         out += ["No obligation was added, removed or changed.", ""]
     if document["added"]:
@@ -187,6 +242,20 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
         ]
         out += [f"#### Watch items ({len(rows)} change(s))", ""]
         out.append(markdown_text.table(("Watch item", "Change", "Before", "After"), rows))
+    if document["proof_changes"]:
+        out += [f"#### Proof changes ({len(document['proof_changes'])})", ""]
+        rows = [
+            [r["id"], r["title"], f"{r['old'] or 'none'} → {r['new'] or 'none'}"]
+            for r in document["proof_changes"]
+        ]
+        out.append(markdown_text.table(("Obligation", "Title", "Proof"), rows))
+    if document["evidence_changes"]:
+        out += [f"#### Evidence changes ({len(document['evidence_changes'])})", ""]
+        rows = [
+            [r["id"], r["title"], f"{r['old'] or 'none'} → {r['new'] or 'none'}", r["location"]]
+            for r in document["evidence_changes"]
+        ]
+        out.append(markdown_text.table(("Evidence", "Title", "State", "Where"), rows))
     if uncovered:
         out += [f"#### Uncovered ({len(uncovered)})", ""]
         out += [f"- {e(r['location'])}: {e(r['message'])}" for r in uncovered]

@@ -21,6 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from . import markdown_text
+from .evidence import (
+    EVIDENCE_STATE_LABELS,
+    PROOF_LABELS,
+    EvidenceAssessment,
+    EvidenceState,
+    Proof,
+    ProofState,
+)
 from .kinds import COVERING_KINDS, KIND_SPECS, N_
 from .model import STATE_LABELS, Assessment, Item, Model, State, Summary, summaries_by_phase
 from .register import REGISTER_COLUMNS
@@ -31,7 +39,9 @@ from .translations import translator
 from .watch import WATCH_STATE_LABELS, Watch, WatchState
 
 SCHEMA_NAME = "sphinx-crmrisk/traceability"
-SCHEMA_VERSION = 1
+#: 2: obligations gained ``proof`` and ``proven_by``, reviews ``reviewed_by``, the summary
+#: its proof counts, and the document its ``evidence`` list
+SCHEMA_VERSION = 2
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "traceability.schema.json"
 
 #: The files an HTML build writes at the root of its output folder.
@@ -49,6 +59,8 @@ COLUMNS = (
     "until",
     "status",
     "covered_by",
+    "proof",
+    "proven_by",
     "not_counted",
     "suspect_covers",
     "out_of_scope_by",
@@ -63,6 +75,7 @@ REVIEW_COLUMNS = (
     "owner",
     "review",
     "reviewed",
+    "reviewed_by",
     "review_every",
     "due",
     "suspect_covers",
@@ -92,6 +105,24 @@ WATCH_COLUMNS = (
     "line",
 )
 WATCH_SHEET = N_("Watch list")
+#: One evidence per row: the ``Evidence`` sheet of the XLSX export.
+EVIDENCE_COLUMNS = (
+    "id",
+    "title",
+    "state",
+    "status",
+    "proves",
+    "document",
+    "dated",
+    "valid_until",
+    "owner",
+    "sha256",
+    "reviewed",
+    "reviewed_by",
+    "file",
+    "line",
+)
+EVIDENCE_SHEET = N_("Evidence register")
 SUMMARY_COLUMNS = (
     "phase",
     "title",
@@ -104,6 +135,9 @@ SUMMARY_COLUMNS = (
     "uncovered",
     "in_force",
     "percent",
+    "proven",
+    "proof_invalid",
+    "unproven",
 )
 #: The heading of each column in CSV and XLSX, in the build's language (a column
 #: without one is headed by its key).
@@ -117,6 +151,8 @@ HEADINGS: Mapping[str, str] = {
     "until": N_("Until"),
     "status": N_("Status"),
     "covered_by": N_("Covered by"),
+    "proof": N_("Proof"),
+    "proven_by": N_("Proven by"),
     "not_counted": N_("Not counted"),
     "suspect_covers": N_("Suspect covers"),
     "out_of_scope_by": N_("Out of scope: lacks"),
@@ -129,6 +165,7 @@ REVIEW_HEADINGS: Mapping[str, str] = {
     "owner": N_("Owner"),
     "review": N_("Review"),
     "reviewed": N_("Last reviewed"),
+    "reviewed_by": N_("Reviewed by"),
     "review_every": N_("Review every (months)"),
     "due": N_("Due"),
 }
@@ -140,6 +177,17 @@ WATCH_HEADINGS: Mapping[str, str] = {
     "source": N_("Source"),
     "verification": N_("Verification"),
     "catalogue": N_("Catalogue"),
+}
+EVIDENCE_HEADINGS: Mapping[str, str] = {
+    **HEADINGS,
+    "proves": N_("Proves"),
+    "document": N_("Document"),
+    "dated": N_("Dated"),
+    "valid_until": N_("Valid until"),
+    "owner": N_("Owner"),
+    "sha256": N_("SHA-256"),
+    "reviewed": N_("Last reviewed"),
+    "reviewed_by": N_("Reviewed by"),
 }
 SUMMARY_HEADINGS: Mapping[str, str] = {
     "phase": N_("Phase"),
@@ -153,6 +201,9 @@ SUMMARY_HEADINGS: Mapping[str, str] = {
     "uncovered": N_("Uncovered"),
     "in_force": N_("To be covered"),
     "percent": N_("Coverage (%)"),
+    "proven": N_("Proven"),
+    "proof_invalid": N_("Invalid proof"),
+    "unproven": N_("Unproven"),
 }
 ALL_PHASES = N_("All phases")
 NO_PHASE = N_("No phase")
@@ -175,6 +226,7 @@ def review_record(review: Review) -> dict[str, Any]:
         "owner": review.owner,
         "review": review.state.value,
         "reviewed": review.reviewed.isoformat() if review.reviewed else "",
+        "reviewed_by": review.reviewed_by,
         "review_every": review.every,
         "due": review.due.isoformat() if review.due else "",
         "suspect_covers": _suspects(list(review.suspects), "obligation"),
@@ -218,6 +270,27 @@ def watch_record(watch: Watch) -> dict[str, Any]:
     }
 
 
+def evidence_record(evidence: EvidenceAssessment) -> dict[str, Any]:
+    item = evidence.item
+    approval = evidence.approval
+    return {
+        "id": item.id,
+        "title": item.title,
+        "state": evidence.state.value,
+        "status": item.status or "",
+        "proves": list(dict.fromkeys(item.linked("proves"))),
+        "document": evidence.document,
+        "dated": item.field("dated"),
+        "valid_until": item.field("valid_until"),
+        "owner": item.field("owner"),
+        "sha256": evidence.sha256,
+        "reviewed": approval.date if approval else "",
+        "reviewed_by": approval.by if approval else "",
+        "file": item.file,
+        "line": item.lineno,
+    }
+
+
 @dataclass(frozen=True)
 class ExportSettings:
     """How CSV and XLSX are written: their language, the CSV separator, the law's date.
@@ -251,11 +324,23 @@ class ExportSettings:
         return [self.gettext(names[c]) if c in names else c for c in columns]
 
     def localised(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """An obligation record with its state in words (``couverte``)."""
+        """An obligation record with its state and proof in words (``couverte``,
+        ``prouvée``)."""
+        result = dict(record)
         state = record.get("state")
         if state in _STATE_BY_CODE:
-            return {**record, "state": self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])}
-        return dict(record)
+            result["state"] = self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])
+        proof = record.get("proof")
+        if proof in _PROOF_BY_CODE:
+            result["proof"] = self.gettext(PROOF_LABELS[_PROOF_BY_CODE[proof]])
+        return result
+
+    def localised_evidence(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """An evidence record with its state in words (``expirée``)."""
+        state = _EVIDENCE_STATE_BY_CODE.get(str(record.get("state")))
+        if state is None:
+            return dict(record)
+        return {**record, "state": self.gettext(EVIDENCE_STATE_LABELS[state])}
 
     def localised_watch(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A watch record with its state in words (``en retard``)."""
@@ -283,10 +368,14 @@ _STATE_BY_CODE = {state.value: state for state in State}
 _KIND_BY_CODE = {kind.value: kind for kind in COVERING_KINDS}
 _REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
 _WATCH_STATE_BY_CODE = {state.value: state for state in WatchState}
+_PROOF_BY_CODE = {state.value: state for state in ProofState}
+_EVIDENCE_STATE_BY_CODE = {state.value: state for state in EvidenceState}
 
 
 def obligation_record(
-    assessment: Assessment, suspects: list[SuspectCover] | None = None
+    assessment: Assessment,
+    suspects: list[SuspectCover] | None = None,
+    proof: Proof | None = None,
 ) -> dict[str, Any]:
     obligation = assessment.obligation
     return {
@@ -299,6 +388,8 @@ def obligation_record(
         "until": obligation.field("until"),
         "status": obligation.status or "",
         "covered_by": [item.id for item in assessment.covering],
+        "proof": proof.state.value if proof else None,
+        "proven_by": [e.item.id for e in proof.evidence] if proof else [],
         "not_counted": [{"id": item.id, "reason": why} for item, why in assessment.discounted],
         "suspect_covers": _suspects(suspects or [], "item"),
         "out_of_scope_by": list(assessment.out_of_scope_by),
@@ -307,8 +398,11 @@ def obligation_record(
     }
 
 
-def summary_record(model: Model, summary: Summary) -> dict[str, Any]:
+def summary_record(
+    model: Model, summary: Summary, proof: Mapping[ProofState, int] | None = None
+) -> dict[str, Any]:
     phase = model.items.get(summary.label) if summary.label else None
+    proof = proof or {}
     return {
         "phase": summary.label or None,
         "title": phase.title if phase else ALL_PHASES,
@@ -321,6 +415,9 @@ def summary_record(model: Model, summary: Summary) -> dict[str, Any]:
         "uncovered": summary.counts[State.UNCOVERED],
         "in_force": summary.in_force,
         "percent": round(summary.percent, 1),
+        "proven": proof.get(ProofState.PROVEN, 0),
+        "proof_invalid": proof.get(ProofState.INVALID, 0),
+        "unproven": proof.get(ProofState.UNPROVEN, 0),
     }
 
 
@@ -333,9 +430,19 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
         "reference_date": traceability.today.isoformat(),
         "profile": None if traceability.profile is None else list(traceability.profile),
         "obligations": [
-            obligation_record(a, traceability.suspects.get(a.obligation.id)) for a in assessments
+            obligation_record(
+                a,
+                traceability.suspects.get(a.obligation.id),
+                traceability.proofs.get(a.obligation.id),
+            )
+            for a in assessments
         ],
-        "summary": [summary_record(model, s) for s in summaries_by_phase(model, assessments)],
+        "summary": [
+            summary_record(model, s, proof)
+            for s, proof in zip(
+                summaries_by_phase(model, assessments), traceability.proof_summaries, strict=True
+            )
+        ],
         "reviews": [review_record(r) for r in traceability.reviews],
         "items": [
             item_record(item)
@@ -343,6 +450,7 @@ def traceability_document(traceability: Traceability) -> dict[str, Any]:
             if item.kind in COVERING_KINDS
         ],
         "watch": [watch_record(w) for w in traceability.watches],
+        "evidence": [evidence_record(e) for e in traceability.evidence],
     }
 
 
@@ -511,6 +619,10 @@ def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
         (REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in document.get("reviews") or []]),
         (ITEM_COLUMNS, [flat_cells(r, ITEM_COLUMNS, ", ") for r in document.get("items") or []]),
         (WATCH_COLUMNS, [flat_cells(r, WATCH_COLUMNS) for r in document.get("watch") or []]),
+        (
+            EVIDENCE_COLUMNS,
+            [flat_cells(r, EVIDENCE_COLUMNS) for r in document.get("evidence") or []],
+        ),
     ]
     for headers, rows in tables:
         for row in rows:
@@ -528,7 +640,7 @@ def xlsx_bytes(
     cut: list[CutCell] | None = None,
 ) -> bytes:
     """A summary sheet, then one sheet per phase (and one for obligations without), the
-    reviews and the watch list.
+    reviews, the watch list and the evidence.
 
     Every sheet has its headings in the settings' language, a frozen heading row, an
     autofilter, widths fitted to the content and long texts wrapped. The same document
@@ -669,6 +781,14 @@ def xlsx_bytes(
             settings.headings(WATCH_COLUMNS, WATCH_HEADINGS),
             [flat_cells(r, WATCH_COLUMNS) for r in watches],
             WATCH_COLUMNS,
+        )
+    evidence = [settings.localised_evidence(r) for r in document.get("evidence") or []]
+    if evidence:
+        add_sheet(
+            t(EVIDENCE_SHEET),
+            settings.headings(EVIDENCE_COLUMNS, EVIDENCE_HEADINGS),
+            [flat_cells(r, EVIDENCE_COLUMNS) for r in evidence],
+            EVIDENCE_COLUMNS,
         )
     workbook.close()
     return stream.getvalue()

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     PROCEDURE = "procedure"
     RISK = "risk"
     WATCH = "watch"
+    EVIDENCE = "evidence"
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,10 @@ class KindSpec:
 
 @dataclass(frozen=True)
 class LinkSpec:
-    """A link type: which kinds it may go from, the one kind it must point at, labels."""
+    """A link type: which kinds it may go from, the kinds it may point at, labels."""
 
     sources: frozenset[Kind]
-    target: Kind
+    targets: frozenset[Kind]
     outgoing: str
     incoming: str
     doc: str
@@ -113,9 +114,26 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
     ),
     "owner": FieldSpec(
         N_("Owner"),
-        "Who answers for the clause, procedure or risk, and reviews it (a role or a team).",
+        "Who answers for the clause, procedure, risk or evidence, and reviews it (a role "
+        "or a team).",
     ),
     "frequency": FieldSpec(N_("Frequency"), "How often the procedure runs."),
+    "expected_evidence": FieldSpec(
+        N_("Expected evidence"),
+        "The proof an auditor asks for to show the clause or procedure is applied, and how "
+        "long to keep it where the law says, with the source (the handbook's models).",
+    ),
+    "document": FieldSpec(
+        N_("Document"),
+        "The evidence's document: a path relative to the source folder (checked by every "
+        "build: present, and unchanged since approved), or a reference that is not a "
+        "path (a URL, a document-management number).",
+    ),
+    "dated": FieldSpec(N_("Dated"), "The date the proof was established or signed, YYYY-MM-DD."),
+    "valid_until": FieldSpec(
+        N_("Valid until"),
+        "The last day the proof is valid, YYYY-MM-DD (none: it does not expire).",
+    ),
     "reviewed": FieldSpec(
         N_("Last reviewed"),
         "The last time a person checked the item against the law, YYYY-MM-DD "
@@ -151,6 +169,22 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         in_layout=False,
         computed=True,
     ),
+    "proof_state": FieldSpec(
+        N_("Proof"),
+        "Set by the build, not written: the covered or upcoming obligation's proof state "
+        "(proven, invalid or unproven), for sphinx-needs' tables and filters (shown as a "
+        "badge).",
+        in_layout=False,
+        computed=True,
+    ),
+    "evidence_state": FieldSpec(
+        N_("Evidence state"),
+        "Set by the build, not written: the evidence's state (valid, expiring, expired, "
+        "missing, changed or inactive), for sphinx-needs' tables and filters (shown as a "
+        "badge).",
+        in_layout=False,
+        computed=True,
+    ),
     # of no kind: every item may have it, and the extension sets it (item_directive.py)
     "source_file": FieldSpec(
         N_("Source file"),
@@ -163,6 +197,14 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         N_("Catalogue"),
         "Set by the shipped catalogue, not written: the date of the statement of the law "
         "an imported item comes from (an overdue watch item of it asks for an upgrade).",
+        in_layout=False,
+    ),
+    # set by the extension on evidence (item_directive.py), read by the model
+    "document_sha256": FieldSpec(
+        N_("Document SHA-256"),
+        "Set by the extension, not written: what the build found at the evidence's "
+        "document path: the file's SHA-256 (64 hex digits), 'missing', 'unreadable' or "
+        "'outside' (a path out of the source folder); none when the document is not a path.",
         in_layout=False,
     ),
 }
@@ -185,6 +227,7 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
             "verification",
             "applies_to",
             "coverage_state",
+            "proof_state",
         ),
         "A legal obligation, to be covered by a clause or a procedure.",
     ),
@@ -192,14 +235,14 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "CLA-",
         N_("Clause"),
         "#D6EDD9",
-        ("party", "owner", "reviewed", "review_every", "review_state"),
+        ("party", "owner", "expected_evidence", "reviewed", "review_every", "review_state"),
         "A contract clause that covers obligations.",
     ),
     Kind.PROCEDURE: KindSpec(
         "PROC-",
         N_("Procedure"),
         "#E3DDF3",
-        ("owner", "frequency", "reviewed", "review_every", "review_state"),
+        ("owner", "frequency", "expected_evidence", "reviewed", "review_every", "review_state"),
         "An internal procedure that covers obligations.",
     ),
     Kind.RISK: KindSpec(
@@ -217,6 +260,14 @@ KIND_SPECS: Mapping[Kind, KindSpec] = {
         "A text announced, adopted or awaited that will change obligations: its next "
         "expected date, its status (open, done or abandoned) and the obligations it affects.",
     ),
+    Kind.EVIDENCE: KindSpec(
+        "EVD-",
+        N_("Evidence"),
+        "#FFF3B0",
+        ("owner", "document", "dated", "valid_until", "document_sha256", "evidence_state"),
+        "A proof that a clause or procedure is applied: a signed document, an extract, "
+        "minutes, with its date and expiry.",
+    ),
 }
 
 #: Kinds whose ``covers`` links count towards coverage.
@@ -225,38 +276,45 @@ COVERING_KINDS = frozenset({Kind.CLAUSE, Kind.PROCEDURE})
 LINK_SPECS: Mapping[str, LinkSpec] = {
     "covers": LinkSpec(
         COVERING_KINDS,
-        Kind.OBLIGATION,
+        frozenset({Kind.OBLIGATION}),
         N_("covers"),
         N_("covered by"),
         "From a clause or procedure to the obligations it covers.",
     ),
     "addresses": LinkSpec(
         frozenset({Kind.RISK}),
-        Kind.OBLIGATION,
+        frozenset({Kind.OBLIGATION}),
         N_("addresses"),
         N_("addressed by"),
         "From a risk to the obligations that address it.",
     ),
     "phase": LinkSpec(
         frozenset(Kind) - {Kind.PHASE},
-        Kind.PHASE,
+        frozenset({Kind.PHASE}),
         N_("phase"),
         N_("obligations of the phase"),
         "From any other item to its phases.",
     ),
     "affects": LinkSpec(
         frozenset({Kind.WATCH}),
-        Kind.OBLIGATION,
+        frozenset({Kind.OBLIGATION}),
         N_("affects"),
         N_("affected by"),
         "From a watch item to the obligations it will change.",
     ),
     "replaced_by": LinkSpec(
         frozenset({Kind.OBLIGATION}),
-        Kind.OBLIGATION,
+        frozenset({Kind.OBLIGATION}),
         N_("replaced by"),
         N_("replaces"),
         "From a lapsed obligation to the one that replaced it.",
+    ),
+    "proves": LinkSpec(
+        frozenset({Kind.EVIDENCE}),
+        COVERING_KINDS,
+        N_("proves"),
+        N_("proven by"),
+        "From an evidence to the clauses and procedures whose application it proves.",
     ),
 }
 
@@ -276,6 +334,8 @@ COMPUTED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if s.
 AUTHORED_FIELDS: tuple[str, ...] = tuple(n for n, s in FIELD_SPECS.items() if not s.computed)
 
 DATE_FIELDS = ("effective", "until")
+#: An evidence's dates (:mod:`.evidence`).
+EVIDENCE_DATE_FIELDS = ("dated", "valid_until")
 
 #: The IDs of our items (``OBL-RGPD-28-3``): the build adds it to a host's own rule as an
 #: alternative (``sphinx_ext/coexistence.py``); ``crmrisk import`` checks register IDs by it.

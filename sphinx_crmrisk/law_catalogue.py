@@ -41,6 +41,11 @@ MODEL_KINDS = (Kind.CLAUSE, Kind.PROCEDURE)
 PROJECT = "sphinx-crmrisk catalogue"
 #: The links a shipped record keeps: risks are not shipped, nor their ``addresses``.
 SHIPPED_LINKS = ("phase", "replaced_by", "covers", "affects")
+#: The fields a shipped record leaves out: ``reviewed`` is the date the handbook's own
+#: team last re-read a model, not a review by the organization that imports it (whose
+#: calendar shows the model as never reviewed until it reviews it), and a date after an
+#: importer's reference date would be a ``crmrisk.future_date`` warning there.
+UNSHIPPED_FIELDS = frozenset({"reviewed"})
 _CORE_KEYS = ("id", "type", "title", "status", "content", "doctype")
 
 
@@ -112,7 +117,7 @@ def _record(need: Mapping[str, Any], version: str) -> dict[str, Any]:
     if "content" in record:
         record["content"] = _DOC_ROLE.sub(lambda m: m.group(1) or m.group(2), record["content"])
     for name in AUTHORED_FIELDS:
-        if need.get(name):
+        if need.get(name) and name not in UNSHIPPED_FIELDS:
             record[name] = need[name]
     record[CATALOGUE_FIELD] = version
     for name in SHIPPED_LINKS:

@@ -541,12 +541,13 @@ def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
         for target_id in targets:
             target = model.items.get(target_id)
             # unknown IDs are sphinx-needs' own dead-link warning
-            if target is not None and target.kind is not rule.target:
+            if target is not None and target.kind not in rule.targets:
+                allowed = " or a ".join(sorted(names.type(k) for k in rule.targets))
                 yield Finding(
                     "link_type",
                     item,
                     f"{item.id}: '{link_name}' link to {target_id}, a {target.type}; "
-                    f"it must point at a {names.type(rule.target)}",
+                    f"it must point at a {allowed}",
                 )
 
 

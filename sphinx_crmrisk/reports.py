@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any, Final
 
+from .evidence import proof_counts
 from .model import (
     Assessment,
     Finding,
@@ -73,6 +74,9 @@ def counts_line(traceability: Traceability, gaps_only: bool = False) -> str:
         if state is not State.OUT_OF_SCOPE or traceability.profile is not None
     )
     line = f"{len(assessments)} obligations on {traceability.today.isoformat()}: {parts}"
+    if traceability.has_evidence or traceability.settings.require_evidence:
+        counts = proof_counts(assessments, traceability.proofs)
+        line += "; proof: " + ", ".join(f"{n} {state.value}" for state, n in counts.items())
     if not gaps_only and traceability.findings:
         line += f"; {len(traceability.findings)} other problem(s)"
     return line
@@ -118,6 +122,10 @@ def json_report(traceability: Traceability, gaps_only: bool = False) -> str:
         # one pass over the assessments, not one a state
         "counts": {
             state.value: n for state, n in summarize("", traceability.assessments).counts.items()
+        },
+        "proof": {
+            state.value: n
+            for state, n in proof_counts(traceability.assessments, traceability.proofs).items()
         },
         "uncovered": [gap_record(a) for a in traceability.gaps],
         "profile": None if traceability.profile is None else list(traceability.profile),

@@ -14,6 +14,11 @@ it was at the review. The digests are of the fields' text only, so the build and
 ``crmrisk`` command (from needs.json) compute the same ones, whatever the Sphinx
 version.
 
+The lock also keeps each named approval (``crmrisk review --by``): who reviewed an item
+and when, and for an evidence (:mod:`.evidence`) the SHA-256 of its document file as
+approved, which the build compares the file against. Version 2 of the lock added the
+approvals; a version 1 lock is still read (it has none).
+
 The build, the command and the notebooks read all of this through
 :class:`~.traceability.Traceability`.
 """
@@ -50,8 +55,16 @@ DEFAULT_REVIEW_EVERY = 12
 #: "Due soon": within this many days of the reference date.
 DUE_SOON_DAYS = 90
 LOCK_SCHEMA = "sphinx-crmrisk/review-lock"
-LOCK_VERSION = 1
+#: The version written; 2 added the approvals (who, when, and evidence digests).
+LOCK_VERSION = 2
+#: The versions read: a version 1 lock has no approvals.
+READ_VERSIONS = (1, 2)
 _MONTHS = re.compile(r"^\d{1,3}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+#: The longest name ``--by`` takes, in characters.
+MAX_NAME = 200
 
 
 class ReviewState(StrEnum):
@@ -99,8 +112,77 @@ def fingerprint(obligation: Item) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """One named approval recorded by ``crmrisk review``: when, by whom (empty: the
+    review was not named), and for an evidence the SHA-256 of its document file then."""
+
+    date: str
+    by: str = ""
+    sha256: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        data = {"date": self.date}
+        if self.by:
+            data["by"] = self.by
+        if self.sha256:
+            data["sha256"] = self.sha256
+        return data
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be recorded as a reviewer's name, or None."""
+    if not name.strip():
+        return "is empty"
+    if len(name) > MAX_NAME:
+        return f"is longer than {MAX_NAME} characters"
+    if _NOT_IN_NAMES.search(name):
+        return "holds a line break, a control character or a lone surrogate"
+    return None
+
+
+def _shown(text: str) -> str:
+    """A key or value of the lock, printable in a one-line message."""
+    return repr(text.encode("utf-8", "backslashreplace").decode("utf-8"))[:80]
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be text, not {type(value).__name__}")
+    if _SURROGATE.search(value):
+        raise ValueError(f"{where} holds a lone surrogate")
+    return value
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be an object, not {type(value).__name__}")
+    for key in value:
+        _text(key, f"{where}: the key {_shown(key)}")
+    return value
+
+
+def _parse_approval(item_id: str, value: Any) -> Approval:
+    where = f"approvals: {_shown(item_id)}"
+    entry = _object(value, where)
+    unknown = sorted(set(entry) - {"date", "by", "sha256"})
+    if unknown:
+        raise ValueError(f"{where}: unknown key {_shown(unknown[0])}")
+    date = _text(entry.get("date"), f"{where}: date")
+    if parse_date(date) is None:
+        raise ValueError(f"{where}: date {_shown(date)} is not a YYYY-MM-DD date")
+    by = _text(entry.get("by", ""), f"{where}: by")
+    if by and name_problem(by):
+        raise ValueError(f"{where}: the name {name_problem(by)}")
+    sha256 = _text(entry.get("sha256", ""), f"{where}: sha256")
+    if sha256 and not _SHA256.match(sha256):
+        raise ValueError(f"{where}: sha256 is not 64 lowercase hex digits")
+    return Approval(date, by, sha256)
+
+
+@dataclass(frozen=True)
 class ReviewLock:
-    """Covering item ID -> obligation ID -> tracked field -> digest, as last reviewed.
+    """Covering item ID -> obligation ID -> tracked field -> digest, as last reviewed;
+    and item ID -> its last named approval.
 
     ``present`` is False when the project has no lock file yet: nothing was reviewed
     against anything, and no cover is suspect.
@@ -108,47 +190,90 @@ class ReviewLock:
 
     reviewed_against: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
     present: bool = False
+    approvals: Mapping[str, Approval] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, text: str) -> ReviewLock:
-        """Reads a lock file's text; ValueError, with the reason, when it is unusable."""
+        """Reads a lock file's text, every value checked; ValueError, with the reason in
+        one line, when it is unusable (bad JSON, a value nested too deeply, a wrong type,
+        a lone surrogate, an unknown version or key)."""
+
+        def refuse(constant: str) -> Any:
+            raise ValueError(f"{constant} is not a JSON value")
+
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_constant=refuse)
         except json.JSONDecodeError as err:
             raise ValueError(f"invalid JSON at line {err.lineno}: {err.msg}") from None
+        except RecursionError:
+            raise ValueError("values nested too deeply to read") from None
         if not isinstance(data, dict) or data.get("schema") != LOCK_SCHEMA:
             raise ValueError(f'not a review lock (no "schema": "{LOCK_SCHEMA}")')
-        if data.get("version") != LOCK_VERSION:
-            raise ValueError(f"version {data.get('version')!r} is not {LOCK_VERSION}")
-        entries = data.get("reviewed_against")
-        if not isinstance(entries, dict):
+        version = data.get("version")
+        # bool is an int in Python (True == 1): refused by its type
+        if type(version) is not int or version not in READ_VERSIONS:
+            shown = json.dumps(version) if isinstance(version, (bool, int, type(None))) else None
+            raise ValueError(
+                f"version {shown or type(version).__name__} is not one of "
+                f"{', '.join(map(str, READ_VERSIONS))}"
+            )
+        allowed = {"schema", "version", "reviewed_against"}
+        if version >= 2:
+            allowed.add("approvals")
+        for key in data:
+            _text(key, f"the key {_shown(key)}")
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ValueError(f"unknown key {_shown(unknown[0])} in a version {version} lock")
+        if "reviewed_against" not in data:
             raise ValueError('no "reviewed_against" object')
+        entries = _object(data["reviewed_against"], "reviewed_against")
         for item_id, covers in entries.items():
-            if not isinstance(covers, dict) or not all(
-                isinstance(digests, dict) and all(isinstance(v, str) for v in digests.values())
-                for digests in covers.values()
-            ):
-                raise ValueError(f"{item_id}: expected obligation ID -> field -> digest")
-        return cls(entries, present=True)
+            where = f"reviewed_against: {_shown(item_id)}"
+            for obligation_id, digests in _object(covers, where).items():
+                inner = f"{where}: {_shown(obligation_id)}"
+                for name, digest in _object(digests, inner).items():
+                    _text(digest, f"{inner}: {_shown(name)}")
+        approvals = {
+            item_id: _parse_approval(item_id, value)
+            for item_id, value in _object(data.get("approvals", {}), "approvals").items()
+        }
+        return cls(entries, present=True, approvals=approvals)
 
     def dumps(self) -> str:
         """The file's text: sorted, one key a line, so that diffs of it are readable."""
-        data = {
+        data: dict[str, Any] = {
             "schema": LOCK_SCHEMA,
             "version": LOCK_VERSION,
             "reviewed_against": self.reviewed_against,
         }
+        if self.approvals:
+            data["approvals"] = {key: value.as_json() for key, value in self.approvals.items()}
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
-    def reviewed(self, model: Model, items: Iterable[Item]) -> ReviewLock:
-        """This lock, with each item recorded as reviewed against what it covers now."""
+    def reviewed(
+        self,
+        model: Model,
+        items: Iterable[Item],
+        date: str = "",
+        by: str = "",
+        digests: Mapping[str, str] | None = None,
+    ) -> ReviewLock:
+        """This lock, with each item recorded as reviewed against what it covers now
+        (clauses and procedures) and, with a ``date``, approved on that date by ``by``
+        (an evidence with the SHA-256 of its document file given in ``digests``)."""
         entries = {key: dict(value) for key, value in self.reviewed_against.items()}
+        approvals = dict(self.approvals)
+        digests = digests or {}
         for item in items:
-            entries[item.id] = {
-                obligation.id: fingerprint(obligation)
-                for obligation in covered_obligations(model, item)
-            }
-        return ReviewLock(entries, present=True)
+            if item.kind in COVERING_KINDS:
+                entries[item.id] = {
+                    obligation.id: fingerprint(obligation)
+                    for obligation in covered_obligations(model, item)
+                }
+            if date:
+                approvals[item.id] = Approval(date, by, digests.get(item.id, ""))
+        return ReviewLock(entries, present=True, approvals=approvals)
 
 
 class LockError(ValueError):
@@ -209,12 +334,27 @@ class Review:
     suspects: tuple[SuspectCover, ...] = ()
     #: obligations it covers that the lock has no review of (covers added since)
     unrecorded: tuple[Item, ...] = ()
+    #: its last named approval in the lock (``crmrisk review``), if any
+    approval: Approval | None = None
+
+    @property
+    def reviewed_by(self) -> str:
+        """Who made the last review: the name ``crmrisk review --by`` recorded on the
+        date of ``reviewed`` (empty when the review was not named, or when ``reviewed``
+        was changed by hand since: that name was given for another review)."""
+        approval = self.approval
+        if approval is None or self.reviewed is None:
+            return ""
+        return approval.by if approval.date == self.reviewed.isoformat() else ""
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
-    """``date`` plus ``months``; the 31st becomes the month's last day when it has none."""
+    """``date`` plus ``months``; the 31st becomes the month's last day when it has none.
+    Past the last date Python has (year 9999), that last date."""
     index = date.month - 1 + months
     year, month = date.year + index // 12, index % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
     return date.replace(
         year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1])
     )
@@ -263,7 +403,15 @@ def assess_review(
             if changed:
                 suspects.append(SuspectCover(item, obligation, changed))
     return Review(
-        item, item.field("owner"), reviewed, every, due, state, tuple(suspects), tuple(unrecorded)
+        item,
+        item.field("owner"),
+        reviewed,
+        every,
+        due,
+        state,
+        tuple(suspects),
+        tuple(unrecorded),
+        lock.approvals.get(item.id),
     )
 
 
@@ -294,9 +442,13 @@ def assess_reviews(
 
 
 def review_findings(
-    model: Model, reviews: Iterable[Review], warn_never_reviewed: bool = False
+    model: Model,
+    reviews: Iterable[Review],
+    warn_never_reviewed: bool = False,
+    today: dt.date | None = None,
 ) -> list[Finding]:
-    """Bad review values, overdue reviews, never-reviewed items (when asked), suspect covers."""
+    """Bad review values, reviews dated after ``today``, overdue reviews, never-reviewed
+    items (when asked), suspect covers."""
     findings: list[Finding] = []
     for review in reviews:
         item = review.item
@@ -304,6 +456,15 @@ def review_findings(
         if text and parse_date(text) is None:
             findings.append(
                 Finding("bad_date", item, f"{item.id}: reviewed '{text}' is not a YYYY-MM-DD date")
+            )
+        elif today is not None and review.reviewed is not None and review.reviewed > today:
+            findings.append(
+                Finding(
+                    "future_date",
+                    item,
+                    f"{item.id}: reviewed {text} is after the reference date {today}: a "
+                    "review cannot have happened yet",
+                )
             )
         every = item.field("review_every")
         if every and not _MONTHS.match(every):
@@ -340,6 +501,8 @@ def review_marks(reviews: Iterable[Review]) -> dict[str, list[tuple[Any, ...]]]:
     """Need ID -> what its page shows of reviews: which pages an edit must re-write."""
     marks: dict[str, list[tuple[Any, ...]]] = {}
     for review in reviews:
+        if review.reviewed_by:
+            marks.setdefault(review.item.id, []).append((review.item.id, review.reviewed_by))
         for suspect in review.suspects:
             mark = (suspect.item.id, suspect.obligation.id, suspect.changed)
             marks.setdefault(suspect.item.id, []).append(mark)

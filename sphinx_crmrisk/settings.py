@@ -124,6 +124,15 @@ class Settings:
             "':reviewed:' date; off: it is only listed as never reviewed.",
         },
     )
+    require_evidence: bool = field(
+        default=False,
+        metadata={
+            "rebuild": "",
+            "doc": "Require proof: a covered or upcoming obligation that no valid evidence "
+            "proves is a crmrisk.unproven warning, and 'crmrisk check' exits 1 for it. "
+            "Off: the proof is shown, not required.",
+        },
+    )
     review_lock: str = field(
         default=REVIEW_LOCK,
         metadata={
@@ -304,7 +313,7 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
         refused = not_activities(values["profile"])
         if refused:
             raise SettingsError(f"{PREFIX}profile: {refused}")
-    for name in ("fail_on_uncovered", "exports", "warn_never_reviewed"):
+    for name in ("fail_on_uncovered", "exports", "warn_never_reviewed", "require_evidence"):
         if not isinstance(values[name], bool):
             raise SettingsError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
     every = values["review_every"]

@@ -9,10 +9,12 @@ scope left to cover. No Sphinx import: the command starts fast.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
 from .law_catalogue import versions
+from .reviews import add_months
 from .scope import ACTIVITIES, not_activities
 from .text import split_list
 
@@ -104,7 +106,7 @@ def config_yml(name: str, profile: Sequence[str] | None) -> str:
     return "\n".join(lines)
 
 
-PAGES = ("obligations", "clauses", "procedures", "suivi")
+PAGES = ("obligations", "clauses", "procedures", "preuves", "suivi")
 
 
 def toc_yml() -> str:
@@ -213,6 +215,36 @@ def pages(name: str, fmt: str, version: str, jupyter_book: bool) -> dict[str, st
             ),
         )
     )
+    preuves = "\n\n".join(
+        (
+            _title(fmt, "Preuves"),
+            "Les preuves que nos clauses et nos procédures sont appliquées : contrats signés, "
+            "extraits de registres, comptes rendus. Chacune dit ce qu'elle prouve (`proves`), "
+            "où est le document (un chemin dans ce dépôt, vérifié à chaque construction, ou "
+            "une référence de la GED), sa date et sa fin de validité. L'exemple est un "
+            "brouillon : il n'est ni compté ni vérifié tant que son statut est `draft`.",
+            _block(
+                fmt,
+                "evidence",
+                "Accord de sous-traitance signé (exemple)",
+                {
+                    "id": "EVD-EXEMPLE-01",
+                    "status": "draft",
+                    "proves": "CLA-EXEMPLE-01",
+                    "document": "preuves/accord-sous-traitance-signe.pdf",
+                    "dated": version,
+                    "valid_until": add_months(dt.date.fromisoformat(version), 36).isoformat(),
+                    "owner": "DPO",
+                },
+                "L'accord signé par les deux parties. Une fois le fichier déposé à ce chemin, "
+                'approuver la preuve avec `crmrisk review . EVD-EXEMPLE-01 --by "Nom, '
+                'fonction"` : toute modification du fichier fera ensuite échouer la '
+                "construction.",
+            ),
+            _subtitle(fmt, "Registre des preuves"),
+            _block(fmt, "crmrisk-evidence", "", {}),
+        )
+    )
     suivi = "\n\n".join(
         (
             _title(fmt, "Suivi de la couverture"),
@@ -235,6 +267,7 @@ def pages(name: str, fmt: str, version: str, jupyter_book: bool) -> dict[str, st
         "obligations": obligations + "\n",
         "clauses": clauses + "\n",
         "procedures": procedures + "\n",
+        "preuves": preuves + "\n",
         "suivi": suivi + "\n",
     }
 

@@ -14,6 +14,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .evidence import (
+    EvidenceAssessment,
+    Proof,
+    ProofState,
+    assess_evidence,
+    evidence_findings,
+    evidence_of_items,
+    proof_counts_by_phase,
+    proofs_of,
+    unproven_findings,
+)
 from .gc_pause import gc_paused
 from .model import Assessment, Finding, Model, State, assess_all, find_problems
 from .reviews import Review, ReviewLock, SuspectCover, assess_reviews, review_findings
@@ -82,13 +93,44 @@ class Traceability:
     @cached_property
     def findings(self) -> list[Finding]:
         """Problems in the data other than gaps (dates, fields, link types...), then the
-        review findings (bad review values, overdue reviews, suspect covers), then the
-        watch items' (bad values, overdue items)."""
-        return (
-            find_problems(self.model, self.settings.required_fields)
-            + review_findings(self.model, self.reviews, self.settings.warn_never_reviewed)
-            + watch_findings(self.model, self.watches, self.today)
+        review findings (bad review values, overdue reviews, suspect covers), the watch
+        items' (bad values, overdue items), the evidence findings (expired, missing,
+        changed...) and, with ``crmrisk_require_evidence``, the obligations not proven."""
+        found = find_problems(self.model, self.settings.required_fields)
+        found += review_findings(
+            self.model, self.reviews, self.settings.warn_never_reviewed, self.today
         )
+        found += watch_findings(self.model, self.watches, self.today)
+        found += evidence_findings(self.model, self.evidence, self.today)
+        if self.settings.require_evidence:
+            found += unproven_findings(self.assessments, self.proofs)
+        return found
+
+    @cached_property
+    def evidence(self) -> list[EvidenceAssessment]:
+        """Every evidence's state, in ID order."""
+        return assess_evidence(self.model, self.today, self.lock, self.inactive_statuses)
+
+    @cached_property
+    def evidence_of_items(self) -> dict[str, list[EvidenceAssessment]]:
+        """Clause or procedure ID -> the active evidence that proves it."""
+        return evidence_of_items(self.evidence)
+
+    @cached_property
+    def proofs(self) -> dict[str, Proof]:
+        """Obligation ID -> its proof, for each covered or upcoming obligation."""
+        return proofs_of(self.assessments, self.evidence)
+
+    @property
+    def has_evidence(self) -> bool:
+        """Whether the project has any evidence item (views then show the proof)."""
+        return bool(self.evidence)
+
+    @cached_property
+    def proof_summaries(self) -> list[dict[ProofState, int]]:
+        """Proof counts per phase (in ID order), then of all: the rows of
+        :func:`~.model.summaries_by_phase`, in its order."""
+        return proof_counts_by_phase(self.model, self.assessments, self.proofs)
 
     @cached_property
     def watches(self) -> list[Watch]:

@@ -18,39 +18,57 @@ WarningSubtype = Literal[
     "bad_value",
     "catalogue",
     "computed_field",
+    "evidence_changed",
+    "evidence_expired",
+    "evidence_missing",
     "export",
+    "future_date",
     "link_type",
     "missing_field",
     "review_overdue",
     "suspect",
     "uncovered",
+    "unproven",
     "view_option",
     "watch_overdue",
 ]
 
 #: One line per subtype, for the reference documentation.
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
-    "bad_date": "A date that is not YYYY-MM-DD ('effective', 'until', 'reviewed', 'expected'), "
-    "or 'until' before 'effective'.",
+    "bad_date": "A date that is not YYYY-MM-DD ('effective', 'until', 'reviewed', 'expected', "
+    "'dated', 'valid_until'), 'until' before 'effective', or 'valid_until' before 'dated'.",
     "bad_value": "A field value outside its allowed set: a 'verification' other than "
     "verified/partial/unverified, a 'review_every' that is not a number of months, an "
     "'applies_to' word that is not an activity, a risk's 'likelihood' or 'severity' other "
-    "than 1 to 4, a watch item's status other than open/done/abandoned.",
+    "than 1 to 4, a watch item's status other than open/done/abandoned, an evidence's "
+    "'document' path out of the source folder.",
     "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
     ":version: or :phase:.",
-    "computed_field": "A field the build sets ('coverage_state', 'review_state') written by an author, "
-    "in a need or a needextend: the build's value replaces it.",
+    "computed_field": "A field the build sets ('coverage_state', 'review_state', 'proof_state', "
+    "'evidence_state', 'document_sha256') written by an author, in a need or a needextend: "
+    "the build's value replaces it.",
+    "evidence_changed": "An active evidence whose document file's SHA-256 differs from the one "
+    "recorded when it was last approved ('crmrisk review'): check the file, then approve it "
+    "again.",
+    "evidence_expired": "An active evidence whose 'valid_until' is before the reference date.",
+    "evidence_missing": "An active evidence whose 'document' is a path with no readable file "
+    "in the source folder.",
     "export": "A traceability export that could not be written, or an XLSX cell cut to "
     "Excel's 32,767 characters (the cell has a note; traceability.json has the whole text).",
-    "link_type": "A 'covers'/'addresses'/'affects'/'phase'/'replaced_by' link between the "
-    "wrong kinds.",
+    "future_date": "A date that cannot be after the reference date and is: a clause's or "
+    "procedure's 'reviewed', an evidence's 'dated'.",
+    "link_type": "A 'covers'/'addresses'/'affects'/'phase'/'replaced_by'/'proves' link "
+    "between the wrong kinds.",
     "missing_field": "An obligation without a required field, a phase, or a justification; "
-    "an open watch item without an 'expected' date.",
+    "an open watch item without an 'expected' date; an evidence without a 'document', a "
+    "'dated' or a 'proves' link.",
     "review_overdue": "A clause or procedure whose last review plus its cycle is before the "
     "reference date (or, with crmrisk_warn_never_reviewed, that was never reviewed).",
     "suspect": "A cover whose obligation changed (title, legal basis, dates, phases, "
     "sanction, source, text) since the covering item was last reviewed against it.",
     "uncovered": "An obligation in force that no active clause or procedure covers.",
+    "unproven": "With crmrisk_require_evidence: a covered or upcoming obligation that no valid "
+    "evidence of an item covering it proves.",
     "view_option": "A view's option that names nothing the project has (an unknown :phase:).",
     "watch_overdue": "A watch item still open after its 'expected' date: what it awaited "
     "should have happened (update it; one imported from the shipped catalogue asks for an "

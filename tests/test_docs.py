@@ -169,9 +169,17 @@ def test_every_kind_field_and_link_is_documented(site):
 
     table = rows(site, "reference/items", "links")
     assert [(r[0], r[1], r[2], r[5]) for r in table] == [
-        (name, words(k.value for k in in_order if k in spec.sources), spec.target.value, spec.doc)
+        (
+            name,
+            words(k.value for k in in_order if k in spec.sources),
+            words(k.value for k in in_order if k in spec.targets),
+            spec.doc,
+        )
         for name, spec in LINK_SPECS.items()
     ]
+    proves = next(r for r in table if r[0] == "proves")
+    assert proves[2] == "clause, procedure"
+    assert proves[4] == "proven by (fr: « prouvée par »)"
     # the French label beside the English one
     covers = next(r for r in table if r[0] == "covers")
     assert covers[4] == "covered by (fr: « couverte par »)"

@@ -28,6 +28,8 @@ ENGLISH_HEADINGS = (
     "Until",
     "Status",
     "Covered by",
+    "Proof",
+    "Proven by",
     "Not counted",
     "Suspect covers",
     "Out of scope: lacks",
@@ -44,6 +46,8 @@ FRENCH_HEADINGS = (
     "Jusqu'au",
     "Statut",
     "Couverte par",
+    "Preuve",
+    "Prouvée par",
     "Non comptées",
     "Couvertures à revoir",
     "Hors périmètre : manque",
@@ -74,7 +78,7 @@ def test_json_export_follows_its_schema_and_the_model(app):
     document = read_json(app)
     jsonschema.validate(document, SCHEMA)
     assert document["schema"] == "sphinx-crmrisk/traceability"
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["reference_date"] == "2026-06-01"
     states = {o["id"]: o["state"] for o in document["obligations"]}
     assert states == {
@@ -102,10 +106,11 @@ def test_json_export_follows_its_schema_and_the_model(app):
 def test_schema_rejects_a_document_that_breaks_it():
     document = {
         "schema": "sphinx-crmrisk/traceability",
-        "version": 1,
+        "version": 2,
         "reference_date": "2026-06-01",
         "obligations": [{"id": "OBL-X", "state": "half-covered"}],
         "summary": [],
+        "evidence": [],
     }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
@@ -356,6 +361,9 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
         "Non couvertes",
         "À couvrir",
         "Couverture (%)",
+        "Prouvées",
+        "Preuve invalide",
+        "Sans preuve",
     ]
     assert [c.value for c in summary[summary.max_row]][:3] == [None, "Toutes les phases", 9]
     for sheet in workbook.worksheets:
@@ -431,6 +439,8 @@ def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
         "until": "",
         "status": "",
         "covered_by": ["CLA-A"],
+        "proof": "unproven",
+        "proven_by": [],
         "not_counted": [],
         "suspect_covers": [],
         "out_of_scope_by": [],
@@ -439,7 +449,7 @@ def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
     }
     document = {
         "schema": "sphinx-crmrisk/traceability",
-        "version": 1,
+        "version": 2,
         "reference_date": "2026-06-01",
         "obligations": [obligation],
         "summary": [
@@ -455,9 +465,14 @@ def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
                 "uncovered": 0,
                 "in_force": 1,
                 "percent": 100.0,
+                "proven": 0,
+                "proof_invalid": 0,
+                "unproven": 1,
             }
         ],
+        "evidence": [],
     }
+    jsonschema.validate(document, SCHEMA)
     data = xlsx_bytes(document, ExportSettings(language="fr"))
     sheet = openpyxl.load_workbook(io.BytesIO(data))["PH-A"]
     title = sheet["B2"]

@@ -41,10 +41,13 @@ def test_clean_project_builds_without_warnings(app):
         "procedure",
         "risk",
         "watch",
+        "evidence",
     }
     assert needs["OBL-RGPD-30"]["covers_back"] == ["CLA-RGPD-03"]
     assert needs["OBL-IA-HR"]["affects_back"] == ["VEI-IA-HR"]
     assert needs["VEI-IA-HR"]["watch_state"] == "done"
+    assert needs["CLA-RGPD-03"]["proves_back"] == ["EVD-RGPD-03"]
+    assert needs["OBL-RGPD-30"]["proof_state"] == "proven"
     assert needs["OBL-RGPD-30"]["addresses_back"] == ["RISK-05"]
     assert needs["OBL-RGPD-13"]["phase"] == ["PH-CONCEPTION", "PH-EXPLOITATION"]
     assert needs["OBL-RGPD-30"]["replaced_by_back"] == ["OBL-HIST-CNIL"]

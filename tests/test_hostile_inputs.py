@@ -124,3 +124,50 @@ def test_the_real_command_exits_0_1_or_2_with_one_line(tmp_path, name):
             assert result.returncode == 1
             if fmt == "text" and key == "title":  # shown, escaped, inside its line
                 assert b"'x\\n::error file=a.md::owned' is not covered" in result.stdout
+
+
+#: a review lock beside the needs.json, and what the command must say of it
+HOSTILE_LOCKS = {
+    "a lock nested 100,000 deep": (
+        '{"schema": "sphinx-crmrisk/review-lock", "version": 2, "reviewed_against": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}",
+        "values nested too deeply to read",
+    ),
+    "a lone surrogate in an approval": (
+        '{"schema": "sphinx-crmrisk/review-lock", "version": 2, "reviewed_against": {}, '
+        '"approvals": {"EVD-CHANGED": {"date": "2026-01-01", "by": "\\udc80"}}}',
+        "approvals: 'EVD-CHANGED': by holds a lone surrogate",
+    ),
+    "a version true": (
+        '{"schema": "sphinx-crmrisk/review-lock", "version": true, "reviewed_against": {}}',
+        "version true is not one of 1, 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_LOCKS)
+def test_the_real_command_refuses_a_hostile_lock_in_one_line(tmp_path, name):
+    text, message = HOSTILE_LOCKS[name]
+    corpus = ROOT / "tests" / "fixtures" / "hostile" / "evidence"
+    for file in ("needs.json", "crmrisk-config.json"):
+        (tmp_path / file).write_bytes((corpus / file).read_bytes())
+    (tmp_path / "crmrisk-reviews.json").write_text(text, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    for fmt in ("text", "json", "junit", "github"):
+        result = subprocess.run(
+            [*_crmrisk(), "check", str(tmp_path), "--format", fmt],
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        outcome = fuzz.Outcome(result.returncode, result.stdout, result.stderr.decode())
+        assert fuzz.check_output("check", fmt, outcome) == [], (name, fmt, result.stderr)
+        assert result.returncode == 2
+        assert (
+            message in result.stderr.decode() and "crmrisk-reviews.json" in result.stderr.decode()
+        )

@@ -106,6 +106,15 @@ def test_the_readme_path_for_a_new_organization(tmp_path, capsys):
     assert sorted(listed) == sorted(i for i, n in shipped.items() if n["type"] == "watch")
     obligations = (html / "obligations.html").read_text(encoding="utf-8")
     assert "Évolution attendue" in obligations
+    # the « Preuves » page: one worked evidence, a draft, and the register
+    register = BeautifulSoup((html / "preuves.html").read_text(encoding="utf-8"), "html.parser")
+    assert register.find("h1").get_text(strip=True).startswith("Preuves")
+    evidence = register.find("table", id="EVD-EXEMPLE-01")
+    assert "Accord de sous-traitance signé (exemple)" in evidence.get_text()
+    rows = register.select("table.crmrisk-evidence tbody tr")
+    assert [r.td.get_text(strip=True) for r in rows] == ["EVD-EXEMPLE-01"]
+    assert "non comptée" in rows[0].get_text()
+    assert rows[0].find("a", string="CLA-EXEMPLE-01")["href"] == "clauses.html#CLA-EXEMPLE-01"
 
 
 def test_a_rest_starter_without_profile_lists_every_obligation(tmp_path, capsys):
@@ -118,6 +127,7 @@ def test_a_rest_starter_without_profile_lists_every_obligation(tmp_path, capsys)
         "conf.py",
         "index.rst",
         "obligations.rst",
+        "preuves.rst",
         "procedures.rst",
         "suivi.rst",
     ]

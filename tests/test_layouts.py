@@ -49,7 +49,8 @@ def test_each_kind_lists_status_and_its_own_fields():
         assert {"verification", "reviewed", "severity", *COMPUTED_FIELDS} <= badges
         assert set(names[1:]) == {n for n, kinds in FIELDS.items() if kind in kinds} - badges
     # the review fields are in the review badge, the scores in the level badge
-    assert kind_fields(Kind.CLAUSE) == ["status", "party", "owner"]
+    assert kind_fields(Kind.CLAUSE) == ["status", "party", "owner", "expected_evidence"]
+    assert kind_fields(Kind.EVIDENCE) == ["status", "owner", "document", "dated", "valid_until"]
     assert kind_fields(Kind.RISK) == ["status", "owner"]
 
 

@@ -178,13 +178,16 @@ def test_review_refuses_unusable_input_in_one_line(copy_root, tmp_path, capsys):
         ([str(src), "CLA-NOPE"], f"crmrisk: error: CLA-NOPE: no such item in {src}\n"),
         (
             [str(src), "OBL-RGPD-30"],
-            "crmrisk: error: OBL-RGPD-30: a obligation, not a clause or a procedure\n",
+            "crmrisk: error: OBL-RGPD-30: a obligation, not a clause, a procedure or an evidence\n",
         ),
         (
             [str(tmp_path), "CLA-RGPD-03"],
             f"crmrisk: error: {tmp_path}: not a project folder (no conf.py, nor _config.yml and _toc.yml)\n",
         ),
-        ([str(src)], "crmrisk: error: name the clauses or procedures to review, or give --all\n"),
+        (
+            [str(src)],
+            "crmrisk: error: name the clauses, procedures or evidence to review, or give --all\n",
+        ),
     ]:
         assert review(capsys, *args) == (2, "", message)
     assert (src / "controles.md").read_bytes() == before
@@ -299,7 +302,8 @@ def test_sphinx_build_fails_on_a_suspect_cover_then_passes_after_review(copy_roo
     failed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert failed.returncode == 1
     assert f"{src}/" + SUSPECT.format(fields="legal_basis") in failed.stderr
-    assert review(capsys, str(src), "CLA-RGPD-03")[0] == 0
+    # reviewed on the project's reference date: a later one is a future_date warning
+    assert review(capsys, str(src), "CLA-RGPD-03", "--today", REVIEWED)[0] == 0
     passed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert passed.returncode == 0, passed.stderr
 
@@ -425,3 +429,177 @@ def test_diff_lists_the_covers_that_became_suspect():
         (r["id"], r["obligation"], r["changed"], r["location"]) for r in document["became_suspect"]
     ] == [("CLA-X", "OBL-A", ["legal_basis"], "c.md:3")]
     assert "| CLA-X | OBL-A | legal\\_basis | c.md:3 |" in diff_markdown(document)
+
+
+# -- robustness: the lock validated whole, every write or none, dates (issue 24) ----------
+
+LOCK_HEAD = '{"schema": "sphinx-crmrisk/review-lock", "version": 1, "reviewed_against": '
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (LOCK_HEAD + "[" * 100_000 + "]" * 100_000 + "}", "values nested too deeply to read"),
+        (
+            LOCK_HEAD + '{"CLA-X": {"OBL-A": {"title": "\\ud800"}}}}',
+            "reviewed_against: 'CLA-X': 'OBL-A': 'title' holds a lone surrogate",
+        ),
+        (
+            LOCK_HEAD + '{"CLA-\\udfff": {}}}',
+            "reviewed_against: the key 'CLA-\\\\udfff' holds a lone surrogate",
+        ),
+        (
+            '{"schema": "sphinx-crmrisk/review-lock", "version": true, "reviewed_against": {}}',
+            "version true is not one of 1, 2",
+        ),
+        (
+            '{"schema": "sphinx-crmrisk/review-lock", "version": 1.0, "reviewed_against": {}}',
+            "version float is not one of 1, 2",
+        ),
+        (LOCK_HEAD + '{"CLA-X": {"OBL-A": {"title": 3}}}}', "must be text, not int"),
+        (LOCK_HEAD + '{"CLA-X": []}}', "reviewed_against: 'CLA-X' must be an object"),
+        (LOCK_HEAD + '{}, "extra": 1}', "unknown key 'extra' in a version 1 lock"),
+        (LOCK_HEAD + '{"CLA-X": {"OBL-A": {"title": NaN}}}}', "NaN is not a JSON value"),
+        (
+            '{"schema": "sphinx-crmrisk/review-lock", "version": 2, "reviewed_against": {},'
+            ' "approvals": {"EVD-1": {"date": "9999-99-99"}}}',
+            "approvals: 'EVD-1': date '9999-99-99' is not a YYYY-MM-DD date",
+        ),
+        (
+            '{"schema": "sphinx-crmrisk/review-lock", "version": 2, "reviewed_against": {},'
+            ' "approvals": {"EVD-1": {"date": "2026-01-01", "sha256": "abc"}}}',
+            "approvals: 'EVD-1': sha256 is not 64 lowercase hex digits",
+        ),
+        (
+            '{"schema": "sphinx-crmrisk/review-lock", "version": 2, "reviewed_against": {},'
+            ' "approvals": {"CLA-1": {"date": "2026-01-01", "by": "a\\nb"}}}',
+            "approvals: 'CLA-1': the name holds a line break",
+        ),
+    ],
+)
+def test_an_unusable_lock_is_refused_whole_in_one_line(text, message):
+    with pytest.raises(ValueError) as raised:
+        ReviewLock.parse(text)
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    # what is refused is printable: no lone surrogate reaches a message
+    str(raised.value).encode("utf-8")
+
+
+def test_a_version_1_lock_is_read_and_written_back_as_version_2():
+    model = Model([obligation(), Item("CLA-X", "clause", "", links={"covers": ("OBL-A",)})])
+    version_1 = ReviewLock().reviewed(model, [model.items["CLA-X"]]).dumps()
+    version_1 = version_1.replace('"version": 2', '"version": 1')
+    lock = ReviewLock.parse(version_1)
+    assert lock.approvals == {} and "CLA-X" in lock.reviewed_against
+    again = lock.reviewed(model, [model.items["CLA-X"]], "2026-11-30", "Marie Dupont, DPO")
+    data = json.loads(again.dumps())
+    assert data["version"] == 2
+    assert data["approvals"] == {"CLA-X": {"by": "Marie Dupont, DPO", "date": "2026-11-30"}}
+    assert ReviewLock.parse(again.dumps()) == again
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [
+        LOCK_HEAD + "[" * 100_000 + "]" * 100_000 + "}",
+        LOCK_HEAD + '{"CLA-RGPD-03": {"OBL-RGPD-30": {"title": "\\ud800"}}}}',
+        '{"schema": "sphinx-crmrisk/review-lock", "version": true, "reviewed_against": {}}',
+    ],
+    ids=["deep", "surrogate", "version-true"],
+)
+def test_an_unusable_lock_stops_the_build_and_the_commands_in_one_line(
+    lock, make_app, copy_root, capsys
+):
+    from sphinx.errors import ConfigError
+
+    src = copy_root("reviews")
+    (src / "crmrisk-reviews.json").write_text(lock, encoding="utf-8")
+    app = make_app("html", srcdir=src, freshenv=True)
+    with pytest.raises(ConfigError, match=r"crmrisk-reviews.json: unusable review lock: "):
+        app.build()
+    before = (src / "controles.md").read_bytes()
+    status, out, err = review(capsys, str(src), "CLA-RGPD-03", "--today", REVIEWED)
+    assert (status, out) == (2, "")
+    assert err.startswith("crmrisk: error: ") and "unusable review lock" in err
+    assert err.count("\n") == 1
+    assert (src / "controles.md").read_bytes() == before
+
+
+def test_review_writes_nothing_when_the_lock_cannot_be_written(copy_root, capsys):
+    src = copy_root("reviews")
+    before = {path: path.read_bytes() for path in src.rglob("*") if path.is_file()}
+    lock = src / "crmrisk-reviews.json"
+    lock.chmod(0o444)
+    try:
+        status, out, err = review(capsys, str(src), "--all", "--today", REVIEWED)
+    finally:
+        lock.chmod(0o644)
+    assert (status, out) == (2, "")
+    assert err == (
+        f"crmrisk: error: cannot write {lock}: the file is read-only; nothing was written\n"
+    )
+    after = {path: path.read_bytes() for path in src.rglob("*") if "_build" not in path.parts}
+    assert {p: d for p, d in before.items() if "_build" not in p.parts} == {
+        p: d for p, d in after.items() if p.is_file()
+    }
+    assert not list(src.glob(".*")), "no temporary file is left"
+
+
+def test_review_writes_nothing_when_the_second_source_file_is_read_only(copy_root, capsys):
+    src = copy_root("reviews")
+    controls, procedures = src / "controles.md", src / "procedures.rst"
+    before = {
+        path: path.read_bytes() for path in (controls, procedures, src / "crmrisk-reviews.json")
+    }
+    procedures.chmod(0o444)
+    try:
+        status, out, err = review(capsys, str(src), "--all", "--today", REVIEWED)
+    finally:
+        procedures.chmod(0o644)
+    assert (status, out) == (2, "")
+    assert f"cannot write {procedures}: the file is read-only; nothing was written" in err
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_review_keeps_a_byte_order_mark_and_finds_a_directive_on_line_1(copy_root, capsys):
+    src = copy_root("reviews")
+    controls = src / "controles.md"
+    text = controls.read_bytes().decode("utf-8")
+    # the directive on line 1, after a byte-order mark
+    text = "\ufeff" + text[text.index("```{clause}") :]
+    controls.write_bytes(text.encode("utf-8"))
+    status, _out, err = review(capsys, str(src), "CLA-RGPD-03", "--today", REVIEWED)
+    assert (status, err) == (0, "")
+    data = controls.read_bytes()
+    assert data.startswith("\ufeff```{clause}".encode())
+    assert data == text.replace(":reviewed: 2026-11-01", f":reviewed: {REVIEWED}").encode()
+
+
+def test_review_refuses_a_name_that_is_not_one_line(copy_root, capsys):
+    src = copy_root("reviews")
+    before = (src / "controles.md").read_bytes()
+    for name, why in [
+        ("Marie\n::error::x", "holds a line break"),
+        ("", "is empty"),
+        ("x" * 201, "is longer than 200 characters"),
+    ]:
+        status, out, err = review(capsys, str(src), "CLA-RGPD-03", "--by", name)
+        assert (status, out) == (2, "") and why in err and err.count("\n") == 1
+    assert (src / "controles.md").read_bytes() == before
+
+
+def test_a_review_after_the_reference_date_is_a_located_warning(make_app, copy_root, capsys):
+    src = copy_root("reviews")
+    edit(src / "controles.md", ":reviewed: 2026-11-01", ":reviewed: 9999-12-31")
+    app = build(make_app, src, fresh=True)
+    expected = (
+        "controles.md:3: WARNING: CLA-RGPD-03: reviewed 9999-12-31 is after the reference "
+        "date 2026-11-30: a review cannot have happened yet [crmrisk.future_date]"
+    )
+    assert crmrisk_warnings(app) == [expected]
+    # the calendar shows the item, due on the last date there is
+    assert "9999-12-31" in (Path(app.outdir) / "calendrier.html").read_text()
+    assert main(["check", str(app.outdir)]) == 1
+    assert expected.replace(" WARNING:", "") in capsys.readouterr().out
+    assert add_months(dt.date(9999, 12, 31), 12) == dt.date.max

@@ -20,7 +20,12 @@ from .computed_fields import badge_table_cells, set_computed_fields
 from .config import add_config_values, validate_config
 from .i18n import add_message_catalog
 from .incremental import pages_to_rewrite, purge_needs_of_pages_to_read, record_dependencies
-from .item_directive import ItemDirective, reread_pages_with_failed_items
+from .item_directive import (
+    ItemDirective,
+    evidence_directive,
+    reread_pages_with_changed_evidence,
+    reread_pages_with_failed_items,
+)
 from .outputs import write_build_exports, write_build_lock, write_recorded_settings
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
@@ -36,8 +41,9 @@ if TYPE_CHECKING:
 #    without them cannot take them (sphinx-needs sets only existing keys)
 # 4: the modules moved (sphinx_crmrisk.sphinx_ext): the page index's class is pickled
 #    under its new path
-# 5: the watch kind: watch items hold the computed watch_state, every need the
-#    expected and catalogue fields
+# 5: the watch and evidence kinds: watch items hold the computed watch_state, every
+#    need the expected and catalogue fields; evidence needs hold document_sha256,
+#    obligations proof_state and evidence evidence_state (computed fields, see 3)
 ENV_VERSION = 5
 
 
@@ -68,6 +74,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # -- reading ---------------------------------------------------------------------
     # pages whose items could not all be created are read again until fixed
     app.connect("env-get-outdated", reread_pages_with_failed_items)
+    # pages of evidence whose document file changed (its bytes, not its time)
+    app.connect("env-get-outdated", reread_pages_with_changed_evidence)
     # a new build: the last one's traceability forgotten, the pages it reads kept
     app.connect("env-before-read-docs", remember_docs_read)
     # the needs of every page about to be read are forgotten before any is read
@@ -111,5 +119,10 @@ def _register_item_directives(app: Sphinx) -> None:
     state = build_state(app)
     if not state.enabled:
         return
+    names = state.settings.names
     for kind in Kind:
-        app.add_directive(state.settings.names.type(kind), ItemDirective, override=True)
+        directive = ItemDirective
+        if kind is Kind.EVIDENCE:
+            # an evidence's document is examined when it is read (item_directive.py)
+            directive = evidence_directive(names.field("document"), names.field("document_sha256"))
+        app.add_directive(names.type(kind), directive, override=True)

@@ -13,10 +13,16 @@ A watch item (:mod:`sphinx_crmrisk.watch`) shows its state and expected date, an
 obligation that an open watch item affects shows « expected change », naming the item
 and its date, with a link to it.
 
+The proof (:mod:`sphinx_crmrisk.evidence`) is shown on three kinds of pages: an
+obligation's proof badge lists the evidence of the items that cover it, each with its
+state; a clause's or procedure's lists its own evidence; an evidence's says its state,
+its dates and its last approval.
+
 An obligation's state depends on other pages (the clauses that cover it, the watch
 items that affect it): the incremental fingerprints include each need's neighbours and
 what its badges show of them, so its page is re-written when a cover is added or
-removed elsewhere, or a watch item changes (:mod:`.incremental`).
+removed elsewhere, or a watch item changes (:mod:`.incremental`); what it shows of
+evidence, two links away, enters its fingerprint as well.
 """
 
 from __future__ import annotations
@@ -28,9 +34,17 @@ from sphinx.errors import NoUri
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.nodes import Need
 
+from ..evidence import (
+    EVIDENCE_STATE_LABELS,
+    PROOF_LABELS,
+    EvidenceAssessment,
+    EvidenceState,
+    Proof,
+    ProofState,
+)
 from ..kinds import RISK_SCALES, VERIFICATION_LEVELS, Kind
 from ..model import RISK_LEVEL_LABELS, STATE_LABELS, Item, State, risk_score
-from ..reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
+from ..reviews import REVIEW_STATE_LABELS, Approval, Review, ReviewState, SuspectCover
 from ..watch import WATCH_STATE_LABELS, Watch, WatchState, expected_changes
 from .i18n import _
 from .state import build_state, build_traceability, is_enabled
@@ -69,9 +83,11 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     obligation, risk = names.type(Kind.OBLIGATION), names.type(Kind.RISK)
     watch = names.type(Kind.WATCH)
     covering = {names.type(Kind.CLAUSE), names.type(Kind.PROCEDURE)}
+    evidence_type = names.type(Kind.EVIDENCE)
     verification = names.field("verification")
-    states = reviews = watches = None
+    states = reviews = watches = evidence = None
     changes = expected_changes(traceability.watches)
+    linker = _Linker(app, docname)
     for node in found:
         need_id = node.get("refid", "")
         need = needs.get(need_id)
@@ -80,7 +96,7 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if need_id in suspects:
             node.insert(0, suspect_badge(need_id, suspects[need_id]))
         if need_id in changes:
-            node.insert(0, expected_change_badge(app, docname, changes[need_id]))
+            node.insert(0, expected_change_badge(changes[need_id], linker))
         if need["type"] == watch:
             if watches is None:
                 watches = {w.item.id: w for w in traceability.watches}
@@ -93,7 +109,20 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if need["type"] == risk:
             _add_level_badge(node, traceability.model.items.get(need_id))
             continue
+        if need["type"] == evidence_type:
+            if evidence is None:
+                evidence = {e.item.id: e for e in traceability.evidence}
+            if need_id in evidence:
+                badge = nodes.paragraph()
+                badge += evidence_state_badge(
+                    evidence[need_id].state, evidence_label(evidence[need_id])
+                )
+                node.insert(0, badge)
+            continue
         if need["type"] in covering:
+            if traceability.has_evidence:
+                proving = traceability.evidence_of_items.get(need_id, [])
+                node.insert(0, evidence_list_badge(proving, linker))
             if reviews is None:
                 reviews = {r.item.id: r for r in traceability.reviews}
             if need_id in reviews:
@@ -107,11 +136,120 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         _add_verification_badge(node, need.get(verification) or "", texts)
         if states is None:
             states = {a.obligation.id: a.state for a in traceability.assessments}
+        proof = traceability.proofs.get(need_id)
+        if proof is not None and (
+            traceability.has_evidence or traceability.settings.require_evidence
+        ):
+            node.insert(0, obligation_proof_badge(proof, linker))
         state = states.get(need_id)
         if state is not None:
             badge = nodes.paragraph()
             badge += state_badge(state, str(_("State: {state}")))
             node.insert(0, badge)
+
+
+class _Linker:
+    """Links from the page being written to an item's anchor (plain text where the
+    builder has no page for it)."""
+
+    def __init__(self, app: Sphinx, docname: str) -> None:
+        self.app = app
+        self.docname = docname
+
+    def __call__(self, item: Item) -> nodes.Node:
+        label = nodes.Text(item.id)
+        if item.docname is None:
+            return label
+        try:
+            uri = self.app.builder.get_relative_uri(self.docname, item.docname)
+        except NoUri:
+            return label
+        return nodes.reference(
+            "", "", label, refuri=f"{uri}#{item.id}", internal=True, reftitle=item.title
+        )
+
+
+def proof_badge(state: ProofState, label: str | None = None) -> nodes.inline:
+    """An obligation's proof (``crmrisk-proof-<state>``); ``label``: the whole text, else
+    the state's name."""
+    text = str(_(PROOF_LABELS[state])) if label is None else label
+    return nodes.inline(
+        "", text, classes=["crmrisk-badge", "crmrisk-proof", f"crmrisk-proof-{state.value}"]
+    )
+
+
+def evidence_state_badge(state: EvidenceState, label: str | None = None) -> nodes.inline:
+    """An evidence's state (``crmrisk-evidence-<state>``); ``label``: the whole text."""
+    text = str(_(EVIDENCE_STATE_LABELS[state])) if label is None else label
+    return nodes.inline(
+        "",
+        text,
+        classes=["crmrisk-badge", "crmrisk-evidence", f"crmrisk-evidence-{state.value}"],
+    )
+
+
+def approval_text(approval: Approval | None) -> str:
+    """« revu le 2026-06-01 par Marie Dupont, DPO », or without a name; "" without one."""
+    if approval is None:
+        return ""
+    if approval.by:
+        return str(_("reviewed on {date} by {name}")).format(date=approval.date, name=approval.by)
+    return str(_("reviewed on {date}")).format(date=approval.date)
+
+
+def evidence_label(evidence: EvidenceAssessment) -> str:
+    """« Preuve : valide — établie le 2026-01-15, valable jusqu'au 2027-01-15, revue le
+    2026-02-01 par Marie Dupont, DPO »."""
+    label = str(_("Evidence: {state}")).format(state=str(_(EVIDENCE_STATE_LABELS[evidence.state])))
+    details = []
+    if evidence.item.field("dated"):
+        details.append(str(_("dated {date}")).format(date=evidence.item.field("dated")))
+    if evidence.item.field("valid_until"):
+        details.append(str(_("valid until {date}")).format(date=evidence.item.field("valid_until")))
+    else:
+        details.append(str(_("no expiry")))
+    if evidence.approval is not None:
+        details.append(approval_text(evidence.approval))
+    elif evidence.is_file:
+        details.append(str(_("never approved")))
+    return f"{label} — {', '.join(details)}"
+
+
+def _evidence_entries(
+    evidence: list[EvidenceAssessment] | tuple[EvidenceAssessment, ...], link: _Linker
+) -> list[nodes.Node]:
+    """``EVD-1 (valide), EVD-2 (expirée)``, each linked, each state a badge's colour."""
+    result: list[nodes.Node] = []
+    for entry in evidence:
+        if result:
+            result.append(nodes.Text(", "))
+        result.append(link(entry.item))
+        result.append(nodes.Text(" "))
+        result.append(evidence_state_badge(entry.state))
+    return result
+
+
+def obligation_proof_badge(proof: Proof, link: _Linker) -> nodes.paragraph:
+    """« Preuve : prouvée — EVD-1 (valide), EVD-2 (expirée) » on an obligation."""
+    badge = nodes.paragraph("", "", classes=["crmrisk-proof-line"])
+    badge += proof_badge(
+        proof.state, str(_("Proof: {state}")).format(state=str(_(PROOF_LABELS[proof.state])))
+    )
+    if proof.evidence:
+        badge += nodes.Text(" — ")
+        badge.extend(_evidence_entries(proof.evidence, link))
+    return badge
+
+
+def evidence_list_badge(evidence: list[EvidenceAssessment], link: _Linker) -> nodes.paragraph:
+    """« Preuves : EVD-1 (valide) » on a clause or procedure, « Preuves : aucune »."""
+    badge = nodes.paragraph("", "", classes=["crmrisk-proof-line"])
+    if not evidence:
+        badge += proof_badge(ProofState.UNPROVEN, str(_("Evidence: none")))
+        return badge
+    badge += nodes.inline("", str(_("Evidence:")) + " ", classes=["crmrisk-proof-head"])
+    badge.extend(_evidence_entries(evidence, link))
+    return badge
 
 
 def _add_verification_badge(node: Need, level: str, texts: dict[str, str]) -> None:
@@ -140,7 +278,7 @@ def watch_label(watch: Watch) -> str:
     return f"{label} — " + str(_("expected {date}")).format(date=watch.expected.isoformat())
 
 
-def expected_change_badge(app: Sphinx, docname: str, watches: list[Watch]) -> nodes.paragraph:
+def expected_change_badge(watches: list[Watch], link: _Linker) -> nodes.paragraph:
     """« Évolution attendue : VEI-X (attendue le 2027-01-01) » on an obligation that open
     watch items affect, each linked to its page (``crmrisk-expected-change``)."""
     overdue = any(w.state is WatchState.OVERDUE for w in watches)
@@ -152,7 +290,7 @@ def expected_change_badge(app: Sphinx, docname: str, watches: list[Watch]) -> no
     for position, watch in enumerate(watches):
         if position:
             badge += nodes.Text(", ")
-        badge += _need_link(app, docname, watch.item.id, watch.item.docname, watch.item.title)
+        badge += link(watch.item)
         if watch.expected is not None:
             when = _("expected {date}").format(date=watch.expected.isoformat())
         else:
@@ -162,21 +300,6 @@ def expected_change_badge(app: Sphinx, docname: str, watches: list[Watch]) -> no
         badge += nodes.Text(" ")
         badge += nodes.inline("", f"({when})", classes=["crmrisk-expected-when"])
     return badge
-
-
-def _need_link(
-    app: Sphinx, docname: str, need_id: str, target: str | None, title: str
-) -> nodes.Node:
-    """A link to a need's anchor on its page, or its ID as text when it has none."""
-    if target is None:
-        return nodes.Text(need_id)
-    try:
-        uri = app.builder.get_relative_uri(docname, target)
-    except NoUri:
-        return nodes.Text(need_id)
-    return nodes.reference(
-        "", "", nodes.Text(need_id), refuri=f"{uri}#{need_id}", internal=True, reftitle=title
-    )
 
 
 def state_badge(state: State, template: str = "{state}") -> nodes.inline:
@@ -203,7 +326,13 @@ def review_label(review: Review) -> str:
     (each line costs every need of the kind, benchmarks/README.md)."""
     label = str(_("Review: {state}")).format(state=str(_(REVIEW_STATE_LABELS[review.state])))
     details = []
-    if review.reviewed is not None:
+    if review.reviewed is not None and review.reviewed_by:
+        details.append(
+            str(_("reviewed on {date} by {name}")).format(
+                date=review.reviewed.isoformat(), name=review.reviewed_by
+            )
+        )
+    elif review.reviewed is not None:
         details.append(str(_("last reviewed {date}")).format(date=review.reviewed.isoformat()))
     if review.due is not None:
         due = _("due since {date}") if review.state is ReviewState.OVERDUE else _("next by {date}")

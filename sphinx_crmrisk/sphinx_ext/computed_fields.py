@@ -1,7 +1,9 @@
 """The states the build computes, written into the needs for sphinx-needs' own tools.
 
-Each obligation's ``coverage_state``, each active clause's and procedure's ``review_state``
-and each watch item's ``watch_state`` (:data:`~sphinx_crmrisk.kinds.COMPUTED_FIELDS`) are set on the needs just before sphinx-needs seals
+Each obligation's ``coverage_state`` (and, covered or upcoming, its ``proof_state``), each
+active clause's and procedure's ``review_state``, each watch item's ``watch_state`` and
+each evidence's ``evidence_state`` (:data:`~sphinx_crmrisk.kinds.COMPUTED_FIELDS`) are set
+on the needs just before sphinx-needs seals
 them (``needs-before-sealing``), from the build's one
 :class:`~sphinx_crmrisk.traceability.Traceability`. So a ``needtable`` can show them as columns,
 every sphinx-needs filter can select on them (``coverage_state == "uncovered"``), and
@@ -20,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 
+from ..evidence import EvidenceState, ProofState
 from ..kinds import COMPUTED_FIELDS
 from ..model import State
 from ..reviews import ReviewState
 from ..watch import WatchState
-from .badges import review_badge, state_badge, watch_badge
+from .badges import evidence_state_badge, proof_badge, review_badge, state_badge, watch_badge
 from .build_warnings import location_of, log_warning
 from .page_index import get_domain
 from .state import build_state, build_traceability, is_enabled
@@ -48,10 +51,14 @@ def set_computed_fields(app: Sphinx, needs: MutableMapping[str, Any]) -> None:
     values: dict[str, dict[str, str | None]] = {}
     for assessment in traceability.assessments:
         values.setdefault(assessment.obligation.id, {})["coverage_state"] = assessment.state.value
+    for obligation_id, proof in traceability.proofs.items():
+        values.setdefault(obligation_id, {})["proof_state"] = proof.state.value
     for review in traceability.reviews:
         values.setdefault(review.item.id, {})["review_state"] = review.state.value
     for watch in traceability.watches:
         values.setdefault(watch.item.id, {})["watch_state"] = watch.state.value
+    for evidence in traceability.evidence:
+        values.setdefault(evidence.item.id, {})["evidence_state"] = evidence.state.value
     # each need this extension set fields on, with the values it set: a second build of
     # the same application (a test suite, a live-preview server) keeps in memory the
     # needs of the pages it does not read again, with the values the first build set:
@@ -94,6 +101,8 @@ def badge_table_cells(app: Sphinx, doctree: nodes.document, docname: str) -> Non
         f"needs_{names.field('coverage_state')}": _maker(State, state_badge),
         f"needs_{names.field('review_state')}": _maker(ReviewState, review_badge),
         f"needs_{names.field('watch_state')}": _maker(WatchState, watch_badge),
+        f"needs_{names.field('proof_state')}": _maker(ProofState, proof_badge),
+        f"needs_{names.field('evidence_state')}": _maker(EvidenceState, evidence_state_badge),
     }
     for entry in doctree.findall(nodes.entry):
         make = next((makers[c] for c in entry["classes"] if c in makers), None)
@@ -108,7 +117,8 @@ def badge_table_cells(app: Sphinx, doctree: nodes.document, docname: str) -> Non
 
 
 def _maker(
-    enum: type[State | ReviewState | WatchState], badge: Callable[[Any], nodes.inline]
+    enum: type[State | ReviewState | WatchState | ProofState | EvidenceState],
+    badge: Callable[[Any], nodes.inline],
 ) -> Callable[[str], nodes.inline | None]:
     by_code = {member.value: member for member in enum}
 

@@ -9,11 +9,14 @@ links to it); the pages to add are those whose needs' fingerprints changed or
 vanished, those that reference such a need through a role, and, when anything
 changed, every page that aggregates needs. A no-change build then writes nothing.
 
-Suspect covers (:mod:`sphinx_crmrisk.reviews`) are part of what a need's page shows: they enter its
-fingerprint, so a change of an obligation, or of the review lock, re-writes the page
-of the clause or procedure that covers it. So are the watch items that affect an
-obligation (:mod:`sphinx_crmrisk.watch`), with their dates and states: a watch item
-changed on its page re-writes the pages of the obligations it affects.
+Suspect covers and named reviews (:mod:`sphinx_crmrisk.reviews`) are part of what a
+need's page shows: they enter its fingerprint, so a change of an obligation, or of the
+review lock, re-writes the page of the clause or procedure that covers it. So are the
+watch items that affect an obligation (:mod:`sphinx_crmrisk.watch`), with their dates
+and states: a watch item changed on its page re-writes the pages of the obligations it
+affects. And so are the states of evidence and the proof of obligations
+(:mod:`sphinx_crmrisk.evidence`): an obligation shows the evidence of the items that
+cover it, two links away, and an evidence's state follows its file and the lock.
 
 Pages that load the traceability when they are read, executed notebooks above all
 (``crmrisk_audit_pages``), show it as of their last reading. When the traced data
@@ -45,10 +48,12 @@ from sphinx_needs.roles.need_outgoing import NeedOutgoing
 from sphinx_needs.roles.need_part import NeedPart
 from sphinx_needs.roles.need_ref import NeedRef
 
+from ..evidence import evidence_marks
 from ..kinds import Kind
 from ..model import Model
-from ..reviews import assess_reviews, review_marks
-from ..watch import assess_watch, watch_marks
+from ..reviews import review_marks
+from ..traceability import Traceability
+from ..watch import watch_marks
 from .page_index import get_domain
 from .state import build_lock, build_state
 from .views.nodes import AggregateNode
@@ -126,34 +131,30 @@ def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
 def with_marks(
     app: Sphinx, needs: Mapping[str, Any], prints: dict[str, tuple[str, str | None]]
 ) -> dict[str, tuple[str, str | None]]:
-    """The fingerprints, with what each need's page shows of suspect covers and of the
-    watch items that affect it.
+    """The fingerprints, with what each need's page shows of suspect covers, named
+    reviews, the watch items that affect it, evidence and proof.
 
     A cover turns suspect when an obligation changes, or back when the review lock
     does: the covering item's page, on another page, shows it and must be re-written.
     An obligation's « expected change » badge names the open watch items that affect it
     with their dates: a watch item's new date or status, on its own page, must
-    re-write the obligation's.
+    re-write the obligation's. An evidence's state changes with its file, its dates or
+    the lock, and the pages of what it proves and of the obligations they cover show it.
     """
     lock = build_lock(app)
     config = build_state(app).settings
-    watch_type = config.names.type(Kind.WATCH)
-    has_watch = any(need.get("type") == watch_type for need in needs.values())
-    if not lock.reviewed_against and not has_watch:
-        return prints  # nothing recorded, nothing watched: no model to make
-    model = Model.from_needs(needs, config.names)
-    marks: dict[str, list[tuple[Any, ...]]] = {}
-    if lock.reviewed_against:
-        reviews = assess_reviews(
-            model,
-            config.reference_date,
-            config.review_every,
-            lock,
-            config.inactive_statuses,
-        )
-        marks = review_marks(reviews)
+    types = {need.get("type") for need in needs.values()}
+    has_watch = config.names.type(Kind.WATCH) in types
+    has_evidence = config.names.type(Kind.EVIDENCE) in types
+    if not (lock.reviewed_against or lock.approvals or has_watch or has_evidence):
+        return prints  # nothing recorded, watched or proven: no model to make
+    traceability = Traceability(Model.from_needs(needs, config.names), config, lock)
+    marks = review_marks(traceability.reviews)
     if has_watch:
-        for need_id, found in watch_marks(assess_watch(model, config.reference_date)).items():
+        for need_id, found in watch_marks(traceability.watches).items():
+            marks.setdefault(need_id, []).extend(found)
+    if has_evidence:
+        for need_id, found in evidence_marks(traceability.evidence, traceability.proofs).items():
             marks.setdefault(need_id, []).extend(found)
     if not marks:
         return prints

@@ -94,6 +94,7 @@ _PREDICATE_ORDER = (
     Kind.OBLIGATION,
     Kind.CLAUSE,
     Kind.PROCEDURE,
+    Kind.EVIDENCE,
     Kind.RISK,
     Kind.WATCH,
     Kind.PHASE,

@@ -171,7 +171,7 @@ class LinksReference(_Reference):
             (
                 code(name),
                 _kind_names(spec.sources),
-                code(spec.target.value),
+                _kind_names(spec.targets),
                 label(spec.outgoing),
                 label(spec.incoming),
                 spec.doc,
@@ -343,7 +343,8 @@ def schema_type(prop: dict[str, Any]) -> list[nodes.Node]:
     """A property's type in words: ``string``, ``array of obligation``, one of..."""
     if "$ref" in prop:
         name = prop["$ref"].rsplit("/", 1)[-1]
-        ref = nodes.reference("", "", code(name), refid=f"schema-{name}")
+        # the id docutils gives the section's label: ``evidence_state`` -> ``evidence-state``
+        ref = nodes.reference("", "", code(name), refid=nodes.make_id(f"schema-{name}"))
         return [ref]
     if "const" in prop:
         return [nodes.Text("always "), code(json.dumps(prop["const"]))]

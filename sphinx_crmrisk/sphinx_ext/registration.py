@@ -76,7 +76,7 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
             "regex": r"^(?P<url>https?://\S+)$",
             "link_url": "{{url}}",
             "link_name": "{{url}}",
-            "options": [names.field("source")],
+            "options": [names.field("source"), names.field("document")],
         },
     )
     config.needs_string_links = string_links

@@ -1,9 +1,10 @@
 /* sphinx-crmrisk: the matrix's filter box and sortable columns, in the browser alone.
  *
  * Each row of a table.crmrisk-matrix carries data-state, data-phases and data-parties
- * (one value a line), written by the build (views/matrix.py). A div.crmrisk-filter is
- * put before the table: a text box (any text of the row: ID, title, legal basis...),
- * and one list each for the phase, the party and the state. Clicking a heading sorts
+ * (one value a line), and data-proof when the project has evidence, written by the
+ * build (views/matrix.py). A div.crmrisk-filter is put before the table: a text box
+ * (any text of the row: ID, title, legal basis...), and one list each for the phase,
+ * the party, the state and the proof. Clicking a heading sorts
  * by that column. No server, no library; without JavaScript the table is whole.
  */
 (function () {
@@ -12,13 +13,13 @@
   var TEXTS = {
     en: {
       search: "Filter", placeholder: "ID, title, legal basis…", phase: "Phase",
-      party: "Party", state: "State", all: "All", reset: "Reset",
+      party: "Party", state: "State", proof: "Proof", all: "All", reset: "Reset",
       shown: function (n, total) { return n + " of " + total + " rows shown"; },
       sort: "Sort by this column"
     },
     fr: {
       search: "Filtrer", placeholder: "Identifiant, intitulé, base légale…", phase: "Phase",
-      party: "Partie", state: "État", all: "Toutes", reset: "Réinitialiser",
+      party: "Partie", state: "État", proof: "Preuve", all: "Toutes", reset: "Réinitialiser",
       shown: function (n, total) { return n + " ligne(s) affichée(s) sur " + total; },
       sort: "Trier selon cette colonne"
     }
@@ -67,13 +68,18 @@
     var body = table.tBodies[0];
     if (!body) { return; }
     var rows = Array.from(body.rows);
-    var phases = new Set(), parties = new Set(), states = new Map();
+    var phases = new Set(), parties = new Set(), states = new Map(), proofs = new Map();
     rows.forEach(function (row) {
       values(row, "phases").forEach(function (v) { phases.add(v); });
       values(row, "parties").forEach(function (v) { parties.add(v); });
       var code = row.getAttribute("data-state");
       var label = row.querySelector(".crmrisk-state-" + code);
       if (code && !states.has(code)) { states.set(code, label ? label.textContent : code); }
+      var proofCode = row.getAttribute("data-proof");
+      var proofLabel = row.querySelector(".crmrisk-proof-" + proofCode);
+      if (proofCode && !proofs.has(proofCode)) {
+        proofs.set(proofCode, proofLabel ? proofLabel.textContent : proofCode);
+      }
     });
 
     var box = document.createElement("div");
@@ -91,7 +97,9 @@
     var phase = select(prefix + "-phase", t.phase, sorted(phases).map(function (v) { return [v, v]; }), t);
     var party = select(prefix + "-party", t.party, sorted(parties).map(function (v) { return [v, v]; }), t);
     var state = select(prefix + "-state", t.state, Array.from(states.entries()), t);
-    [phase, party, state].forEach(function (s) {
+    var proof = select(prefix + "-proof", t.proof, Array.from(proofs.entries()), t);
+    var lists = [phase, party, state, proof];
+    lists.forEach(function (s) {
       // a list with one value or none would filter nothing: left out
       if (s.list.options.length > 2) { box.appendChild(s.wrapper); }
     });
@@ -113,17 +121,18 @@
         var keep = words.every(function (w) { return text.indexOf(w) !== -1; })
           && (!phase.list.value || values(row, "phases").indexOf(phase.list.value) !== -1)
           && (!party.list.value || values(row, "parties").indexOf(party.list.value) !== -1)
-          && (!state.list.value || row.getAttribute("data-state") === state.list.value);
+          && (!state.list.value || row.getAttribute("data-state") === state.list.value)
+          && (!proof.list.value || row.getAttribute("data-proof") === proof.list.value);
         row.hidden = !keep;
         if (keep) { shown += 1; }
       });
       status.textContent = t.shown(shown, rows.length);
     }
     search.addEventListener("input", apply);
-    [phase, party, state].forEach(function (s) { s.list.addEventListener("change", apply); });
+    lists.forEach(function (s) { s.list.addEventListener("change", apply); });
     reset.addEventListener("click", function () {
       search.value = "";
-      [phase, party, state].forEach(function (s) { s.list.value = ""; });
+      lists.forEach(function (s) { s.list.value = ""; });
       apply();
     });
     apply();

@@ -1,5 +1,5 @@
 """The site's views of the traceability: matrix, grid, coverage, gaps, reviews, risks,
-watch list.
+watch list, evidence.
 
 A view's directive records its options in a placeholder node when the page is read;
 :func:`replace_placeholders` renders it when the page is written, from the build's one
@@ -17,6 +17,7 @@ from ..page_index import get_domain
 from ..state import build_traceability
 from .base import PlaceholderDirective, ViewContext
 from .coverage import CoverageDirective, render_coverage
+from .evidence import EvidenceDirective, render_evidence
 from .gaps import GapsDirective, render_gaps
 from .grid import GridDirective, render_grid
 from .matrix import MatrixDirective, render_matrix
@@ -49,6 +50,7 @@ VIEWS: Mapping[str, tuple[type[PlaceholderDirective], Renderer]] = {
     "crmrisk-reviews": (ReviewsDirective, render_reviews),
     "crmrisk-risks": (RisksDirective, render_risks),
     "crmrisk-watch": (WatchDirective, render_watch),
+    "crmrisk-evidence": (EvidenceDirective, render_evidence),
 }
 
 #: The nodes the views write, each with its HTML visitors (only HTML builders get

@@ -1,4 +1,5 @@
-"""``crmrisk-coverage``: per phase and overall, how many obligations are covered."""
+"""``crmrisk-coverage``: per phase and overall, how many obligations are covered (and
+proven, when the project has evidence)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 
+from ...evidence import ProofState
 from ...model import State, Summary, summaries_by_phase
 from ..i18n import _
 from .base import PlaceholderDirective, ViewContext
@@ -80,4 +82,56 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         ),
         classes=["crmrisk-note"],
     )
-    return [context.table(headers, summaries, cells, ["crmrisk-coverage"], widths), note]
+    result: list[nodes.Node] = [
+        context.table(headers, summaries, cells, ["crmrisk-coverage"], widths),
+        note,
+    ]
+    traceability = context.traceability
+    if traceability.has_evidence or traceability.settings.require_evidence:
+        result += _proof_table(context, summaries, traceability.proof_summaries)
+    return result
+
+
+_PROOF_ORDER = (ProofState.PROVEN, ProofState.INVALID, ProofState.UNPROVEN)
+
+
+def _proof_table(
+    context: ViewContext, summaries: list[Summary], proofs: list[dict[ProofState, int]]
+) -> list[nodes.Node]:
+    """The proof counts of each phase, a table of its own below the coverage."""
+    headers = [
+        str(_("Phase")),
+        str(_("Covered or upcoming")),
+        str(_("Proven")),
+        str(_("Invalid proof")),
+        str(_("Unproven")),
+        str(_("Proven (%)")),
+    ]
+
+    def cells(record: tuple[Summary, dict[ProofState, int]]) -> list[Cell]:
+        summary, proof = record
+        provable = summary.covered
+        share = 100.0 if provable == 0 else 100.0 * proof[ProofState.PROVEN] / provable
+        return [
+            _label(context, summary),
+            str(provable),
+            *(str(proof[state]) for state in _PROOF_ORDER),
+            f"{share:.0f} %",
+        ]
+
+    rows = list(zip(summaries, proofs, strict=True))
+    note = nodes.paragraph(
+        "",
+        str(
+            _(
+                "Proof, of the covered or upcoming ones: proven (an item that covers it has "
+                "a valid evidence), invalid (its evidence is expired, missing or changed), "
+                "unproven (no evidence)."
+            )
+        ),
+        classes=["crmrisk-note"],
+    )
+    table = context.table(
+        headers, rows, cells, ["crmrisk-coverage", "crmrisk-proof-summary"], [22, 10, 8, 8, 8, 8]
+    )
+    return [table, note]

@@ -1,7 +1,9 @@
 """``crmrisk-matrix``: one row per obligation, with its state and what covers it.
 
 One row per obligation (never an obligation x clause grid), so the table stays
-readable with hundreds of obligations.
+readable with hundreds of obligations. When the project has evidence (or requires it),
+a column gives each covered or upcoming obligation's proof, and the filter box a list
+to choose on it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 
+from ...evidence import PROOF_LABELS
 from ...model import Assessment
+from ..badges import proof_badge
 from ..i18n import _
 from .base import PlaceholderDirective, ViewContext, parse_states, state_labels
 from .nodes import AggregateNode, Cell, matrix_placeholder
@@ -75,6 +79,22 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
     ]
 
     suspect_label = str(_("suspect"))
+    traceability = context.traceability
+    with_proof = traceability.has_evidence or traceability.settings.require_evidence
+    proof_labels = {state: str(_(label)) for state, label in PROOF_LABELS.items()}
+    if with_proof:
+        headers.insert(5, str(_("Proof")))
+
+    def proof(assessment: Assessment) -> list[nodes.Node]:
+        """The proof's badge and the evidence, linked (none without a proof state)."""
+        found = traceability.proofs.get(assessment.obligation.id)
+        if found is None:
+            return []
+        result: list[nodes.Node] = [proof_badge(found.state, proof_labels[found.state])]
+        for position, evidence in enumerate(found.evidence):
+            result.append(nodes.Text(" " if position == 0 else ", "))
+            result.append(context.link(evidence.item))
+        return result
 
     def covering(assessment: Assessment) -> list[nodes.Node]:
         """The covering items, each suspect one marked as such."""
@@ -92,7 +112,7 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
 
     def cells(assessment: Assessment) -> list[Cell]:
         obligation = assessment.obligation
-        return [
+        row: list[Cell] = [
             context.link(obligation),
             obligation.title,
             context.links(context.model.phases_of(obligation)),
@@ -100,22 +120,32 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
             _state(labels, assessment),
             covering(assessment),
         ]
+        if with_proof:
+            row.insert(5, proof(assessment))
+        return row
 
     def row_data(assessment: Assessment) -> dict[str, str]:
         """What the filter box (static/crmrisk-matrix.js) filters on, one value a line."""
         parties = dict.fromkeys(p for item in assessment.covering for p in item.parties)
-        return {
+        data = {
             "state": assessment.state.value,
             "phases": "\n".join(assessment.obligation.linked("phase")),
             "parties": "\n".join(parties),
         }
+        if with_proof:
+            found = traceability.proofs.get(assessment.obligation.id)
+            data["proof"] = found.state.value if found else ""
+        return data
 
+    widths = [12, 30, 12, 20, 10, 16]
+    if with_proof:
+        widths = [12, 26, 12, 18, 10, 12, 14]
     matrix = context.table(
         headers,
         chosen,
         cells,
         ["crmrisk-matrix"],
-        widths=[12, 30, 12, 20, 10, 16],
+        widths=widths,
         row_data=row_data,
     )
     return [count, matrix]

@@ -36,6 +36,10 @@ class reviews_placeholder(AggregateNode):
     """Where ``crmrisk-reviews`` goes."""
 
 
+class evidence_placeholder(AggregateNode):
+    """Where ``crmrisk-evidence`` goes."""
+
+
 class coverage_bar(nodes.Inline, nodes.Element):
     """A bar drawn with CSS (HTML only); its one attribute is a computed number."""
 

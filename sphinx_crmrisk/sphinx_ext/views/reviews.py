@@ -3,7 +3,8 @@
 Every active clause and procedure, grouped by owner (the first one named: ``DPO, avec
 la DSI`` goes under ``DPO``): overdue first, then those with a
 suspect cover, those due in the next 90 days, the never reviewed, the others; each
-linked, with its last review, its cycle and its due date (:mod:`..reviews`).
+linked, with its last review (and who made it), its cycle and its due date
+(:mod:`sphinx_crmrisk.reviews`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ class ReviewsDirective(PlaceholderDirective):
 def lead_owner(owner: str) -> str:
     """The one who answers: ``DPO, avec la DSI`` is grouped under ``DPO``."""
     return owner.split(",", 1)[0].strip()
+
+
+def _last_review(review: Review) -> str:
+    """« 2026-06-01 par Marie Dupont, DPO », the date alone when it was not named."""
+    if review.reviewed is None:
+        return ""
+    if review.reviewed_by:
+        return str(_("{date} by {name}")).format(
+            date=review.reviewed.isoformat(), name=review.reviewed_by
+        )
+    return review.reviewed.isoformat()
 
 
 def sort_key(review: Review) -> tuple[int, str, str]:
@@ -110,7 +122,7 @@ def render_reviews(context: ViewContext, node: AggregateNode) -> list[nodes.Node
             nodes.inline(
                 "", labels[review.state], classes=[f"crmrisk-review-{review.state.value}"]
             ),
-            review.reviewed.isoformat() if review.reviewed else "",
+            _last_review(review),
             str(review.every),
             review.due.isoformat() if review.due else "",
             suspects,

@@ -1,0 +1,3 @@
+extensions = ["myst_parser", "sphinx_crmrisk"]
+language = "fr"
+crmrisk_today = "2026-11-30"
