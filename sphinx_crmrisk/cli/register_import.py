@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..kinds import Kind
@@ -23,7 +22,7 @@ from ..register import (
 )
 from ..text import one_line
 from ..translations import translator
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError
+from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, say
 
 #: The page of each kind, in this order: ``<name>-clauses.md``, ``<name>-procedures.md``.
 PAGE_SUFFIXES = {Kind.CLAUSE: "clauses", Kind.PROCEDURE: "procedures"}
@@ -93,10 +92,9 @@ def run(args: argparse.Namespace) -> int:
     except RegisterError as err:
         raise UsageError(str(err)) from None
     if register.header.ignored:
-        print(
+        say(
             f"crmrisk: note: {one_line(register.where)}: columns ignored (not register "
-            f"columns): {one_line(', '.join(register.header.ignored))}",
-            file=sys.stderr,
+            f"columns): {one_line(', '.join(register.header.ignored))}"
         )
     # the project's IDs, names and statuses, as its build reads them
     traceability = load_traceability(project)
@@ -110,11 +108,10 @@ def run(args: argparse.Namespace) -> int:
     )
     if checked.bad_rows:
         for line in checked.bad_rows:
-            print(f"crmrisk: error: {one_line(line)}", file=sys.stderr)
-        print(
+            say(f"crmrisk: error: {one_line(line)}")
+        say(
             f"crmrisk: error: {one_line(str(args.register))}: {len(checked.bad_rows)} bad "
-            "row(s); the register is refused whole, nothing written",
-            file=sys.stderr,
+            "row(s); the register is refused whole, nothing written"
         )
         return EXIT_BAD_INPUT
     if not checked.items:
