@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import COVERING_KINDS, N_, Kind
-from .model import Assessment, Finding, Item, Model, State, parse_date
+from .model import Assessment, Finding, Item, Model, State, date_problem, parse_date
 from .reviews import Approval, ReviewLock
 
 #: "Expiring": valid until a day within this many days of the reference date.
@@ -365,7 +365,7 @@ def evidence_findings(
                     Finding(
                         "bad_date",
                         item,
-                        f"{item.id}: {field(name)} '{text}' is not a YYYY-MM-DD date",
+                        f"{item.id}: {field(name)} '{text}' {date_problem(text)}",
                     )
                 )
         dated, valid_until = assessment.dated, assessment.valid_until

@@ -640,7 +640,7 @@ def xlsx_bytes(
     cut: list[CutCell] | None = None,
 ) -> bytes:
     """A summary sheet, then one sheet per phase (and one for obligations without), the
-    reviews, the watch list and the evidence.
+    reviews, the evidence, the watch list and the clauses and procedures as a register.
 
     Every sheet has its headings in the settings' language, a frozen heading row, an
     autofilter, widths fitted to the content and long texts wrapped. The same document
@@ -765,14 +765,13 @@ def xlsx_bytes(
             [flat_cells(r, REVIEW_COLUMNS) for r in reviews],
             REVIEW_COLUMNS,
         )
-    # the clauses and procedures as a register: `crmrisk import --sheet` reads it back
-    items = [settings.localised_item(r) for r in document.get("items") or []]
-    if items:
+    evidence = [settings.localised_evidence(r) for r in document.get("evidence") or []]
+    if evidence:
         add_sheet(
-            t(ITEMS_SHEET),
-            settings.headings(ITEM_COLUMNS, ITEM_HEADINGS),
-            [flat_cells(r, ITEM_COLUMNS, ", ") for r in items],
-            ITEM_COLUMNS,
+            t(EVIDENCE_SHEET),
+            settings.headings(EVIDENCE_COLUMNS, EVIDENCE_HEADINGS),
+            [flat_cells(r, EVIDENCE_COLUMNS) for r in evidence],
+            EVIDENCE_COLUMNS,
         )
     watches = [settings.localised_watch(r) for r in document.get("watch") or []]
     if watches:
@@ -782,13 +781,14 @@ def xlsx_bytes(
             [flat_cells(r, WATCH_COLUMNS) for r in watches],
             WATCH_COLUMNS,
         )
-    evidence = [settings.localised_evidence(r) for r in document.get("evidence") or []]
-    if evidence:
+    # the clauses and procedures as a register: `crmrisk import --sheet` reads it back
+    items = [settings.localised_item(r) for r in document.get("items") or []]
+    if items:
         add_sheet(
-            t(EVIDENCE_SHEET),
-            settings.headings(EVIDENCE_COLUMNS, EVIDENCE_HEADINGS),
-            [flat_cells(r, EVIDENCE_COLUMNS) for r in evidence],
-            EVIDENCE_COLUMNS,
+            t(ITEMS_SHEET),
+            settings.headings(ITEM_COLUMNS, ITEM_HEADINGS),
+            [flat_cells(r, ITEM_COLUMNS, ", ") for r in items],
+            ITEM_COLUMNS,
         )
     workbook.close()
     return stream.getvalue()

@@ -201,7 +201,8 @@ def test_recorded_type_names_that_name_no_need_are_refused(capsys, tmp_path):
     err = one_error_line(capsys, ["check", str(tmp_path), "--gaps-only"])
     assert err.startswith(
         f"crmrisk: error: {config}: records the need types crm_phase, crm_obligation, "
-        f"crm_clause, crm_procedure, crm_risk, but {tmp_path / 'needs.json'} has no need "
+        f"crm_clause, crm_procedure, crm_risk, watch, evidence, but {tmp_path / 'needs.json'} "
+        "has no need "
         "of them (its types: clause, obligation, phase); a record of another build?"
     )
 

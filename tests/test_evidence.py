@@ -635,7 +635,7 @@ def test_the_exports_carry_the_proof_and_the_evidence(french):
     row = next(r for r in rows if r["Identifiant"] == "OBL-RGPD-30")
     assert (row["Preuve"], row["Prouvée par"]) == ("preuve invalide", "EVD-REG-01")
     book = openpyxl.load_workbook(outdir / "traceability.xlsx")
-    assert book.sheetnames[-2:] == ["Revues", "Preuves"]
+    assert book.sheetnames[-3:] == ["Revues", "Preuves", "Éléments"]
     sheet = book["Preuves"]
     assert [c.value for c in sheet[1]][:5] == [
         "Identifiant",
@@ -661,7 +661,7 @@ def test_the_views_and_exports_in_english(english):
     need = page(english, "obligations").find("table", id="OBL-RGPD-13")
     assert text(need.select_one(".crmrisk-proof")) == "Proof: unproven"
     book = openpyxl.load_workbook(Path(english.outdir) / "traceability.xlsx")
-    assert book.sheetnames[-2:] == ["Reviews", "Evidence register"]
+    assert book.sheetnames[-3:] == ["Reviews", "Evidence register", "Items"]
     headings = [c.value for c in book["Evidence register"][1]]
     assert headings[:4] == ["ID", "Title", "State", "Status"]
     assert "Reviewed by" in headings

@@ -591,15 +591,29 @@ def test_review_refuses_a_name_that_is_not_one_line(copy_root, capsys):
 
 def test_a_review_after_the_reference_date_is_a_located_warning(make_app, copy_root, capsys):
     src = copy_root("reviews")
-    edit(src / "controles.md", ":reviewed: 2026-11-01", ":reviewed: 9999-12-31")
+    edit(src / "controles.md", ":reviewed: 2026-11-01", ":reviewed: 2027-03-01")
     app = build(make_app, src, fresh=True)
     expected = (
-        "controles.md:3: WARNING: CLA-RGPD-03: reviewed 9999-12-31 is after the reference "
+        "controles.md:3: WARNING: CLA-RGPD-03: reviewed 2027-03-01 is after the reference "
         "date 2026-11-30: a review cannot have happened yet [crmrisk.future_date]"
     )
     assert crmrisk_warnings(app) == [expected]
-    # the calendar shows the item, due on the last date there is
-    assert "9999-12-31" in (Path(app.outdir) / "calendrier.html").read_text()
+    # the calendar shows the item, with the date as written
+    assert "2027-03-01" in (Path(app.outdir) / "calendrier.html").read_text()
+    assert main(["check", str(app.outdir)]) == 1
+    assert expected.replace(" WARNING:", "") in capsys.readouterr().out
+
+
+def test_a_review_date_out_of_the_years_read_is_a_bad_date_not_a_crash(make_app, copy_root, capsys):
+    # 9999-12-31 plus a review cycle overflowed the date type and stopped the build
+    src = copy_root("reviews")
+    edit(src / "controles.md", ":reviewed: 2026-11-01", ":reviewed: 9999-12-31")
+    app = build(make_app, src, fresh=True)
+    expected = (
+        "controles.md:3: WARNING: CLA-RGPD-03: reviewed '9999-12-31' is not a date of the "
+        "years 1800 to 2999 [crmrisk.bad_date]"
+    )
+    assert crmrisk_warnings(app) == [expected]
     assert main(["check", str(app.outdir)]) == 1
     assert expected.replace(" WARNING:", "") in capsys.readouterr().out
     assert add_months(dt.date(9999, 12, 31), 12) == dt.date.max
