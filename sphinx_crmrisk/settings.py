@@ -25,6 +25,7 @@ from typing import Any
 from .kinds import Names
 from .model import DEFAULT_INACTIVE_STATUSES, DEFAULT_REQUIRED_FIELDS, parse_date
 from .needs_json import LoadError
+from .provenance import PROVENANCE_KEY
 from .reviews import DEFAULT_REVIEW_EVERY
 from .scope import not_activities
 
@@ -186,6 +187,12 @@ class Settings:
         default="en",
         metadata={"sphinx_name": "language", "rebuild": "env", "doc": "Sphinx's language."},
     )
+    #: Sphinx's own ``project``: recorded so that the audit pack and the printed
+    #: workbook name the organization
+    project: str = field(
+        default="",
+        metadata={"sphinx_name": "project", "rebuild": "", "doc": "Sphinx's project name."},
+    )
 
     @cached_property
     def names(self) -> Names:
@@ -271,6 +278,9 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
     values["language"] = values["language"] or "en"
     if not isinstance(values["language"], str):
         raise SettingsError(f"language must be a string, not {values['language']!r}")
+    values["project"] = values["project"] or ""
+    if not isinstance(values["project"], str):
+        raise SettingsError(f"project must be a string, not {values['project']!r}")
     for name in ("inactive_statuses", "required_fields"):
         values[name] = _list_of_strings(name, values[name])
     if values["profile"] is not None:
@@ -318,9 +328,13 @@ def recorded_values(settings: Settings) -> dict[str, Any]:
     return {config_name(f): values[f.name] for f in fields(Settings)}
 
 
-def recorded_text(settings: Settings) -> str:
-    """The text of :data:`CONFIG_JSON`."""
-    return json.dumps(recorded_values(settings), ensure_ascii=False, indent=1)
+def recorded_text(settings: Settings, provenance: Mapping[str, Any] | None = None) -> str:
+    """The text of :data:`CONFIG_JSON`; ``provenance``: where the data came from
+    (:mod:`.provenance`), recorded under its own key, which no setting reads."""
+    values = recorded_values(settings)
+    if provenance is not None:
+        values[PROVENANCE_KEY] = dict(provenance)
+    return json.dumps(values, ensure_ascii=False, indent=1)
 
 
 def read_recorded_settings(file: Path) -> Settings:

@@ -1,5 +1,5 @@
 """What a build writes beside its ``needs.json``, at ``build-finished``: the settings it
-used (``crmrisk-config.json``), the review lock it read (``crmrisk-reviews.json``), and the
+used and where its data came from (``crmrisk-config.json``), the review lock it read (``crmrisk-reviews.json``), and the
 traceability exports (CSV, XLSX, JSON), so that the ``crmrisk`` command reads the same
 data and writes the same bytes. Nothing is written for a host project without crmrisk
 items."""
@@ -20,8 +20,10 @@ from ..exports import (
     xlsx_bytes,
     xlsx_cuts,
 )
+from ..provenance import source_provenance
 from ..settings import CONFIG_JSON, REVIEW_LOCK, recorded_text
 from .build_warnings import log_warning
+from .page_index import get_domain
 from .state import build_lock, build_state, build_traceability
 
 if TYPE_CHECKING:
@@ -29,14 +31,17 @@ if TYPE_CHECKING:
 
 
 def write_recorded_settings(app: Sphinx, exception: Exception | None) -> None:
-    """The settings this build assessed with, beside its needs.json."""
+    """The settings this build assessed with, beside its needs.json, and where its data
+    came from: the commit of its sources and the statements of the law it imported."""
     state = build_state(app)
     if exception is not None or not state.enabled:
         return
     if not build_traceability(app).model.has_items:
         return
+    imported = {v for versions in get_domain(app.env).catalogues.values() for v in versions}
+    provenance = source_provenance(Path(app.srcdir), imported)
     path = Path(app.outdir) / CONFIG_JSON
-    path.write_text(recorded_text(state.settings), encoding="utf-8")
+    path.write_text(recorded_text(state.settings, provenance.record()), encoding="utf-8")
 
 
 def write_build_lock(app: Sphinx, exception: Exception | None) -> None:
