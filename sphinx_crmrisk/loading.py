@@ -38,11 +38,16 @@ def load_traceability(path: str | Path) -> Traceability:
     For a ``needs.json`` without that record (an older build's, or a project with no
     crmrisk item, whose build writes none) the defaults apply, and the date is today's.
     """
-    needs_json = find_needs_json(needs_json_of(path) if is_source_folder(path) else path)
+    needs_json = needs_json_path(path)
     settings = _recorded_settings(needs_json)
     with gc_paused():  # see there: the needs are read, the model built, in one pause
         model = Model.from_needs(read_model_needs(needs_json, settings.names), settings.names)
     return Traceability(model, settings, _recorded_lock(needs_json.with_name(REVIEW_LOCK)))
+
+
+def needs_json_path(path: str | Path) -> Path:
+    """The ``needs.json`` of a file, a build folder or a source folder (built first)."""
+    return find_needs_json(needs_json_of(path) if is_source_folder(path) else path)
 
 
 def load_handbook(default: str | Path) -> Traceability:
