@@ -178,7 +178,9 @@ class ExportSettings:
 
     @classmethod
     def of(cls, settings: Settings) -> ExportSettings:
-        return cls(settings.language, settings.csv_delimiter, settings.law_date, settings.project)
+        return cls(
+            settings.language, settings.csv_delimiter, settings.law_date, settings.organization
+        )
 
     @property
     def is_french(self) -> bool:

@@ -29,6 +29,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -45,6 +46,7 @@ from .exports import (
     xlsx_bytes,
 )
 from .kinds import RISK_SCALES, Kind
+from .loading import load_traceability
 from .model import (
     RISK_LEVEL_LABELS,
     STATE_LABELS,
@@ -57,7 +59,7 @@ from .model import (
     summaries_by_phase,
 )
 from .needs_json import NEEDS_JSON
-from .provenance import Provenance
+from .provenance import Provenance, read_provenance
 from .reviews import ReviewState
 from .settings import CONFIG_JSON, REVIEW_LOCK
 from .text import one_line
@@ -173,6 +175,48 @@ def approvals(traceability: Traceability) -> list[Approval]:
 
 
 # -- the files of the pack ----------------------------------------------------------------
+
+#: The files of a build folder the pack takes when the build has them.
+BUILD_RECORDS = (NEEDS_JSON, CONFIG_JSON, REVIEW_LOCK, *BUILD_FILES.values())
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a build folder holds for its pack: its data as the build assessed it, where
+    the data came from, and its files by name."""
+
+    traceability: Traceability
+    provenance: Provenance
+    files: Mapping[str, bytes]
+
+
+def read_build(needs_json: Path) -> Build:
+    """The build of ``needs_json``, read from its folder: what ``crmrisk pack`` packs, and
+    what a build that writes its own PDF (``crmrisk_pack_pdf``) reads back, so that both
+    make the same bytes. Raises :class:`PackError` or :class:`~.needs_json.LoadError`."""
+    config = needs_json.with_name(CONFIG_JSON)
+    if not config.is_file():
+        raise PackError(
+            f"{config}: no such file: the build recorded no settings beside {NEEDS_JSON} "
+            "(a project without crmrisk items, or a build by an older sphinx-crmrisk): "
+            "build it again"
+        )
+    traceability = load_traceability(needs_json)
+    try:
+        provenance = read_provenance(config)
+    except ValueError as err:
+        raise PackError(f"{config}: unusable record: {err}") from None
+    files = {}
+    for name in BUILD_RECORDS:
+        # the needs.json given may have another name: it is the pack's needs.json
+        path = needs_json if name == NEEDS_JSON else needs_json.with_name(name)
+        if not path.is_file():
+            continue
+        try:
+            files[name] = path.read_bytes()
+        except OSError as err:
+            raise PackError(f"{path}: cannot read: {err.strerror or err}") from None
+    return Build(traceability, provenance, files)
 
 
 def pack_files(
@@ -460,7 +504,7 @@ def pack_html(
 
     # -- cover -----------------------------------------------------------------------
     settings = traceability.settings
-    organization = settings.project or _("not stated")
+    organization = settings.organization or _("not stated")
     laws = law_dates(traceability, provenance)
     if laws:
         law = ", ".join(day(d) for d in laws)
@@ -715,7 +759,7 @@ def pack_html(
                     _("Covered by"),
                 ],
                 rows,
-                [13, 24, 8, 12, 21, 10, 12],
+                [13, 20, 7, 9, 30, 10, 11],
             )
         )
     else:

@@ -37,6 +37,10 @@ CONFIG_JSON = "crmrisk-config.json"
 REVIEW_LOCK = "crmrisk-reviews.json"
 
 
+#: Sphinx's ``project`` when a project sets none.
+UNSET_PROJECT = "Project name not set"
+
+
 class SettingsError(ValueError):
     """A ``crmrisk_*`` value that cannot be used: the message names it and says why."""
 
@@ -94,6 +98,16 @@ class Settings:
             "rebuild": "",
             "doc": "Write traceability.csv/.xlsx/.json into the HTML output (only when "
             "the project has crmrisk items).",
+        },
+    )
+    pack_pdf: bool = field(
+        default=False,
+        metadata={
+            "rebuild": "",
+            "doc": "Write the audit pack's PDF (dossier-audit.pdf in French, audit-pack.pdf "
+            "otherwise) into the HTML output beside the exports, so that pages can link to "
+            "it; the same bytes as 'crmrisk pack' makes of the build. Needs the pdf extra "
+            "and Pango.",
         },
     )
     review_every: int = field(
@@ -194,6 +208,12 @@ class Settings:
         metadata={"sphinx_name": "project", "rebuild": "", "doc": "Sphinx's project name."},
     )
 
+    @property
+    def organization(self) -> str:
+        """Whose compliance the data states: Sphinx's ``project``, unless unset (empty,
+        or Sphinx's placeholder)."""
+        return "" if self.project == UNSET_PROJECT else self.project
+
     @cached_property
     def names(self) -> Names:
         """The project's names of our kinds, fields and links."""
@@ -288,7 +308,7 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
         refused = not_activities(values["profile"])
         if refused:
             raise SettingsError(f"{PREFIX}profile: {refused}")
-    for name in ("fail_on_uncovered", "exports", "warn_never_reviewed"):
+    for name in ("fail_on_uncovered", "exports", "pack_pdf", "warn_never_reviewed"):
         if not isinstance(values[name], bool):
             raise SettingsError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
     every = values["review_every"]

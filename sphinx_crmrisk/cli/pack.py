@@ -11,13 +11,9 @@ from pathlib import Path
 from ..exports import BUILD_FILES
 from ..loading import needs_json_path
 from ..needs_json import NEEDS_JSON
-from ..pack import MANIFEST, PackError, PackFile, pack_date, pack_files, pdf_name
-from ..provenance import read_provenance
-from ..settings import CONFIG_JSON, REVIEW_LOCK
-from .common import EXIT_OK, UsageError, traceability_of
-
-#: The build's files the pack takes, when the build has them.
-_BUILD_FILES = (NEEDS_JSON, CONFIG_JSON, REVIEW_LOCK, *BUILD_FILES.values())
+from ..pack import MANIFEST, PackError, PackFile, pack_date, pack_files, pdf_name, read_build
+from ..settings import CONFIG_JSON
+from .common import EXIT_OK, UsageError
 
 
 def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,37 +40,17 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="DIR",
         help="the pack's folder: missing or empty (nothing is written otherwise)",
     )
-    command.set_defaults(run=run, today=None, inactive_statuses=None)
+    command.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     output: Path = args.output
     _check_output(output)
     needs_json = needs_json_path(args.path)
-    config = needs_json.with_name(CONFIG_JSON)
-    if not config.is_file():
-        raise UsageError(
-            f"{config}: no such file: the build recorded no settings beside {NEEDS_JSON} "
-            "(a project without crmrisk items, or a build by an older sphinx-crmrisk): "
-            "build it again"
-        )
-    data = traceability_of(str(needs_json), args)
     try:
-        provenance = read_provenance(config)
-    except ValueError as err:
-        raise UsageError(f"{config}: unusable record: {err}") from None
-    build_files = {}
-    for name in _BUILD_FILES:
-        # the needs.json given may have another name: it is the pack's needs.json
-        path = needs_json if name == NEEDS_JSON else needs_json.with_name(name)
-        if not path.is_file():
-            continue
-        try:
-            build_files[name] = path.read_bytes()
-        except OSError as err:
-            raise UsageError(f"{path}: cannot read: {err.strerror or err}") from None
-    try:
-        files = pack_files(data, provenance, build_files, date=pack_date(data))
+        build = read_build(needs_json)
+        data = build.traceability
+        files = pack_files(data, build.provenance, build.files, date=pack_date(data))
     except PackError as err:
         raise UsageError(f"{needs_json.parent}: no pack written: {err}") from None
     _write(output, files)

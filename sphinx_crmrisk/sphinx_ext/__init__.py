@@ -21,7 +21,12 @@ from .config import add_config_values, validate_config
 from .i18n import add_message_catalog
 from .incremental import pages_to_rewrite, purge_needs_of_pages_to_read, record_dependencies
 from .item_directive import ItemDirective, reread_pages_with_failed_items
-from .outputs import write_build_exports, write_build_lock, write_recorded_settings
+from .outputs import (
+    write_build_exports,
+    write_build_lock,
+    write_build_pdf,
+    write_recorded_settings,
+)
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
 from .state import build_state, forget_build, remember_docs_read
@@ -94,6 +99,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_recorded_settings)
     # 600: the exports, whose own warnings (cut cells) come after the checks'
     app.connect("build-finished", write_build_exports, priority=600)
+    # 650: the pack's PDF, made from the files the handlers above wrote (needs.json by
+    # sphinx-needs at 500, the record, the lock, the exports)
+    app.connect("build-finished", write_build_pdf, priority=650)
     # 900: after every other handler of ours has read this build's traceability
     app.connect("build-finished", forget_build, priority=900)
     return {
