@@ -490,7 +490,7 @@ def test_printed_columns_share_a_width_that_keeps_7_point_text():
     from sphinx_crmrisk.exports import _PRINT_WIDTH, COLUMNS, XLSX_COLUMNS
 
     long = "un texte assez long pour remplir sa colonne " * 3
-    record = {column: long for column in COLUMNS}
+    record = dict.fromkeys(COLUMNS, long)
     record.update(line=3, phases=["PH-A"], covered_by=[long], out_of_scope_by=[long])
     record.update(not_counted=[{"id": long, "reason": long}], suspect_covers=[])
     document = {
