@@ -8,7 +8,10 @@ Each test project is built once per module (``build_once``), then packed.
 from __future__ import annotations
 
 import hashlib
+import importlib.abc
+import importlib.util
 import json
+import math
 import os
 import re
 import shutil
@@ -207,6 +210,20 @@ def test_the_page_count_is_the_footers(french, french_text):
     landscape = [n for n, size in enumerate(sizes, start=1) if size == (842, 595)]
     assert landscape == [6] and sizes.count((595, 842)) == count - 1
     assert "Matrice de traçabilité" in french_text[5]
+
+
+def test_no_text_is_smaller_than_8_points(french):
+    # the size each run of text is drawn at: its font size scaled by the text and
+    # graphics matrices, as pypdf reports them
+    sizes = set()
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.add(round(size * math.hypot(tm[0], tm[1]) * math.hypot(cm[0], cm[1]), 2))
+
+    for page in pypdf.PdfReader(french[1] / PDF_FR).pages:
+        page.extract_text(visitor_text=visit)
+    assert sizes and min(sizes) >= 8.0, sorted(sizes)
 
 
 def test_headings_make_the_outline_and_the_metadata_is_the_packs(french):
@@ -472,6 +489,32 @@ def test_without_weasyprint_the_command_says_what_to_install(french, tmp_path, c
     assert main(["pack", str(french[0]), "--output", str(tmp_path / "out")]) == 2
     err = one_line_error(capsys)
     assert "install sphinx-crmrisk[pdf] and Pango (apt-get install libpango-1.0-0" in err
+    assert_nothing_written(tmp_path, set())
+
+
+def test_without_pango_the_command_says_what_to_install(french, tmp_path, capsys, monkeypatch):
+    # what `import weasyprint` does without Pango: a page of explanations on stdout, then
+    # OSError; the command prints neither, but its one line
+    class NoPango(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, name, path=None, target=None):
+            if name == "weasyprint":
+                return importlib.util.spec_from_loader(name, self)
+            return None
+
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            print("WeasyPrint could not import some external libraries.")
+            raise OSError("cannot load library 'libpango-1.0-0'")
+
+    for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [NoPango(), *sys.meta_path])
+    assert main(["pack", str(french[0]), "--output", str(tmp_path / "out")]) == 2
+    err = one_line_error(capsys)  # nothing on stdout
+    assert "WeasyPrint cannot load Pango (cannot load library 'libpango-1.0-0')" in err
+    assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0" in err
     assert_nothing_written(tmp_path, set())
 
 
