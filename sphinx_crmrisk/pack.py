@@ -72,10 +72,7 @@ FRENCH_PDF_NAME = "dossier-audit.pdf"
 MANIFEST = "SHA256SUMS"
 #: The system libraries WeasyPrint needs, as Debian and Ubuntu name them.
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
-INSTALL_HINT = (
-    f'install sphinx-crmrisk[pdf] and Pango (apt-get install {SYSTEM_PACKAGES}; see "Installing" '
-    "in WeasyPrint's documentation elsewhere)"
-)
+INSTALL_HINT = f"install sphinx-crmrisk[pdf] and Pango (apt-get install {SYSTEM_PACKAGES})"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -594,7 +591,10 @@ def pack_html(
             if proofs
             else _("none (no evidence recorded)"),
         ),
-        (_("Expired evidence"), str(len(expired)) if evidence else _("none")),
+        (
+            _("Expired evidence"),
+            str(len(expired)) if evidence else _("none (no evidence recorded)"),
+        ),
         (_("Risks"), str(len(risks)) if risks else _("none")),
     ]
     parts.append(f"<h2>{_e(_('Key figures'))}</h2>")
@@ -617,7 +617,7 @@ def pack_html(
                     '<br><span class="note">'
                     + _e(
                         _("Takes effect on {date}.").format(
-                            date=long_date_text(obligation.field("effective"), language)
+                            date=_long_date_text(obligation.field("effective"), language)
                         )
                     )
                     + "</span>"
@@ -878,7 +878,7 @@ def pack_html(
     )
 
 
-def long_date_text(value: str, language: str) -> str:
+def _long_date_text(value: str, language: str) -> str:
     date = parse_date(value)
     return long_date(date, language) if date else value
 
@@ -972,5 +972,5 @@ def _risk_register(
             _("Obligations addressed and their state"),
         ],
         rows,
-        [12, 22, 8, 12, 13, 12, 21],
+        [11, 19, 7, 11, 12, 12, 28],
     )

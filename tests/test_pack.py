@@ -368,6 +368,7 @@ def test_a_build_without_risks_or_evidence_says_none(tmp_path_factory, capsys):
     assert section(pages, "Approbations", "Annexe").strip() == "aucun"
     summary = section(pages, "Chiffres clés", "Écarts")
     assert "Preuves des obligations couvertes aucune (aucune preuve enregistrée)" in summary
+    assert "Preuves expirées aucune (aucune preuve enregistrée)" in summary
     assert "Risques aucun" in summary
     # no review lock in this build: the pack has none either
     assert not (output / "crmrisk-reviews.json").exists()
