@@ -97,8 +97,10 @@ print("Python", sys.version.split()[0], "| Sphinx", sphinx.__version__,
 
 def _session(name: str, series: Series) -> None:
     def tests(session: nox.Session) -> None:
+        # the pdf extra too: the audit pack does not depend on Sphinx, but its tests run
+        # on every series (WeasyPrint needs Pango from the system: make pdf-libraries)
         session.install(
-            ".[test]",
+            ".[test,pdf]",
             f"sphinx{series.sphinx}",
             f"myst-parser{series.myst_parser}",
         )

@@ -14,6 +14,8 @@ import io
 import json
 import math
 import re
+import unicodedata
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,12 +32,22 @@ from .evidence import (
     ProofState,
 )
 from .kinds import COVERING_KINDS, KIND_SPECS, N_
-from .model import STATE_LABELS, Assessment, Item, Model, State, Summary, summaries_by_phase
+from .model import (
+    STATE_LABELS,
+    Assessment,
+    Item,
+    Model,
+    State,
+    Summary,
+    parse_date,
+    summaries_by_phase,
+)
 from .register import REGISTER_COLUMNS
 from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
 from .settings import Settings
+from .text import one_line
 from .traceability import Traceability
-from .translations import translator
+from .translations import is_french, long_date, translator
 from .watch import WATCH_STATE_LABELS, Watch, WatchState
 
 SCHEMA_NAME = "sphinx-crmrisk/traceability"
@@ -293,24 +305,28 @@ def evidence_record(evidence: EvidenceAssessment) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ExportSettings:
-    """How CSV and XLSX are written: their language, the CSV separator, the law's date.
+    """How CSV and XLSX are written: their language, the CSV separator, the law's date,
+    the organization named on the workbook's printed pages.
 
     The build takes them from its configuration (``language``, ``crmrisk_csv_delimiter``,
-    ``crmrisk_law_date``) and records them; ``crmrisk matrix`` reads the record, so both
-    write the same bytes. JSON is the same whatever they are.
+    ``crmrisk_law_date``, ``project``) and records them; ``crmrisk matrix`` reads the
+    record, so both write the same bytes. JSON is the same whatever they are.
     """
 
     language: str = "en"
     csv_delimiter: str | None = None
     law_date: str | None = None
+    organization: str = ""
 
     @classmethod
     def of(cls, settings: Settings) -> ExportSettings:
-        return cls(settings.language, settings.csv_delimiter, settings.law_date)
+        return cls(
+            settings.language, settings.csv_delimiter, settings.law_date, settings.organization
+        )
 
     @property
     def is_french(self) -> bool:
-        return self.language.replace("-", "_").split("_")[0].lower() == "fr"
+        return is_french(self.language)
 
     @property
     def delimiter(self) -> str:
@@ -551,23 +567,120 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 #: Bump when the workbook is laid out differently: a build then writes it again even
 #: when the data did not change (it is in the workbook's properties, see _unchanged).
-WORKBOOK_FORMAT = 3
+#: 3: printed pages (title header, page footer, date cells, ID and state first)
+#: 4: the Items sheet (a register), the Evidence register and Watch list sheets
+WORKBOOK_FORMAT = 4
 _GENERATOR = f"sphinx-crmrisk, workbook format {WORKBOOK_FORMAT}"
 
-#: Column widths in characters: at least a heading's short word, at most this; a
+#: The columns of a phase sheet: the ID and the state first, so that both are repeated
+#: on every printed page; the location last, left out of the printed pages.
+XLSX_COLUMNS = (
+    "id",
+    "state",
+    "title",
+    "phases",
+    "legal_basis",
+    "effective",
+    "until",
+    "status",
+    "covered_by",
+    "not_counted",
+    "suspect_covers",
+    "out_of_scope_by",
+    "file",
+    "line",
+)
+#: The columns of the reviews sheet, in the same spirit.
+XLSX_REVIEW_COLUMNS = (
+    "id",
+    "review",
+    "title",
+    "type",
+    "owner",
+    "reviewed",
+    "review_every",
+    "due",
+    "suspect_covers",
+    "file",
+    "line",
+)
+#: Columns written as date cells (a text that is not a date stays a text).
+_DATE_COLUMNS = frozenset({"effective", "until", "reviewed", "due"})
+#: Columns kept in the data but not printed: where an item is written is the
+#: author's business, the printed page is the reviewer's.
+_NOT_PRINTED = frozenset({"file", "line"})
+#: Columns repeated at the left of every printed page.
+_REPEATED = 2
+
+#: Column widths in characters: at least a heading's longest word, at most this; a
 #: longer text wraps within its cell.
 _MIN_WIDTH, _MAX_WIDTH = 6, 40
+#: The workbook's font: every width and height below is measured in it.
+_FONT, _FONT_SIZE = "Arial", 10
+#: The printed columns of a sheet share this many characters of width at most, so that
+#: fitted to the width of an A4 landscape page (0.4 inch margins) the 10-point text is
+#: printed at 7 points at least (checked with LibreOffice: docs/explanation/audit-pack.md).
+_PRINT_WIDTH = 180
+#: Narrowed to fit the page, the texts a reviewer reads keep more of their width.
+_PRINT_WEIGHTS = {"legal_basis": 1.5, "title": 1.3, "phases": 0.8}
+_DATE_FORMAT = "yyyy-mm-dd"
+#: Excel's limit on a header or footer, in characters (codes included).
+_HEADER_LIMIT = 255
 
 
-#: The height in points of one line of text in the default font.
-_LINE_HEIGHT = 15.0
+#: The height in points of one line of text in the workbook's font.
+_LINE_HEIGHT = 12.75
+
+
+#: Advance widths of Arial (and Liberation Sans) in thousandths of an em, for the
+#: printable ASCII characters from the space on; a letter with an accent is as wide as
+#: the letter, any other character as wide as a digit (556) or, from U+2E80 on, 1000.
+_ARIAL_WIDTHS = (
+    "278 278 355 556 556 889 667 191 333 333 389 584 278 333 278 278 "
+    "556 556 556 556 556 556 556 556 556 556 278 278 584 584 584 556 "
+    "1015 667 667 722 722 667 611 778 722 278 500 667 556 833 722 778 "
+    "667 778 722 667 611 722 667 944 667 667 611 278 278 278 469 556 "
+    "333 556 556 500 556 556 278 556 556 222 222 500 222 833 556 556 "
+    "556 556 333 500 278 556 500 722 500 500 500 334 260 334 584"
+)
+_WIDTH_OF = {chr(32 + n): int(w) for n, w in enumerate(_ARIAL_WIDTHS.split())}
+#: The text a column ``w`` characters wide holds, in thousandths of an em of the 10-point
+#: font: ``w`` plus the padding Excel adds (5 pixels of 7), ``7`` pixels each (Excel's
+#: digit), an em being 13.33 pixels at 96 dpi; a little is kept back for rounding.
+_UNITS_PER_WIDTH = 7 / (_FONT_SIZE * 96 / 72) * 1000 * 0.98
+_PADDING = 5 / 7
+
+
+def _text_width(text: str) -> int:
+    """The width of ``text`` in the workbook's font, in thousandths of an em."""
+    total = 0
+    for char in text:
+        width = _WIDTH_OF.get(char)
+        if width is None:
+            base = unicodedata.normalize("NFD", char)[:1]
+            width = _WIDTH_OF.get(base, 1000 if char >= "\u2e80" else 556)
+        total += width
+    return total
 
 
 def _lines(value: Any, width: float) -> int:
-    """How many lines a text takes in a wrapping column ``width`` characters wide."""
-    # a width counts digits; a line of text holds a little more of its narrower letters
-    per_line = max(int(width * 1.15) - 2, 1)
-    return sum(max(1, -(-len(line) // per_line)) for line in str(value).splitlines() or [""])
+    """How many lines a text takes in a wrapping column ``width`` characters wide: its
+    words laid out one after the other in the workbook's font, as a spreadsheet wraps
+    them (a word longer than a line is broken)."""
+    room = max((width + _PADDING) * _UNITS_PER_WIDTH, 1.0)
+    space = _WIDTH_OF[" "]
+    total = 0
+    for line in str(value).splitlines() or [""]:
+        lines, used = 1, 0.0
+        for word in line.split(" "):
+            length = _text_width(word)
+            if used and used + space + length > room:
+                lines, used = lines + 1, 0.0
+            used += length + (space if used else 0)
+            while used > room:
+                lines, used = lines + 1, used - room
+        total += lines
+    return total
 
 
 def _width(values: Sequence[Any]) -> float:
@@ -577,6 +690,61 @@ def _width(values: Sequence[Any]) -> float:
         default=0,
     )
     return float(min(max(longest + 2, _MIN_WIDTH), _MAX_WIDTH))
+
+
+def _heading_width(heading: str) -> float:
+    """The narrowest a column gets: its heading's longest word shows whole."""
+    return float(max([len(word) for word in heading.split()] or [0]) + 2)
+
+
+def fit_widths(
+    widths: Sequence[float],
+    floors: Sequence[float],
+    budget: float,
+    weights: Sequence[float] | None = None,
+) -> list[float]:
+    """``widths`` narrowed, the widest first, until they add up to ``budget`` at most;
+    none goes below its floor (a wrapped text just takes more lines). A column of weight
+    ``w`` may stay ``w`` times as wide as a column of weight 1."""
+    if sum(widths) <= budget:
+        return list(widths)
+    weights = weights or [1.0] * len(widths)
+    rows = list(zip(widths, floors, weights, strict=True))
+    # the largest cap c such that sum(max(min(w, c * weight), floor)) <= budget
+    low, high = 0.0, max(widths)
+    for _step in range(40):
+        cap = (low + high) / 2
+        if sum(max(min(w, cap * k), f) for w, f, k in rows) <= budget:
+            low = cap
+        else:
+            high = cap
+    return [max(min(w, math.floor(low * k * 10) / 10), f) for w, f, k in rows]
+
+
+#: Columns that list IDs: one is never broken across lines.
+_ID_LISTS = frozenset({"phases", "covered_by", "not_counted", "suspect_covers", "out_of_scope_by"})
+
+
+def _floor(key: str, heading: str, values: Sequence[Any], width: float) -> float:
+    """The narrowest a printed column gets: its heading's longest word shows whole, an
+    ID column keeps its width, an ID in a list is never broken."""
+    if key == "id":
+        return width
+    floor = _heading_width(heading)
+    if key in _ID_LISTS:
+        longest = max((len(word) for v in values for word in str(v).split()), default=0)
+        floor = max(floor, min(longest + 1.0, width))
+    return floor
+
+
+def _header_text(text: str) -> str:
+    """A text for a header or footer: ``&`` doubled (a code otherwise), one line."""
+    return one_line(text).replace("&", "&&")
+
+
+def _as_date(value: Any) -> dt.datetime | None:
+    date = parse_date(value) if isinstance(value, str) else None
+    return None if date is None else dt.datetime(date.year, date.month, date.day)
 
 
 @dataclass(frozen=True)
@@ -614,9 +782,12 @@ def xlsx_cuts(document: Mapping[str, Any]) -> list[CutCell]:
     """The cells :func:`xlsx_bytes` cuts, without writing the workbook."""
     cut: dict[tuple[str, str], CutCell] = {}
     tables = [
-        (COLUMNS, [flat_cells(r) for r in document["obligations"]]),
+        (XLSX_COLUMNS, [flat_cells(r, XLSX_COLUMNS) for r in document["obligations"]]),
         (SUMMARY_COLUMNS, _summary_rows(document)),
-        (REVIEW_COLUMNS, [flat_cells(r, REVIEW_COLUMNS) for r in document.get("reviews") or []]),
+        (
+            XLSX_REVIEW_COLUMNS,
+            [flat_cells(r, XLSX_REVIEW_COLUMNS) for r in document.get("reviews") or []],
+        ),
         (ITEM_COLUMNS, [flat_cells(r, ITEM_COLUMNS, ", ") for r in document.get("items") or []]),
         (WATCH_COLUMNS, [flat_cells(r, WATCH_COLUMNS) for r in document.get("watch") or []]),
         (
@@ -643,11 +814,17 @@ def xlsx_bytes(
     reviews, the evidence, the watch list and the clauses and procedures as a register.
 
     Every sheet has its headings in the settings' language, a frozen heading row, an
-    autofilter, widths fitted to the content and long texts wrapped. The same document
-    gives the same bytes: the workbook is dated by its reference date, not by the
-    clock, so an auditor can compare two exports by their checksum. A text longer than
-    a cell holds is cut, with a note on the cell that says so, and listed in ``cut``
-    for the caller to report.
+    autofilter, widths fitted to the content and long texts wrapped, every cell aligned
+    at the top, dates as date cells. Printed, it is A4 landscape, as wide as the page
+    with the text at 7 points at least (:data:`_PRINT_WIDTH`), headed by the sheet's
+    name, the organization and the reference date, with the page number at the foot,
+    the heading row and the ID and state columns repeated on every page; the file and
+    line columns stay in the data but are not printed.
+
+    The same document gives the same bytes: the workbook is dated by its reference
+    date, not by the clock, so an auditor can compare two exports by their checksum.
+    A text longer than a cell holds is cut, with a note on the cell that says so, and
+    listed in ``cut`` for the caller to report.
     """
     # imported here: only this format needs it. XlsxWriter, not openpyxl: openpyxl
     # imports numpy when it is installed, which raised the peak memory of every HTML
@@ -666,6 +843,11 @@ def xlsx_bytes(
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,
+            # Arial 10 (Liberation Sans, its metric twin, where Arial is missing): column
+            # widths count its digits, so LibreOffice lays a page out as Excel does
+            "default_format_properties": {"font_name": _FONT, "font_size": _FONT_SIZE},
+            "default_row_height": 17,
+            "default_column_width": 64,
         },
     )
     reference_date = document["reference_date"]
@@ -674,6 +856,7 @@ def xlsx_bytes(
         {
             "title": t("Traceability matrix"),
             "subject": t("Obligations, their state and what covers them"),
+            "company": settings.organization,
             "keywords": f"{t('Reference date')}: {reference_date}; {t('Law as of')}: {law_date}",
             "comments": f"{t('Reference date')}: {reference_date}. {t('Law as of')}: {law_date}.",
             "created": dt.datetime.combine(dt.date.fromisoformat(reference_date), dt.time()),
@@ -688,24 +871,56 @@ def xlsx_bytes(
     )
     wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     top = workbook.add_format({"valign": "top"})
+    dated = workbook.add_format({"valign": "top", "num_format": _DATE_FORMAT})
+    # the page's header and footer, in the language of the sheet's headings
+    on_page = t("Reference date")
+    date_words = long_date(dt.date.fromisoformat(reference_date), settings.language)
+    organization = _header_text(settings.organization)
+    footer = "&C" + t("Page {page} of {pages}").format(page="&P", pages="&N")
 
     cut = [] if cut is None else cut
+
+    def header(sheet_name: str) -> str:
+        right = (
+            f"&R{_header_text(on_page)}{_NBSP_COLON if settings.is_french else ':'} {date_words}"
+        )
+        left = f'&L&"-,Bold"{_header_text(sheet_name)}'
+        room = _HEADER_LIMIT - len(left) - len(right) - 2
+        middle = organization
+        if len(middle) > room:  # Excel refuses a longer header: the name is cut
+            middle = middle[: max(room - 1, 0)].removesuffix("&") + "\u2026"
+        return f"{left}&C{middle}{right}"
 
     def add_sheet(
         title: str, headers: list[str], rows: list[list[Any]], keys: tuple[str, ...]
     ) -> None:
-        sheet = workbook.add_worksheet(_sheet_name(title, taken))
+        name = _sheet_name(title, taken)
+        sheet = workbook.add_worksheet(name)
         widths = []
         wrapping = []
-        for column, header in enumerate(headers):
+        for column, header_text in enumerate(headers):
             values = [row[column] for row in rows]
             width = _width(values)
             wrapping.append(width >= _MAX_WIDTH or any("\n" in str(v) for v in values))
-            # a heading never wraps: its row keeps one line
-            width = max(width, float(len(header) + 3))
-            widths.append(width)
-            sheet.set_column(column, column, width, wrapped if wrapping[-1] else top)
+            widths.append(max(width, _heading_width(header_text)))
+        printed = [c for c, key in enumerate(keys) if key not in _NOT_PRINTED]
+        fitted = fit_widths(
+            [widths[c] for c in printed],
+            [_floor(keys[c], headers[c], [row[c] for row in rows], widths[c]) for c in printed],
+            _PRINT_WIDTH,
+            [_PRINT_WEIGHTS.get(keys[c], 1.0) for c in printed],
+        )
+        for column, width in zip(printed, fitted, strict=True):
+            if width < widths[column]:
+                wrapping[column] = True
+            widths[column] = width
+        formats = []
+        for column, key in enumerate(keys):
+            formats.append(dated if key in _DATE_COLUMNS else wrapped if wrapping[column] else top)
+            sheet.set_column(column, column, widths[column], formats[-1])
         sheet.freeze_panes(1, 0)
+        head_lines = max(_lines(h, widths[c]) for c, h in enumerate(headers))
+        sheet.set_row(0, _LINE_HEIGHT * head_lines if head_lines > 1 else None)
         sheet.write_row(0, 0, headers, heading)
         for number, row in enumerate(rows, start=1):
             # spreadsheets do not grow a row to its wrapped text when they open a file:
@@ -728,13 +943,28 @@ def xlsx_bytes(
                     found = CutCell(str(row[0]), keys[column], length)
                     if found not in cut:
                         cut.append(found)
-            sheet.write_row(number, 0, cells)
+            for column, cell in enumerate(cells):
+                date = _as_date(cell) if keys[column] in _DATE_COLUMNS else None
+                if date is not None:
+                    sheet.write_datetime(number, column, date, dated)
+                elif cell != "":
+                    # the cell's own format: a written cell does not take its column's
+                    sheet.write(number, column, cell, formats[column])
         sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
-        # on paper: A4 landscape, as wide as the page, the headings on every page
+        # on paper: A4 landscape, as wide as the page, the headings on every page, and
+        # the ID and the state at the left of every page
         sheet.set_paper(9)
         sheet.set_landscape()
+        sheet.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
         sheet.fit_to_pages(1, 0)
         sheet.repeat_rows(0)
+        if len(headers) > _REPEATED:
+            sheet.repeat_columns(0, _REPEATED - 1)
+        sheet.print_area(0, 0, max(len(rows), 1), max(printed))
+        sheet.hide_gridlines(0)
+        # the header and footer keep their size whatever the scale of the page
+        sheet.set_header(header(name), {"scale_with_doc": False})
+        sheet.set_footer(footer, {"scale_with_doc": False})
 
     summary_rows = []
     for summary in document["summary"]:
@@ -748,22 +978,26 @@ def xlsx_bytes(
         summary_rows,
         SUMMARY_COLUMNS,
     )
-    headers = settings.headings(COLUMNS, HEADINGS)
+    headers = settings.headings(XLSX_COLUMNS, HEADINGS)
     obligations = [settings.localised(r) for r in document["obligations"]]
     for summary in document["summary"]:
         if summary["phase"] is not None:
             rows = [r for r in obligations if summary["phase"] in r["phases"]]
-            add_sheet(summary["phase"], headers, [flat_cells(r) for r in rows], COLUMNS)
+            add_sheet(
+                summary["phase"], headers, [flat_cells(r, XLSX_COLUMNS) for r in rows], XLSX_COLUMNS
+            )
     without = [r for r in obligations if not r["phases"]]
     if without:
-        add_sheet(t(NO_PHASE), headers, [flat_cells(r) for r in without], COLUMNS)
+        add_sheet(
+            t(NO_PHASE), headers, [flat_cells(r, XLSX_COLUMNS) for r in without], XLSX_COLUMNS
+        )
     reviews = [settings.localised_review(r) for r in document.get("reviews") or []]
     if reviews:
         add_sheet(
             t(REVIEWS_SHEET),
-            settings.headings(REVIEW_COLUMNS, REVIEW_HEADINGS),
-            [flat_cells(r, REVIEW_COLUMNS) for r in reviews],
-            REVIEW_COLUMNS,
+            settings.headings(XLSX_REVIEW_COLUMNS, REVIEW_HEADINGS),
+            [flat_cells(r, XLSX_REVIEW_COLUMNS) for r in reviews],
+            XLSX_REVIEW_COLUMNS,
         )
     evidence = [settings.localised_evidence(r) for r in document.get("evidence") or []]
     if evidence:
@@ -792,6 +1026,9 @@ def xlsx_bytes(
         )
     workbook.close()
     return stream.getvalue()
+
+
+_NBSP_COLON = "\u202f:"
 
 
 def json_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
@@ -835,9 +1072,9 @@ def exports_unchanged(outdir: Path, document: Mapping[str, Any], settings: Expor
     """All exports are there and already hold this document in these settings.
 
     The JSON (written last) is compared for the data, the CSV for the language and the
-    separator, the workbook's properties for the law's date and the workbook's format:
-    rendering the workbook itself would cost seconds. A file that could not be written is missing, so the
-    next build tries again.
+    separator, the workbook's properties (:func:`workbook_matches`): rendering the
+    workbook itself would cost seconds. A file that could not be written is missing, so
+    the next build tries again.
     """
     if not all((outdir / name).is_file() for name in BUILD_FILES.values()):
         return False
@@ -846,9 +1083,33 @@ def exports_unchanged(outdir: Path, document: Mapping[str, Any], settings: Expor
             return False
         if (outdir / BUILD_FILES["csv"]).read_bytes() != csv_bytes(document, settings):
             return False
-        with zipfile.ZipFile(outdir / BUILD_FILES["xlsx"]) as workbook:
-            properties = workbook.read("docProps/custom.xml").decode("utf-8")
-    except (OSError, KeyError, zipfile.BadZipFile):
+        workbook = (outdir / BUILD_FILES["xlsx"]).read_bytes()
+    except OSError:
+        return False
+    return workbook_matches(workbook, document, settings)
+
+
+_EXTENDED = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+
+
+def workbook_matches(
+    workbook: bytes, document: Mapping[str, Any], settings: ExportSettings
+) -> bool:
+    """Whether a workbook was written by this workbook format, with the law's date and
+    the organization of ``settings``, for ``document``'s reference date (the data
+    itself is the JSON's and the CSV's to compare)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+            custom = archive.read("docProps/custom.xml").decode("utf-8")
+            company = ET.fromstring(archive.read("docProps/app.xml")).findtext(
+                f"{_EXTENDED}Company"
+            )
+    except (OSError, KeyError, UnicodeDecodeError, zipfile.BadZipFile, ET.ParseError):
         return False
     law_date = settings.law_date or document["reference_date"]
-    return f">{law_date}<" in properties and f">{_GENERATOR}<" in properties
+    return (
+        f">{law_date}<" in custom
+        and f">{document['reference_date']}<" in custom
+        and f">{_GENERATOR}<" in custom
+        and (company or "") == settings.organization
+    )

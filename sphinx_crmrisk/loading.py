@@ -39,7 +39,7 @@ def load_traceability(path: str | Path) -> Traceability:
     For a ``needs.json`` without that record (an older build's, or a project with no
     crmrisk item, whose build writes none) the defaults apply, and the date is today's.
     """
-    needs_json = find_needs_json(needs_json_of(path) if is_source_folder(path) else path)
+    needs_json = needs_json_path(path)
     settings = _recorded_settings(needs_json)
     with gc_paused():  # see there: the needs are read, the model built, in one pause
         model = Model.from_needs(read_model_needs(needs_json, settings.names), settings.names)
@@ -97,6 +97,11 @@ def _linked_with_ours(model: Model, item: Item) -> bool:
     return any(
         source.kind is not None for link in LINK_SPECS for source in model.incoming(item.id, link)
     )
+
+
+def needs_json_path(path: str | Path) -> Path:
+    """The ``needs.json`` of a file, a build folder or a source folder (built first)."""
+    return find_needs_json(needs_json_of(path) if is_source_folder(path) else path)
 
 
 def load_handbook(default: str | Path) -> Traceability:

@@ -32,6 +32,7 @@ from .model import (
     parse_date,
 )
 from .needs_json import LoadError
+from .provenance import PROVENANCE_KEY
 from .reviews import DEFAULT_REVIEW_EVERY
 from .scope import not_activities
 
@@ -46,6 +47,8 @@ REVIEW_LOCK = "crmrisk-reviews.json"
 #: The longest review cycle, in months: what an item's ``:review_every:`` can say (three
 #: digits), so that a due date computed from a date of the accepted years cannot overflow.
 MAX_REVIEW_EVERY = 999
+#: Sphinx's ``project`` when a project sets none.
+UNSET_PROJECT = "Project name not set"
 
 
 class SettingsError(ValueError):
@@ -106,6 +109,16 @@ class Settings:
             "rebuild": "",
             "doc": "Write traceability.csv/.xlsx/.json into the HTML output (only when "
             "the project has crmrisk items).",
+        },
+    )
+    pack_pdf: bool = field(
+        default=False,
+        metadata={
+            "rebuild": "",
+            "doc": "Write the audit pack's PDF (dossier-audit.pdf in French, audit-pack.pdf "
+            "otherwise) into the HTML output beside the exports, so that pages can link to "
+            "it; the same bytes as 'crmrisk pack' makes of the build. Needs the pdf extra "
+            "and Pango.",
         },
     )
     review_every: int = field(
@@ -208,6 +221,18 @@ class Settings:
         default="en",
         metadata={"sphinx_name": "language", "rebuild": "env", "doc": "Sphinx's language."},
     )
+    #: Sphinx's own ``project``: recorded so that the audit pack and the printed
+    #: workbook name the organization
+    project: str = field(
+        default="",
+        metadata={"sphinx_name": "project", "rebuild": "", "doc": "Sphinx's project name."},
+    )
+
+    @property
+    def organization(self) -> str:
+        """Whose compliance the data states: Sphinx's ``project``, unless unset (empty,
+        or Sphinx's placeholder)."""
+        return "" if self.project == UNSET_PROJECT else self.project
 
     @cached_property
     def names(self) -> Names:
@@ -306,6 +331,9 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
     values["language"] = values["language"] or "en"
     if not isinstance(values["language"], str):
         raise SettingsError(f"language must be a string, not {values['language']!r}")
+    values["project"] = values["project"] or ""
+    if not isinstance(values["project"], str):
+        raise SettingsError(f"project must be a string, not {values['project']!r}")
     for name in ("inactive_statuses", "required_fields"):
         values[name] = _list_of_strings(name, values[name])
     if values["profile"] is not None:
@@ -313,7 +341,13 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
         refused = not_activities(values["profile"])
         if refused:
             raise SettingsError(f"{PREFIX}profile: {refused}")
-    for name in ("fail_on_uncovered", "exports", "warn_never_reviewed", "require_evidence"):
+    for name in (
+        "fail_on_uncovered",
+        "exports",
+        "pack_pdf",
+        "warn_never_reviewed",
+        "require_evidence",
+    ):
         if not isinstance(values[name], bool):
             raise SettingsError(f"{PREFIX}{name} must be True or False, not {values[name]!r}")
     every = values["review_every"]
@@ -357,9 +391,13 @@ def recorded_values(settings: Settings) -> dict[str, Any]:
     return {config_name(f): values[f.name] for f in fields(Settings)}
 
 
-def recorded_text(settings: Settings) -> str:
-    """The text of :data:`CONFIG_JSON`."""
-    return json.dumps(recorded_values(settings), ensure_ascii=False, indent=1)
+def recorded_text(settings: Settings, provenance: Mapping[str, Any] | None = None) -> str:
+    """The text of :data:`CONFIG_JSON`; ``provenance``: where the data came from
+    (:mod:`.provenance`), recorded under its own key, which no setting reads."""
+    values = recorded_values(settings)
+    if provenance is not None:
+        values[PROVENANCE_KEY] = dict(provenance)
+    return json.dumps(values, ensure_ascii=False, indent=1)
 
 
 def read_recorded_settings(file: Path) -> Settings:

@@ -64,6 +64,12 @@ _DRAFTING = [
 ]
 
 
+_REPRODUCIBLE = [
+    "needs.json without the time of its build: two builds of one commit, and their",
+    "audit packs (crmrisk pack), are the same bytes.",
+]
+
+
 def conf_py(name: str, profile: Sequence[str] | None) -> str:
     lines = [
         f'"""Sphinx configuration of the compliance handbook of {name}."""',
@@ -79,7 +85,8 @@ def conf_py(name: str, profile: Sequence[str] | None) -> str:
         lines.append(f"crmrisk_profile = {list(profile)!r}")
     else:
         lines.append("# crmrisk_profile = []")
-    lines += ["", *(f"# {line}" for line in _DRAFTING), "crmrisk_fail_on_uncovered = False", ""]
+    lines += ["", *(f"# {line}" for line in _DRAFTING), "crmrisk_fail_on_uncovered = False"]
+    lines += ["", *(f"# {line}" for line in _REPRODUCIBLE), "needs_reproducible_json = True", ""]
     return "\n".join(lines)
 
 
@@ -102,7 +109,8 @@ def config_yml(name: str, profile: Sequence[str] | None) -> str:
         lines.append(f"    crmrisk_profile: [{', '.join(profile)}]")
     else:
         lines.append("    # crmrisk_profile: []")
-    lines += [*(f"    # {line}" for line in _DRAFTING), "    crmrisk_fail_on_uncovered: false", ""]
+    lines += [*(f"    # {line}" for line in _DRAFTING), "    crmrisk_fail_on_uncovered: false"]
+    lines += [*(f"    # {line}" for line in _REPRODUCIBLE), "    needs_reproducible_json: true", ""]
     return "\n".join(lines)
 
 

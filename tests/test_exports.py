@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -218,7 +219,9 @@ def test_xlsx_export_has_a_summary_one_sheet_per_phase_and_the_reviews(app):
         "OBL-UPCOMING",
     ]
     assert workbook["PH-BETA"]["A1"].font.bold and workbook["PH-BETA"].freeze_panes == "A2"
-    title_cell = workbook["PH-BETA"]["B3"]
+    # the ID, then the state: the two columns repeated on every printed page
+    assert [c.value for c in workbook["PH-BETA"][1]][:3] == ["ID", "State", "Title"]
+    title_cell = workbook["PH-BETA"]["C3"]
     assert title_cell.value == "'" + FORMULA_TITLE
     assert title_cell.data_type == "s"  # text, never a formula
 
@@ -228,7 +231,9 @@ def test_the_same_data_gives_the_same_xlsx_bytes(app):
     # an auditor compares two exports by checksum: nothing in the file comes from the clock
     app.build()
     built = (Path(app.outdir) / "traceability.xlsx").read_bytes()
-    assert xlsx_bytes(read_json(app)) == built
+    # the build's settings: its language, and its project heading the printed pages
+    assert xlsx_bytes(read_json(app), ExportSettings(organization="matrix")) == built
+    assert xlsx_bytes(read_json(app)) != built
     with zipfile.ZipFile(io.BytesIO(built)) as archive:
         core = archive.read("docProps/core.xml").decode("utf-8")
     assert (
@@ -371,16 +376,43 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
         assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
         assert sheet.freeze_panes == "A2"
     beta = workbook["PH-BETA"]
-    assert tuple(c.value for c in beta[1]) == FRENCH_HEADINGS
-    assert {c.value for c in beta["C"][1:]} >= {"non couverte", "à venir", "justifiée"}
-    widths = {letter: beta.column_dimensions[letter].width for letter in "ABCL"}
+    # the CSV's columns, the state moved next to the ID
+    headings = (
+        FRENCH_HEADINGS[:1] + FRENCH_HEADINGS[2:3] + FRENCH_HEADINGS[1:2] + FRENCH_HEADINGS[3:]
+    )
+    assert tuple(c.value for c in beta[1]) == headings
+    assert {c.value for c in beta["B"][1:]} >= {"non couverte", "à venir", "justifiée"}
+    widths = {letter: beta.column_dimensions[letter].width for letter in "ACN"}
     # the IDs fit (OBL-UNCOVERED: 13 characters), the titles are wide, the line narrow
-    assert widths["A"] >= len("OBL-UNCOVERED") and widths["B"] > widths["L"]
-    # every heading shows whole, on one line
+    assert widths["A"] >= len("OBL-UNCOVERED") and widths["C"] > widths["N"]
+    # every heading's words show whole (a heading wraps between them)
     for cell in beta[1]:
-        assert beta.column_dimensions[cell.column_letter].width >= len(cell.value)
-    # on paper: landscape, as wide as the page, headings repeated
+        longest = max(len(word) for word in cell.value.split())
+        assert beta.column_dimensions[cell.column_letter].width >= longest
+    # on paper: landscape, as wide as the page, headings and the ID and state columns
+    # repeated, the file and line left out
     assert beta.page_setup.orientation == "landscape" and beta.print_title_rows == "$1:$1"
+    assert beta.print_title_cols == "$A:$B"
+    # fitted to one page wide (1, the default, is not written), as many pages high
+    assert beta.sheet_properties.pageSetUpPr.fitToPage
+    assert (beta.page_setup.fitToWidth or 1) == 1 and beta.page_setup.fitToHeight == 0
+    assert str(beta.print_area).endswith("$A$1:$L$6")
+    # every page headed by the sheet, the organization and the date, numbered at its foot
+    header = beta.oddHeader
+    assert "PH-BETA" in header.left.text and header.center.text == "matrix"
+    assert header.right.text == "Date de référence\u202f: 1er juin 2026"
+    assert beta.oddFooter.center.text == "Page &P sur &N"
+    # dates are date cells, and every cell is aligned at the top of its row
+    upcoming = next(row for row in beta.iter_rows(min_row=2) if row[0].value == "OBL-UPCOMING")
+    assert (
+        upcoming[5].value == dt.datetime(2027, 1, 1) and upcoming[5].number_format == "yyyy-mm-dd"
+    )
+    assert all(
+        c.alignment.vertical == "top"
+        for row in beta.iter_rows(min_row=2)
+        for c in row
+        if c.value is not None
+    )
     properties = workbook.properties
     assert properties.title == "Matrice de traçabilité"
     assert "2026-06-01" in properties.keywords and "2026-05-15" in properties.keywords
@@ -475,13 +507,14 @@ def test_a_long_text_wraps_in_a_row_tall_enough_for_it():
     jsonschema.validate(document, SCHEMA)
     data = xlsx_bytes(document, ExportSettings(language="fr"))
     sheet = openpyxl.load_workbook(io.BytesIO(data))["PH-A"]
-    title = sheet["B2"]
-    assert title.alignment.wrap_text
-    assert sheet.column_dimensions["B"].width < 41  # the widest a column gets (and padding)
-    # 176 characters, some 44 a line in that column: four lines of 15 points; spreadsheets
-    # do not grow a row to its wrapped text when they open a file, so the height is written
-    assert sheet.row_dimensions[2].height == 60
-    assert sheet["C2"].value == "couverte"
+    title = sheet["C2"]
+    assert title.alignment.wrap_text and title.alignment.vertical == "top"
+    assert sheet.column_dimensions["C"].width < 41  # the widest a column gets (and padding)
+    # 176 characters, words of Arial 10 laid out in that column: four lines of 12.75
+    # points; spreadsheets do not grow a row to its wrapped text when they open a file,
+    # so the height is written
+    assert sheet.row_dimensions[2].height == 4 * 12.75
+    assert sheet["B2"].value == "couverte"
 
 
 def test_a_workbook_of_an_older_format_is_written_again(make_app, copy_root, monkeypatch):
@@ -549,3 +582,52 @@ def test_any_phase_id_gives_a_sheet_name_excel_accepts():
         workbook.add_worksheet(name)
     workbook.close()
     assert openpyxl.load_workbook(io.BytesIO(stream.getvalue())).sheetnames == names
+
+
+def test_printed_columns_share_a_width_that_keeps_7_point_text():
+    # a sheet of long texts in every column: fitted to the width of an A4 landscape page,
+    # the printed columns (not the file and the line) must stay within the width that
+    # LibreOffice prints at 7.3 points at least (docs/explanation/audit-pack.md)
+    from sphinx_crmrisk.exports import _PRINT_WIDTH, COLUMNS, XLSX_COLUMNS
+
+    long = "un texte assez long pour remplir sa colonne " * 3
+    record = dict.fromkeys(COLUMNS, long)
+    record.update(line=3, phases=["PH-A"], covered_by=[long], out_of_scope_by=[long])
+    record.update(not_counted=[{"id": long, "reason": long}], suspect_covers=[])
+    document = {
+        "reference_date": "2026-06-01",
+        "obligations": [record],
+        "summary": [
+            {
+                "phase": "PH-A",
+                "title": "A",
+                **dict.fromkeys(
+                    (
+                        "obligations",
+                        "covered",
+                        "upcoming",
+                        "justified",
+                        "lapsed",
+                        "out_of_scope",
+                        "uncovered",
+                        "in_force",
+                    ),
+                    1,
+                ),
+                "percent": 100.0,
+            }
+        ],
+    }
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(document)))["PH-A"]
+    printed = [c for c, key in enumerate(XLSX_COLUMNS) if key not in ("file", "line")]
+    letters = [openpyxl.utils.get_column_letter(c + 1) for c in printed]
+    # openpyxl reads the width XlsxWriter stores: the characters and 5/7 of padding
+    total = sum(sheet.column_dimensions[letter].width - 5 / 7 for letter in letters)
+    assert total <= _PRINT_WIDTH + 0.01
+    # the default font, whose digits the widths count, is the one this was measured with
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(document)))
+    assert (workbook._fonts[0].name, workbook._fonts[0].sz) == ("Arial", 10)
+    # narrowed, each column still shows its heading's longest word
+    for letter in letters:
+        heading = sheet[f"{letter}1"].value
+        assert sheet.column_dimensions[letter].width >= max(map(len, heading.split())), heading

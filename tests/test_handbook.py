@@ -230,3 +230,19 @@ def test_every_clause_and_procedure_has_an_owner_a_review_and_a_cycle(handbook):
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
     reperes = next(part for part in toc["parts"] if part["caption"] == "Repères")
     assert {"file": "handbook/revues"} in reperes["chapters"]
+
+
+def test_the_handbooks_audit_pack_names_every_obligation_and_risk(handbook, tmp_path, capsys):
+    import pypdf
+
+    output = tmp_path / "pack"
+    assert (
+        crmrisk(["pack", str(find_needs_json(needs_json_of(REPO))), "--output", str(output)]) == 0
+    )
+    capsys.readouterr()
+    reader = pypdf.PdfReader(output / "dossier-audit.pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for item in handbook.model.obligations + handbook.model.of_kind(Kind.RISK):
+        assert item.id in text, item.id  # whole: an ID is never broken across lines
+    assert "État du droit au 5 décembre 2026" in text
+    assert "Manuel de conformité de sphinx-crmrisk" in text

@@ -1,5 +1,6 @@
-"""The ``crmrisk`` command: check coverage, export the matrix, compare two builds,
-start an organization's handbook (``init``) and bring in its register (``import``).
+"""The ``crmrisk`` command: check coverage, export the matrix, compare two builds, write
+an audit pack, start an organization's handbook (``init``) and bring in its register
+(``import``).
 
 It reads the ``needs.json`` an HTML build writes and calls the library
 (:mod:`sphinx_crmrisk.traceability`), like the build and the notebooks; it never imports
@@ -22,21 +23,21 @@ from typing import NoReturn
 from .. import __version__
 from ..needs_json import LoadError
 from ..text import one_line
-from . import check, diff, init, matrix, register_import, review
+from . import check, diff, init, matrix, pack, register_import, review
 from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNCOVERED, Parser, UsageError, say, silence_stdout
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_UNCOVERED", "build_parser", "main", "run"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (check, matrix, diff, init, review, register_import)
+COMMANDS = (check, matrix, diff, pack, init, review, register_import)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="crmrisk",
-        description="Check coverage, export the matrix, compare two builds, "
-        "from the needs.json that an HTML build writes; start a handbook (init), or bring "
-        "in a register of clauses and procedures (import).",
+        description="Check coverage, export the matrix, compare two builds, write an "
+        "audit pack, from the needs.json that an HTML build writes; start a handbook "
+        "(init), or bring in a register of clauses and procedures (import).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

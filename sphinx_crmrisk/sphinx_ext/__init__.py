@@ -26,7 +26,12 @@ from .item_directive import (
     reread_pages_with_changed_evidence,
     reread_pages_with_failed_items,
 )
-from .outputs import write_build_exports, write_build_lock, write_recorded_settings
+from .outputs import (
+    write_build_exports,
+    write_build_lock,
+    write_build_pdf,
+    write_recorded_settings,
+)
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
 from .state import build_state, forget_build, remember_docs_read
@@ -43,7 +48,8 @@ if TYPE_CHECKING:
 #    under its new path
 # 5: the watch and evidence kinds: watch items hold the computed watch_state, every
 #    need the expected and catalogue fields; evidence needs hold document_sha256,
-#    obligations proof_state and evidence evidence_state (computed fields, see 3)
+#    obligations proof_state and evidence evidence_state (computed fields, see 3); the
+#    page index records the statement of the law each page imports (catalogues)
 ENV_VERSION = 5
 
 
@@ -103,6 +109,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_recorded_settings)
     # 600: the exports, whose own warnings (cut cells) come after the checks'
     app.connect("build-finished", write_build_exports, priority=600)
+    # 650: the pack's PDF, made from the files the handlers above wrote (needs.json by
+    # sphinx-needs at 500, the record, the lock, the exports)
+    app.connect("build-finished", write_build_pdf, priority=650)
     # 900: after every other handler of ours has read this build's traceability
     app.connect("build-finished", forget_build, priority=900)
     return {

@@ -29,6 +29,7 @@ from ..kinds import Kind
 from ..law_catalogue import catalogue_file, phase_of, read_needs
 from .build_warnings import log_warning
 from .i18n import _
+from .page_index import get_domain
 
 if TYPE_CHECKING:
     pass
@@ -56,6 +57,8 @@ class CatalogueDirective(NeedimportDirective):
         except LookupError as err:
             return self._catalogue_refused(str(err))
         version = law.parent.name
+        # the date of the law the build records (outputs.py), when the project sets none
+        get_domain(self.env).catalogues.setdefault(self.env.docname, set()).add(version)
         phase = asked.get("phase")
         files = [law]
         if "models" in asked:

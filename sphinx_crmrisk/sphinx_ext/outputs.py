@@ -1,8 +1,9 @@
 """What a build writes beside its ``needs.json``, at ``build-finished``: the settings it
-used (``crmrisk-config.json``), the review lock it read (``crmrisk-reviews.json``), and the
-traceability exports (CSV, XLSX, JSON), so that the ``crmrisk`` command reads the same
-data and writes the same bytes. Nothing is written for a host project without crmrisk
-items."""
+used and where its data came from (``crmrisk-config.json``), the review lock it read
+(``crmrisk-reviews.json``), the traceability exports (CSV, XLSX, JSON), and, when asked
+(``crmrisk_pack_pdf``), the audit pack's PDF, so that the ``crmrisk`` command reads the
+same data and writes the same bytes. Nothing is written for a host project without
+crmrisk items."""
 
 from __future__ import annotations
 
@@ -20,8 +21,12 @@ from ..exports import (
     xlsx_bytes,
     xlsx_cuts,
 )
+from ..needs_json import NEEDS_JSON, LoadError
+from ..pack import PackError, pack_date, pack_files, pdf_name, read_build
+from ..provenance import source_provenance
 from ..settings import CONFIG_JSON, REVIEW_LOCK, recorded_text
 from .build_warnings import log_warning
+from .page_index import get_domain
 from .state import build_lock, build_state, build_traceability
 
 if TYPE_CHECKING:
@@ -29,7 +34,8 @@ if TYPE_CHECKING:
 
 
 def write_recorded_settings(app: Sphinx, exception: Exception | None) -> None:
-    """The settings this build assessed with, beside its needs.json."""
+    """The settings this build assessed with, beside its needs.json, and where its data
+    came from: the commit of its sources and the statements of the law it imported."""
     state = build_state(app)
     if exception is not None:
         return
@@ -39,7 +45,9 @@ def write_recorded_settings(app: Sphinx, exception: Exception | None) -> None:
         # this build's, and refuse the needs, which match none of its types
         path.unlink(missing_ok=True)
         return
-    path.write_text(recorded_text(state.settings), encoding="utf-8")
+    imported = {v for versions in get_domain(app.env).catalogues.values() for v in versions}
+    provenance = source_provenance(Path(app.srcdir), imported)
+    path.write_text(recorded_text(state.settings, provenance.record()), encoding="utf-8")
 
 
 def write_build_lock(app: Sphinx, exception: Exception | None) -> None:
@@ -84,6 +92,34 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
         except OSError as err:
             log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
     _warn_of_cuts(app, document, cut)
+
+
+def write_build_pdf(app: Sphinx, exception: Exception | None) -> None:
+    """The audit pack's PDF in the HTML output, when ``crmrisk_pack_pdf`` asks for it.
+
+    Made as ``crmrisk pack`` makes it, from the files just written beside needs.json
+    (read back, not from this build's memory): the PDF a page links to is the pack's,
+    byte for byte. A failure (WeasyPrint or Pango missing) is a warning.
+    """
+    state = build_state(app)
+    if exception is not None or app.builder.format != "html":
+        return
+    if not state.settings.pack_pdf or not state.enabled:
+        return
+    if not build_traceability(app).model.has_items:
+        return
+    outdir = Path(app.outdir)
+    name = pdf_name(state.settings.language)
+    try:
+        build = read_build(outdir / NEEDS_JSON)
+        data = build.traceability
+        files = pack_files(data, build.provenance, build.files, date=pack_date(data))
+        pdf = next(f for f in files if f.name == name)
+        (outdir / name).write_bytes(pdf.data)
+    except (PackError, LoadError) as err:
+        log_warning(app, "export", f"{name}: {err}")
+    except OSError as err:
+        log_warning(app, "export", f"cannot write {outdir / name}: {err.strerror or err}")
 
 
 def _warn_of_cuts(app: Sphinx, document: Mapping[str, Any], cut: list[CutCell]) -> None:

@@ -1,4 +1,5 @@
-"""The page index: what each page shows of needs, kept whole through parallel reads.
+"""The page index: what each page shows of needs (and which statement of the law it
+imports), kept whole through parallel reads.
 
 A Sphinx domain used as per-document storage (as ``sphinx.ext.duration`` does): cleared
 when a page is read again, merged after parallel reads. The incremental build reads it
@@ -22,6 +23,7 @@ class CrmriskDomain(Domain):
         "references": {},
         "aggregates": set(),
         "failed": set(),
+        "catalogues": {},
     }
 
     @property
@@ -39,8 +41,15 @@ class CrmriskDomain(Domain):
         """Documents with an item that could not be created (a duplicate ID...)."""
         return self.data["failed"]
 
+    @property
+    def catalogues(self) -> dict[str, set[str]]:
+        """The dated statements of the shipped law each document imports
+        (``crmrisk-catalogue``): the law's date of a project that does not set one."""
+        return self.data["catalogues"]
+
     def clear_doc(self, docname: str) -> None:
         self.references.pop(docname, None)
+        self.catalogues.pop(docname, None)
         self.aggregates.discard(docname)
         self.failed.discard(docname)
 
@@ -52,6 +61,8 @@ class CrmriskDomain(Domain):
                 self.aggregates.add(docname)
             if docname in otherdata["failed"]:
                 self.failed.add(docname)
+            if docname in otherdata["catalogues"]:
+                self.catalogues[docname] = otherdata["catalogues"][docname]
 
     def resolve_any_xref(self, *args: Any) -> list[Any]:
         return []
