@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .evidence import EVIDENCE_STATE_LABELS, PROOF_LABELS, EvidenceState, ProofState
 from .exports import (
     BUILD_FILES,
     SUMMARY_COLUMNS,
@@ -151,24 +152,51 @@ class Approval:
 
 
 def evidence_register(traceability: Traceability) -> list[EvidenceRow]:
-    """Every evidence item with its state. The model has no evidence kind yet: none."""
-    return []
+    """Every evidence item with its state, in ID order (inactive ones too: the register
+    shows them as such)."""
+    return [
+        EvidenceRow(
+            e.item.id,
+            e.item.title,
+            tuple(dict.fromkeys(e.item.linked("proves"))),
+            e.item.field("dated"),
+            e.item.field("valid_until"),
+            e.item.field("owner"),
+            e.state.value,
+        )
+        for e in traceability.evidence
+    ]
 
 
 def proof_counts(traceability: Traceability) -> dict[str, int]:
-    """Covered obligations by proof state (``proven``, ``invalid``, ``unproven``); empty
-    when the model has no evidence (it has none yet)."""
-    return {}
+    """Covered and upcoming obligations by proof state, each under its label (proven,
+    invalid proof, unproven, in that order); empty when the project has no evidence and
+    does not require any (there is then nothing to count)."""
+    if not (traceability.has_evidence or traceability.settings.require_evidence):
+        return {}
+    counts = dict.fromkeys(ProofState, 0)
+    for proof in traceability.proofs.values():
+        counts[proof.state] += 1
+    return {PROOF_LABELS[state]: n for state, n in counts.items()}
 
 
 def approvals(traceability: Traceability) -> list[Approval]:
-    """Each reviewed clause and procedure, its owner and its last review, in ID order;
-    reviews record no approver's name yet (``by`` stays None)."""
-    return [
-        Approval(r.item.id, r.item.title, r.owner, r.reviewed)
+    """Each reviewed clause and procedure and each approved evidence, in ID order: its
+    owner, its last review and, when ``crmrisk review --by`` named it, who approved it."""
+    found = [
+        Approval(r.item.id, r.item.title, r.owner, r.reviewed, r.reviewed_by or None)
         for r in traceability.reviews
         if r.reviewed is not None
     ]
+    for e in traceability.evidence:
+        date = parse_date(e.approval.date) if e.approval is not None else None
+        if e.approval is not None and date is not None:
+            found.append(
+                Approval(
+                    e.item.id, e.item.title, e.item.field("owner"), date, e.approval.by or None
+                )
+            )
+    return sorted(found, key=lambda approval: approval.id)
 
 
 # -- the files of the pack ----------------------------------------------------------------
@@ -553,10 +581,13 @@ def pack_html(
     risks = sorted(model.of_kind(Kind.RISK), key=lambda item: item.id)
     parts.append(f"<h1>{_e(_('Summary'))}</h1>")
     parts.append(f"<h2>{_e(_('Coverage by phase'))}</h2>")
-    summary_columns = [c for c in SUMMARY_COLUMNS if c != "in_force"]
+    proof_columns = ("proven", "proof_invalid", "unproven")
+    summary_columns = [c for c in SUMMARY_COLUMNS if c != "in_force" and c not in proof_columns]
     rows = []
-    for summary in summaries_by_phase(model, assessments):
-        record = summary_record(model, summary)
+    proof_rows = []
+    phase_summaries = summaries_by_phase(model, assessments)
+    for summary, proof in zip(phase_summaries, traceability.proof_summaries, strict=True):
+        record = summary_record(model, summary, proof)
         cells = []
         for column in summary_columns:
             value = record[column]
@@ -569,6 +600,7 @@ def pack_html(
             else:
                 cells.append(_e(value))
         rows.append(cells)
+        proof_rows.append(cells[:2] + [_e(record[column]) for column in proof_columns])
     headers = [_(SUMMARY_HEADINGS[c]) for c in summary_columns]
     parts.append(
         table(
@@ -578,6 +610,18 @@ def pack_html(
             numbers=range(2, len(summary_columns)),
         )
     )
+    if proofs:
+        # the proof of the covered and upcoming obligations, per phase: a table of its
+        # own, as the coverage view has (the states' table is as wide as the page)
+        parts.append(f"<h2>{_e(_('Proof by phase'))}</h2>")
+        parts.append(
+            table(
+                [_(SUMMARY_HEADINGS[c]) for c in ("phase", "title", *proof_columns)],
+                proof_rows,
+                [18, 34, 16, 16, 16],
+                numbers=range(2, 5),
+            )
+        )
     expired = [e for e in evidence if e.state == "expired"]
     others = [f for f in traceability.findings if f.subtype not in ("suspect", "review_overdue")]
     figures = [
@@ -587,7 +631,7 @@ def pack_html(
         (_("Other problems in the data"), str(len(others))),
         (
             _("Proof of the covered obligations"),
-            "; ".join(f"{_(k)}{colon} {v}" for k, v in sorted(proofs.items()))
+            "; ".join(f"{_(k)}{colon} {v}" for k, v in proofs.items())
             if proofs
             else _("none (no evidence recorded)"),
         ),
@@ -768,7 +812,7 @@ def pack_html(
 
     # -- evidence and approvals ------------------------------------------------------
     parts.append(f"<h1>{_e(_('Evidence and approvals'))}</h1>")
-    parts.append(f"<h2>{_e(_('Evidence register'))}</h2>")
+    parts.append(f"<h2>{_e(_('Register of the evidence'))}</h2>")
     if evidence:
         parts.append(
             table(
@@ -789,7 +833,7 @@ def pack_html(
                         day(e.dated),
                         day(e.valid_until),
                         _e(e.owner),
-                        _e(e.state),
+                        _e(_(EVIDENCE_STATE_LABELS[EvidenceState(e.state)])),
                     ]
                     for e in evidence
                 ],

@@ -605,3 +605,31 @@ def test_importing_the_pack_module_does_not_import_weasyprint():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_pack_of_a_build_with_evidence_lists_the_proof_and_who_approved(
+    tmp_path_factory, capsys
+):
+    build = built(tmp_path_factory, "evidence")
+    output = pack(build, tmp_path_factory.mktemp("evidence") / "pack", capsys)
+    pages = text_of(output / PDF_FR)
+    summary = section(pages, "Chiffres clés", "Écarts")
+    assert (
+        "Preuves des obligations couvertes prouvée : 3; preuve invalide : 0; sans preuve : 1"
+        in (summary)
+    )
+    assert "Preuves expirées 0" in summary
+    by_phase = section(pages, "Preuve par phase", "Chiffres clés")
+    assert "PH-DEPLOIEMENT Déploiement 3 0 1" in by_phase
+    register = section(pages, "Registre des preuves", "Approbations")
+    for evidence, state in (
+        ("EVD-CONSENT-01", "expire bientôt"),
+        ("EVD-DPA-01", "valide"),
+        ("EVD-REG-01", "valide"),
+    ):
+        assert evidence in register
+        after = register[register.index(evidence) :]
+        assert state in after
+    approvals = section(pages, "Approbations", "Annexe")
+    assert approvals.count("Claire Martin, DPO") == 7
+    assert "EVD-DPA-01" in approvals and "CLA-DPA-01" in approvals
