@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from sphinx.errors import ConfigError
+from sphinx_builds import needs_of, soup, warnings_of
 
 from sphinx_crmrisk.needs_json import read_needs
-
-
-def warnings_of(app) -> list[str]:
-    """Warning lines, without colour codes, paths made relative to the source folder."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
-    return [line.replace(str(app.srcdir) + "/", "") for line in text.splitlines() if line]
 
 
 def crmrisk_warnings(app) -> list[str]:
@@ -24,8 +17,7 @@ def crmrisk_warnings(app) -> list[str]:
 
 
 def need_text(app, page: str, need_id: str) -> str:
-    soup = BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(), "html.parser")
-    container = soup.find(id=need_id).find_parent("div", class_="need_container")
+    container = soup(app, page).find(id=need_id).find_parent("div", class_="need_container")
     return " ".join(container.get_text(" ").split())
 
 
@@ -63,8 +55,9 @@ def test_french_labels_and_links_in_the_page(app):
     clause = need_text(app, "controles", "CLA-RGPD-03")
     assert "Clause : Accord de sous-traitance" in clause
     assert "Partie(s) : prestataire, éditeur" in clause
-    soup = BeautifulSoup((Path(app.outdir) / "obligations.html").read_text(), "html.parser")
-    source = soup.find("a", href="https://eur-lex.europa.eu/eli/reg/2016/679/oj")
+    source = soup(app, "obligations").find(
+        "a", href="https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+    )
     assert source is not None, "the source field is rendered as a link"
 
 
@@ -212,8 +205,7 @@ def test_a_bad_reference_date_stops_the_build(make_app, app_params):
 def test_reference_date_moves_upcoming_into_force(app):
     app.build()
     assert warnings_of(app) == []
-    data = json.loads((Path(app.outdir) / "needs.json").read_text())
-    assert "OBL-IA-HR" in data["versions"][data["current_version"]]["needs"]
+    assert "OBL-IA-HR" in needs_of(app)
 
 
 @pytest.mark.sphinx("needs", testroot="uncovered", freshenv=True)

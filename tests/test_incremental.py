@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sphinx_builds import edit
+from sphinx_builds import edit, needs_of, soup, strip_ansi, warnings_of
 
 COVERS_BOTH = ":covers: OBL-OPPOSITION, OBL-MASQUE"
 COVERS_ONE = ":covers: OBL-OPPOSITION"
@@ -33,7 +33,7 @@ def pages(app) -> dict[str, str]:
     for path in sorted(Path(app.outdir).glob("*.html")):
         if path.stem in {"genindex", "search"}:
             continue
-        body = BeautifulSoup(path.read_text(), "html.parser").find("div", class_="body")
+        body = soup(app, path.stem).find("div", class_="body")
         # sphinx-needs names each need's container after a hash of the source path,
         # which differs between the two folders compared; nothing else is volatile
         result[path.stem] = re.sub(r'id="SNCB-[0-9a-f]+"', 'id="SNCB"', str(body))
@@ -69,10 +69,7 @@ def written(app) -> set[str]:
 
 
 def crmrisk_warnings(app) -> list[str]:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
-    return sorted(
-        line.replace(str(app.srcdir) + "/", "") for line in text.splitlines() if "WARNING" in line
-    )
+    return sorted(line for line in warnings_of(app) if "WARNING" in line)
 
 
 def clean_build_of(make_app, srcdir: Path, tmp_path: Path, name: str):
@@ -143,13 +140,8 @@ def test_retitling_a_need_rewrites_the_pages_that_cite_it(make_app, copy_root, t
 def assert_read_in_parallel(app) -> None:
     """Sphinx reads in parallel only with more than 5 documents to read; it then
     reports chunks of documents ("page0 .. page3") instead of single ones."""
-    status = re.sub(r"\x1b\[[0-9;]*m", "", app.status.getvalue())
+    status = strip_ansi(app.status.getvalue())
     assert re.search(r"reading sources\.\.\. \[\s*\d+%\] \S+ \.\. \S+", status), status
-
-
-def needs_of(app) -> dict:
-    data = json.loads((Path(app.outdir) / "needs.json").read_text())
-    return data["versions"][data["current_version"]]["needs"]
 
 
 def test_parallel_build_matches_serial_build(make_app, copy_root, tmp_path):
@@ -194,7 +186,7 @@ def test_a_new_reference_date_rewrites_every_page_without_re_reading(make_app, c
     before = html_mtimes(src / "_build" / "html")
     later = make_app("html", srcdir=src, confoverrides={"crmrisk_today": "2027-06-01"})
     later.build()
-    status = re.sub(r"\x1b\[[0-9;]*m", "", later.status.getvalue())
+    status = strip_ansi(later.status.getvalue())
     # states are rendered at write time: a new date re-writes pages, re-reads none
     assert "0 added, 0 changed, 0 removed" in status
     after = html_mtimes(src / "_build" / "html")
@@ -241,13 +233,8 @@ def outcome(app) -> dict:
     outdir = Path(app.outdir)
     report = outdir.parent / "check.json"
     status = main(["check", str(outdir), "--format", "json", "--output", str(report)])
-    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
     return {
-        "warnings": sorted(
-            line.replace(str(app.srcdir) + "/", "")
-            for line in text.splitlines()
-            if "WARNING" in line
-        ),
+        "warnings": crmrisk_warnings(app),
         "needs": needs_of(app),
         "exports": {
             name: (outdir / name).read_bytes() for name in ("traceability.json", "traceability.csv")

@@ -18,12 +18,12 @@ obligation fails here.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from sphinx_builds import needs_of
 
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.needs_cache import needs_json_of
@@ -94,8 +94,7 @@ def listed_while_verified(
 def obligations():
     """Every obligation of the built handbook: id -> its needs.json entry."""
     load_traceability(REPO)  # builds the handbook's needs.json when it is missing or stale
-    data = json.loads(find_needs_json(needs_json_of(REPO)).read_text(encoding="utf-8"))
-    needs = data["versions"][data["current_version"]]["needs"]
+    needs = needs_of(find_needs_json(needs_json_of(REPO)))
     found = {ob_id: need for ob_id, need in needs.items() if need["type"] == "obligation"}
     assert found, "the handbook's needs.json holds no obligation"
     return found

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sphinx.errors import ConfigError
 from sphinx.testing.util import SphinxTestApp
+from sphinx_builds import soup
 from sphinx_needs.config import NeedsSphinxConfig
 
 from sphinx_crmrisk.cli import main
@@ -212,10 +213,7 @@ def test_an_included_file_enables(copy_root):
 
 
 def report_of(app: SphinxTestApp) -> str:
-    from bs4 import BeautifulSoup
-
-    page = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
-    section = BeautifulSoup(page, "html.parser").find("section", id="report")
+    section = soup(app, "index").find("section", id="report")
     return " ".join(section.get_text(" ").split())
 
 
