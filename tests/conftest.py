@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import types
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from sphinx_crmrisk import settings
 
 pytest_plugins = "sphinx.testing.fixtures"
 
@@ -28,3 +32,23 @@ def copy_root(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
+
+
+#: the day ``frozen_today`` makes the package's clock say: one no test run falls on
+FROZEN_TODAY = dt.date(2001, 2, 3)
+
+
+class _FrozenDate(dt.date):
+    @classmethod
+    def today(cls) -> dt.date:
+        return FROZEN_TODAY
+
+
+@pytest.fixture
+def frozen_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """The day a build or the command without ``crmrisk_today`` takes as its reference
+    date (``Settings.reference_date`` reads the clock there, and only there), fixed: a
+    test asserts on that day without reading the clock, and a run across midnight
+    cannot change the answer."""
+    monkeypatch.setattr(settings, "dt", types.SimpleNamespace(**{**vars(dt), "date": _FrozenDate}))
+    return FROZEN_TODAY

@@ -6,6 +6,7 @@ import it rather than write their own."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,19 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} is not in {path}"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def after_the_cache(needs_json: Path, *paths: Path) -> None:
+    """Dates ``paths`` one second after the cached ``needs_json`` of their source folder.
+
+    ``sphinx_crmrisk.needs_cache`` decides that a source folder's cached needs.json is
+    stale by comparing mtimes (until it compares content): a source edited in the same
+    clock tick as the cached build, on a file system with coarse timestamps, would look
+    older than the build and the stale cache be read. The mtimes set here are inputs; a
+    test decides what happened from what the build wrote, never from an mtime."""
+    later = needs_json.stat().st_mtime_ns + 1_000_000_000
+    for path in paths:
+        os.utime(path, ns=(later, later))
 
 
 def strip_ansi(text: str) -> str:

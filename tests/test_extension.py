@@ -253,10 +253,9 @@ def test_every_build_records_the_values_it_assessed_with(app):
     assert gaps == ["OBL-GAP-1", "OBL-GAP-3", "OBL-GAP-4"]
 
 
-@pytest.mark.sphinx("html", testroot="rst", freshenv=True, confoverrides={"crmrisk_today": None})
-def test_a_build_without_a_reference_date_records_the_day_it_ran(app):
-    import datetime as dt
-
-    app.build()
+def test_a_build_without_a_reference_date_records_the_day_it_ran(copy_root, frozen_today):
+    app = build_once(copy_root("rst"), confoverrides={"crmrisk_today": None})
     recorded = json.loads((Path(app.outdir) / "crmrisk-config.json").read_text())
-    assert recorded["crmrisk_today"] == dt.date.today().isoformat()
+    assert recorded["crmrisk_today"] == frozen_today.isoformat()
+    trace = json.loads((Path(app.outdir) / "traceability.json").read_text())
+    assert trace["reference_date"] == frozen_today.isoformat()
