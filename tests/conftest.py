@@ -17,6 +17,15 @@ pytest_plugins = "sphinx.testing.fixtures"
 ROOTS = Path(__file__).parent / "roots"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="write the outputs of tests/test_snapshots.py as their expected files "
+        "(tests/snapshots/), instead of comparing them",
+    )
+
+
 @pytest.fixture(scope="session")
 def rootdir() -> Path:
     return ROOTS
