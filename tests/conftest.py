@@ -16,6 +16,12 @@ pytest_plugins = "sphinx.testing.fixtures"
 
 ROOTS = Path(__file__).parent / "roots"
 
+# the test projects and fixtures are inputs, never tests: with --nbval-lax (make test),
+# pytest collected tests/roots/test-audit/audit.ipynb as a notebook test and ran it in
+# place, which built a needs cache inside the checkout (tests/roots/test-audit/_build,
+# then copied by copy_root("audit")); tests/test_reviews.py runs that notebook on a copy
+collect_ignore_glob = ["roots/*", "fixtures/*"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
