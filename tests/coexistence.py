@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sphinx_builds import needs_of, strip_ansi
+
 EXTENSION = "sphinx_crmrisk"
 NEEDS_JSON = "needs.json"
-_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -106,7 +106,7 @@ def build(
         return Build(
             warnings=warning_lines(warning.getvalue(), copy, workdir),
             needs=needs,
-            json_needs=read_needs_json(needs_json) if needs_json.is_file() else None,
+            json_needs=needs_of(needs_json) if needs_json.is_file() else None,
             files=files,
             outdir=outdir,
             types=types,
@@ -147,15 +147,10 @@ def build_twice(
     return without, with_
 
 
-def read_needs_json(path: Path) -> dict[str, dict[str, Any]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return data["versions"][data["current_version"]]["needs"]
-
-
 def warning_lines(text: str, srcdir: Path, workdir: Path) -> list[str]:
     """Lines without colour codes; the paths of this build's copy made the same for
     every build (``<src>`` for the source folder, ``<work>`` for the rest)."""
-    text = _COLOUR.sub("", text).replace(str(srcdir), "<src>").replace(str(workdir), "<work>")
+    text = strip_ansi(text).replace(str(srcdir), "<src>").replace(str(workdir), "<work>")
     return [line for line in text.splitlines() if line.strip()]
 
 

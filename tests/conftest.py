@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import types
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from sphinx_crmrisk import settings
+
 pytest_plugins = "sphinx.testing.fixtures"
 
 ROOTS = Path(__file__).parent / "roots"
+
+# the test projects and fixtures are inputs, never tests: with --nbval-lax (make test),
+# pytest collected tests/roots/test-audit/audit.ipynb as a notebook test and ran it in
+# place, which built a needs cache inside the checkout (tests/roots/test-audit/_build,
+# then copied by copy_root("audit")); tests/test_reviews.py runs that notebook on a copy
+collect_ignore_glob = ["roots/*", "fixtures/*"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="write the outputs of tests/test_snapshots.py as their expected files "
+        "(tests/snapshots/), instead of comparing them",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +47,23 @@ def copy_root(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
+
+
+#: the day ``frozen_today`` makes the package's clock say: one no test run falls on
+FROZEN_TODAY = dt.date(2001, 2, 3)
+
+
+class _FrozenDate(dt.date):
+    @classmethod
+    def today(cls) -> dt.date:
+        return FROZEN_TODAY
+
+
+@pytest.fixture
+def frozen_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """The day a build or the command without ``crmrisk_today`` takes as its reference
+    date (``Settings.reference_date`` reads the clock there, and only there), fixed: a
+    test asserts on that day without reading the clock, and a run across midnight
+    cannot change the answer."""
+    monkeypatch.setattr(settings, "dt", types.SimpleNamespace(**{**vars(dt), "date": _FrozenDate}))
+    return FROZEN_TODAY

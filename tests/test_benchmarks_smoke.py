@@ -5,14 +5,23 @@ The benchmarks themselves run by hand (benchmarks/run.py): nothing here is timed
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sphinx_builds import needs_of
+
+from sphinx_crmrisk import load
+from sphinx_crmrisk.kinds import AUTHORED_FIELDS, LINK_SPECS
+from sphinx_crmrisk.model import State
+from sphinx_crmrisk.traceability import Traceability
 
 
 def _load_generator():
@@ -46,7 +55,7 @@ def test_variant_builds_cleanly_with_every_need(tmp_path: Path, variant: generat
     result = _build(tmp_path / "src", tmp_path / "html")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no warning: every obligation is covered
-    needs = json.loads((tmp_path / "html" / "needs.json").read_text())["versions"][""]["needs"]
+    needs = needs_of(tmp_path / "html")
     expected = {kind.value: count for kind, count in generate.counts(N_NEEDS).items()}
     assert Counter(need["type"] for need in needs.values()) == expected
     assert sum(expected.values()) == N_NEEDS
@@ -62,8 +71,75 @@ def test_edit_uncovers_one_obligation_on_one_page() -> None:
     assert edit.obligation not in edited[changed[0]]
 
 
-def test_needs_json_has_the_same_needs_as_a_build() -> None:
-    needs = generate.needs_json(N_NEEDS)["versions"][""]["needs"]  # type: ignore[index]
-    assert len(needs) == N_NEEDS
-    obligations = [need for need in needs.values() if need["type"] == "obligation"]
-    assert all(need["covers_back"] for need in obligations)
+@pytest.fixture(scope="module")
+def built_handbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of a build of the generated handbook (crmrisk variant)."""
+    tmp = tmp_path_factory.mktemp("generated")
+    generate.write(generate.render(N_NEEDS, generate.Variant.CRMRISK), tmp / "src")
+    result = _build(tmp / "src", tmp / "html")
+    assert result.returncode == 0, result.stderr
+    return tmp / "html"
+
+
+def _generated_needs() -> dict[str, dict[str, Any]]:
+    return generate.needs_json(N_NEEDS)["versions"][""]["needs"]  # type: ignore[index]
+
+
+def _what_the_model_reads(need: Mapping[str, Any]) -> dict[str, Any]:
+    """A need's identity, page, authored fields and links, as the model reads them: an
+    empty field (``""`` written by the generator, ``None`` by a build) is no value, and a
+    link list is compared as the set it is (the build sorts it; see the test below)."""
+    read = {key: need.get(key) for key in ("type", "type_name", "title", "status", "docname")}
+    read["doctype"] = need.get("doctype")
+    read["fields"] = {name: need[name] for name in AUTHORED_FIELDS if need.get(name)}
+    keys = [key for name in LINK_SPECS for key in (name, f"{name}_back")]
+    read["links"] = {key: sorted(need[key]) for key in keys if need.get(key)}
+    return read
+
+
+def _write_needs_json(folder: Path) -> Path:
+    path = folder / "generated-needs.json"
+    path.write_text(json.dumps(generate.needs_json(N_NEEDS)), encoding="utf-8")
+    return path
+
+
+def test_needs_json_has_the_same_needs_as_a_build(built_handbook: Path) -> None:
+    # benchmarks/run.py times the command on generate.needs_json's files, which stand in
+    # for builds too big to make: each need must be the one a build of the same handbook
+    # writes, and the command must give the same answer on both
+    made, built = _generated_needs(), needs_of(built_handbook)
+    assert len(made) == N_NEEDS
+    assert sorted(made) == sorted(built)
+    differ = {
+        need_id: (_what_the_model_reads(need), _what_the_model_reads(built[need_id]))
+        for need_id, need in made.items()
+        if _what_the_model_reads(need) != _what_the_model_reads(built[need_id])
+    }
+    assert differ == {}
+    today = dt.date(2026, 11, 30)
+    states = [
+        {a.obligation.id: a.state for a in Traceability.at(load(path), today).assessments}
+        for path in (_write_needs_json(built_handbook.parent), built_handbook / "needs.json")
+    ]
+    assert states[0] == states[1]
+    assert set(states[0].values()) == {State.COVERED}  # the generated handbook covers all
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="benchmarks/generate.py's needs_json writes each need's line as 3 + 8 n (not the "
+    "directive's line), its text with the {ref:ID} placeholder (not the page's role) and its "
+    "links in the order written (the build sorts them): found by this test, outside the scope "
+    "of the change that wrote it. strict: once the generator is fixed, this fails until the "
+    "marker is removed.",
+)
+def test_needs_json_locates_words_and_orders_needs_as_a_build(built_handbook: Path) -> None:
+    made, built = _generated_needs(), needs_of(built_handbook)
+    keys = ("lineno", "content", *LINK_SPECS)
+    differ = {
+        (need_id, key)
+        for need_id, need in made.items()
+        for key in keys
+        if (need.get(key) or None) != (built[need_id].get(key) or None)
+    }
+    assert differ == set()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from sphinx_builds import soup
 
 # the site under test is the handbook, built with Jupyter Book 1
 pytestmark = pytest.mark.book
@@ -261,17 +262,16 @@ def test_every_internal_link_resolves(site, server):
                     body = response.read().decode("utf-8", "replace")
             except OSError:
                 return None
-            soup = BeautifulSoup(body, "html.parser")
-            ids[path] = {tag["id"] for tag in soup.find_all(id=True)} | {
-                tag["name"] for tag in soup.find_all("a", attrs={"name": True})
+            parsed = BeautifulSoup(body, "html.parser")
+            ids[path] = {tag["id"] for tag in parsed.find_all(id=True)} | {
+                tag["name"] for tag in parsed.find_all("a", attrs={"name": True})
             }
         return ids[path]
 
     broken = []
     for file in pages:
         here = file.relative_to(site).as_posix()
-        soup = BeautifulSoup(file.read_text(encoding="utf-8"), "html.parser")
-        for link in soup.find_all("a", href=True):
+        for link in soup(file.parent, file.stem).find_all("a", href=True):
             href = link["href"]
             parts = urllib.parse.urlsplit(href)
             if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):

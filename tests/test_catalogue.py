@@ -9,8 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from bs4 import BeautifulSoup
-from sphinx_builds import build_once, edit
+from sphinx_builds import build_once, edit, needs_of, soup
 
 from sphinx_crmrisk.cli import main
 from sphinx_crmrisk.exports import SCHEMA_FILE
@@ -35,17 +34,6 @@ REPO = Path(__file__).parents[1]
 
 def shipped(models: bool = False) -> dict:
     return read_needs(catalogue_file(models=models))
-
-
-def built_needs(app) -> dict:
-    document = json.loads((Path(app.outdir) / "needs.json").read_text(encoding="utf-8"))
-    return document["versions"][document["current_version"]]["needs"]
-
-
-def soup(app, page: str) -> BeautifulSoup:
-    return BeautifulSoup(
-        (Path(app.outdir) / f"{page}.html").read_text(encoding="utf-8"), "html.parser"
-    )
 
 
 # builds the handbook, a Jupyter Book
@@ -107,7 +95,7 @@ def test_the_directive_imports_the_catalogue_located_where_it_stands(app):
     assert app.statuscode == 0
     warnings = app.warning.getvalue()
     assert "WARNING" not in warnings, warnings
-    needs = built_needs(app)
+    needs = needs_of(app)
     imported = shipped()
     assert set(needs) == set(imported) | {"PROC-ASSUREUR-01"}
     # every imported need is located at the directive (obligations.md, line 5)
@@ -169,7 +157,7 @@ def test_one_phase_a_page_in_rest_imports_each_item_once(app):
     app.build()
     warnings = app.warning.getvalue()
     assert "WARNING" not in warnings, warnings
-    needs = built_needs(app)
+    needs = needs_of(app)
     law = shipped()
     assert set(needs) == set(law)  # no models without :models:
     for need_id, need in needs.items():
@@ -191,7 +179,7 @@ def test_with_models_the_model_clauses_and_procedures_come_too(copy_root):
     app = build_once(src, freshenv=True)
     warnings = app.warning.getvalue()
     assert "WARNING" not in warnings, warnings
-    needs = built_needs(app)
+    needs = needs_of(app)
     assert set(needs) == set(shipped()) | set(shipped(models=True))
     assert {needs[i]["docname"] for i in shipped(models=True)} == {"conception"}
     # the handbook's models cover what the handbook covers: no gap is left

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from coexistence import Build, added_warnings, build, build_twice, diff_needs
 from sphinx.errors import ConfigError
+from sphinx_builds import soup
 
 from sphinx_crmrisk.kinds import FIELDS, LINK_SPECS, Kind
 
@@ -282,10 +283,8 @@ def test_project_without_crmrisk_items_gets_nothing_of_ours(tmp_path):
 
 
 def report_text(result: Build) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup((result.outdir / "index.html").read_text(encoding="utf-8"), "html.parser")
-    return " ".join(soup.find("section", id="report").get_text(" ").split())
+    section = soup(result.outdir, "index").find("section", id="report")
+    return " ".join(section.get_text(" ").split())
 
 
 def test_no_crmrisk_item_no_crmrisk_file_in_any_host_root(tmp_path):

@@ -3,27 +3,12 @@ its filters select on them, needs.json carries them, and an author's value is re
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from bs4 import BeautifulSoup
 from sphinx.errors import ConfigError
 from sphinx.testing.util import SphinxTestApp
-from sphinx_builds import build_once, edit
+from sphinx_builds import build_once, edit, needs_of, soup
 
 from sphinx_crmrisk.loading import load_traceability
-
-
-def page(app, name: str) -> BeautifulSoup:
-    return BeautifulSoup(
-        (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"), "html.parser"
-    )
-
-
-def needs_json(app) -> dict[str, dict]:
-    data = json.loads((Path(app.outdir) / "needs.json").read_text(encoding="utf-8"))
-    return data["versions"][""]["needs"]
 
 
 def cells(table, column: str) -> dict[str, object]:
@@ -37,7 +22,7 @@ def cells(table, column: str) -> dict[str, object]:
 @pytest.mark.sphinx("html", testroot="computed", freshenv=True)
 def test_needs_json_carries_the_states_the_build_assessed(app):
     app.build()
-    needs = needs_json(app)
+    needs = needs_of(app)
     assert {i: n["coverage_state"] for i, n in needs.items() if n["type"] == "obligation"} == {
         "OBL-REGISTRE": "covered",
         "OBL-INFORMER": "covered",
@@ -61,7 +46,7 @@ def test_needs_json_carries_the_states_the_build_assessed(app):
 @pytest.mark.sphinx("html", testroot="computed", freshenv=True)
 def test_a_needtable_shows_each_state_as_its_badge(app):
     app.build()
-    tables = page(app, "tableaux").select("table")
+    tables = soup(app, "tableaux").select("table")
     obligations, gaps, reviews = tables
     states = cells(obligations, "coverage_state")
     badge = states["OBL-IA"].select_one("span.crmrisk-badge")
@@ -86,7 +71,7 @@ def test_a_needtable_shows_each_state_as_its_badge(app):
 @pytest.mark.sphinx("html", testroot="computed", freshenv=True)
 def test_each_clause_and_procedure_shows_its_review_state(app):
     app.build()
-    controls = page(app, "controles")
+    controls = soup(app, "controles")
     up_to_date = controls.find("table", id="CLA-SOUS-TRAITANCE").select_one(".crmrisk-review")
     # reviewed 2026-06-01, the default cycle of 12 months
     assert up_to_date.get_text() == (
@@ -111,7 +96,7 @@ def test_a_written_state_is_a_located_warning_and_the_build_value_wins(app):
         "written: 'covered' is replaced by its own value; remove it [crmrisk.computed_field]"
     ) in warnings
     assert warnings.count("[crmrisk.computed_field]") == 1
-    badge = page(app, "obligations").find("table", id="OBL-ECRIT").select_one(".crmrisk-state")
+    badge = soup(app, "obligations").find("table", id="OBL-ECRIT").select_one(".crmrisk-state")
     assert badge.get_text() == "État : non couverte"
 
 
@@ -125,7 +110,7 @@ def test_a_needextend_of_a_state_is_refused_too(copy_root):
         "OBL-REGISTRE: 'review_state' is set by the build, not written: 'overdue' is "
         "replaced by its own value; remove it [crmrisk.computed_field]"
     ) in warnings
-    assert needs_json(app)["OBL-REGISTRE"]["review_state"] is None
+    assert needs_of(app)["OBL-REGISTRE"]["review_state"] is None
 
 
 def test_an_edit_elsewhere_rewrites_the_needtable_state(copy_root):
@@ -143,9 +128,9 @@ def test_an_edit_elsewhere_rewrites_the_needtable_state(copy_root):
     # the needs of the pages not read again still hold what the first build set: that is
     # not an author's value (only OBL-ECRIT's own, warned of by the first build)
     assert app.warning.getvalue().count("[crmrisk.computed_field]") == 1
-    states = cells(page(app, "tableaux").select("table")[0], "coverage_state")
+    states = cells(soup(app, "tableaux").select("table")[0], "coverage_state")
     assert states["OBL-REGISTRE"].get_text(strip=True) == "non couverte"
-    gaps = page(app, "tableaux").select("table")[1]
+    gaps = soup(app, "tableaux").select("table")[1]
     assert {r.select_one("td.needs_id").get_text(strip=True) for r in gaps.select("tbody tr")} == {
         "OBL-ECRIT",
         "OBL-REGISTRE",

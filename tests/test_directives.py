@@ -10,7 +10,7 @@ from pathlib import Path
 import myst_parser
 import pytest
 from bs4 import BeautifulSoup
-from sphinx_builds import edit
+from sphinx_builds import edit, soup, strip_ansi
 
 from sphinx_crmrisk.needs_json import read_needs
 from sphinx_crmrisk.sphinx_ext.views import base
@@ -33,8 +33,8 @@ _BUILD = shutil.ignore_patterns("_build")
 
 
 def page(app, name: str) -> BeautifulSoup:
-    html = (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8")
-    return BeautifulSoup(html, "html.parser").find("section")
+    """The first section of a page: the view under test."""
+    return soup(app, name).find("section")
 
 
 def table_rows(section: BeautifulSoup) -> list[list[str]]:
@@ -85,7 +85,7 @@ def test_matrix_has_one_row_per_obligation_with_state_and_links(app):
         "covering.html#PROC-AUDIT",
     ]
     # each target anchor exists on its page: the need ID is the HTML id
-    covering = BeautifulSoup((Path(app.outdir) / "covering.html").read_text(), "html.parser")
+    covering = soup(app, "covering")
     assert covering.find(id="CLA-PRESTA") is not None
     assert "9 of 9 obligations shown." in section.get_text()
 
@@ -299,7 +299,7 @@ def test_streamed_rows_are_written_alike_by_parallel_workers(make_app, copy_root
     )
     parallel.build()
     # Sphinx names chunks of pages ("a .. b") only when it writes them in parallel
-    status = re.sub(r"\x1b\[[0-9;]*m", "", parallel.status.getvalue())
+    status = strip_ansi(parallel.status.getvalue())
     assert re.search(r"writing output\.\.\. \[\s*\d+%\] \S+ \.\. \S+", status), status
     assert view_pages(parallel) == view_pages(serial)
 
@@ -322,7 +322,7 @@ def test_items_in_included_files_are_located_in_the_included_file(app, tmp_path)
     from sphinx_crmrisk.cli import main
 
     app.build()
-    warnings = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+    warnings = strip_ansi(app.warning.getvalue())
     src = Path(app.srcdir)
     # the directive lines in the included files, and on the page
     assert f"{src / 'parts' / 'rst_part.rst'}:5: WARNING: OBL-INC-RST" in warnings

@@ -20,8 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
-from sphinx.util.console import strip_colors
+from sphinx_builds import soup, strip_ansi
 
 from sphinx_crmrisk.cli import build_parser
 from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
@@ -52,7 +51,7 @@ def run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess
     """The command's output as a terminal shows it, without colours (Sphinx 8 and 9 colour
     their warnings when FORCE_COLOR is set, as some CI runners do)."""
     result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
-    result.stdout, result.stderr = strip_colors(result.stdout), strip_colors(result.stderr)
+    result.stdout, result.stderr = strip_ansi(result.stdout), strip_ansi(result.stderr)
     return result
 
 
@@ -82,10 +81,6 @@ def site(docs_build) -> Path:
     result, html = docs_build
     assert result.returncode == 0, result.stderr
     return html
-
-
-def soup(site: Path, page: str) -> BeautifulSoup:
-    return BeautifulSoup((site / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
 
 
 def text(element) -> str:
@@ -322,9 +317,9 @@ def test_tutorial_project_fails_then_passes_as_the_pages_show(project):
     contract.write_text(clause, encoding="utf-8")
     run_shown(green, project)
     html = project / "_build" / "html"
-    obligations = text(BeautifulSoup((html / "obligations.html").read_text(), "html.parser"))
+    obligations = text(soup(html, "obligations"))
     assert "covered by: CLA-SCRIPT-01" in obligations
-    report = text(BeautifulSoup((html / "report.html").read_text(), "html.parser"))
+    report = text(soup(html, "report"))
     assert "No uncovered obligation" in report
     assert "100 %" in report
 

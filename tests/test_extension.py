@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from sphinx.errors import ConfigError
+from sphinx_builds import build_once, needs_of, soup, warnings_of
 
 from sphinx_crmrisk.needs_json import read_needs
-
-
-def warnings_of(app) -> list[str]:
-    """Warning lines, without colour codes, paths made relative to the source folder."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
-    return [line.replace(str(app.srcdir) + "/", "") for line in text.splitlines() if line]
 
 
 def crmrisk_warnings(app) -> list[str]:
@@ -24,9 +17,16 @@ def crmrisk_warnings(app) -> list[str]:
 
 
 def need_text(app, page: str, need_id: str) -> str:
-    soup = BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(), "html.parser")
-    container = soup.find(id=need_id).find_parent("div", class_="need_container")
+    container = soup(app, page).find(id=need_id).find_parent("div", class_="need_container")
     return " ".join(container.get_text(" ").split())
+
+
+def need_lines(app, page: str, need_id: str) -> list[str]:
+    """Each line of a need's fields and links, as a reader sees it: the text of its
+    elements joined as they are (need_text puts a space between any two elements)."""
+    container = soup(app, page).find(id=need_id).find_parent("div", class_="need_container")
+    lines = [line for line in container.select("div.line") if not line.select("div.line")]
+    return [" ".join(line.get_text().split()) for line in lines if line.get_text().strip()]
 
 
 @pytest.mark.sphinx("html", testroot="clean", freshenv=True)
@@ -69,8 +69,9 @@ def test_french_labels_and_links_in_the_page(app):
     clause = need_text(app, "controles", "CLA-RGPD-03")
     assert "Clause : Accord de sous-traitance" in clause
     assert "Partie(s) : prestataire, éditeur" in clause
-    soup = BeautifulSoup((Path(app.outdir) / "obligations.html").read_text(), "html.parser")
-    source = soup.find("a", href="https://eur-lex.europa.eu/eli/reg/2016/679/oj")
+    source = soup(app, "obligations").find(
+        "a", href="https://eur-lex.europa.eu/eli/reg/2016/679/oj"
+    )
     assert source is not None, "the source field is rendered as a link"
 
 
@@ -98,9 +99,11 @@ def test_script_in_a_title_is_shown_as_text(app):
 @pytest.mark.sphinx("html", testroot="clean", freshenv=True, confoverrides={"language": "en"})
 def test_english_labels_otherwise(app):
     app.build()
-    text = need_text(app, "obligations", "OBL-RGPD-30")
-    assert "Legal basis : RGPD, art. 30" in text or "Legal basis: RGPD, art. 30" in text
-    assert "covered by: CLA-RGPD-03" in text
+    lines = need_lines(app, "obligations", "OBL-RGPD-30")
+    # English puts no space before the colon
+    assert "Legal basis: RGPD, art. 30" in lines, lines
+    assert "Effective: 2018-05-25" in lines, lines
+    assert "covered by: CLA-RGPD-03" in lines, lines
 
 
 @pytest.mark.sphinx("html", testroot="rst", freshenv=True)
@@ -212,14 +215,22 @@ def test_a_bad_reference_date_stops_the_build(make_app, app_params):
         make_app(*args, **kwargs)
 
 
-@pytest.mark.sphinx(
-    "html", testroot="clean", freshenv=True, confoverrides={"crmrisk_today": "2030-01-01"}
+@pytest.mark.parametrize(
+    ("today", "state"),
+    # OBL-IA-HR takes effect on 2027-12-02 and PROC-IA-16 covers it: upcoming until the
+    # day before, covered from that day
+    [("2027-12-01", "upcoming"), ("2027-12-02", "covered")],
 )
-def test_reference_date_moves_upcoming_into_force(app):
-    app.build()
+def test_reference_date_moves_upcoming_into_force(copy_root, today, state):
+    app = build_once(copy_root("clean"), confoverrides={"crmrisk_today": today})
     assert warnings_of(app) == []
-    data = json.loads((Path(app.outdir) / "needs.json").read_text())
-    assert "OBL-IA-HR" in data["versions"][data["current_version"]]["needs"]
+    # what the build wrote into the need, into traceability.json and on the page
+    assert needs_of(app)["OBL-IA-HR"]["coverage_state"] == state
+    trace = json.loads((Path(app.outdir) / "traceability.json").read_text(encoding="utf-8"))
+    assert trace["reference_date"] == today
+    assert {o["id"]: o["state"] for o in trace["obligations"]}["OBL-IA-HR"] == state
+    need = soup(app, "obligations").find("table", id="OBL-IA-HR")
+    assert f"crmrisk-state-{state}" in need.select_one(".crmrisk-state")["class"]
 
 
 @pytest.mark.sphinx("needs", testroot="uncovered", freshenv=True)
@@ -248,10 +259,9 @@ def test_every_build_records_the_values_it_assessed_with(app):
     assert gaps == ["OBL-GAP-1", "OBL-GAP-3", "OBL-GAP-4"]
 
 
-@pytest.mark.sphinx("html", testroot="rst", freshenv=True, confoverrides={"crmrisk_today": None})
-def test_a_build_without_a_reference_date_records_the_day_it_ran(app):
-    import datetime as dt
-
-    app.build()
+def test_a_build_without_a_reference_date_records_the_day_it_ran(copy_root, frozen_today):
+    app = build_once(copy_root("rst"), confoverrides={"crmrisk_today": None})
     recorded = json.loads((Path(app.outdir) / "crmrisk-config.json").read_text())
-    assert recorded["crmrisk_today"] == dt.date.today().isoformat()
+    assert recorded["crmrisk_today"] == frozen_today.isoformat()
+    trace = json.loads((Path(app.outdir) / "traceability.json").read_text())
+    assert trace["reference_date"] == frozen_today.isoformat()

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from sphinx_builds import needs_of
 
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.cli import main as crmrisk
@@ -87,8 +88,7 @@ def test_lapsed_rules_say_when_they_ended_and_what_replaced_them(handbook):
 
 
 def test_unsettled_facts_are_shown_as_such(handbook):
-    needs = json.loads(find_needs_json(needs_json_of(REPO)).read_text())
-    needs = needs["versions"][needs["current_version"]]["needs"]
+    needs = needs_of(find_needs_json(needs_json_of(REPO)))
     for ob in obligations(handbook):
         level = ob.field("verification")
         assert level in ("verified", "partial", "unverified"), ob.id
@@ -135,8 +135,7 @@ def test_the_veille_page_lists_every_upcoming_obligation_from_the_build(handbook
     # into each need, which needs.json carries: the same obligations, no date written twice
     assert ':filter: coverage_state == "upcoming"' in source
     assert STATEMENT_DATE.isoformat() not in source
-    data = json.loads(find_needs_json(needs_json_of(REPO)).read_text())
-    needs = data["versions"][data["current_version"]]["needs"]
+    needs = needs_of(find_needs_json(needs_json_of(REPO)))
     assert {i for i, n in needs.items() if n.get("coverage_state") == "upcoming"} == upcoming
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from sphinx_builds import build_once
+from sphinx_builds import build_once, soup
 
 from sphinx_crmrisk import law_catalogue as library
 from sphinx_crmrisk.cli import main
@@ -47,7 +47,7 @@ def in_scope(profile: list[str] | None, today: dt.date) -> set[str]:
 
 
 def gap_ids(html_dir: Path) -> set[str]:
-    page = BeautifulSoup((html_dir / "suivi.html").read_text(encoding="utf-8"), "html.parser")
+    page = soup(html_dir, "suivi")
     return {tr.td.get_text(strip=True) for tr in page.select("table.crmrisk-gaps tbody tr")}
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-from bs4 import BeautifulSoup
+from sphinx_builds import soup, warnings_of
 from sphinx_needs.config import NeedsSphinxConfig
 
 from sphinx_crmrisk.kinds import COMPUTED_FIELDS, FIELD_SPECS, FIELDS, Kind
@@ -24,15 +21,9 @@ OBLIGATION_ONLY_LABELS = (
 )
 
 
-def warnings_of(app) -> list[str]:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
-    return [line for line in text.splitlines() if line]
-
-
 def rendered(app, need_id: str, page: str = "index") -> tuple[str, str]:
     """A need's layout name (from its CSS class) and its text, whitespace collapsed."""
-    soup = BeautifulSoup((Path(app.outdir) / f"{page}.html").read_text(), "html.parser")
-    table = soup.find("table", id=need_id)
+    table = soup(app, page).find("table", id=need_id)
     assert table is not None, need_id
     layouts = [
         c.removeprefix("needs_layout_") for c in table["class"] if c.startswith("needs_layout_")

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ import pytest
 from sphinx_crmrisk import load, load_traceability
 from sphinx_crmrisk.kinds import AUTHORED_FIELDS, COVERING_KINDS, LINK_SPECS
 from sphinx_crmrisk.model import (
+    DEFAULT_INACTIVE_STATUSES,
     NEED_KEYS,
     NOT_APPLICABLE,
     Assessment,
@@ -42,6 +45,9 @@ from sphinx_crmrisk.traceability import Traceability
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DATES = (dt.date(2020, 1, 1), dt.date(2026, 6, 1), dt.date(2026, 11, 30), dt.date(2040, 1, 1))
+INACTIVE = (("draft", "retired"), ("draft",), ())
+# no profile (every obligation applies), an empty one, and some whose words imply others
+PROFILES = (None, (), ("prospection",), ("assurance",), ("prospection", "credit"))
 
 
 # ------------------------------------------------------------- the plain path, as it was
@@ -97,9 +103,35 @@ def plain_incoming(items: Iterable[Item]) -> dict[str, dict[str, list[str]]]:
     return incoming
 
 
+def plain_parse_date(text: str) -> dt.date | None:
+    """An ISO date written in full (``2026-01-01``), else None; parsed anew each time."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:  # 2026-02-30
+        return None
+
+
+def plain_expand(profile: Iterable[str] | None) -> frozenset[str] | None:
+    """The profile's activities, with services-financiers for insurance or credit."""
+    if profile is None:
+        return None
+    words = set(profile)
+    if words & {"assurance", "credit"}:
+        words.add("services-financiers")
+    return frozenset(words)
+
+
 def plain_assess(
-    model: Model, obligation: Item, today: dt.date, inactive: frozenset[str]
+    model: Model,
+    obligation: Item,
+    today: dt.date,
+    inactive: frozenset[str],
+    profile: frozenset[str] | None = None,
 ) -> Assessment:
+    """The rule, in its order: lapsed > out_of_scope > justified > covered or upcoming >
+    uncovered. ``profile``: the expanded activities (None: every obligation applies)."""
     covering, discounted = [], []
     for item in model.incoming(obligation.id, "covers"):
         if item.kind not in COVERING_KINDS:
@@ -108,12 +140,16 @@ def plain_assess(
             discounted.append((item, f"is {item.status}"))
         else:
             covering.append(item)
-    effective = parse_date.__wrapped__(obligation.field("effective"))
-    until = parse_date.__wrapped__(obligation.field("until"))
+    effective = plain_parse_date(obligation.field("effective"))
+    until = plain_parse_date(obligation.field("until"))
     upcoming = effective is not None and effective > today
     evidence = {"covering": tuple(covering), "discounted": tuple(discounted), "upcoming": upcoming}
     if until is not None and until < today:
         return Assessment(obligation, State.LAPSED, **evidence)
+    applies_to = split_list(obligation.field("applies_to"))
+    lacking = () if profile is None else tuple(w for w in applies_to if w not in profile)
+    if lacking:
+        return Assessment(obligation, State.OUT_OF_SCOPE, **evidence, out_of_scope_by=lacking)
     if obligation.status == NOT_APPLICABLE and obligation.field("justification"):
         return Assessment(obligation, State.JUSTIFIED, **evidence)
     if covering:
@@ -143,8 +179,10 @@ def model_keys(needs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, An
     }
 
 
-def assert_same_as_plain(needs_json: Path) -> None:
-    """Needs, items, incoming links, assessments, summaries and reports all alike."""
+def assert_same_as_plain(needs_json: Path) -> set[State]:
+    """Needs, items, incoming links, assessments, summaries and reports all alike, at
+    each date of DATES, with each set of inactive statuses and each profile of PROFILES;
+    the states the plain path gave, so that a test can say which it covered."""
     plain_needs = plain_read_needs(needs_json)
     assert read_needs(needs_json) == plain_needs
     assert model_keys(read_model_needs(needs_json)) == model_keys(plain_needs)
@@ -158,24 +196,28 @@ def assert_same_as_plain(needs_json: Path) -> None:
     for kind in Kind:
         assert model.of_kind(kind) == [i for i in plain_items.values() if i.kind is kind]
 
-    for today in DATES:
-        for inactive in (("draft", "retired"), ("draft",), ()):
-            assessments = assess_all(model, today, inactive)
-            expected = [
-                plain_assess(model, obligation, today, frozenset(inactive))
-                for obligation in sorted(model.obligations, key=lambda i: i.id)
-            ]
-            assert assessments == expected
-            assert summaries_by_phase(model, assessments) == plain_summaries(model, expected)
-            computed = Traceability.at(model, today, inactive_statuses=tuple(inactive))
-            plain = Traceability.at(model, today, inactive_statuses=tuple(inactive))
-            plain.__dict__["assessments"] = expected  # the cached property, given the plain ones
-            for report in REPORTERS.values():
-                assert report(computed, False) == report(plain, False)
+    seen: set[State] = set()
+    for today, inactive, profile in itertools.product(DATES, INACTIVE, PROFILES):
+        expected = [
+            plain_assess(model, obligation, today, frozenset(inactive), plain_expand(profile))
+            for obligation in sorted(model.obligations, key=lambda i: i.id)
+        ]
+        seen |= {a.state for a in expected}
+        settings = {"inactive_statuses": inactive, "profile": profile}
+        computed = Traceability.at(model, today, **settings)
+        assert computed.assessments == expected, (today, inactive, profile)
+        assessments = assess_all(model, today, inactive, plain_expand(profile))
+        assert assessments == expected, (today, inactive, profile)
+        assert summaries_by_phase(model, assessments) == plain_summaries(model, expected)
+        plain = Traceability.at(model, today, **settings)
+        plain.__dict__["assessments"] = expected  # the cached property, given the plain ones
+        for report in REPORTERS.values():
+            assert report(computed, False) == report(plain, False)
 
     traceability = load_traceability(needs_json)
     assert traceability.model.items == plain_items
     assert gc.isenabled()
+    return seen
 
 
 def test_fixture_gives_the_same_model_as_the_plain_path():
@@ -226,10 +268,17 @@ def test_need_parts_repeated_links_and_odd_values_read_alike(tmp_path):
         "PROC-1": {"type": "procedure", "covers": ["OBL-1"], "lineno": None},
         "X-1": {"type": "other", "covers": ["OBL-2"], "addresses": None},
         "PH-1": {"type": "phase", "title": "Phase"},
+        # the profile's rule: out of scope unless the profile has every activity listed
+        "OBL-INSURER": {"type": "obligation", "applies_to": "assurance", "phase": ["PH-1"]},
+        "OBL-FINANCE": {"type": "obligation", "applies_to": "prospection, services-financiers"},
+        "PROC-2": {"type": "procedure", "covers": ["OBL-FINANCE", "OBL-OLD"]},
+        # lapsed goes before out of scope
+        "OBL-OLD": {"type": "obligation", "until": "2025-12-31", "applies_to": "credit"},
     }
     path = tmp_path / "needs.json"
     path.write_text(json.dumps({"versions": {"": {"needs": needs}}}), encoding="utf-8")
-    assert_same_as_plain(path)
+    # every state of the rule is met among the dates, statuses and profiles checked
+    assert assert_same_as_plain(path) == set(State)
 
 
 def test_what_msgspec_refuses_json_still_reads(tmp_path):
@@ -354,8 +403,41 @@ def test_the_collector_runs_again_after_a_load_and_stays_off_when_it_was(tmp_pat
     assert gc.isenabled()
 
 
+# each text, and the date it is: written out here, not computed by the code under test
+DATE_TEXTS = {
+    "2026-11-30": dt.date(2026, 11, 30),
+    "2026-12-01": dt.date(2026, 12, 1),
+    "2024-02-29": dt.date(2024, 2, 29),
+    "2026-02-30": None,
+    "2026-1-1": None,
+    "": None,
+    "x": None,
+    "2026-11-30 ": None,
+    " 2026-11-30": None,
+    "2026-11-30\n": None,
+    "30/11/2026": None,
+    # forms Python's date.fromisoformat accepts, which the fields do not
+    "20261130": None,
+    "2026-W48-1": None,
+}
+
+
 def test_cached_dates_are_the_parsed_dates():
-    for text in ("2026-11-30", "2026-02-30", "2026-1-1", "", "x", "2026-11-30 "):
-        assert parse_date(text) == parse_date.__wrapped__(text)
-    traceability = Traceability.at(load(FIXTURES / "needs-new.json"), dt.date(2026, 6, 1))
-    assert traceability.assessments == assess_all(traceability.model, dt.date(2026, 6, 1))
+    parse_date.cache_clear()
+    # the first round parses and fills the cache; the second reads it, texts that differ
+    # by a space or a line break included: each must still give its own date
+    for round_ in ("parsed", "cached"):
+        got = {text: parse_date(text) for text in DATE_TEXTS}
+        assert got == DATE_TEXTS, round_
+    assert parse_date.cache_info().hits >= len(DATE_TEXTS)  # the second round was cached
+    assert {text: plain_parse_date(text) for text in DATE_TEXTS} == DATE_TEXTS  # the oracle
+
+    # an assessment made with the cache full of the fixture's dates: the same as the
+    # plain rule, which parses each date anew
+    model = load(FIXTURES / "needs-new.json")
+    for today in DATES:
+        expected = [
+            plain_assess(model, ob, today, frozenset(DEFAULT_INACTIVE_STATUSES))
+            for ob in sorted(model.obligations, key=lambda i: i.id)
+        ]
+        assert Traceability.at(model, today).assessments == expected, today

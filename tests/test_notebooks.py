@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from sphinx_builds import edit
+from sphinx_builds import after_the_cache, edit
 
 from sphinx_crmrisk import load, load_traceability
 from sphinx_crmrisk import needs_cache as source_build
@@ -99,22 +99,27 @@ def test_cache_is_reused_until_a_source_changes(tmp_path, monkeypatch):
     assert "OBL-SRC-1" in load(project).items
     monkeypatch.undo()
 
+    # the cached needs.json (needs_json_of would rebuild it when stale)
+    cached = project / source_build.DEFAULT_CACHE / "needs.json"
     index = project / "index.rst"
     edit(index, ":covers: OBL-SRC-1", ":status: draft\n   :covers: OBL-SRC-1")
+    after_the_cache(cached, index)
     assert states(project) == {"OBL-SRC-1": State.UNCOVERED}
 
     (project / "more.rst").write_text(
         "Plus\n====\n\n.. obligation:: Nouvelle\n   :id: OBL-SRC-2\n   :phase: PH-SRC\n",
         encoding="utf-8",
     )
+    after_the_cache(cached, project / "more.rst", project)
     assert "OBL-SRC-2" in load(project).items
 
 
-def test_a_needs_json_alone_is_assessed_as_of_today(tmp_path):
+def test_a_needs_json_alone_is_assessed_as_of_today(tmp_path, frozen_today):
     project = copy_fixture("sphinx-project", tmp_path)
     needs_json = source_build.needs_json_of(project)
+    assert load_traceability(needs_json).today == dt.date(2025, 3, 1)  # its build's date
     (needs_json.parent / CONFIG_JSON).unlink()
-    assert load_traceability(needs_json).today == dt.date.today()
+    assert load_traceability(needs_json).today == frozen_today
 
 
 def test_a_failed_source_build_is_one_line(tmp_path):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sphinx.util.console import strip_colors
+from sphinx_builds import strip_ansi
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
@@ -51,7 +51,7 @@ def build(src: Path) -> subprocess.CompletedProcess[str]:
         check=False,
     )
     # without colours, as a terminal shows it (Sphinx 8 and 9 colour with FORCE_COLOR)
-    result.stdout, result.stderr = strip_colors(result.stdout), strip_colors(result.stderr)
+    result.stdout, result.stderr = strip_ansi(result.stdout), strip_ansi(result.stderr)
     return result
 
 

@@ -6,15 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from sphinx_builds import soup
 
 from sphinx_crmrisk.model import Item, RiskLevel, RiskScore, risk_score
-
-
-def page(app, name: str) -> BeautifulSoup:
-    return BeautifulSoup(
-        (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8"), "html.parser"
-    )
 
 
 def text(node) -> str:
@@ -59,7 +53,7 @@ def test_bad_scores_are_located_bad_values(app):
 @pytest.mark.sphinx("html", testroot="risks", freshenv=True)
 def test_the_heat_map_lists_each_risk_in_its_cell(app):
     app.build()
-    risks = page(app, "risks")
+    risks = soup(app, "risks")
     heatmap = risks.select_one("table.crmrisk-heatmap")
     rows = heatmap.select("tbody tr")
     # severity 4 (critical) on top, likelihood 1 to 4 left to right
@@ -84,7 +78,7 @@ def test_the_heat_map_lists_each_risk_in_its_cell(app):
 @pytest.mark.sphinx("html", testroot="risks", freshenv=True)
 def test_the_register_shows_each_risk_with_its_obligations_states(app):
     app.build()
-    register = page(app, "risks").select_one("table.crmrisk-risks")
+    register = soup(app, "risks").select_one("table.crmrisk-risks")
     rows = [[text(c) for c in row.find_all("td")] for row in register.select("tbody tr")]
     assert [row[0] for row in rows] == ["RISK-FINE", "RISK-SUPPLIER", "RISK-BAD", "RISK-LATER"]
     assert rows[0][2:6] == ["Élevé", "4 – Critique", "3 – Très vraisemblable", "DPO"]
@@ -96,7 +90,7 @@ def test_the_register_shows_each_risk_with_its_obligations_states(app):
 @pytest.mark.sphinx("html", testroot="risks", freshenv=True)
 def test_the_grid_marks_each_cover(app):
     app.build()
-    by_phase, by_party = page(app, "grid").select("table.crmrisk-grid")
+    by_phase, by_party = soup(app, "grid").select("table.crmrisk-grid")
     headings = [text(th) for th in by_phase.select("thead th")]
     assert headings == ["Obligation", "État", "CLA-DPA", "CLA-DRAFT", "PROC-REVIEW"]
     rows = {
@@ -118,7 +112,7 @@ def test_the_grid_marks_each_cover(app):
 @pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
 def test_matrix_rows_carry_what_the_filter_filters_on(app):
     app.build()
-    matrix = page(app, "matrix-all")
+    matrix = soup(app, "matrix-all")
     rows = {text(r.find("td")): r for r in matrix.select("table.crmrisk-matrix tbody tr")}
     covered = rows["OBL-COVERED"]
     assert covered["data-state"] == "covered"
@@ -144,7 +138,7 @@ def test_the_views_render_in_a_non_html_build(make_app, copy_root):
 @pytest.mark.sphinx("html", testroot="risks", freshenv=True)
 def test_a_scored_risk_shows_its_level(app):
     app.build()
-    risks = page(app, "risks")
+    risks = soup(app, "risks")
     fine = risks.find("table", id="RISK-FINE").select_one(".crmrisk-badge.crmrisk-level")
     # the scores are in the badge, not in layout lines of their own
     assert (

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from sphinx.testing.util import SphinxTestApp
-from sphinx.util.console import strip_colors
-from sphinx_builds import build_once, edit
+from sphinx_builds import build_once, edit, warnings_of
 
 import sphinx_crmrisk
 from sphinx_crmrisk.cli import main
@@ -59,7 +58,7 @@ def test_two_builds_of_one_application_see_their_own_data(copy_root):
 def build_warnings(app: SphinxTestApp) -> set[tuple[str, str, str]]:
     """(location, subtype, message) of each crmrisk warning about the items."""
     found = set()
-    text = strip_colors(app.warning.getvalue()).replace(str(app.srcdir) + "/", "")
+    text = "\n".join(warnings_of(app))
     for line in text.splitlines():
         match = _WARNING.match(line)
         if match and match["subtype"] not in BUILD_ONLY_SUBTYPES:
