@@ -574,41 +574,28 @@ _GENERATOR = f"sphinx-crmrisk, workbook format {WORKBOOK_FORMAT}"
 
 #: The columns of a phase sheet: the ID and the state first, so that both are repeated
 #: on every printed page; the location last, left out of the printed pages.
+#: Columns kept in the data but not printed: where an item is written is the
+#: author's business, the printed page is the reviewer's; the evidence that proves an
+#: obligation is listed on its own sheet (its proof state is printed). They come last,
+#: after the print area.
+_NOT_PRINTED = frozenset({"proven_by", "file", "line"})
 XLSX_COLUMNS = (
     "id",
     "state",
-    "title",
-    "phases",
-    "legal_basis",
-    "effective",
-    "until",
-    "status",
-    "covered_by",
-    "not_counted",
-    "suspect_covers",
-    "out_of_scope_by",
-    "file",
-    "line",
+    *(c for c in COLUMNS if c not in ("id", "state") and c not in _NOT_PRINTED),
+    *(c for c in COLUMNS if c in _NOT_PRINTED),
 )
 #: The columns of the reviews sheet, in the same spirit.
 XLSX_REVIEW_COLUMNS = (
     "id",
     "review",
-    "title",
-    "type",
-    "owner",
-    "reviewed",
-    "review_every",
-    "due",
-    "suspect_covers",
-    "file",
-    "line",
+    *(c for c in REVIEW_COLUMNS if c not in ("id", "review") and c not in _NOT_PRINTED),
+    *(c for c in REVIEW_COLUMNS if c in _NOT_PRINTED),
 )
 #: Columns written as date cells (a text that is not a date stays a text).
-_DATE_COLUMNS = frozenset({"effective", "until", "reviewed", "due"})
-#: Columns kept in the data but not printed: where an item is written is the
-#: author's business, the printed page is the reviewer's.
-_NOT_PRINTED = frozenset({"file", "line"})
+_DATE_COLUMNS = frozenset(
+    {"effective", "until", "reviewed", "due", "dated", "valid_until", "expected"}
+)
 #: Columns repeated at the left of every printed page.
 _REPEATED = 2
 

@@ -315,7 +315,7 @@ def test_a_review_date_of_9999_is_a_located_bad_date_not_a_crash(capsys, tmp_pat
     assert main(["check", str(path), *TODAY]) == 1
     out = capsys.readouterr().out
     assert (
-        "clauses.md:3: CLA-1: reviewed '9999-12-31' is not a YYYY-MM-DD date [crmrisk.bad_date]"
+        "clauses.md:3: CLA-1: reviewed '9999-12-31' is not a date of the years 1800 to 2999 [crmrisk.bad_date]"
         in out
     )
     assert (
@@ -329,7 +329,7 @@ def test_a_review_date_of_9999_does_not_stop_the_build(tmp_path):
     edit(srcdir / "controles.md", ":owner: DPO\n", ":owner: DPO\n:reviewed: 9999-12-31\n")
     app = build_once(srcdir)
     warnings = app.warning.getvalue()
-    assert "PROC-IA-16: reviewed '9999-12-31' is not a YYYY-MM-DD date" in warnings
+    assert "PROC-IA-16: reviewed '9999-12-31' is not a date of the years 1800 to 2999" in warnings
     assert (Path(app.outdir) / "controles.html").is_file()
 
 

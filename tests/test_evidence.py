@@ -646,7 +646,7 @@ def test_the_exports_carry_the_proof_and_the_evidence(french):
     ]
     values = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert values["EVD-REG-01"][2] == "expirée"
-    assert values["EVD-DPA-01"][10:12] == ("2026-11-15", "Claire Martin, DPO")
+    assert values["EVD-DPA-01"][10:12] == (dt.datetime(2026, 11, 15), "Claire Martin, DPO")
     assert "Revu par" in [c.value for c in book["Revues"][1]]
     summary = [c.value for c in book["Synthèse"][1]]
     assert summary[-3:] == ["Prouvées", "Preuve invalide", "Sans preuve"]

@@ -15,7 +15,7 @@ import pytest
 
 from sphinx_crmrisk import exports
 from sphinx_crmrisk.cli import main as crmrisk
-from sphinx_crmrisk.exports import SCHEMA_FILE, ExportSettings, neutralise, xlsx_bytes
+from sphinx_crmrisk.exports import XLSX_COLUMNS, SCHEMA_FILE, ExportSettings, neutralise, xlsx_bytes
 
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
@@ -397,15 +397,16 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
         assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
         assert sheet.freeze_panes == "A2"
     beta = workbook["PH-BETA"]
-    # the CSV's columns, the state moved next to the ID
-    headings = (
-        FRENCH_HEADINGS[:1] + FRENCH_HEADINGS[2:3] + FRENCH_HEADINGS[1:2] + FRENCH_HEADINGS[3:]
-    )
+    # the CSV's columns, the state moved next to the ID, those not printed last
+    by_key = dict(zip(exports.COLUMNS, FRENCH_HEADINGS, strict=True))
+    headings = tuple(by_key[key] for key in XLSX_COLUMNS)
+    assert headings[:3] == FRENCH_HEADINGS[:1] + FRENCH_HEADINGS[2:3] + FRENCH_HEADINGS[1:2]
     assert tuple(c.value for c in beta[1]) == headings
     assert {c.value for c in beta["B"][1:]} >= {"non couverte", "à venir", "justifiée"}
-    widths = {letter: beta.column_dimensions[letter].width for letter in "ACN"}
+    line = openpyxl.utils.get_column_letter(XLSX_COLUMNS.index("line") + 1)
+    widths = {letter: beta.column_dimensions[letter].width for letter in ("A", "C", line)}
     # the IDs fit (OBL-UNCOVERED: 13 characters), the titles are wide, the line narrow
-    assert widths["A"] >= len("OBL-UNCOVERED") and widths["C"] > widths["N"]
+    assert widths["A"] >= len("OBL-UNCOVERED") and widths["C"] > widths[line]
     # every heading's words show whole (a heading wraps between them)
     for cell in beta[1]:
         longest = max(len(word) for word in cell.value.split())
@@ -417,7 +418,10 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     # fitted to one page wide (1, the default, is not written), as many pages high
     assert beta.sheet_properties.pageSetUpPr.fitToPage
     assert (beta.page_setup.fitToWidth or 1) == 1 and beta.page_setup.fitToHeight == 0
-    assert str(beta.print_area).endswith("$A$1:$L$6")
+    # the columns not printed (the evidence IDs, file and line) come last, out of the area
+    assert XLSX_COLUMNS[-3:] == ("proven_by", "file", "line")
+    last_printed = openpyxl.utils.get_column_letter(XLSX_COLUMNS.index("proven_by"))
+    assert str(beta.print_area).endswith(f"$A$1:${last_printed}$6")
     # every page headed by the sheet, the organization and the date, numbered at its foot
     header = beta.oddHeader
     assert "PH-BETA" in header.left.text and header.center.text == "matrix"
@@ -441,7 +445,7 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert custom == {
         "Date de référence": "2026-06-01",
         "État du droit au": "2026-05-15",
-        "Generator": "sphinx-crmrisk, workbook format 3",
+        "Generator": "sphinx-crmrisk, workbook format 4",
     }
 
 
@@ -613,8 +617,11 @@ def test_printed_columns_share_a_width_that_keeps_7_point_text():
 
     long = "un texte assez long pour remplir sa colonne " * 3
     record = dict.fromkeys(COLUMNS, long)
-    record.update(line=3, phases=["PH-A"], covered_by=[long], out_of_scope_by=[long])
-    record.update(not_counted=[{"id": long, "reason": long}], suspect_covers=[])
+    # every text long, but the ID: an ID column keeps its width (an ID is never cut), and
+    # a real one is short
+    record.update(id="OBL-RGPD-28-3", line=3, phases=["PH-A"], covered_by=[long])
+    record.update(out_of_scope_by=[long])
+    record.update(not_counted=[{"id": long, "reason": long}], suspect_covers=[], proven_by=[long])
     document = {
         "reference_date": "2026-06-01",
         "obligations": [record],
@@ -632,6 +639,9 @@ def test_printed_columns_share_a_width_that_keeps_7_point_text():
                         "out_of_scope",
                         "uncovered",
                         "in_force",
+                        "proven",
+                        "proof_invalid",
+                        "unproven",
                     ),
                     1,
                 ),
@@ -640,7 +650,7 @@ def test_printed_columns_share_a_width_that_keeps_7_point_text():
         ],
     }
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(document)))["PH-A"]
-    printed = [c for c, key in enumerate(XLSX_COLUMNS) if key not in ("file", "line")]
+    printed = [c for c, key in enumerate(XLSX_COLUMNS) if key not in ("proven_by", "file", "line")]
     letters = [openpyxl.utils.get_column_letter(c + 1) for c in printed]
     # openpyxl reads the width XlsxWriter stores: the characters and 5/7 of padding
     total = sum(sheet.column_dimensions[letter].width - 5 / 7 for letter in letters)
