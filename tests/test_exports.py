@@ -15,7 +15,7 @@ import pytest
 
 from sphinx_crmrisk import exports
 from sphinx_crmrisk.cli import main as crmrisk
-from sphinx_crmrisk.exports import XLSX_COLUMNS, SCHEMA_FILE, ExportSettings, neutralise, xlsx_bytes
+from sphinx_crmrisk.exports import SCHEMA_FILE, XLSX_COLUMNS, ExportSettings, neutralise, xlsx_bytes
 
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","click")'
