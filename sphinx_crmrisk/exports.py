@@ -21,8 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from . import markdown_text
-from .kinds import N_
-from .model import STATE_LABELS, Assessment, Model, State, Summary, summaries_by_phase
+from .kinds import KIND_SPECS, N_, Kind
+from .model import (
+    STATE_LABELS,
+    Assessment,
+    Discount,
+    DiscountCode,
+    Model,
+    State,
+    Summary,
+    summaries_by_phase,
+)
 from .reviews import REVIEW_STATE_LABELS, Review, ReviewState, SuspectCover
 from .settings import Settings
 from .traceability import Traceability
@@ -183,22 +192,43 @@ class ExportSettings:
         return [self.gettext(names[c]) if c in names else c for c in columns]
 
     def localised(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """An obligation record with its state in words (``couverte``)."""
+        """An obligation record with its state in words (``couverte``), and why an item
+        does not count (``brouillon``)."""
+        result = dict(record)
         state = record.get("state")
         if state in _STATE_BY_CODE:
-            return {**record, "state": self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])}
-        return dict(record)
+            result["state"] = self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])
+        result["not_counted"] = [
+            {**entry, "reason": self.reason(entry)} for entry in record.get("not_counted") or []
+        ]
+        return result
+
+    def reason(self, entry: Mapping[str, Any]) -> str:
+        """Why an item does not count, in the settings' language (the record's own
+        English words when it does not say why in codes: an older document)."""
+        code = _DISCOUNT_BY_CODE.get(str(entry.get("code")))
+        if code is None:
+            return str(entry.get("reason", ""))
+        why = Discount(code, status=str(entry.get("status", "")), type=str(entry.get("type", "")))
+        return why.text(self.gettext)
 
     def localised_review(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A review record with its review state in words (``en retard``)."""
+        """A review record with its review state (``en retard``) and its type
+        (``Procédure``) in words."""
+        result = dict(record)
         state = _REVIEW_STATE_BY_CODE.get(str(record.get("review")))
-        if state is None:
-            return dict(record)
-        return {**record, "review": self.gettext(REVIEW_STATE_LABELS[state])}
+        if state is not None:
+            result["review"] = self.gettext(REVIEW_STATE_LABELS[state])
+        kind = _KIND_BY_CODE.get(str(record.get("type")))
+        if kind is not None:
+            result["type"] = self.gettext(KIND_SPECS[kind].title)
+        return result
 
 
 _STATE_BY_CODE = {state.value: state for state in State}
 _REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
+_DISCOUNT_BY_CODE = {code.value: code for code in DiscountCode}
+_KIND_BY_CODE = {kind.value: kind for kind in Kind}
 
 
 def obligation_record(
@@ -215,11 +245,21 @@ def obligation_record(
         "until": obligation.field("until"),
         "status": obligation.status or "",
         "covered_by": [item.id for item in assessment.covering],
-        "not_counted": [{"id": item.id, "reason": why} for item, why in assessment.discounted],
+        "not_counted": [
+            {
+                "id": item.id,
+                "reason": str(why),
+                "code": why.code.value,
+                "status": item.status or "",
+                "type": item.type,
+            }
+            for item, why in assessment.discounted
+        ],
         "suspect_covers": _suspects(suspects or [], "item"),
         "out_of_scope_by": list(assessment.out_of_scope_by),
         "file": obligation.file,
         "line": obligation.lineno,
+        "catalogue": obligation.catalogue,
     }
 
 
@@ -554,24 +594,33 @@ def json_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def matrix_markdown(document: Mapping[str, Any]) -> str:
-    headers = ("ID", "Title", "Phases", "Legal basis", "State", "Covered by")
-    rows = [
-        [
-            r["id"],
-            r["title"],
-            ", ".join(r["phases"]),
-            r["legal_basis"],
-            r["state"],
-            ", ".join(r["covered_by"]),
-        ]
-        for r in document["obligations"]
-    ]
-    return f"Reference date: {document['reference_date']}\n\n" + markdown_text.table(headers, rows)
+#: The columns of the Markdown matrix.
+MARKDOWN_COLUMNS = ("id", "title", "phases", "legal_basis", "state", "covered_by")
+
+
+def matrix_markdown(document: Mapping[str, Any], settings: ExportSettings | None = None) -> str:
+    """A Markdown table, its headings and states in the settings' language."""
+    settings = settings or ExportSettings()
+    headers = settings.headings(MARKDOWN_COLUMNS, {**HEADINGS, "covered_by": N_("Covered by")})
+    rows = []
+    for record in document["obligations"]:
+        r = settings.localised(record)
+        rows.append(
+            [
+                r["id"],
+                r["title"],
+                ", ".join(r["phases"]),
+                r["legal_basis"],
+                r["state"],
+                ", ".join(r["covered_by"]),
+            ]
+        )
+    date = settings.gettext(N_("Reference date: {date}")).format(date=document["reference_date"])
+    return f"{date}\n\n" + markdown_text.table(headers, rows)
 
 
 def markdown_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
-    return matrix_markdown(document).encode("utf-8")
+    return matrix_markdown(document, settings).encode("utf-8")
 
 
 Renderer = Callable[[Mapping[str, Any], "ExportSettings | None"], bytes]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .kinds import N_
 from .text import split_list
+from .translations import Gettext, same
 
 #: Each activity word, with one line for the reference documentation.
 ACTIVITIES: Mapping[str, str] = {
@@ -42,17 +44,18 @@ def unknown_words(words: Iterable[str]) -> list[str]:
     return [word for word in words if word not in ACTIVITIES]
 
 
-def not_activities(words: Iterable[str]) -> str | None:
+def not_activities(words: Iterable[str], gettext: Gettext = same) -> str | None:
     """``'x', 'y' is not an activity (activities: ...)``: the end of the message that
-    refuses the unknown words among ``words``; None when all are activities."""
+    refuses the unknown words among ``words``; None when all are activities. In the
+    language of ``gettext`` (English by default)."""
     unknown = unknown_words(words)
     if not unknown:
         return None
-    return (
-        f"{', '.join(repr(w) for w in unknown)} "
-        f"{'is not an activity' if len(unknown) == 1 else 'are not activities'} "
-        f"(activities: {valid_words()})"
-    )
+    if len(unknown) == 1:
+        template = gettext(N_("{words} is not an activity (activities: {activities})"))
+    else:
+        template = gettext(N_("{words} are not activities (activities: {activities})"))
+    return template.format(words=", ".join(repr(w) for w in unknown), activities=valid_words())
 
 
 def valid_words() -> str:

@@ -15,7 +15,16 @@ from functools import cached_property
 from typing import Any
 
 from .gc_pause import gc_paused
-from .model import Assessment, Finding, Model, State, assess_all, find_problems
+from .model import (
+    Assessment,
+    Finding,
+    Model,
+    State,
+    assess_all,
+    find_problems,
+    gap_findings,
+    not_counting_statuses,
+)
 from .reviews import Review, ReviewLock, SuspectCover, assess_reviews, review_findings
 from .scope import expand
 from .settings import Settings
@@ -82,15 +91,32 @@ class Traceability:
     def findings(self) -> list[Finding]:
         """Problems in the data other than gaps (dates, fields, link types...), then the
         review findings (bad review values, overdue reviews, suspect covers)."""
-        return find_problems(self.model, self.settings.required_fields) + review_findings(
-            self.model, self.reviews, self.settings.warn_never_reviewed
-        )
+        return find_problems(
+            self.model,
+            self.settings.required_fields,
+            self.inactive_statuses,
+            self.settings.language,
+        ) + review_findings(self.model, self.reviews, self.settings.warn_never_reviewed)
+
+    @cached_property
+    def gap_findings(self) -> list[Finding]:
+        """The gaps as findings, each where the organization acts on it (a catalogue's
+        gaps grouped at the directive that imports them), in the build's language."""
+        return gap_findings(self.gaps, self.settings.language)
+
+    @property
+    def language(self) -> str:
+        """The language of the build (Sphinx's ``language``): its messages' too."""
+        return self.settings.language
 
     @cached_property
     def reviews(self) -> list[Review]:
         """Every active clause's and procedure's review state, in ID order."""
+        # the statuses as written that do not count, whatever their language (and the
+        # unknown ones): the reviews compare the written words
+        not_counting = not_counting_statuses(self.model, self.inactive_statuses)
         return assess_reviews(
-            self.model, self.today, self.settings.review_every, self.lock, self.inactive_statuses
+            self.model, self.today, self.settings.review_every, self.lock, not_counting
         )
 
     @cached_property

@@ -291,7 +291,7 @@ def test_every_internal_link_resolves(site, server):
 def test_an_obligation_shows_its_state_and_the_risks_their_map(page, server):
     page.goto(server + "handbook/phases/deploiement.html", wait_until="networkidle")
     badge = page.locator("table#OBL-RGPD-30 .crmrisk-badge.crmrisk-state")
-    assert badge.is_visible() and badge.inner_text() == "État : couverte"
+    assert badge.is_visible() and badge.inner_text() == "État\u202f: couverte"
     assert own_errors(page) == []
     page.js_errors.clear()  # each page load logs the upstream errors once
     page.goto(server + "handbook/risques.html", wait_until="networkidle")

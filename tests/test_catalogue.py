@@ -126,9 +126,16 @@ def test_crmrisk_check_reports_out_of_scope_with_the_missing_activities(app, cap
     assert status == 1
     assert "OBL-ASSUR-L112-2-2" in out
     counts, scoped = out.splitlines()[-2:]
-    assert " out_of_scope, " in counts
-    assert scoped.startswith("Out of scope (profile: prospection, assurance): ")
-    assert "OBL-IA-50 (lacks ia)" in scoped
+    # a French build: its report is French, with the plural forms of French
+    assert " hors périmètre, " in counts and counts.startswith(
+        f"{len(shipped()) - len([n for n in shipped().values() if n['type'] == 'phase'])} "
+        "obligations au 2026-11-30\u202f: "
+    )
+    assert scoped.startswith("Hors périmètre (profil\u202f: prospection, assurance)\u202f: ")
+    assert "OBL-IA-50 (sans ia)" in scoped
+    english = main(["check", str(app.outdir), "--gaps-only", "--lang", "en"])
+    out = capsys.readouterr().out
+    assert english == 1 and "Out of scope (profile: prospection, assurance): " in out
     main(["check", str(app.outdir), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     entry = next(e for e in report["out_of_scope"] if e["id"] == "OBL-IA-50")

@@ -108,6 +108,8 @@ def test_check_json(capsys):
             "line": 10,
             "location": "obligations.md:10",
             "message": B_MESSAGE,
+            "catalogue": None,
+            "act_at": "obligations.md:10",
         }
     ]
 
@@ -240,7 +242,7 @@ def test_matrix_xlsx_needs_an_output_file(capsys):
 def test_diff_markdown_for_a_pull_request(capsys):
     status, out, _ = run(capsys, "diff", OLD, NEW, *TODAY)
     assert status == 1
-    assert "**1 obligation(s) uncovered after this change.**" in out
+    assert "**1 obligation uncovered after this change.**" in out
     assert "#### Added (1)\n\n- OBL-NEW: New &lt;b>rule&lt;/b> \\| with a pipe (covered)" in out
     assert "#### Removed (1)\n\n- OBL-GONE: Old rule" in out
     assert "| OBL-A | title | Record calls | Record and keep calls |" in out

@@ -145,17 +145,20 @@ def test_coverage_bar_is_plain_text_outside_html(app):
 def test_gaps_list_uncovered_obligations_with_location_and_reason(app):
     app.build()
     section = page(app, "gaps")
-    assert headers(section) == ["ID", "Title", "Source file", "Reason"]
+    assert headers(section) == ["ID", "Title", "Legal basis", "Origin", "Reason"]
     assert table_rows(section) == [
         [
             "OBL-DRAFTED",
             "Only a draft covers this",
+            "Art. 6",
             "obligations.md:39",
-            "No active clause or procedure covers it. Not counted: CLA-DRAFT (is draft)",
+            "No active clause or procedure covers it. Not counted: CLA-DRAFT "
+            "(is draft, covering.md:15 )",
         ],
         [
             "OBL-UNCOVERED",
             "Nobody covers this",
+            "Art. 5",
             "obligations.md:33",
             "No active clause or procedure covers it.",
         ],
@@ -216,7 +219,7 @@ def test_labels_and_states_are_french_when_the_language_is(app):
         "Non couvertes",
     ]
     assert table_rows(coverage)[-1][0] == "Toutes les phases"
-    assert headers(page(app, "gaps"))[2:] == ["Fichier source", "Motif"]
+    assert headers(page(app, "gaps"))[2:] == ["Base légale", "Provenance", "Motif"]
     assert "Aucune obligation non couverte" in page(app, "gaps-rst").get_text()
 
 

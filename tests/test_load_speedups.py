@@ -20,11 +20,22 @@ from typing import Any
 import pytest
 
 from sphinx_crmrisk import load, load_traceability
-from sphinx_crmrisk.kinds import AUTHORED_FIELDS, COVERING_KINDS, LINK_SPECS
+from sphinx_crmrisk.kinds import (
+    AUTHORED_FIELDS,
+    COVERING_KINDS,
+    KIND_STATUSES,
+    LINK_SPECS,
+    STATUS_WORDS,
+    Status,
+    canonical_status,
+    status_key,
+)
 from sphinx_crmrisk.model import (
     NEED_KEYS,
     NOT_APPLICABLE,
     Assessment,
+    Discount,
+    DiscountCode,
     Item,
     Kind,
     Model,
@@ -101,11 +112,19 @@ def plain_assess(
     model: Model, obligation: Item, today: dt.date, inactive: frozenset[str]
 ) -> Assessment:
     covering, discounted = [], []
+    # the words of the inactive statuses, and of their statuses, in every language
+    inactive_words = {status_key(word) for word in inactive}
+    for word in inactive:
+        if canonical_status(word) is not None:
+            inactive_words |= {status_key(w) for w in STATUS_WORDS[canonical_status(word)]}
     for item in model.incoming(obligation.id, "covers"):
+        status = item.status
         if item.kind not in COVERING_KINDS:
-            discounted.append((item, f"is a {item.type}, not a clause or procedure"))
-        elif item.status and item.status in inactive:
-            discounted.append((item, f"is {item.status}"))
+            discounted.append((item, Discount(DiscountCode.NOT_COVERING, type=item.type)))
+        elif status and status_key(status) in inactive_words:
+            discounted.append((item, Discount(DiscountCode.INACTIVE, status=status)))
+        elif status and canonical_status(status) not in KIND_STATUSES[item.kind]:
+            discounted.append((item, Discount(DiscountCode.UNKNOWN_STATUS, status=status)))
         else:
             covering.append(item)
     effective = parse_date.__wrapped__(obligation.field("effective"))
@@ -114,7 +133,8 @@ def plain_assess(
     evidence = {"covering": tuple(covering), "discounted": tuple(discounted), "upcoming": upcoming}
     if until is not None and until < today:
         return Assessment(obligation, State.LAPSED, **evidence)
-    if obligation.status == NOT_APPLICABLE and obligation.field("justification"):
+    not_applicable = canonical_status(obligation.status or "") is Status.NOT_APPLICABLE
+    if not_applicable and obligation.field("justification"):
         return Assessment(obligation, State.JUSTIFIED, **evidence)
     if covering:
         return Assessment(obligation, State.UPCOMING if upcoming else State.COVERED, **evidence)

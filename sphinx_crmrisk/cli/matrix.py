@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 
 from ..exports import RENDERERS, CutCell, ExportSettings, traceability_document, xlsx_bytes
@@ -23,23 +22,14 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         description="The matrix as the HTML build exports it (json: the "
         "sphinx-crmrisk/traceability schema, version 1).",
     )
-    commands.choices["matrix"].add_argument(
-        "--language",
-        metavar="LANG",
-        default=None,
-        help="headings, states and sheet names of csv and xlsx in this language (fr: "
-        "French, ';'-separated CSV); default: the language of the build that wrote the "
-        "needs.json, recorded beside it",
-    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE")
     data = traceability_of(args.path, args)
+    # --lang is in data.settings: headings, states, sheet names (fr: ';'-separated CSV)
     settings = ExportSettings.of(data.settings)
-    if args.language:
-        settings = dataclasses.replace(settings, language=args.language)
     document = traceability_document(data)
     if args.format != "xlsx":
         emit(RENDERERS[args.format](document, settings), args.output)

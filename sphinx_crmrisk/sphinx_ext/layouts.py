@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 LAYOUT = "crmrisk"
 
 STATUS_LABEL = N_("Status")
+#: A label and its colon, before a value: « Base légale : » in French.
+LABEL_COLON = N_("{label}: ")
+
+
+def _bold(label: str) -> str:
+    """A label in bold, its markup escaped for a layout line (parsed as reST first)."""
+    return f"\\*\\*{label}\\*\\*"
 
 
 def type_titles() -> dict[Kind, str]:
@@ -60,8 +67,13 @@ def need_layout(fields: list[str], names: Names = DEFAULT_NAMES) -> dict[str, ob
     labels = field_labels()
     shown = {name if name == "status" else names.field(name): labels[name] for name in fields}
     # layout lines are parsed as reST before the functions run: the bold markup of
-    # the prefix must be escaped to reach ``meta`` whole
-    meta = [f'<<meta("{name}", prefix="\\*\\*{label}\\*\\*: ")>>' for name, label in shown.items()]
+    # the prefix must be escaped to reach ``meta`` whole; « Base légale : » in French,
+    # with the narrow no-break space before the colon
+    label_colon = str(_(LABEL_COLON))
+    meta = [
+        f'<<meta("{name}", prefix="{label_colon.format(label=_bold(label))}")>>'
+        for name, label in shown.items()
+    ]
     # what the user adds (their own ``needs_fields``, tags...) stays visible
     meta.append(f"<<meta_all(no_links=True, exclude={_excluded(names)!r})>>")
     meta.append("<<meta_links_all()>>")
