@@ -325,6 +325,15 @@ KIND_STATUSES: Mapping[Kind, tuple[Status, ...]] = {
     Kind.OBLIGATION: (Status.ACTIVE, Status.NOT_APPLICABLE),
 }
 
+#: What each status means, for the reference documentation.
+STATUS_DOCS: Mapping[Status, str] = {
+    Status.ACTIVE: "In force: its covers count (no status means the same).",
+    Status.DRAFT: "Being written or awaiting approval: its covers do not count yet.",
+    Status.RETIRED: "Withdrawn or replaced: its covers do not count any more.",
+    Status.NOT_APPLICABLE: "Declared not applicable to the organization; with a "
+    "justification, the obligation is justified.",
+}
+
 #: Each status as readers see it (the French catalog puts clauses and procedures,
 #: both feminine, in the feminine).
 STATUS_LABELS: Mapping[Status, str] = {

@@ -16,19 +16,20 @@ from .kinds import N_
 from .text import split_list
 from .translations import Gettext, same
 
-#: Each activity word, with one line for the reference documentation.
+#: Each activity word, with one line for the reference documentation (and, translated,
+#: for the comments of ``crmrisk init``'s configuration).
 ACTIVITIES: Mapping[str, str] = {
-    "prospection": "Outbound canvassing by phone, SMS or e-mail.",
-    "enregistrement": "Call recording.",
-    "offshore": "Personal data processed outside the European Union.",
-    "sous-traitance": "An outsourced contact center.",
-    "ia": "Chatbots, voicebots or AI analytics of calls and messages.",
-    "en-ligne": "Online sales or an online customer area.",
-    "assurance": "Selling insurance (implies services-financiers).",
-    "credit": "Selling consumer credit (implies services-financiers).",
-    "services-financiers": "Selling financial services (banking, credit, insurance, payment).",
-    "renovation": "Energy-renovation works or their canvassing.",
-    "formation-cpf": "Training paid with the personal training account (CPF).",
+    "prospection": N_("Outbound canvassing by phone, SMS or e-mail."),
+    "enregistrement": N_("Call recording."),
+    "offshore": N_("Personal data processed outside the European Union."),
+    "sous-traitance": N_("An outsourced contact center."),
+    "ia": N_("Chatbots, voicebots or AI analytics of calls and messages."),
+    "en-ligne": N_("Online sales or an online customer area."),
+    "assurance": N_("Selling insurance (implies services-financiers)."),
+    "credit": N_("Selling consumer credit (implies services-financiers)."),
+    "services-financiers": N_("Selling financial services (banking, credit, insurance, payment)."),
+    "renovation": N_("Energy-renovation works or their canvassing."),
+    "formation-cpf": N_("Training paid with the personal training account (CPF)."),
 }
 
 #: A word of a profile that brings others with it: an insurer sells a financial

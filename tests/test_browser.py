@@ -210,7 +210,9 @@ def test_the_matrix_filter_narrows_the_rows(page, server):
     # the text is searched in the whole row (the ID, the title, the legal basis...)
     assert all("rgpd" in text.lower() for text in shown(page).all_inner_texts())
     count = box.locator(".crmrisk-filter-count").inner_text()
-    assert count.startswith(f"{len(narrowed)} ligne(s) affichée(s) sur ")
+    assert count == f"Lignes affichées\u202f: {len(narrowed)} sur {len(everything)}"
+    # one count on the page: the box's replaces the page's own
+    assert not page.locator(".crmrisk-count").first.is_visible()
 
     # the state list: its options are the site's words; "à venir" keeps upcoming rows only
     box.locator("input[type=search]").fill("")

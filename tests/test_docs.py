@@ -24,7 +24,14 @@ from bs4 import BeautifulSoup
 from sphinx.util.console import strip_colors
 
 from sphinx_crmrisk.cli import build_parser
-from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
+from sphinx_crmrisk.kinds import (
+    FIELD_SPECS,
+    FIELDS,
+    KIND_SPECS,
+    LINK_SPECS,
+    STATUS_WORDS,
+    Status,
+)
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
 from sphinx_crmrisk.settings import PREFIX, crmrisk_fields, default_of
 from sphinx_crmrisk.sphinx_ext.reference_docs import (
@@ -181,6 +188,13 @@ def test_every_activity_is_documented_with_what_it_implies(site):
     assert [tuple(r) for r in table] == [
         (word, doc, words(sorted(IMPLIES.get(word, ())))) for word, doc in ACTIVITIES.items()
     ]
+
+
+def test_every_status_is_documented_with_its_words(site):
+    table = rows(site, "reference/items", "statuses")
+    assert [r[0] for r in table] == [status.value for status in Status]
+    for row, status in zip(table, Status, strict=True):
+        assert row[2] == ", ".join(STATUS_WORDS[status])
 
 
 @pytest.mark.sphinx("html", testroot="matrix")

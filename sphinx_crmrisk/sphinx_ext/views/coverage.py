@@ -39,7 +39,11 @@ def _label(context: ViewContext, summary: Summary) -> list[nodes.Node]:
     if not summary.label:
         return [nodes.strong("", str(_("All phases")))]
     phase = context.model.items[summary.label]
-    return [context.link(phase), nodes.Text(f" {phase.title}")]
+    return [
+        context.link(phase),
+        nodes.Text(" "),
+        nodes.inline("", phase.title, classes=["crmrisk-phase-title"]),
+    ]
 
 
 def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
@@ -56,19 +60,19 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         str(_("Obligations")),
         *(str(label) for label in labels),
         str(_("Coverage")),
-        "",
     ]
 
     def cells(summary: Summary) -> list[Cell]:
+        # the bar in the percentage's cell: ten columns fit the text column of a
+        # theme (the Jupyter Book's included)
         return [
             _label(context, summary),
             str(summary.total),
             *(str(summary.counts[state]) for state in counted),
-            f"{summary.percent:.0f} %",
-            _bar(context, summary.percent),
+            [nodes.Text(f"{summary.percent:.0f}\u202f% "), _bar(context, summary.percent)],
         ]
 
-    widths = [22, 8, *([8] * len(counted)), 8, 12]
+    widths = [20, 9, *([9] * len(counted)), 14]
     summaries = summaries_by_phase(context.model, context.assessments)
     note = nodes.paragraph(
         "",

@@ -62,22 +62,20 @@ def render_gaps(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
     if not gaps:
         text = _("No uncovered obligation: every obligation is covered, justified or lapsed.")
         return [nodes.paragraph("", str(text), classes=["crmrisk-no-gaps"])]
-    headers = [
-        str(_("ID")),
-        str(_("Title")),
-        str(_("Legal basis")),
-        str(_("Origin")),
-        str(_("Reason")),
-    ]
+    headers = [str(_("ID")), str(_("Title")), str(_("Origin")), str(_("Reason"))]
 
     def cells(assessment: Assessment) -> list[Cell]:
         obligation = assessment.obligation
+        title: list[nodes.Node] = [nodes.Text(obligation.title)]
+        basis = obligation.field("legal_basis")
+        if basis:
+            # under the title, on a line of its own (crmrisk-views.css)
+            title.append(nodes.inline("", basis, classes=["crmrisk-basis"]))
         return [
             context.link(obligation),
-            obligation.title,
-            obligation.field("legal_basis"),
+            title,
             _origin(obligation),
             _reason(context, assessment),
         ]
 
-    return [context.table(headers, gaps, cells, ["crmrisk-gaps"], widths=[14, 24, 22, 14, 26])]
+    return [context.table(headers, gaps, cells, ["crmrisk-gaps"], widths=[14, 36, 20, 30])]
