@@ -190,3 +190,21 @@ def test_an_unknown_version_or_phase_is_a_warning_at_the_directive(copy_root):
     ) in warnings
     assert "conception.rst:7: WARNING: 'PH-NOPE' given to :phase: is not a phase" in warnings
     assert "conception.rst:10: WARNING: :models: cannot be combined with :phase:" in warnings
+
+
+@pytest.mark.sphinx("html", testroot="catalogue", freshenv=True)
+def test_imported_text_links_its_sources_and_shows_whole_titles(app):
+    """Issue 24: the « Vérifié sur » addresses are links, in a project without linkify;
+    a {need} link shows the whole title, not 30 characters of it."""
+    app.build()
+    page = soup(app, "obligations")
+    need = page.find(id="OBL-ACCESS-47")  # the need's table
+    checked = need.find(string=lambda s: s and "Vérifié sur" in s)
+    assert checked is not None
+    links = [a["href"] for a in need.find_all("a", href=True)]
+    assert "https://legal.tricoteuses.fr/articles/JORFARTI000048049676" in links
+    # the {need} link to OBL-CONSO-L412-13, with its whole title
+    title = shipped()["OBL-CONSO-L412-13"]["title"]
+    assert len(title) > 30
+    refs = [a.get_text() for a in need.select("a.reference") if "OBL-CONSO-L412-13" in a.get_text()]
+    assert refs == [f"{title} (OBL-CONSO-L412-13)"]

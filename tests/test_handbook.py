@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from sphinx_builds import build_once
 
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.cli import main as crmrisk
@@ -170,3 +171,28 @@ def test_every_clause_and_procedure_has_an_owner_a_review_and_a_cycle(handbook):
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
     reperes = next(part for part in toc["parts"] if part["caption"] == "Repères")
     assert {"file": "handbook/revues"} in reperes["chapters"]
+
+
+def test_the_handbook_needs_json_names_its_project_and_imports_with_sphinx_needs(tmp_path):
+    """Another project may take the handbook's needs with sphinx-needs' own needimport,
+    and build with -W: no link to a page of the handbook in a need's text (issue 24)."""
+    needs_json = find_needs_json(needs_json_of(REPO))
+    document = json.loads(needs_json.read_text(encoding="utf-8"))
+    assert document["project"] != "Project name not set"
+    assert document["project"].startswith("Relation client et centres d'appels")
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_crmrisk"]\n'
+        'language = "fr"\n'
+        "crmrisk_enable = True\n"
+        'crmrisk_today = "2026-12-05"\n'
+        "crmrisk_fail_on_uncovered = False\n",
+        encoding="utf-8",
+    )
+    shutil.copy(needs_json, tmp_path / "handbook-needs.json")
+    (tmp_path / "index.md").write_text(
+        "# Import\n\n```{needimport} handbook-needs.json\n:parse_by_doctype: true\n```\n",
+        encoding="utf-8",
+    )
+    app = build_once(tmp_path, freshenv=True)
+    warnings = app.warning.getvalue()
+    assert "WARNING" not in warnings, warnings[:3000]
