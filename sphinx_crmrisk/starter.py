@@ -46,6 +46,22 @@ LANGUAGE = "fr"
 #: for accessibility (docs/explanation/starter-theme.md).
 THEME = "pydata_sphinx_theme"
 THEME_REQUIREMENT = "sphinx-crmrisk[theme]"
+#: Its options: the search as an icon, no light/dark switch (axe-core finds that their
+#: accessible names do not hold what they show: WCAG 2.5.3, label in name), the light
+#: mode the extension's colours are made for. tests/test_browser.py builds the views with
+#: them and checks them with axe-core.
+THEME_OPTIONS = {
+    "navbar_persistent": [],
+    "navbar_end": ["search-button", "navbar-icon-links"],
+    "navigation_with_keys": False,
+    # the follow-up page's tables take the page's width, not its table of contents'
+    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "suivi": []},
+}
+THEME_CONTEXT = {"default_mode": "light"}
+#: The same for a Jupyter Book (sphinx-book-theme, on pydata-sphinx-theme, puts the search
+#: button and the switch in its own places): templates of the theme's, made accessible,
+#: written into the starter's _templates/ (the handbook uses them from here).
+BOOK_TEMPLATES = Path(__file__).parent / "book_templates"
 
 #: Line breaks, controls, lone surrogates and bidirectional overrides: a name holding
 #: one cannot be shown as it is stored on one line (:mod:`.text`).
@@ -162,6 +178,12 @@ _DRAFTING = [
 ]
 
 
+def _python(value: object) -> str:
+    """A literal of the options (texts, lists of texts, booleans), double-quoted as the
+    rest of conf.py."""
+    return repr(value) if isinstance(value, bool) else json.dumps(value, ensure_ascii=False)
+
+
 def conf_py(name: str, profile: Sequence[str] | None, year: int | None = None) -> str:
     """The conf.py of a Sphinx project; the name only as Python literals."""
     year = year or dt.date.today().year
@@ -192,10 +214,17 @@ def conf_py(name: str, profile: Sequence[str] | None, year: int | None = None) -
         '    html_theme_options = {"show_powered_by": False}',
         "else:",
         f'    html_theme = "{THEME}"',
+        typography(
+            "    # la recherche en icône, sans bascule de thème clair ou sombre : axe-core trouve"
+        ),
+        typography(
+            "    # que leur nom accessible ne contient pas leur texte visible (WCAG 2.5.3) ; le"
+        ),
+        "    # mode clair, pour lequel les couleurs de sphinx-crmrisk sont faites",
         "    html_theme_options = {",
-        '        "navigation_with_keys": False,',
-        '        "show_prev_next": True,',
+        *(f"        {_python(key)}: {_python(value)}," for key, value in THEME_OPTIONS.items()),
         "    }",
+        f"    html_context = {{{', '.join(f'{_python(k)}: {_python(v)}' for k, v in THEME_CONTEXT.items())}}}",
         "",
         *_profile_lines(profile, "#"),
     ]
@@ -229,6 +258,16 @@ def config_yml(name: str, profile: Sequence[str] | None, year: int | None = None
         "    - sphinx_crmrisk",
         "  config:",
         "    language: fr",
+        typography(
+            "    # le bouton de recherche et la bascule clair ou sombre du thème, accessibles"
+        ),
+        typography(
+            "    # (_templates/ : leur nom accessible contient ce qu'ils montrent, WCAG 2.5.3) ;"
+        ),
+        "    # le mode clair, pour lequel les couleurs de sphinx-crmrisk sont faites",
+        '    templates_path: ["_templates"]',
+        "    html_context:",
+        "      default_mode: light",
         *_profile_lines(profile, "    #"),
     ]
     if profile is not None:
@@ -480,6 +519,8 @@ def write_starter(
     if jupyter_book:
         files["_config.yml"] = config_yml(name, profile)
         files["_toc.yml"] = toc_yml()
+        for template in sorted(BOOK_TEMPLATES.glob("*.html")):
+            files[f"_templates/{template.name}"] = template.read_text(encoding="utf-8")
     else:
         files["conf.py"] = conf_py(name, profile)
     files["requirements.txt"] = requirements_txt(jupyter_book)
@@ -490,12 +531,16 @@ def write_starter(
         directory.mkdir(parents=True, exist_ok=True)
         for relative, text in files.items():
             path = directory / relative
+            path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
             written.append(path)
     except OSError as err:
         # nothing half-written: what this call wrote is taken back
         for path in written:
             path.unlink(missing_ok=True)
+        for folder in {path.parent for path in written} - {directory}:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if created:
             with contextlib.suppress(OSError):  # another process wrote into it
                 directory.rmdir()

@@ -39,11 +39,9 @@ def _label(context: ViewContext, summary: Summary) -> list[nodes.Node]:
     if not summary.label:
         return [nodes.strong("", str(_("All phases")))]
     phase = context.model.items[summary.label]
-    return [
-        context.link(phase),
-        nodes.Text(" "),
-        nodes.inline("", phase.title, classes=["crmrisk-phase-title"]),
-    ]
+    # the phase's title, linked to the phase (its ID is in the link's address): nine
+    # columns fit the text column of a Jupyter Book
+    return [context.link(phase, phase.title or phase.id)]
 
 
 def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:

@@ -53,8 +53,14 @@ def _origin(obligation: Item) -> list[nodes.Node]:
     where = nodes.literal("", obligation.location)
     if not obligation.catalogue:
         return [where]
-    came = str(_("catalogue {version}")).format(version=obligation.catalogue)
-    return [nodes.Text(came + ", " + str(_("imported at")) + " "), where]
+    # the version, a date, is never broken at its hyphens (crmrisk-views.css)
+    before, _placeholder, after = str(_("catalogue {version}")).partition("{version}")
+    return [
+        nodes.Text(before),
+        nodes.inline("", obligation.catalogue, classes=["crmrisk-nowrap"]),
+        nodes.Text(after + ", " + str(_("imported at")) + " "),
+        where,
+    ]
 
 
 def render_gaps(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:

@@ -72,7 +72,8 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
         str(_("Phase(s)")),
         str(_("Legal basis")),
         str(_("State")),
-        str(_("Covering clauses and procedures")),
+        # short: a long heading wrapped in a narrow column made the heading row tall
+        str(_("Covered by")),
     ]
 
     suspect_label = str(_("suspect"))
