@@ -188,6 +188,10 @@ class ExportSettings:
     def gettext(self, message: str) -> str:
         return translator(self.language)(message)
 
+    def number(self, value: int) -> str:
+        """``32,767``; in French ``32 767`` (a narrow no-break space)."""
+        return f"{value:,}".replace(",", "\u202f" if self.is_french else ",")
+
     def headings(self, columns: Sequence[str], names: Mapping[str, str]) -> list[str]:
         return [self.gettext(names[c]) if c in names else c for c in columns]
 
@@ -377,7 +381,7 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 #: Bump when the workbook is laid out differently: a build then writes it again even
 #: when the data did not change (it is in the workbook's properties, see _unchanged).
-WORKBOOK_FORMAT = 2
+WORKBOOK_FORMAT = 3
 _GENERATOR = f"sphinx-crmrisk, workbook format {WORKBOOK_FORMAT}"
 
 #: Column widths in characters: at least a heading's short word, at most this; a
@@ -490,12 +494,15 @@ def xlsx_bytes(
     )
     reference_date = document["reference_date"]
     law_date = settings.law_date or reference_date
+    # « Date de référence : 2026-06-01 », with French typography in French
+    dated = t(N_("Reference date: {date}")).format(date=reference_date)
+    law = t(N_("Law as of: {date}")).format(date=law_date)
     workbook.set_properties(
         {
             "title": t("Traceability matrix"),
             "subject": t("Obligations, their state and what covers them"),
-            "keywords": f"{t('Reference date')}: {reference_date}; {t('Law as of')}: {law_date}",
-            "comments": f"{t('Reference date')}: {reference_date}. {t('Law as of')}: {law_date}.",
+            "keywords": f"{dated}; {law}",
+            "comments": f"{dated}. {law}.",
             "created": dt.datetime.combine(dt.date.fromisoformat(reference_date), dt.time()),
         }
     )
@@ -539,11 +546,18 @@ def xlsx_bytes(
                 if length is not None:
                     cells[column] = _start_of(cell, XLSX_CELL_LIMIT)
                     # constant_memory: a note is kept aside, written with the sheet
+                    note = t(
+                        N_(
+                            "Cut: the text has {length} characters; a cell holds {limit}. "
+                            "The whole text is in traceability.json."
+                        )
+                    )
                     sheet.write_comment(
                         number,
                         column,
-                        f"Cut: the text has {length:,} characters; a cell holds "
-                        f"{XLSX_CELL_LIMIT:,}. The whole text is in traceability.json.",
+                        note.format(
+                            length=settings.number(length), limit=settings.number(XLSX_CELL_LIMIT)
+                        ),
                     )
                     found = CutCell(str(row[0]), keys[column], length)
                     if found not in cut:

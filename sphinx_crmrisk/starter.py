@@ -43,7 +43,7 @@ EXAMPLE_PROCEDURE_COVERS = "OBL-RGPD-30"
 LANGUAGE = "fr"
 #: The theme of a conf.py starter, when it is installed (the ``theme`` extra, the
 #: starter's requirements.txt): its chrome is translated into French and it is built
-#: for accessibility (docs/explanation/starter-theme.md).
+#: for accessibility (docs/explanation/french-and-accessible.md).
 THEME = "pydata_sphinx_theme"
 THEME_REQUIREMENT = "sphinx-crmrisk[theme]"
 #: Its options: the search as an icon, no light/dark switch (axe-core finds that their

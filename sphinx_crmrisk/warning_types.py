@@ -31,10 +31,11 @@ WarningSubtype = Literal[
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "bad_date": "A date that is not YYYY-MM-DD ('effective', 'until', 'reviewed'), or 'until' "
     "before 'effective'.",
-    "bad_value": "A field value outside its allowed set: a 'verification' other than "
-    "verified/partial/unverified, a 'review_every' that is not a number of months, an "
-    "'applies_to' word that is not an activity, a risk's 'likelihood' or 'severity' other "
-    "than 1 to 4.",
+    "bad_value": "A field value outside its allowed set: a status that is no word of its "
+    "kind's statuses (a clause or procedure with one does not count), a 'verification' "
+    "other than verified/partial/unverified, a 'review_every' that is not a number of "
+    "months, an 'applies_to' word that is not an activity, a risk's 'likelihood' or "
+    "'severity' other than 1 to 4.",
     "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
     ":version: or :phase:.",
     "computed_field": "A field the build sets ('coverage_state', 'review_state') written by an author, "

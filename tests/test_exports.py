@@ -275,6 +275,14 @@ def column_width(sheet, letter: str) -> float:
 def test_the_french_workbook_is_readable_and_filterable(french_build):
     workbook = openpyxl.load_workbook(Path(french_build.outdir) / "traceability.xlsx")
     assert workbook.sheetnames == ["Synthèse", "PH-ALPHA", "PH-BETA", "PH-GAMMA", "Revues"]
+    # every word of a French workbook is French: the reviews' types too (issue 24)
+    reviews = workbook["Revues"]
+    headings = [c.value for c in reviews[1]]
+    types = {row[headings.index("Type")] for row in reviews.iter_rows(min_row=2, values_only=True)}
+    assert types and types <= {"Clause", "Procédure"}
+    beta_rows = list(workbook["PH-BETA"].iter_rows(values_only=True))
+    not_counted = [row[9] for row in beta_rows[1:] if row[9]]
+    assert not_counted == ["CLA-DRAFT (brouillon)"]
     summary = workbook["Synthèse"]
     assert [c.value for c in summary[1]] == [
         "Phase",

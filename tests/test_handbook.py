@@ -110,11 +110,19 @@ def test_a_lost_cover_fails_the_command_naming_the_obligation(handbook, tmp_path
     shutil.copy(source.with_name("crmrisk-config.json"), tmp_path)
 
     assert crmrisk(["check", str(source.parent)]) == 0
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    # the handbook is French: the command answers in French, with French plurals
+    total = len(handbook.assessments)
+    assert out.startswith(f"{total} obligations au 2026-12-05\u202f: ")
+    assert ", 0 non couverte" in out
     assert crmrisk(["check", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert f": {ob_id}: obligation '" in out
-    assert "1 uncovered" in out
+    assert f": {ob_id}\u202f: l'obligation «\u202f" in out
+    assert ", 1 non couverte" in out
+    # --lang: the same in English
+    assert crmrisk(["check", str(tmp_path), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert f": {ob_id}: obligation '" in out and "1 uncovered" in out
 
 
 def test_the_veille_page_lists_every_upcoming_obligation_from_the_build(handbook):
