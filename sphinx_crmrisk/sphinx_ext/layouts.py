@@ -166,7 +166,8 @@ def french_colons(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 def _layout_classes(table: nodes.table) -> list[str]:
     """``needs_layout_crmrisk-obligation`` -> ``crmrisk-obligation``."""
-    return [c.removeprefix("needs_layout_") for c in table.get("classes", ())]
+    classes: list[str] = table.get("classes", [])
+    return [c.removeprefix("needs_layout_") for c in classes]
 
 
 def is_french(language: str | None) -> bool:
