@@ -75,6 +75,9 @@ NEED_KEYS = (
     "phase",
     "replaced_by",
     "source_file",
+    # the version of the catalogue an obligation was imported from: its gaps are grouped
+    # and their text says it
+    "catalogue",
     "content",
     "sections",
     "is_external",
@@ -85,6 +88,8 @@ CONFIG_KEYS = (
     "crmrisk_required_fields",
     "crmrisk_fail_on_uncovered",
     "crmrisk_exports",
+    # the language of every message and export: a hostile one is English
+    "language",
 )
 
 
@@ -444,7 +449,8 @@ def check_output(command: str, fmt: str, outcome: Outcome) -> list[str]:
             lines = text.split("\n")[:-1]
             if command == "matrix":  # "Reference date: ...", "", then the table
                 cells = [len(_PIPE.findall(line)) for line in lines[2:]]
-                if not lines[2].startswith("| ID |") or len(set(cells)) != 1:
+                # the headings are in the build's language: "| ID |", "| Identifiant |"
+                if not lines[2].startswith("| ") or len(set(cells)) != 1:
                     problems.append("a table row with a wrong number of cells")
             if _CONTROL.sub("", text) != text:
                 problems.append("a control character in Markdown")

@@ -139,7 +139,7 @@ def text_report(traceability: Traceability, gaps_only: bool = False) -> str:
     lines = []
     for p in problems(traceability, gaps_only):
         first, *more = _lines(p)
-        lines.append(f"{p.located_at.location}: {first} [crmrisk.{p.subtype}]")
+        lines.append(f"{one_line(p.located_at.location)}: {first} [crmrisk.{p.subtype}]")
         lines += more
     lines.append(counts_line(traceability, gaps_only))
     lines += out_of_scope_line(traceability)
@@ -229,7 +229,7 @@ def junit_report(traceability: Traceability, gaps_only: bool = False) -> str:
         name = gettext(
             N_("crmrisk coverage on {date}: catalogue {version} imported at {location}")
         ).format(date=date, version=version, location=location)
-        obligations(suite(name, cases, []), f"crmrisk.catalogue.{version}", cases)
+        obligations(suite(name, cases, []), xml_text(f"crmrisk.catalogue.{version}"), cases)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

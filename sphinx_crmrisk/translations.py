@@ -12,11 +12,14 @@ from __future__ import annotations
 import functools
 import gettext
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 CATALOG = "sphinx_crmrisk"
 LOCALE_DIR = Path(__file__).parent / "locale"
+
+_LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
 
 #: ``gettext`` of one language: a message ID in, its translation out.
 Gettext = Callable[[str], str]
@@ -32,7 +35,10 @@ def translations(language: str | None) -> gettext.NullTranslations:
     """The catalog of ``language`` (``fr``, ``fr_FR``, ``fr-FR``...), with ``gettext``
     and ``ngettext`` (the plural forms of the language); the messages themselves when
     the catalog has no translation for it, or for that language (None: English)."""
-    languages = [language.replace("-", "_")] if language else ["en"]
+    # a language is a code: anything else (a recorded value is input) is English, and
+    # never a path for gettext to look a catalog up in
+    known = language and _LANGUAGE_CODE.match(language)
+    languages = [language.replace("-", "_")] if language and known else ["en"]
     return gettext.translation(CATALOG, str(LOCALE_DIR), languages=languages, fallback=True)
 
 

@@ -320,7 +320,7 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert custom == {
         "Date de référence": "2026-06-01",
         "État du droit au": "2026-05-15",
-        "Generator": "sphinx-crmrisk, workbook format 2",
+        "Generator": "sphinx-crmrisk, workbook format 3",
     }
 
 

@@ -76,3 +76,14 @@ def test_the_french_catalog_keeps_french_typography():
         or re.search(r"[^\u202f\s][;?!]|«[^\u202f]|[^\u202f]»", s)
     ]
     assert wrong == []
+
+
+def test_a_language_that_is_no_code_is_english_never_a_path():
+    # the recorded language is input (crmrisk-config.json): gettext must not look a
+    # catalog up under a path it names
+    from sphinx_crmrisk.translations import translations
+
+    assert translations("fr").gettext("draft") == "brouillon"
+    assert translations("fr-FR").gettext("draft") == "brouillon"
+    for hostile in ("../../fr", "fr/../../x", "fr\n", "", None):
+        assert translations(hostile).gettext("draft") == "draft"

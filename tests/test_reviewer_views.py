@@ -156,5 +156,6 @@ def test_a_scored_risk_shows_its_level(app):
     )
     assert "crmrisk-level-high" in fine["class"]
     laid_out = text(risks.find("table", id="RISK-FINE").select_one(".needs_meta"))
-    assert "Responsable: DPO" in laid_out and "Gravité" not in laid_out
+    # « Responsable : DPO »: the narrow no-break space before the colon, normalised here
+    assert "Responsable : DPO" in laid_out and "Gravité" not in laid_out
     assert risks.find("table", id="RISK-LATER").select_one(".crmrisk-badge") is None
