@@ -58,6 +58,8 @@ THEME_OPTIONS = {
     "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"], "suivi": []},
 }
 THEME_CONTEXT = {"default_mode": "light"}
+#: No primary sidebar: the starter's few pages are in the top bar, the sidebar was empty.
+THEME_SIDEBARS: dict[str, list[str]] = {"**": []}
 #: The same for a Jupyter Book (sphinx-book-theme, on pydata-sphinx-theme, puts the search
 #: button and the switch in its own places): templates of the theme's, made accessible,
 #: written into the starter's _templates/ (the handbook uses them from here).
@@ -225,6 +227,8 @@ def conf_py(name: str, profile: Sequence[str] | None, year: int | None = None) -
         *(f"        {_python(key)}: {_python(value)}," for key, value in THEME_OPTIONS.items()),
         "    }",
         f"    html_context = {{{', '.join(f'{_python(k)}: {_python(v)}' for k, v in THEME_CONTEXT.items())}}}",
+        typography("    # les pages sont dans la barre du haut : pas de barre latérale vide"),
+        f"    html_sidebars = {_python(THEME_SIDEBARS)}",
         "",
         *_profile_lines(profile, "#"),
     ]

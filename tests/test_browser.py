@@ -359,12 +359,17 @@ def views_site(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
     options) and with Sphinx's default theme; served."""
     from sphinx_builds import build_once
 
-    from sphinx_crmrisk.starter import THEME, THEME_CONTEXT, THEME_OPTIONS
+    from sphinx_crmrisk.starter import THEME, THEME_CONTEXT, THEME_OPTIONS, THEME_SIDEBARS
 
     source = tmp_path_factory.mktemp("a11y") / "src"
     shutil.copytree(A11Y_ROOT, source)
     overrides = (
-        {"html_theme": THEME, "html_theme_options": THEME_OPTIONS, "html_context": THEME_CONTEXT}
+        {
+            "html_theme": THEME,
+            "html_theme_options": THEME_OPTIONS,
+            "html_context": THEME_CONTEXT,
+            "html_sidebars": THEME_SIDEBARS,
+        }
         if request.param == "starter theme"
         else {}
     )
