@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from sphinx.errors import SphinxError
 from sphinx_builds import build_once, edit
 
@@ -51,12 +50,21 @@ def test_a_written_status_in_any_case_and_accent_counts_as_its_word(copy_root):
 UNKNOWN = "n'importe quoi"
 
 
+def fails_with_w(src: Path) -> bool:
+    """Whether a -W build of ``src`` fails: Sphinx 7.4 stops at the first warning, 8 and
+    9 finish the build and end with a non-zero status."""
+    try:
+        app = build_once(src, freshenv=True, warningiserror=True)
+    except SphinxError:
+        return True
+    return app.statuscode != 0
+
+
 def test_an_unknown_status_fails_the_build_at_its_line_in_myst(copy_root, capsys):
     src = copy_root("clean")
     edit(src / "controles.md", ":id: CLA-RGPD-03\n", f":id: CLA-RGPD-03\n:status: {UNKNOWN}\n")
     # -W: the warning is an error
-    with pytest.raises(SphinxError):
-        build_once(src, freshenv=True, warningiserror=True)
+    assert fails_with_w(src)
     app = build_once(src, freshenv=True)
     warnings = app.warning.getvalue()
     expected = (
@@ -78,8 +86,7 @@ def test_an_unknown_status_fails_the_build_at_its_line_in_rest(copy_root, capsys
     edit(
         src / "index.rst", "   :id: CLA-RGPD-03\n", f"   :id: CLA-RGPD-03\n   :status: {UNKNOWN}\n"
     )
-    with pytest.raises(SphinxError):
-        build_once(src, freshenv=True, warningiserror=True)
+    assert fails_with_w(src)
     app = build_once(src, freshenv=True)
     warnings = app.warning.getvalue()
     line = (
