@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import markdown_text
-from .model import Assessment, Item
+from .kinds import N_
+from .model import STATE_LABELS, Assessment, Item, State
 from .reports import gap_record
 from .traceability import Traceability
+from .translations import translations
 from .watch import Watch
 
 FORMATS = ("md", "json")
+_STATES = {state.value for state in State}
 
 #: The obligation facts compared; ``phase`` is the list of phase IDs.
 COMPARED = ("title", "legal_basis", "phase", "effective", "until")
@@ -106,7 +109,7 @@ def diff_document(old: Traceability, new: Traceability) -> dict[str, Any]:
             for i in kept
             if before[i].state is not after[i].state
         ],
-        "uncovered": [gap_record(a) for a in new.gaps],
+        "uncovered": [gap_record(a, new.language) for a in new.gaps],
         "became_suspect": became_suspect(old, new),
         "watch": watch_changes(old, new),
         "proof_changes": proof_changes(old, new),
@@ -180,14 +183,30 @@ def diff_json(document: Mapping[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def diff_markdown(document: Mapping[str, Any]) -> str:
+def diff_markdown(document: Mapping[str, Any], language: str | None = None) -> str:
+    """The comment of a pull request, in ``language`` (None: English)."""
+    catalog = translations(language)
+    t, nt = catalog.gettext, catalog.ngettext
     e = markdown_text.escape
-    out = [f"### Traceability changes (reference date {document['reference_date']})", ""]
+
+    def state(code: str) -> str:
+        return t(STATE_LABELS[State(code)]) if code in _STATES else code
+
+    def heading(message: str, count: int) -> list[str]:
+        return [f"#### {t(message).format(n=count)}", ""]
+
+    title = t(N_("Traceability changes (reference date {date})"))
+    out = [f"### {title.format(date=document['reference_date'])}", ""]
     uncovered = document["uncovered"]
     if uncovered:
-        out += [f"**{len(uncovered)} obligation(s) uncovered after this change.**", ""]
+        text = nt(
+            N_("{n} obligation uncovered after this change."),
+            N_("{n} obligations uncovered after this change."),
+            len(uncovered),
+        )
+        out += [f"**{text.format(n=len(uncovered))}**", ""]
     else:
-        out += ["Every obligation is covered, justified or lapsed.", ""]
+        out += [t(N_("Every obligation is covered, justified or lapsed.")), ""]
     sections = (
         "added",
         "removed",
@@ -198,36 +217,41 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
         "evidence_changes",
     )
     if not any(document[name] for name in sections):
-        out += ["No obligation was added, removed or changed.", ""]
+        out += [t(N_("No obligation was added, removed or changed.")), ""]
     if document["added"]:
-        out += [f"#### Added ({len(document['added'])})", ""]
-        out += [f"- {e(r['id'])}: {e(r['title'])} ({r['state']})" for r in document["added"]]
+        out += heading(N_("Added ({n})"), len(document["added"]))
+        out += [
+            f"- {e(r['id'])}: {e(r['title'])} ({e(state(r['state']))})" for r in document["added"]
+        ]
         out.append("")
     if document["removed"]:
-        out += [f"#### Removed ({len(document['removed'])})", ""]
+        out += heading(N_("Removed ({n})"), len(document["removed"]))
         out += [f"- {e(r['id'])}: {e(r['title'])}" for r in document["removed"]]
         out.append("")
     if document["changed"]:
-        out += [f"#### Changed ({len(document['changed'])})", ""]
+        out += heading(N_("Changed ({n})"), len(document["changed"]))
         rows = [
             [entry["id"], c["field"], c["old"], c["new"]]
             for entry in document["changed"]
             for c in entry["changes"]
         ]
-        out.append(markdown_text.table(("Obligation", "Field", "Before", "After"), rows))
+        headers = (t(N_("Obligation")), t(N_("Field")), t(N_("Before")), t(N_("After")))
+        out.append(markdown_text.table(headers, rows))
     if document["state_changes"]:
-        out += [f"#### State changes ({len(document['state_changes'])})", ""]
+        out += heading(N_("State changes ({n})"), len(document["state_changes"]))
         rows = [
-            [r["id"], r["title"], f"{r['old']} → {r['new']}"] for r in document["state_changes"]
+            [r["id"], r["title"], f"{state(r['old'])} → {state(r['new'])}"]
+            for r in document["state_changes"]
         ]
-        out.append(markdown_text.table(("Obligation", "Title", "State"), rows))
+        out.append(markdown_text.table((t(N_("Obligation")), t(N_("Title")), t(N_("State"))), rows))
     if document["became_suspect"]:
-        out += [f"#### Covers now suspect ({len(document['became_suspect'])})", ""]
+        out += heading(N_("Covers now suspect ({n})"), len(document["became_suspect"]))
         rows = [
             [r["id"], r["obligation"], ", ".join(r["changed"]), r["location"]]
             for r in document["became_suspect"]
         ]
-        out.append(markdown_text.table(("Re-read", "Obligation", "What changed", "Where"), rows))
+        headers = (t(N_("Re-read")), t(N_("Obligation")), t(N_("What changed")), t(N_("Where")))
+        out.append(markdown_text.table(headers, rows))
     watch = document.get("watch") or {}
     if any(watch.get(name) for name in ("added", "removed", "changed")):
         rows = [
@@ -257,7 +281,7 @@ def diff_markdown(document: Mapping[str, Any]) -> str:
         ]
         out.append(markdown_text.table(("Evidence", "Title", "State", "Where"), rows))
     if uncovered:
-        out += [f"#### Uncovered ({len(uncovered)})", ""]
-        out += [f"- {e(r['location'])}: {e(r['message'])}" for r in uncovered]
+        out += heading(N_("Uncovered ({n})"), len(uncovered))
+        out += [f"- {e(r['act_at'])}: {e(r['message'])}" for r in uncovered]
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -15,8 +15,9 @@ build read the page again. The review lock keeps the SHA-256 of the file as it w
 approved (``crmrisk review``, :class:`~.reviews.Approval`): a file that no longer has
 it has changed.
 
-An evidence's state, the first that holds: ``inactive`` (its status is one of
-``crmrisk_inactive_statuses``: it proves nothing and is not checked) > ``missing`` (its
+An evidence's state, the first that holds: ``inactive`` (its status is a word of
+``crmrisk_inactive_statuses`` in any language, or no status word of an evidence: it
+proves nothing and is not checked) > ``missing`` (its
 document path holds no readable file) > ``expired`` (``valid_until`` before the
 reference date) > ``changed`` (the file's SHA-256 is not the approved one) >
 ``expiring`` (valid, until a day within :data:`EXPIRING_DAYS`) > ``valid``.
@@ -38,8 +39,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .kinds import COVERING_KINDS, N_, Kind
-from .model import Assessment, Finding, Item, Model, State, date_problem, parse_date
+from .kinds import (
+    COVERING_KINDS,
+    KIND_STATUSES,
+    N_,
+    Kind,
+    canonical_status,
+    inactive_keys,
+    status_key,
+)
+from .model import Assessment, Finding, Item, Model, State, bad_date_message, parse_date
 from .reviews import Approval, ReviewLock
 
 #: "Expiring": valid until a day within this many days of the reference date.
@@ -203,7 +212,11 @@ def assess_one(
         and approval.sha256
         and approval.sha256 != found
     )
-    if item.status and item.status in inactive:
+    if item.status and (
+        status_key(item.status) in inactive
+        or canonical_status(item.status) not in KIND_STATUSES[Kind.EVIDENCE]
+    ):
+        # inactive in any language, or an unknown word (a bad_value): proves nothing
         state = EvidenceState.INACTIVE
     elif missing:
         state = EvidenceState.MISSING
@@ -228,7 +241,7 @@ def assess_evidence(
 ) -> list[EvidenceAssessment]:
     """Every evidence's state, in ID order."""
     lock = lock or ReviewLock()
-    inactive = frozenset(inactive_statuses)
+    inactive = inactive_keys(inactive_statuses)
     return [
         assess_one(model, item, today, lock, inactive)
         for item in sorted(model.of_kind(Kind.EVIDENCE), key=lambda i: i.id)
@@ -365,7 +378,7 @@ def evidence_findings(
                     Finding(
                         "bad_date",
                         item,
-                        f"{item.id}: {field(name)} '{text}' {date_problem(text)}",
+                        bad_date_message(item.id, field(name), text),
                     )
                 )
         dated, valid_until = assessment.dated, assessment.valid_until

@@ -35,6 +35,8 @@ from .kinds import COVERING_KINDS, KIND_SPECS, N_
 from .model import (
     STATE_LABELS,
     Assessment,
+    Discount,
+    DiscountCode,
     Item,
     Model,
     State,
@@ -336,20 +338,36 @@ class ExportSettings:
     def gettext(self, message: str) -> str:
         return translator(self.language)(message)
 
+    def number(self, value: int) -> str:
+        """``32,767``; in French ``32 767`` (a narrow no-break space)."""
+        return f"{value:,}".replace(",", "\u202f" if self.is_french else ",")
+
     def headings(self, columns: Sequence[str], names: Mapping[str, str]) -> list[str]:
         return [self.gettext(names[c]) if c in names else c for c in columns]
 
     def localised(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """An obligation record with its state and proof in words (``couverte``,
-        ``prouvée``)."""
+        ``prouvée``), and why an item does not count (``brouillon``)."""
         result = dict(record)
         state = record.get("state")
         if state in _STATE_BY_CODE:
             result["state"] = self.gettext(STATE_LABELS[_STATE_BY_CODE[state]])
+        result["not_counted"] = [
+            {**entry, "reason": self.reason(entry)} for entry in record.get("not_counted") or []
+        ]
         proof = record.get("proof")
         if proof in _PROOF_BY_CODE:
             result["proof"] = self.gettext(PROOF_LABELS[_PROOF_BY_CODE[proof]])
         return result
+
+    def reason(self, entry: Mapping[str, Any]) -> str:
+        """Why an item does not count, in the settings' language (the record's own
+        English words when it does not say why in codes: an older document)."""
+        code = _DISCOUNT_BY_CODE.get(str(entry.get("code")))
+        if code is None:
+            return str(entry.get("reason", ""))
+        why = Discount(code, status=str(entry.get("status", "")), type=str(entry.get("type", "")))
+        return why.text(self.gettext)
 
     def localised_evidence(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """An evidence record with its state in words (``expirée``)."""
@@ -366,11 +384,16 @@ class ExportSettings:
         return {**record, "state": self.gettext(WATCH_STATE_LABELS[state])}
 
     def localised_review(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A review record with its review state in words (``en retard``)."""
+        """A review record with its review state (``en retard``) and its type
+        (``Procédure``) in words."""
+        result = dict(record)
         state = _REVIEW_STATE_BY_CODE.get(str(record.get("review")))
-        if state is None:
-            return dict(record)
-        return {**record, "review": self.gettext(REVIEW_STATE_LABELS[state])}
+        if state is not None:
+            result["review"] = self.gettext(REVIEW_STATE_LABELS[state])
+        kind = _KIND_BY_CODE.get(str(record.get("type")))
+        if kind is not None:
+            result["type"] = self.gettext(KIND_SPECS[kind].title)
+        return result
 
     def localised_item(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """An item record with its type in words (``Procédure``), as a register says it."""
@@ -386,6 +409,7 @@ _REVIEW_STATE_BY_CODE = {state.value: state for state in ReviewState}
 _WATCH_STATE_BY_CODE = {state.value: state for state in WatchState}
 _PROOF_BY_CODE = {state.value: state for state in ProofState}
 _EVIDENCE_STATE_BY_CODE = {state.value: state for state in EvidenceState}
+_DISCOUNT_BY_CODE = {code.value: code for code in DiscountCode}
 
 
 def obligation_record(
@@ -406,11 +430,21 @@ def obligation_record(
         "covered_by": [item.id for item in assessment.covering],
         "proof": proof.state.value if proof else None,
         "proven_by": [e.item.id for e in proof.evidence] if proof else [],
-        "not_counted": [{"id": item.id, "reason": why} for item, why in assessment.discounted],
+        "not_counted": [
+            {
+                "id": item.id,
+                "reason": str(why),
+                "code": why.code.value,
+                "status": item.status or "",
+                "type": item.type,
+            }
+            for item, why in assessment.discounted
+        ],
         "suspect_covers": _suspects(suspects or [], "item"),
         "out_of_scope_by": list(assessment.out_of_scope_by),
         "file": obligation.file,
         "line": obligation.lineno,
+        "catalogue": obligation.catalogue,
     }
 
 
@@ -569,7 +603,8 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 #: when the data did not change (it is in the workbook's properties, see _unchanged).
 #: 3: printed pages (title header, page footer, date cells, ID and state first)
 #: 4: the Items sheet (a register), the Evidence register and Watch list sheets
-WORKBOOK_FORMAT = 4
+#: 5: French words in the sheets (a review's type, why an item does not count)
+WORKBOOK_FORMAT = 5
 _GENERATOR = f"sphinx-crmrisk, workbook format {WORKBOOK_FORMAT}"
 
 #: The columns of a phase sheet: the ID and the state first, so that both are repeated
@@ -839,13 +874,16 @@ def xlsx_bytes(
     )
     reference_date = document["reference_date"]
     law_date = settings.law_date or reference_date
+    # « Date de référence : 2026-06-01 », with French typography in French
+    dated = t(N_("Reference date: {date}")).format(date=reference_date)
+    law = t(N_("Law as of: {date}")).format(date=law_date)
     workbook.set_properties(
         {
             "title": t("Traceability matrix"),
             "subject": t("Obligations, their state and what covers them"),
             "company": settings.organization,
-            "keywords": f"{t('Reference date')}: {reference_date}; {t('Law as of')}: {law_date}",
-            "comments": f"{t('Reference date')}: {reference_date}. {t('Law as of')}: {law_date}.",
+            "keywords": f"{dated}; {law}",
+            "comments": f"{dated}. {law}.",
             "created": dt.datetime.combine(dt.date.fromisoformat(reference_date), dt.time()),
         }
     )
@@ -921,11 +959,18 @@ def xlsx_bytes(
                 if length is not None:
                     cells[column] = _start_of(cell, XLSX_CELL_LIMIT)
                     # constant_memory: a note is kept aside, written with the sheet
+                    note = t(
+                        N_(
+                            "Cut: the text has {length} characters; a cell holds {limit}. "
+                            "The whole text is in traceability.json."
+                        )
+                    )
                     sheet.write_comment(
                         number,
                         column,
-                        f"Cut: the text has {length:,} characters; a cell holds "
-                        f"{XLSX_CELL_LIMIT:,}. The whole text is in traceability.json.",
+                        note.format(
+                            length=settings.number(length), limit=settings.number(XLSX_CELL_LIMIT)
+                        ),
                     )
                     found = CutCell(str(row[0]), keys[column], length)
                     if found not in cut:
@@ -1023,24 +1068,33 @@ def json_bytes(document: Mapping[str, Any], settings: ExportSettings | None = No
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def matrix_markdown(document: Mapping[str, Any]) -> str:
-    headers = ("ID", "Title", "Phases", "Legal basis", "State", "Covered by")
-    rows = [
-        [
-            r["id"],
-            r["title"],
-            ", ".join(r["phases"]),
-            r["legal_basis"],
-            r["state"],
-            ", ".join(r["covered_by"]),
-        ]
-        for r in document["obligations"]
-    ]
-    return f"Reference date: {document['reference_date']}\n\n" + markdown_text.table(headers, rows)
+#: The columns of the Markdown matrix.
+MARKDOWN_COLUMNS = ("id", "title", "phases", "legal_basis", "state", "covered_by")
+
+
+def matrix_markdown(document: Mapping[str, Any], settings: ExportSettings | None = None) -> str:
+    """A Markdown table, its headings and states in the settings' language."""
+    settings = settings or ExportSettings()
+    headers = settings.headings(MARKDOWN_COLUMNS, {**HEADINGS, "covered_by": N_("Covered by")})
+    rows = []
+    for record in document["obligations"]:
+        r = settings.localised(record)
+        rows.append(
+            [
+                r["id"],
+                r["title"],
+                ", ".join(r["phases"]),
+                r["legal_basis"],
+                r["state"],
+                ", ".join(r["covered_by"]),
+            ]
+        )
+    date = settings.gettext(N_("Reference date: {date}")).format(date=document["reference_date"])
+    return f"{date}\n\n" + markdown_text.table(headers, rows)
 
 
 def markdown_bytes(document: Mapping[str, Any], settings: ExportSettings | None = None) -> bytes:
-    return matrix_markdown(document).encode("utf-8")
+    return matrix_markdown(document, settings).encode("utf-8")
 
 
 Renderer = Callable[[Mapping[str, Any], "ExportSettings | None"], bytes]

@@ -12,7 +12,8 @@ Labels are English message IDs of the ``sphinx_crmrisk`` catalog, marked with
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -192,11 +193,14 @@ FIELD_SPECS: Mapping[str, FieldSpec] = {
         "the source folder, when it is not its page's own (an included file).",
         in_layout=False,
     ),
-    # of no kind: every item the shipped catalogue holds has it (law_catalogue.py)
+    # of no kind: the shipped catalogue's records have it, and crmrisk-catalogue sets it
+    # on what it imports (catalogue_directive.py)
     "catalogue": FieldSpec(
         N_("Catalogue"),
-        "Set by the shipped catalogue, not written: the date of the statement of the law "
-        "an imported item comes from (an overdue watch item of it asks for an upgrade).",
+        "Set by the extension, not written: the version (YYYY-MM-DD) of the shipped "
+        "catalogue of the law the item was imported from by crmrisk-catalogue; its gaps "
+        "say so, and are reported where the organization acts on them; an overdue watch "
+        "item of it asks for an upgrade.",
         in_layout=False,
     ),
     # set by the extension on evidence (item_directive.py), read by the model
@@ -355,6 +359,124 @@ VERIFICATION_LEVELS: Mapping[str, str] = {
         "Not verified: the facts below have not been confirmed in an official source."
     ),
 }
+
+
+class Status(StrEnum):
+    """What an item's ``:status:`` means (the canonical words)."""
+
+    #: counts: a clause or procedure in force (no status means the same)
+    ACTIVE = "active"
+    #: does not count yet: being written or awaiting approval
+    DRAFT = "draft"
+    #: does not count any more: withdrawn or replaced
+    RETIRED = "retired"
+    #: an obligation the organization declares not applicable (with a justification)
+    NOT_APPLICABLE = "not_applicable"
+
+
+#: The words a team may write for each status, French and English; they are compared
+#: without case, accents, or the difference between spaces, ``_`` and ``-``
+#: (:func:`status_key`), so ``Retirée``, ``retiree`` and ``RETIRÉE`` are one word.
+#: A small list on purpose: a word that is not here is refused (a ``bad_value``),
+#: never guessed.
+STATUS_WORDS: Mapping[Status, tuple[str, ...]] = {
+    Status.ACTIVE: (
+        "active",
+        "approved",
+        "in force",
+        "actif",
+        "approuvé",
+        "approuvée",
+        "validé",
+        "validée",
+        "en vigueur",
+    ),
+    Status.DRAFT: (
+        "draft",
+        "in progress",
+        "brouillon",
+        "projet",
+        "en cours",
+        "en cours de rédaction",
+        "à valider",
+    ),
+    Status.RETIRED: (
+        "retired",
+        "withdrawn",
+        "obsolete",
+        "retiré",
+        "retirée",
+        "obsolète",
+        "abrogé",
+        "abrogée",
+        "archivé",
+        "archivée",
+    ),
+    Status.NOT_APPLICABLE: (
+        "not_applicable",
+        "not applicable",
+        "non applicable",
+        "sans objet",
+    ),
+}
+
+#: The statuses each kind may have; a kind not listed (phases, risks) may have any
+#: (a risk register has its own workflow: ``open``, ``treated``...).
+KIND_STATUSES: Mapping[Kind, tuple[Status, ...]] = {
+    Kind.CLAUSE: (Status.ACTIVE, Status.DRAFT, Status.RETIRED),
+    Kind.PROCEDURE: (Status.ACTIVE, Status.DRAFT, Status.RETIRED),
+    Kind.OBLIGATION: (Status.ACTIVE, Status.NOT_APPLICABLE),
+    # an evidence proves only when active (a draft, a retired one, an unknown word: not)
+    Kind.EVIDENCE: (Status.ACTIVE, Status.DRAFT, Status.RETIRED),
+}
+
+#: What each status means, for the reference documentation.
+STATUS_DOCS: Mapping[Status, str] = {
+    Status.ACTIVE: "In force: its covers count (no status means the same).",
+    Status.DRAFT: "Being written or awaiting approval: its covers do not count yet.",
+    Status.RETIRED: "Withdrawn or replaced: its covers do not count any more.",
+    Status.NOT_APPLICABLE: "Declared not applicable to the organization; with a "
+    "justification, the obligation is justified.",
+}
+
+#: Each status as readers see it (the French catalog puts clauses and procedures,
+#: both feminine, in the feminine).
+STATUS_LABELS: Mapping[Status, str] = {
+    Status.ACTIVE: N_("active"),
+    Status.DRAFT: N_("draft"),
+    Status.RETIRED: N_("retired"),
+    Status.NOT_APPLICABLE: N_("not applicable"),
+}
+
+
+def status_key(word: str) -> str:
+    """``" Retirée "`` -> ``"retiree"``: lower case, no accent, one space between words
+    (``_`` and ``-`` are spaces): how status words are compared."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.split(r"[\s_\-]+", plain.strip())).strip()
+
+
+_STATUS_BY_KEY: Mapping[str, Status] = {
+    status_key(word): status for status, words in STATUS_WORDS.items() for word in words
+}
+
+
+def canonical_status(word: str) -> Status | None:
+    """The status a word means (``brouillon`` -> draft), or None for an unknown word."""
+    return _STATUS_BY_KEY.get(status_key(word))
+
+
+def inactive_keys(words: Iterable[str]) -> frozenset[str]:
+    """The keys of ``crmrisk_inactive_statuses``' words, each word's status included:
+    ``draft`` makes ``brouillon`` inactive too, whatever the language it is written in."""
+    keys: set[str] = set()
+    for word in words:
+        keys.add(status_key(word))
+        status = canonical_status(word)
+        if status is not None:
+            keys.update(status_key(w) for w in STATUS_WORDS[status])
+    return frozenset(keys)
 
 
 #: What a renamed type, field or link may be called: a directive or option name.

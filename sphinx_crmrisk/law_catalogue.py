@@ -109,13 +109,33 @@ def read_needs(file: Path) -> dict[str, dict[str, Any]]:
 _DOC_ROLE = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
 
 
+#: A bare ``http(s)://`` address in the text: not already ``<...>``, a Markdown link's
+#: target ``](...)`` nor code.
+_BARE_URL = re.compile(r"(?<![<`])(?<!\]\()https?://[^\s<>`]+")
+#: What ends a sentence or a parenthesis after an address, not the address.
+_TRAILING = ".,;:!?'\")»"
+
+
+def _autolink(match: re.Match[str]) -> str:
+    """``https://x.fr/a).`` -> ``<https://x.fr/a>).``: a CommonMark autolink, which every
+    MyST project makes a link (the handbook's own Jupyter Book links bare addresses with
+    linkify, which a project importing the catalogue may not have)."""
+    url, tail = match.group(), ""
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break  # a parenthesis of the address itself
+        url, tail = url[:-1], url[-1] + tail
+    return f"<{url}>{tail}"
+
+
 def _record(need: Mapping[str, Any], version: str) -> dict[str, Any]:
     """A need of the handbook as shipped: what an import needs, no location; a link to
-    a page of the handbook becomes its text; ``catalogue`` names the statement of the
-    law it belongs to."""
+    a page of the handbook becomes its text, a bare address a link; ``catalogue`` names
+    the statement of the law it belongs to."""
     record = {key: need[key] for key in _CORE_KEYS if need.get(key)}
     if "content" in record:
-        record["content"] = _DOC_ROLE.sub(lambda m: m.group(1) or m.group(2), record["content"])
+        text = _DOC_ROLE.sub(lambda m: m.group(1) or m.group(2), record["content"])
+        record["content"] = _BARE_URL.sub(_autolink, text)
     for name in AUTHORED_FIELDS:
         if need.get(name) and name not in UNSHIPPED_FIELDS:
             record[name] = need[name]

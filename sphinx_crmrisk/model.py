@@ -22,15 +22,23 @@ from .kinds import (
     COVERING_KINDS,
     DATE_FIELDS,
     DEFAULT_NAMES,
+    KIND_STATUSES,
     LINK_SPECS,
     N_,
     RISK_SCALES,
+    STATUS_LABELS,
+    STATUS_WORDS,
     VERIFICATION_LEVELS,
     Kind,
     Names,
+    Status,
+    canonical_status,
+    inactive_keys,
+    status_key,
 )
 from .scope import missing_activities, not_activities
-from .text import split_list
+from .text import one_line, split_list
+from .translations import Gettext, same, translations
 from .warning_types import WarningSubtype
 
 
@@ -69,7 +77,7 @@ STATE_LABELS: Mapping[State, str] = {
     State.UNCOVERED: N_("uncovered"),
 }
 
-NOT_APPLICABLE = "not_applicable"
+NOT_APPLICABLE = Status.NOT_APPLICABLE.value
 DEFAULT_INACTIVE_STATUSES = ("draft", "retired")
 DEFAULT_REQUIRED_FIELDS = ("legal_basis",)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -133,6 +141,12 @@ class Item:
         return f"{where}:{self.lineno}" if self.lineno else where
 
     @property
+    def catalogue(self) -> str | None:
+        """The version of the shipped catalogue the item was imported from
+        (``crmrisk-catalogue``), None for an item the project writes."""
+        return self.fields.get("catalogue") or None
+
+    @property
     def parties(self) -> tuple[str, ...]:
         return split_list(self.fields.get("party", ""))
 
@@ -148,7 +162,7 @@ class Item:
 @functools.lru_cache(maxsize=4096)
 def parse_date(value: str) -> dt.date | None:
     """An ISO ``YYYY-MM-DD`` date of the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`,
-    or None when the text is not one (:func:`date_problem` says why)."""
+    or None when the text is not one (:func:`bad_date_message` says why)."""
     if not _ISO_DATE.match(value):
         return None
     try:
@@ -174,11 +188,17 @@ def is_out_of_range(value: str) -> bool:
     return not FIRST_YEAR <= date.year <= LAST_YEAR
 
 
-def date_problem(value: str) -> str:
-    """Why :func:`parse_date` refuses ``value``, for a message: ``is not ...``."""
+def bad_date_message(item_id: str, field: str, value: str, gettext: Gettext = same) -> str:
+    """``OBL-X: effective '2026-13-01' is not a YYYY-MM-DD date``, or ``... is not a date
+    of the years 1800 to 2999``: why :func:`parse_date` refuses ``value``, in a message
+    (``gettext``: the build's language)."""
     if is_out_of_range(value):
-        return f"is not a date of {DATE_YEARS}"
-    return "is not a YYYY-MM-DD date"
+        template = N_("{id}: {field} '{value}' is not a date of the years {first} to {last}")
+    else:
+        template = N_("{id}: {field} '{value}' is not a YYYY-MM-DD date")
+    return gettext(template).format(
+        id=item_id, field=field, value=value, first=FIRST_YEAR, last=LAST_YEAR
+    )
 
 
 def _is_id_list(value: Any) -> bool:
@@ -255,6 +275,47 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
     )
 
 
+class DiscountCode(StrEnum):
+    """Why a ``covers`` link does not count."""
+
+    #: the item's status is one of ``crmrisk_inactive_statuses`` (draft, retired...)
+    INACTIVE = "inactive"
+    #: the item's status is no word the vocabulary knows: never counted on a guess
+    UNKNOWN_STATUS = "unknown_status"
+    #: the item is not a clause or procedure
+    NOT_COVERING = "not_covering"
+
+
+@dataclass(frozen=True)
+class Discount:
+    """Why one covering item does not count, in words of any language (:meth:`text`);
+    ``str()`` gives the English words (the message IDs)."""
+
+    code: DiscountCode
+    #: the status as written (:attr:`DiscountCode.INACTIVE`, ``UNKNOWN_STATUS``)
+    status: str = ""
+    #: the item's type, and the project's names of clauses and procedures
+    #: (:attr:`DiscountCode.NOT_COVERING`)
+    type: str = ""
+    covering_types: tuple[str, str] = ("clause", "procedure")
+
+    def text(self, gettext: Gettext = same) -> str:
+        """``is draft``, or in French ``brouillon``."""
+        if self.code is DiscountCode.INACTIVE:
+            known = canonical_status(self.status)
+            word = gettext(STATUS_LABELS[known]) if known is not None else self.status
+            return gettext(N_("is {status}")).format(status=word)
+        if self.code is DiscountCode.UNKNOWN_STATUS:
+            return gettext(N_("has the unknown status '{status}'")).format(status=self.status)
+        clause, procedure = self.covering_types
+        return gettext(N_("is a {type}, not a {clause} or {procedure}")).format(
+            type=self.type, clause=clause, procedure=procedure
+        )
+
+    def __str__(self) -> str:
+        return self.text()
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The state of one obligation and the evidence for it."""
@@ -263,7 +324,7 @@ class Assessment:
     state: State
     covering: tuple[Item, ...] = ()
     """Active clauses and procedures that cover it."""
-    discounted: tuple[tuple[Item, str], ...] = ()
+    discounted: tuple[tuple[Item, Discount], ...] = ()
     """Covering items that do not count, each with the reason."""
     upcoming: bool = False
     """Its ``effective`` date is after the reference date."""
@@ -273,7 +334,28 @@ class Assessment:
     @property
     def reason(self) -> str:
         """Why covering items do not count, e.g. ``"CLA-X is draft"``."""
-        return "; ".join(f"{item.id} {why}" for item, why in self.discounted)
+        return self.reason_text()
+
+    def reason_text(self, gettext: Gettext = same) -> str:
+        """:attr:`reason` in a language: ``CLA-X : brouillon`` in French."""
+        template = gettext(N_("{id} {reason}"))
+        return "; ".join(
+            template.format(id=item.id, reason=why.text(gettext)) for item, why in self.discounted
+        )
+
+    @property
+    def acted_on(self) -> Item:
+        """Where the organization acts on this obligation, when it is a gap.
+
+        An obligation imported from the shipped catalogue is located at the directive
+        that imports it, a text the organization does not write: when an item of its
+        own covers it without counting (a draft, a retired clause), that item is where
+        it acts; otherwise the import, where its scope is decided. An obligation the
+        project writes is its own place.
+        """
+        if self.obligation.catalogue and self.discounted:
+            return self.discounted[0][0]
+        return self.obligation
 
 
 class RiskLevel(StrEnum):
@@ -339,6 +421,23 @@ class Finding:
     subtype: WarningSubtype
     item: Item
     message: str
+    #: Where it is reported, when not at ``item``: where the organization acts on it
+    #: (:attr:`Assessment.acted_on`).
+    at: Item | None = None
+    #: The obligations a gap finding is about (:func:`gap_findings`), else empty.
+    obligations: tuple[Item, ...] = ()
+    #: The lines under the message: one a gap of a grouped gap finding.
+    details: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The message, and its details on lines of their own."""
+        return "\n".join((self.message, *self.details))
+
+    @property
+    def located_at(self) -> Item:
+        """The item whose ``file:line`` the finding is reported at."""
+        return self.at or self.item
 
 
 class Model:
@@ -398,12 +497,41 @@ class Model:
         return [self.items[i] for i in obligation.linked("phase") if i in self.items]
 
 
-def _discount_reason(item: Item, inactive: frozenset[str], names: Names) -> str | None:
+def _discount_reason(item: Item, inactive: frozenset[str], names: Names) -> Discount | None:
     if item.kind not in COVERING_KINDS:
-        return f"is a {item.type}, not a {names.type(Kind.CLAUSE)} or {names.type(Kind.PROCEDURE)}"
-    if item.status and item.status in inactive:
-        return f"is {item.status}"
+        return Discount(
+            DiscountCode.NOT_COVERING,
+            type=item.type,
+            covering_types=(names.type(Kind.CLAUSE), names.type(Kind.PROCEDURE)),
+        )
+    status = item.status
+    if not status:
+        return None
+    key = status_key(status)
+    if key in inactive:
+        return Discount(DiscountCode.INACTIVE, status=status)
+    known = canonical_status(status)
+    if known is None or known not in KIND_STATUSES[item.kind]:
+        return Discount(DiscountCode.UNKNOWN_STATUS, status=status)
     return None
+
+
+def counts_as_cover(item: Item, inactive_statuses: Iterable[str]) -> bool:
+    """Whether a clause's or procedure's ``covers`` links count: its status is active
+    (none, ``active``, ``actif``...), neither inactive nor unknown."""
+    return _discount_reason(item, inactive_keys(inactive_statuses), DEFAULT_NAMES) is None
+
+
+def not_counting_statuses(model: Model, inactive_statuses: Iterable[str]) -> frozenset[str]:
+    """The statuses, as written in ``model``, of the clauses and procedures that do not
+    count: the inactive ones, whatever their language, and the unknown ones."""
+    inactive = inactive_keys(inactive_statuses)
+    return frozenset(
+        item.status
+        for kind in COVERING_KINDS
+        for item in model.of_kind(kind)
+        if item.status and _discount_reason(item, inactive, model.names) is not None
+    )
 
 
 def assess(
@@ -421,9 +549,13 @@ def assess(
     active clause or procedure ``covers`` it; shown as upcoming while ``effective``
     is after ``today``) > uncovered. See :class:`State`.
     """
-    inactive = frozenset(inactive_statuses)
+    inactive = (
+        inactive_statuses
+        if isinstance(inactive_statuses, _InactiveKeys)
+        else inactive_keys(inactive_statuses)
+    )
     covering: list[Item] = []
-    discounted: list[tuple[Item, str]] = []
+    discounted: list[tuple[Item, Discount]] = []
     for item in model.incoming(obligation.id, "covers"):
         reason = _discount_reason(item, inactive, model.names)
         if reason is None:
@@ -439,7 +571,7 @@ def assess(
         state = State.LAPSED
     elif missing:
         state = State.OUT_OF_SCOPE
-    elif obligation.status == NOT_APPLICABLE and fields.get("justification"):
+    elif _is_not_applicable(obligation) and fields.get("justification"):
         state = State.JUSTIFIED
     elif covering:
         state = State.UPCOMING if upcoming else State.COVERED
@@ -462,70 +594,148 @@ def assess_all(
     profile: frozenset[str] | None = None,
 ) -> list[Assessment]:
     """Every obligation's assessment, in ID order (``profile``: see :func:`assess`)."""
-    # frozenset() of a frozenset is free: built once, not once an obligation
-    inactive_statuses = frozenset(inactive_statuses)
+    # the keys of the inactive words, made once, not once an obligation
+    inactive = _InactiveKeys(inactive_keys(inactive_statuses))
     return [
-        assess(model, obligation, today, inactive_statuses, profile)
+        assess(model, obligation, today, inactive, profile)
         for obligation in sorted(model.obligations, key=_by_id)
     ]
 
 
-def out_of_scope_message(assessment: Assessment) -> str:
+class _InactiveKeys(frozenset[str]):
+    """The keys of inactive status words, already made (:func:`~.kinds.inactive_keys`)."""
+
+
+def _is_not_applicable(obligation: Item) -> bool:
+    status = obligation.status
+    return bool(status) and canonical_status(status or "") is Status.NOT_APPLICABLE
+
+
+def out_of_scope_message(assessment: Assessment, language: str | None = None) -> str:
     """``OBL-X: out of scope (the profile lacks: assurance)``: for reports."""
-    return (
-        f"{assessment.obligation.id}: out of scope "
-        f"(the profile lacks: {', '.join(assessment.out_of_scope_by)})"
+    gettext = translations(language).gettext
+    return gettext(N_("{id}: out of scope (the profile lacks: {activities})")).format(
+        id=assessment.obligation.id, activities=", ".join(assessment.out_of_scope_by)
     )
 
 
-def uncovered_message(assessment: Assessment) -> str:
-    """The one sentence that the build, the CLI and the notebooks print for a gap."""
+def origin(item: Item, language: str | None = None) -> str:
+    """Where an imported obligation comes from: ``catalogue 2026-12-05, RGPD, art. 30``
+    (its legal basis); empty for an obligation the project writes."""
+    if not item.catalogue:
+        return ""
+    gettext = translations(language).gettext
+    text = gettext(N_("catalogue {version}")).format(version=item.catalogue)
+    basis = item.field("legal_basis")
+    return f"{text}, {basis}" if basis else text
+
+
+def uncovered_message(assessment: Assessment, language: str | None = None) -> str:
+    """The one sentence that the build, the CLI and the notebooks print for a gap, in
+    ``language`` (None: English)."""
+    gettext = translations(language).gettext
     obligation = assessment.obligation
-    text = (
-        f"{obligation.id}: obligation '{obligation.title}' is not covered by any "
-        "active clause or procedure"
-    )
+    came_from = origin(obligation, language)
+    if came_from:
+        text = gettext(
+            N_(
+                "{id}: obligation '{title}' ({origin}) is not covered by any active "
+                "clause or procedure"
+            )
+        ).format(id=obligation.id, title=obligation.title, origin=came_from)
+    else:
+        text = gettext(
+            N_("{id}: obligation '{title}' is not covered by any active clause or procedure")
+        ).format(id=obligation.id, title=obligation.title)
     if assessment.upcoming:
-        text += f" (it takes effect on {obligation.field('effective')})"
+        text += gettext(N_(" (it takes effect on {date})")).format(
+            date=obligation.field("effective")
+        )
     if assessment.discounted:
-        text += f" ({assessment.reason})"
+        text += f" ({assessment.reason_text(gettext)})"
     return text
 
 
 def find_problems(
-    model: Model, required_fields: Iterable[str] = DEFAULT_REQUIRED_FIELDS
+    model: Model,
+    required_fields: Iterable[str] = DEFAULT_REQUIRED_FIELDS,
+    inactive_statuses: Iterable[str] = DEFAULT_INACTIVE_STATUSES,
+    language: str | None = None,
 ) -> list[Finding]:
-    """Problems in the items of our kinds other than coverage gaps, in a stable order.
+    """Problems in the items of our kinds other than coverage gaps, in a stable order,
+    their messages in ``language`` (None: English).
 
     Needs of other types (a host project's) are never reported: their links and fields
     are the host's business, even under names that are also ours.
     """
+    gettext = translations(language).gettext
     findings: list[Finding] = []
     # canonical names; the project's name of a renamed field is taken too
     by_key = dict(model.names.field_keys)
     required = tuple(by_key.get(name, name) for name in required_fields)
+    inactive = tuple(inactive_statuses)
     ours = [item for item in model.items.values() if item.kind is not None]
     for item in sorted(ours, key=lambda i: (i.file or "", i.lineno or 0, i.id)):
-        findings.extend(_link_problems(model, item))
+        findings.extend(_status_problems(item, inactive, gettext))
+        findings.extend(_link_problems(model, item, gettext))
         if item.kind is Kind.OBLIGATION:
-            findings.extend(_obligation_problems(model, item, required))
+            findings.extend(_obligation_problems(model, item, required, gettext))
         elif item.kind is Kind.RISK:
-            findings.extend(_risk_problems(item))
+            findings.extend(_risk_problems(item, gettext))
     return findings
 
 
-def _risk_problems(item: Item) -> Iterable[Finding]:
+def accepted_statuses(kind: Kind, inactive_statuses: Iterable[str] = ()) -> list[str]:
+    """The status words an item of ``kind`` may have: those of its statuses, then the
+    other words of ``crmrisk_inactive_statuses`` (a clause or procedure)."""
+    words = [word for status in KIND_STATUSES[kind] for word in STATUS_WORDS[status]]
+    if kind in COVERING_KINDS:
+        known = {status_key(word) for word in words}
+        words += [word for word in inactive_statuses if status_key(word) not in known]
+    return words
+
+
+def _status_problems(
+    item: Item, inactive_statuses: tuple[str, ...], gettext: Gettext
+) -> Iterable[Finding]:
+    """A status that is no word of the item's kind: a clause or procedure that has one
+    does not count (:func:`_discount_reason`), never on a guess."""
+    kind = item.kind
+    if not item.status or kind is None or kind not in KIND_STATUSES:
+        return
+    accepted = accepted_statuses(kind, inactive_statuses)
+    if status_key(item.status) in {status_key(word) for word in accepted}:
+        return
+    if kind in COVERING_KINDS:
+        message = N_(
+            "{id}: status '{status}' is not a status of a {type}, so its covers do not "
+            "count (statuses: {accepted})"
+        )
+    else:
+        message = N_("{id}: status '{status}' is not a status of a {type} (statuses: {accepted})")
+    yield Finding(
+        "bad_value",
+        item,
+        gettext(message).format(
+            id=item.id, status=item.status, type=item.type, accepted=", ".join(accepted)
+        ),
+    )
+
+
+def _risk_problems(item: Item, gettext: Gettext) -> Iterable[Finding]:
     for name in RISK_SCALES:
         text = item.field(name)
         if text and _scale_value(text) is None:
             yield Finding(
                 "bad_value",
                 item,
-                f"{item.id}: {name} '{text}' is not one of 1, 2, 3, 4 (EBIOS RM scale)",
+                gettext(
+                    N_("{id}: {field} '{value}' is not one of 1, 2, 3, 4 (EBIOS RM scale)")
+                ).format(id=item.id, field=name, value=text),
             )
 
 
-def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
+def _link_problems(model: Model, item: Item, gettext: Gettext) -> Iterable[Finding]:
     names = model.names
     for link_type, targets in item.links.items():
         rule = LINK_SPECS[link_type]
@@ -534,8 +744,12 @@ def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
             yield Finding(
                 "link_type",
                 item,
-                f"{item.id}: a {item.type} cannot have a '{link_name}' link "
-                f"(only {', '.join(sorted(names.type(k) for k in rule.sources))} can)",
+                gettext(N_("{id}: a {type} cannot have a '{link}' link (only {types} can)")).format(
+                    id=item.id,
+                    type=item.type,
+                    link=link_name,
+                    types=", ".join(sorted(names.type(k) for k in rule.sources)),
+                ),
             )
             continue
         for target_id in targets:
@@ -546,40 +760,69 @@ def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
                 yield Finding(
                     "link_type",
                     item,
-                    f"{item.id}: '{link_name}' link to {target_id}, a {target.type}; "
-                    f"it must point at a {allowed}",
+                    gettext(
+                        N_(
+                            "{id}: '{link}' link to {target}, a {type}; it must point at a {expected}"
+                        )
+                    ).format(
+                        id=item.id,
+                        link=link_name,
+                        target=target_id,
+                        type=target.type,
+                        expected=allowed,
+                    ),
                 )
 
 
-def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) -> Iterable[Finding]:
+def _obligation_problems(
+    model: Model, item: Item, required: tuple[str, ...], gettext: Gettext
+) -> Iterable[Finding]:
     names = model.names
     # the project's names in messages: it is what the author wrote
     field = names.fields.get
     for name in required:
         if not item.field(name):
             yield Finding(
-                "missing_field", item, f"{item.id}: obligation has no '{field(name, name)}'"
+                "missing_field",
+                item,
+                gettext(N_("{id}: obligation has no '{field}'")).format(
+                    id=item.id, field=field(name, name)
+                ),
             )
     if not item.linked("phase"):
         yield Finding(
-            "missing_field", item, f"{item.id}: obligation has no '{names.link('phase')}' link"
+            "missing_field",
+            item,
+            gettext(N_("{id}: obligation has no '{link}' link")).format(
+                id=item.id, link=names.link("phase")
+            ),
         )
-    if item.status == NOT_APPLICABLE and not item.field("justification"):
+    if _is_not_applicable(item) and not item.field("justification"):
         yield Finding(
             "missing_field",
             item,
-            f"{item.id}: status '{NOT_APPLICABLE}' needs a '{field('justification')}'",
+            gettext(N_("{id}: status '{status}' needs a '{field}'")).format(
+                id=item.id, status=item.status, field=field("justification")
+            ),
         )
-    refused = not_activities(split_list(item.field("applies_to")))
+    refused = not_activities(split_list(item.field("applies_to")), gettext)
     if refused:
-        yield Finding("bad_value", item, f"{item.id}: applies_to {refused}")
+        yield Finding(
+            "bad_value",
+            item,
+            gettext(N_("{id}: applies_to {refused}")).format(id=item.id, refused=refused),
+        )
     level = item.field("verification")
     if level and level not in VERIFICATION_LEVELS:
         yield Finding(
             "bad_value",
             item,
-            f"{item.id}: {field('verification')} '{level}' is not one of "
-            f"{', '.join(VERIFICATION_LEVELS)}",
+            gettext(N_("{id}: {field} '{value}' is not one of {values}")).format(
+                id=item.id,
+                field=field("verification"),
+                value=level,
+                values=", ".join(VERIFICATION_LEVELS),
+            ),
         )
     dates: dict[str, dt.date] = {}
     for name in DATE_FIELDS:
@@ -589,7 +832,9 @@ def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) ->
         date = parse_date(text)
         if date is None:
             yield Finding(
-                "bad_date", item, f"{item.id}: {field(name)} '{text}' {date_problem(text)}"
+                "bad_date",
+                item,
+                bad_date_message(item.id, field(name, name), text, gettext),
             )
         else:
             dates[name] = date
@@ -597,9 +842,108 @@ def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) ->
         yield Finding(
             "bad_date",
             item,
-            f"{item.id}: {field('until')} {item.field('until')} is before "
-            f"{field('effective')} {item.field('effective')}",
+            gettext(N_("{id}: {until} {until_date} is before {effective} {effective_date}")).format(
+                id=item.id,
+                until=field("until"),
+                until_date=item.field("until"),
+                effective=field("effective"),
+                effective_date=item.field("effective"),
+            ),
         )
+
+
+def gap_findings(gaps: Iterable[Assessment], language: str | None = None) -> list[Finding]:
+    """The uncovered obligations as findings, each reported where the organization acts
+    (:attr:`Assessment.acted_on`), in the order of ``gaps``.
+
+    The gaps of obligations one ``crmrisk-catalogue`` imports, that nothing of the
+    organization's covers yet, are one finding at that directive, listing them with
+    their legal basis: one place to act, one message (forty gaps on one line of one file
+    would be forty identical locations). Any other gap is a finding of its own.
+    """
+    gettext = translations(language).gettext
+    ngettext = translations(language).ngettext
+    groups: dict[tuple[str, str | None, int | None], list[Assessment]] = {}
+    order: list[tuple[str, object]] = []
+    for assessment in gaps:
+        obligation = assessment.obligation
+        if obligation.catalogue and not assessment.discounted:
+            key = (obligation.catalogue, obligation.file, obligation.lineno)
+            if key not in groups:
+                groups[key] = []
+                order.append(("group", key))
+            groups[key].append(assessment)
+        else:
+            order.append(("one", assessment))
+    findings = []
+    for what, entry in order:
+        if what == "one":
+            assert isinstance(entry, Assessment)
+            findings.append(
+                Finding(
+                    "uncovered",
+                    entry.obligation,
+                    uncovered_message(entry, language),
+                    at=entry.acted_on if entry.acted_on is not entry.obligation else None,
+                    obligations=(entry.obligation,),
+                )
+            )
+            continue
+        assert isinstance(entry, tuple)
+        members = groups[entry]
+        if len(members) == 1:
+            only = members[0]
+            findings.append(
+                Finding(
+                    "uncovered",
+                    only.obligation,
+                    uncovered_message(only, language),
+                    obligations=(only.obligation,),
+                )
+            )
+            continue
+        head = ngettext(
+            N_(
+                "{count} obligation of the catalogue {version} imported here is not covered "
+                "by any active clause or procedure:"
+            ),
+            N_(
+                "{count} obligations of the catalogue {version} imported here are not "
+                "covered by any active clause or procedure:"
+            ),
+            len(members),
+        ).format(count=len(members), version=one_line(entry[0]))
+        findings.append(
+            Finding(
+                "uncovered",
+                members[0].obligation,
+                head,
+                obligations=tuple(m.obligation for m in members),
+                details=tuple(gap_line(member, gettext) for member in members),
+            )
+        )
+    return findings
+
+
+def gap_line(assessment: Assessment, gettext: Gettext = same) -> str:
+    """``  - OBL-X (RGPD, art. 30): 'title'``: one gap in a grouped message."""
+    obligation = assessment.obligation
+    basis = obligation.field("legal_basis")
+    text = (
+        gettext(N_("  - {id} ({legal_basis}): '{title}'"))
+        if basis
+        else gettext(N_("  - {id}: '{title}'"))
+    ).format(
+        # the details are lines of their own: a line break of the data stays an escape
+        id=one_line(obligation.id),
+        legal_basis=one_line(basis),
+        title=one_line(obligation.title),
+    )
+    if assessment.upcoming:
+        text += gettext(N_(" (it takes effect on {date})")).format(
+            date=obligation.field("effective")
+        )
+    return text
 
 
 @dataclass(frozen=True)

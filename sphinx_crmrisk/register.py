@@ -31,8 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .kinds import COVERING_KINDS, DEFAULT_NAMES, ID_REGEX, KIND_SPECS, N_, Kind, Names
-from .model import DEFAULT_INACTIVE_STATUSES
+from .kinds import (
+    COVERING_KINDS,
+    DEFAULT_NAMES,
+    ID_REGEX,
+    KIND_SPECS,
+    KIND_STATUSES,
+    N_,
+    Kind,
+    Names,
+    canonical_status,
+    status_key,
+)
+from .model import DEFAULT_INACTIVE_STATUSES, accepted_statuses
 from .text import one_line
 
 #: The register formats read, by suffix.
@@ -151,13 +162,6 @@ def read_ids(value: Any) -> str:
 KIND_WORDS: Mapping[Kind, tuple[str, ...]] = {
     Kind.CLAUSE: ("clause", "clauses", "clause contractuelle"),
     Kind.PROCEDURE: ("procédure", "procédures", "procedure", "procedures", "procédure interne"),
-}
-#: The words of the status column, by the status written. A status of the project's
-#: ``crmrisk_inactive_statuses`` is read as it is.
-STATUS_WORDS: Mapping[str, tuple[str, ...]] = {
-    "active": ("active", "actif", "active", "en vigueur", "en place"),
-    "draft": ("draft", "brouillon", "projet"),
-    "retired": ("retired", "retiré", "retirée", "abandonné", "abandonnée", "obsolète"),
 }
 
 
@@ -595,17 +599,16 @@ def _kind_of(cell: Any, item_id: str, names: Names) -> Kind:
 
 
 def _status(cell: Any, inactive: Sequence[str]) -> str:
+    """The status a register's cell says, written as the register writes it (``brouillon``
+    stays ``brouillon``): a word of the statuses' vocabulary (:data:`~.kinds.STATUS_WORDS`)
+    for a clause or procedure, or of the project's ``crmrisk_inactive_statuses``."""
     text = one_line_text(cell)
-    if text in inactive:
+    if status_key(text) in {status_key(word) for word in inactive}:
         return text
-    for status, words in STATUS_WORDS.items():
-        if normalize(text) in {normalize(w) for w in words}:
-            return status
-    known = sorted({*STATUS_WORDS, *inactive})
-    raise ValueError(
-        f"status {text!r} is not one of {', '.join(known)} "
-        f"({', '.join(words[1] for words in STATUS_WORDS.values())} in French)"
-    )
+    if canonical_status(text) not in KIND_STATUSES[Kind.CLAUSE]:
+        accepted = ", ".join(accepted_statuses(Kind.CLAUSE, inactive))
+        raise ValueError(f"status {text!r} is not a status of a clause or procedure ({accepted})")
+    return text
 
 
 def check_rows(

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import COVERING_KINDS, N_, Kind
-from .model import Finding, Item, Model, date_problem, parse_date
+from .model import Finding, Item, Model, bad_date_message, parse_date
 
 #: The obligation fields whose change makes its covers suspect, in the order messages
 #: list them. ``phases`` is its ``phase`` links; ``content`` its text.
@@ -454,9 +454,7 @@ def review_findings(
         item = review.item
         text = item.field("reviewed")
         if text and parse_date(text) is None:
-            findings.append(
-                Finding("bad_date", item, f"{item.id}: reviewed '{text}' {date_problem(text)}")
-            )
+            findings.append(Finding("bad_date", item, bad_date_message(item.id, "reviewed", text)))
         elif today is not None and review.reviewed is not None and review.reviewed > today:
             findings.append(
                 Finding(

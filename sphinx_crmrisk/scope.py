@@ -12,21 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .kinds import N_
 from .text import split_list
+from .translations import Gettext, same
 
-#: Each activity word, with one line for the reference documentation.
+#: Each activity word, with one line for the reference documentation (and, translated,
+#: for the comments of ``crmrisk init``'s configuration).
 ACTIVITIES: Mapping[str, str] = {
-    "prospection": "Outbound canvassing by phone, SMS or e-mail.",
-    "enregistrement": "Call recording.",
-    "offshore": "Personal data processed outside the European Union.",
-    "sous-traitance": "An outsourced contact center.",
-    "ia": "Chatbots, voicebots or AI analytics of calls and messages.",
-    "en-ligne": "Online sales or an online customer area.",
-    "assurance": "Selling insurance (implies services-financiers).",
-    "credit": "Selling consumer credit (implies services-financiers).",
-    "services-financiers": "Selling financial services (banking, credit, insurance, payment).",
-    "renovation": "Energy-renovation works or their canvassing.",
-    "formation-cpf": "Training paid with the personal training account (CPF).",
+    "prospection": N_("Outbound canvassing by phone, SMS or e-mail."),
+    "enregistrement": N_("Call recording."),
+    "offshore": N_("Personal data processed outside the European Union."),
+    "sous-traitance": N_("An outsourced contact center."),
+    "ia": N_("Chatbots, voicebots or AI analytics of calls and messages."),
+    "en-ligne": N_("Online sales or an online customer area."),
+    "assurance": N_("Selling insurance (implies services-financiers)."),
+    "credit": N_("Selling consumer credit (implies services-financiers)."),
+    "services-financiers": N_("Selling financial services (banking, credit, insurance, payment)."),
+    "renovation": N_("Energy-renovation works or their canvassing."),
+    "formation-cpf": N_("Training paid with the personal training account (CPF)."),
 }
 
 #: A word of a profile that brings others with it: an insurer sells a financial
@@ -42,17 +45,18 @@ def unknown_words(words: Iterable[str]) -> list[str]:
     return [word for word in words if word not in ACTIVITIES]
 
 
-def not_activities(words: Iterable[str]) -> str | None:
+def not_activities(words: Iterable[str], gettext: Gettext = same) -> str | None:
     """``'x', 'y' is not an activity (activities: ...)``: the end of the message that
-    refuses the unknown words among ``words``; None when all are activities."""
+    refuses the unknown words among ``words``; None when all are activities. In the
+    language of ``gettext`` (English by default)."""
     unknown = unknown_words(words)
     if not unknown:
         return None
-    return (
-        f"{', '.join(repr(w) for w in unknown)} "
-        f"{'is not an activity' if len(unknown) == 1 else 'are not activities'} "
-        f"(activities: {valid_words()})"
-    )
+    if len(unknown) == 1:
+        template = gettext(N_("{words} is not an activity (activities: {activities})"))
+    else:
+        template = gettext(N_("{words} are not activities (activities: {activities})"))
+    return template.format(words=", ".join(repr(w) for w in unknown), activities=valid_words())
 
 
 def valid_words() -> str:

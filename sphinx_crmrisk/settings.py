@@ -76,7 +76,9 @@ class Settings:
         default=DEFAULT_INACTIVE_STATUSES,
         metadata={
             "rebuild": "html",
-            "doc": "Statuses of a clause or procedure whose 'covers' links do not count.",
+            "doc": "Statuses of a clause or procedure whose 'covers' links do not count, "
+            "in every language of the vocabulary ('draft' makes 'brouillon' inactive too); "
+            "a word of the team's own listed here is a status.",
         },
     )
     fail_on_uncovered: bool = field(

@@ -26,7 +26,16 @@ from .evidence import (
     unproven_findings,
 )
 from .gc_pause import gc_paused
-from .model import Assessment, Finding, Model, State, assess_all, find_problems
+from .model import (
+    Assessment,
+    Finding,
+    Model,
+    State,
+    assess_all,
+    find_problems,
+    gap_findings,
+    not_counting_statuses,
+)
 from .reviews import Review, ReviewLock, SuspectCover, assess_reviews, review_findings
 from .scope import expand
 from .settings import Settings
@@ -96,7 +105,12 @@ class Traceability:
         review findings (bad review values, overdue reviews, suspect covers), the watch
         items' (bad values, overdue items), the evidence findings (expired, missing,
         changed...) and, with ``crmrisk_require_evidence``, the obligations not proven."""
-        found = find_problems(self.model, self.settings.required_fields)
+        found = find_problems(
+            self.model,
+            self.settings.required_fields,
+            self.inactive_statuses,
+            self.settings.language,
+        )
         found += review_findings(
             self.model, self.reviews, self.settings.warn_never_reviewed, self.today
         )
@@ -105,6 +119,17 @@ class Traceability:
         if self.settings.require_evidence:
             found += unproven_findings(self.assessments, self.proofs)
         return found
+
+    @cached_property
+    def gap_findings(self) -> list[Finding]:
+        """The gaps as findings, each where the organization acts on it (a catalogue's
+        gaps grouped at the directive that imports them), in the build's language."""
+        return gap_findings(self.gaps, self.settings.language)
+
+    @property
+    def language(self) -> str:
+        """The language of the build (Sphinx's ``language``): its messages' too."""
+        return self.settings.language
 
     @cached_property
     def evidence(self) -> list[EvidenceAssessment]:
@@ -140,8 +165,11 @@ class Traceability:
     @cached_property
     def reviews(self) -> list[Review]:
         """Every active clause's and procedure's review state, in ID order."""
+        # the statuses as written that do not count, whatever their language (and the
+        # unknown ones): the reviews compare the written words
+        not_counting = not_counting_statuses(self.model, self.inactive_statuses)
         return assess_reviews(
-            self.model, self.today, self.settings.review_every, self.lock, self.inactive_statuses
+            self.model, self.today, self.settings.review_every, self.lock, not_counting
         )
 
     @cached_property

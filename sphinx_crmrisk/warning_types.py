@@ -36,12 +36,14 @@ WarningSubtype = Literal[
 #: One line per subtype, for the reference documentation.
 WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "bad_date": "A date that is not YYYY-MM-DD ('effective', 'until', 'reviewed', 'expected', "
-    "'dated', 'valid_until'), 'until' before 'effective', or 'valid_until' before 'dated'.",
-    "bad_value": "A field value outside its allowed set: a 'verification' other than "
-    "verified/partial/unverified, a 'review_every' that is not a number of months, an "
-    "'applies_to' word that is not an activity, a risk's 'likelihood' or 'severity' other "
-    "than 1 to 4, a watch item's status other than open/done/abandoned, an evidence's "
-    "'document' path out of the source folder.",
+    "'dated', 'valid_until') or not of the years read, 'until' before 'effective', or "
+    "'valid_until' before 'dated'.",
+    "bad_value": "A field value outside its allowed set: a status that is no word of its "
+    "kind's statuses (a clause or procedure with one does not count), a 'verification' "
+    "other than verified/partial/unverified, a 'review_every' that is not a number of "
+    "months, an 'applies_to' word that is not an activity, a risk's 'likelihood' or "
+    "'severity' other than 1 to 4, a watch item's status other than open/done/abandoned, "
+    "an evidence's 'document' path out of the source folder.",
     "catalogue": "A crmrisk-catalogue option the shipped catalogue has not: an unknown "
     ":version: or :phase:.",
     "computed_field": "A field the build sets ('coverage_state', 'review_state', 'proof_state', "

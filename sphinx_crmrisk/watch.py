@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from .kinds import N_, VERIFICATION_LEVELS, WATCH_OPEN, WATCH_STATUSES, Kind
-from .model import Finding, Item, Model, date_problem, parse_date
+from .model import Finding, Item, Model, bad_date_message, parse_date
 
 
 class WatchState(StrEnum):
@@ -157,7 +157,7 @@ def watch_findings(model: Model, watches: Iterable[Watch], today: dt.date) -> li
                 Finding(
                     "bad_date",
                     item,
-                    f"{item.id}: {field('expected')} '{text}' {date_problem(text)}",
+                    bad_date_message(item.id, field("expected"), text),
                 )
             )
         elif not text and watch.state.is_open:

@@ -9,6 +9,7 @@ line saying how to install it: never a silent skip.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -99,19 +100,29 @@ def site(tmp_path_factory) -> Path:
     return html
 
 
-@pytest.fixture(scope="session")
-def server(site: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """``folder`` served on 127.0.0.1 by a thread of this process: its base URL."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(site))
+    handler = functools.partial(Quiet, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(site: Path) -> Iterator[str]:
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -211,7 +222,9 @@ def test_the_matrix_filter_narrows_the_rows(page, server):
     # the text is searched in the whole row (the ID, the title, the legal basis...)
     assert all("rgpd" in text.lower() for text in shown(page).all_inner_texts())
     count = box.locator(".crmrisk-filter-count").inner_text()
-    assert count.startswith(f"{len(narrowed)} ligne(s) affichée(s) sur ")
+    assert count == f"Lignes affichées\u202f: {len(narrowed)} sur {len(everything)}"
+    # one count on the page: the box's replaces the page's own
+    assert not page.locator(".crmrisk-count").first.is_visible()
 
     # the state list: its options are the site's words; "à venir" keeps upcoming rows only
     box.locator("input[type=search]").fill("")
@@ -291,7 +304,7 @@ def test_every_internal_link_resolves(site, server):
 def test_an_obligation_shows_its_state_and_the_risks_their_map(page, server):
     page.goto(server + "handbook/phases/deploiement.html", wait_until="networkidle")
     badge = page.locator("table#OBL-RGPD-30 .crmrisk-badge.crmrisk-state")
-    assert badge.is_visible() and badge.inner_text() == "État : couverte"
+    assert badge.is_visible() and badge.inner_text() == "État\u202f: couverte"
     assert own_errors(page) == []
     page.js_errors.clear()  # each page load logs the upstream errors once
     page.goto(server + "handbook/risques.html", wait_until="networkidle")
@@ -323,3 +336,173 @@ def test_an_obligation_leads_to_the_watch_item_that_will_change_it(page, server)
     states = rows.evaluate_all("rows => rows.map(r => r.dataset.state)")
     assert "overdue" not in states
     assert own_errors(page) == []
+
+
+# -- accessibility: axe-core, WCAG 2.1 A and AA ------------------------------------------
+
+#: axe-core, vendored with its licence (tests/axe/README.md): CI reaches no CDN.
+AXE = Path(__file__).parent / "axe" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, exclude: list[str] | None = None) -> list[str]:
+    """Every WCAG 2.1 A/AA violation axe-core finds on the page as it stands (the
+    scripts have run: the matrix's filter box is there), one line a node."""
+    page.add_script_tag(path=str(AXE))
+    context = {"exclude": [[selector] for selector in exclude or []]}
+    results = page.evaluate(
+        "([context, tags]) => axe.run(context, {runOnly: {type: 'tag', values: tags}})",
+        [context, WCAG_21_AA],
+    )
+    return [
+        f"{violation['id']}: {node['target']} {node.get('failureSummary', '')[:200]}"
+        for violation in results["violations"]
+        for node in violation["nodes"]
+    ]
+
+
+#: The test root's pages: every view (matrix, grid, coverage, gaps, risks, reviews) and
+#: every badge of an item (states, verification, review, level).
+A11Y_PAGES = (
+    "index.html",
+    "obligations.html",
+    "controles.html",
+    "risques.html",
+    "vues.html",
+    "revues.html",
+)
+A11Y_ROOT = REPO / "tests" / "roots" / "test-a11y"
+
+
+@pytest.fixture(scope="module", params=["starter theme", "default theme"])
+def views_site(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """The views' test root, built with the theme of crmrisk init's starter (with its
+    options) and with Sphinx's default theme; served."""
+    from sphinx_builds import build_once
+
+    from sphinx_crmrisk.starter import THEME, THEME_CONTEXT, THEME_OPTIONS, THEME_SIDEBARS
+
+    source = tmp_path_factory.mktemp("a11y") / "src"
+    shutil.copytree(A11Y_ROOT, source)
+    overrides = (
+        {
+            "html_theme": THEME,
+            "html_theme_options": THEME_OPTIONS,
+            "html_context": THEME_CONTEXT,
+            "html_sidebars": THEME_SIDEBARS,
+        }
+        if request.param == "starter theme"
+        else {}
+    )
+    app = build_once(source, freshenv=True, confoverrides=overrides)
+    assert app.statuscode == 0, app.warning.getvalue()
+    with serving(Path(app.outdir)) as url:
+        yield request.param, url
+
+
+@pytest.mark.parametrize("path", A11Y_PAGES)
+def test_the_views_pass_axe_core(page, views_site, path):
+    theme, url = views_site
+    page.goto(url + path, wait_until="networkidle")
+    # alabaster's own footer is grey #888 on white (3.5:1): the default theme's, not the
+    # views'; the starter's theme is checked whole
+    exclude = [".footer"] if theme == "default theme" else None
+    assert axe_violations(page, exclude) == []
+
+
+#: The handbook's pages: home, the phases (the obligations and their badges), the
+#: matrices, the risks, the reviews, the clauses and procedures, the notebooks, search.
+HANDBOOK_PAGES = (
+    "index.html",
+    "handbook/intro.html",
+    "handbook/phases/conception.html",
+    "handbook/phases/deploiement.html",
+    "handbook/phases/exploitation.html",
+    "handbook/clauses.html",
+    "handbook/procedures.html",
+    "handbook/tracabilite.html",
+    "handbook/risques.html",
+    "handbook/revues.html",
+    "handbook/veille.html",
+    "handbook/changements.html",
+    "handbook/glossaire.html",
+    "notebooks/coverage-audit.html",
+    "notebooks/legal-timeline.html",
+    "notebooks/traceability-explorer.html",
+    "search.html",
+)
+
+
+@pytest.mark.parametrize("path", HANDBOOK_PAGES)
+def test_the_handbook_passes_axe_core(page, server, path):
+    page.goto(server + path, wait_until="networkidle")
+    assert axe_violations(page) == []
+
+
+# -- the starters of crmrisk init, as a new organization sees them ---------------------
+
+
+@pytest.fixture(scope="module", params=["conf.py", "jupyter-book"])
+def starter_site(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """A starter for an organization that canvasses, records and outsources, built as its
+    README says; served."""
+    from sphinx_crmrisk.cli import main
+
+    starter = tmp_path_factory.mktemp("starter") / "acme"
+    book = request.param == "jupyter-book"
+    profile = ["--profile", "prospection,enregistrement,sous-traitance"]
+    assert main(["init", str(starter), *profile, *(["--jupyter-book"] if book else [])]) == 0
+    command = (
+        [str(BIN / "jupyter-book"), "build", str(starter), "-W", "-n", "--keep-going"]
+        if book
+        else [
+            str(BIN / "sphinx-build"),
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            str(starter),
+            str(starter / "_build" / "html"),
+        ]
+    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    with serving(starter / "_build" / "html") as url:
+        yield request.param, url
+
+
+@pytest.mark.parametrize("path", ["index.html", "obligations.html", "clauses.html", "suivi.html"])
+def test_the_starters_pass_axe_core(page, starter_site, path):
+    _, url = starter_site
+    page.goto(url + path, wait_until="networkidle")
+    assert axe_violations(page) == []
+    assert own_errors(page) == []
+
+
+def test_the_starters_follow_up_page_fits_and_opens_on_what_to_cover(page, starter_site):
+    _, url = starter_site
+    page.goto(url + "suivi.html", wait_until="networkidle")
+    # the coverage summary's nine columns fit the theme's text column (no scroll)
+    widths = page.locator("table.crmrisk-coverage").evaluate(
+        "t => [t.scrollWidth, t.closest('article, .bd-article, [role=main]').clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths
+    # the first matrix holds the obligations in scope, none lapsed or out of scope
+    states = (
+        page.locator(MATRIX)
+        .locator("tbody tr")
+        .evaluate_all("rows => rows.map(r => r.dataset.state)")
+    )
+    assert states and not {"out_of_scope", "lapsed"} & set(states)
+    # one count of its rows: the filter box's, the page's own hidden
+    counts = page.locator(".crmrisk-filter-count, .crmrisk-count").evaluate_all(
+        "nodes => nodes.filter(n => n.offsetParent !== null).length"
+    )
+    assert counts == 2  # one a matrix: the page has two
+    # an ID is never broken at its hyphens
+    heights = (
+        page.locator(MATRIX)
+        .locator("a.crmrisk-id")
+        .evaluate_all("links => links.map(a => a.getClientRects().length)")
+    )
+    assert set(heights) == {1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
@@ -143,9 +144,16 @@ def test_crmrisk_check_reports_out_of_scope_with_the_missing_activities(app, cap
     assert status == 1
     assert "OBL-ASSUR-L112-2-2" in out
     counts, scoped = out.splitlines()[-2:]
-    assert " out_of_scope, " in counts
-    assert scoped.startswith("Out of scope (profile: prospection, assurance): ")
-    assert "OBL-IA-50 (lacks ia)" in scoped
+    # a French build: its report is French, with the plural forms of French
+    assert " hors périmètre, " in counts and counts.startswith(
+        f"{len([n for n in shipped().values() if n['type'] == 'obligation'])} "
+        "obligations au 2026-11-30\u202f: "
+    )
+    assert scoped.startswith("Hors périmètre (profil\u202f: prospection, assurance)\u202f: ")
+    assert "OBL-IA-50 (sans ia)" in scoped
+    english = main(["check", str(app.outdir), "--gaps-only", "--lang", "en"])
+    out = capsys.readouterr().out
+    assert english == 1 and "Out of scope (profile: prospection, assurance): " in out
     main(["check", str(app.outdir), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     entry = next(e for e in report["out_of_scope"] if e["id"] == "OBL-IA-50")
@@ -330,8 +338,11 @@ def test_a_project_on_the_statement_of_30_november_upgrades_to_5_december(tmp_pa
     gaps = {o["id"] for o in trace["obligations"] if o["state"] == "uncovered"}
     assert gaps == NEW_OBLIGATIONS
     warnings = after.warning.getvalue()
+    # a catalogue's gaps are one warning at the directive that imports it, listing them
+    # (docs/explanation/gaps-where-one-acts.md)
+    assert warnings.count("[crmrisk.uncovered]") == 1
     for ob_id in NEW_OBLIGATIONS:
-        assert f"WARNING: {ob_id}: obligation '" in warnings
+        assert ob_id in warnings
     # the rewritten D223-9 lapsed; its former wording is not a gap
     states = {o["id"]: o["state"] for o in trace["obligations"]}
     assert states["OBL-CONSO-D223-9"] == "lapsed"
@@ -397,3 +408,67 @@ def test_a_project_on_the_statement_of_30_november_upgrades_to_5_december(tmp_pa
         (c["id"], c["old"], c["new"]) for c in own["state_changes"]
     }
     assert {(s["id"], s["obligation"]) for s in own["became_suspect"]} == expected
+
+
+@pytest.mark.sphinx("html", testroot="catalogue", freshenv=True)
+def test_imported_text_links_its_sources_and_shows_whole_titles(app):
+    """Issue 24: the « Vérifié sur » addresses are links, in a project without linkify;
+    a {need} link shows the whole title, not 30 characters of it."""
+    app.build()
+    page = soup(app, "obligations")
+    need = page.find(id="OBL-ACCESS-47")  # the need's table
+    checked = need.find(string=lambda s: s and "Vérifié sur" in s)
+    assert checked is not None
+    links = [a["href"] for a in need.find_all("a", href=True)]
+    assert "https://legal.tricoteuses.fr/articles/JORFARTI000048049676" in links
+    # the {need} link to OBL-CONSO-L412-13, with its whole title
+    title = shipped()["OBL-CONSO-L412-13"]["title"]
+    assert len(title) > 30
+    refs = [a.get_text() for a in need.select("a.reference") if "OBL-CONSO-L412-13" in a.get_text()]
+    assert refs == [f"{title} (OBL-CONSO-L412-13)"]
+
+
+@pytest.mark.sphinx("html", testroot="catalogue", freshenv=True)
+def test_a_catalogues_gaps_are_reported_once_where_the_organization_acts(app, capsys):
+    """Issue 24: the gaps of an imported catalogue say where they come from and are one
+    problem at the directive that imports them, not forty on one line of one file."""
+    app.build()
+    trace = json.loads((Path(app.outdir) / "traceability.json").read_text(encoding="utf-8"))
+    version = versions()[-1]
+    gaps = [o for o in trace["obligations"] if o["state"] == "uncovered"]
+    assert len(gaps) > 10 and {o["catalogue"] for o in gaps} == {version}
+    # the build: one warning (an info line in drafting mode) for them all, at the directive
+    status = app.status.getvalue()
+    head = f"obligations.md:5: {len(gaps)} obligations du catalogue du {version} importées ici"
+    assert head in status
+    assert status.count("[crmrisk.uncovered]") == 1
+    # GitHub: one annotation at the directive, each gap a line of it (%0A)
+    assert main(["check", str(app.outdir), "--gaps-only", "--format", "github"]) == 1
+    annotations = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
+    assert len(annotations) == 1
+    [annotation] = annotations
+    assert annotation.startswith("::error file=obligations.md,line=5,title=uncovered OBL-")
+    lines = annotation.split("::", 2)[2].split("%0A")
+    assert len(lines) == 1 + len(gaps)
+    basis = shipped()["OBL-CONSO-L223-1"]["legal_basis"]
+    assert any(line.startswith(f"  - OBL-CONSO-L223-1 ({basis})") for line in lines[1:]) or (
+        "OBL-CONSO-L223-1" not in {o["id"] for o in gaps}
+    )
+    # text: the same problem, its gaps on the lines under it
+    main(["check", str(app.outdir), "--gaps-only"])
+    text = capsys.readouterr().out.splitlines()
+    assert text[0].startswith(head) and text[0].endswith("[crmrisk.uncovered]")
+    assert [line.split(" ")[3] for line in text[1 : 1 + len(gaps)]] == [o["id"] for o in gaps]
+    # JUnit: the catalogue's obligations are a suite of their own, named by where they
+    # come from; one test case each
+    main(["check", str(app.outdir), "--format", "junit"])
+    root = ET.fromstring(capsys.readouterr().out)
+    suites = {suite.get("name"): suite for suite in root}
+    name = (
+        f"couverture crmrisk au 2026-11-30\u202f: catalogue du {version} importé à obligations.md:5"
+    )
+    assert name in suites
+    cases = suites[name].findall("testcase")
+    assert {case.get("classname") for case in cases} == {f"crmrisk.catalogue.{version}"}
+    failed = {case.get("name") for case in cases if case.find("failure") is not None}
+    assert failed == {o["id"] for o in gaps}

@@ -108,6 +108,8 @@ def test_check_json(capsys):
             "line": 10,
             "location": "obligations.md:10",
             "message": B_MESSAGE,
+            "catalogue": None,
+            "act_at": "obligations.md:10",
         }
     ]
 
@@ -240,7 +242,7 @@ def test_matrix_xlsx_needs_an_output_file(capsys):
 def test_diff_markdown_for_a_pull_request(capsys):
     status, out, _ = run(capsys, "diff", OLD, NEW, *TODAY)
     assert status == 1
-    assert "**1 obligation(s) uncovered after this change.**" in out
+    assert "**1 obligation uncovered after this change.**" in out
     assert "#### Added (1)\n\n- OBL-NEW: New &lt;b>rule&lt;/b> \\| with a pipe (covered)" in out
     assert "#### Removed (1)\n\n- OBL-GONE: Old rule" in out
     assert "| OBL-A | title | Record calls | Record and keep calls |" in out
@@ -291,3 +293,53 @@ def test_command_and_build_give_the_same_answer(app, capsys):
     for line in gaps:
         location, message = line.split(": ", 1)
         assert f"{location}: WARNING: {message}" in warnings
+
+
+def one_obligation(tmp_path: Path) -> str:
+    """A needs.json of one uncovered obligation, with one other problem."""
+    document = json.loads(Path(NEW).read_text(encoding="utf-8"))
+    needs = document["versions"][""]["needs"]
+    kept = {"OBL-B", "PH-RUN"} & set(needs) or {"OBL-B"}
+    document["versions"][""]["needs"] = {i: n for i, n in needs.items() if i in kept}
+    document["versions"][""]["needs"]["OBL-B"]["verification"] = "maybe"
+    path = tmp_path / "needs.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return str(path)
+
+
+def test_the_counts_agree_in_number_in_english_and_in_french(tmp_path, capsys):
+    path = one_obligation(tmp_path)
+    status, out, _ = run(capsys, "check", path, *TODAY)
+    assert status == 1
+    assert out.splitlines()[-1] == (
+        "1 obligation on 2026-06-01: 0 covered, 0 justified, 0 upcoming, 0 lapsed, "
+        "1 uncovered; 1 other problem"
+    )
+    status, out, _ = run(capsys, "check", path, *TODAY, "--lang", "fr")
+    assert out.splitlines()[-1] == (
+        "1 obligation au 2026-06-01\u202f: 0 couverte, 0 justifiée, 0 à venir, 0 caduque, "
+        "1 non couverte\u202f; 1 autre problème"
+    )
+    assert "OBL-B\u202f: l'obligation «\u202fHonour objections\u202f» n'est couverte" in out
+    assert "OBL-B\u202f: verification «\u202fmaybe\u202f» n'est pas l'une des valeurs" in out
+    status, out, _ = run(capsys, "check", NEW, *TODAY, "--lang", "fr")
+    assert "4 obligations au 2026-06-01\u202f: 2 couvertes, 0 justifiée, " in out
+
+
+@pytest.mark.parametrize("command", ["check", "matrix", "diff", "init"])
+def test_every_command_takes_lang_and_refuses_a_bad_one_in_one_line(capsys, command):
+    inputs = {"check": [NEW], "matrix": [NEW], "diff": [OLD, NEW], "init": ["x"]}
+    status, out, err = run_exit(capsys, command, *inputs[command], "--lang", "fr;rm")
+    assert (status, out) == (2, "")
+    assert len(err.splitlines()) == 1 and "'fr;rm' is not a language code" in err
+
+
+def test_the_markdown_outputs_follow_the_language(capsys):
+    status, out, _ = run(capsys, "diff", OLD, NEW, *TODAY, "--lang", "fr")
+    assert status == 1
+    assert out.startswith("### Changements de la traçabilité (date de référence 2026-06-01)")
+    assert "**1 obligation non couverte après ce changement.**" in out
+    assert "| OBL-B | Honour objections | couverte → non couverte |" in out
+    status, out, _ = run(capsys, "matrix", NEW, *TODAY, "--lang", "fr")
+    assert out.startswith("Date de référence\u202f: 2026-06-01\n\n| Identifiant | Intitulé |")
+    assert "| non couverte |" in out

@@ -75,12 +75,12 @@ def test_each_clause_and_procedure_shows_its_review_state(app):
     up_to_date = controls.find("table", id="CLA-SOUS-TRAITANCE").select_one(".crmrisk-review")
     # reviewed 2026-06-01, the default cycle of 12 months
     assert up_to_date.get_text() == (
-        "Revue : à jour — dernière revue le 2026-06-01, prochaine avant le 2027-06-01"
+        "Revue\u202f: à jour — dernière revue le 2026-06-01, prochaine avant le 2027-06-01"
     )
     assert "crmrisk-review-up_to_date" in up_to_date["class"]
     overdue = controls.find("table", id="PROC-SCRIPTS").select_one(".crmrisk-review")
     assert overdue.get_text() == (
-        "Revue : en retard — dernière revue le 2024-01-15, attendue depuis le 2025-01-15"
+        "Revue\u202f: en retard — dernière revue le 2024-01-15, attendue depuis le 2025-01-15"
     )
     # the review fields are read in the badge, not as layout lines of their own
     assert "Dernière revue" not in controls.find("table", id="PROC-SCRIPTS").get_text()
@@ -97,7 +97,7 @@ def test_a_written_state_is_a_located_warning_and_the_build_value_wins(app):
     ) in warnings
     assert warnings.count("[crmrisk.computed_field]") == 1
     badge = soup(app, "obligations").find("table", id="OBL-ECRIT").select_one(".crmrisk-state")
-    assert badge.get_text() == "État : non couverte"
+    assert badge.get_text() == "État\u202f: non couverte"
 
 
 def test_a_needextend_of_a_state_is_refused_too(copy_root):

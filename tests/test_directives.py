@@ -61,7 +61,7 @@ def test_matrix_has_one_row_per_obligation_with_state_and_links(app):
         "Phase(s)",
         "Legal basis",
         "State",
-        "Covering clauses and procedures",
+        "Covered by",
     ]
     rows = {row[0]: row for row in table_rows(section)}
     assert sorted(rows) == ALL_OBLIGATIONS
@@ -87,7 +87,7 @@ def test_matrix_has_one_row_per_obligation_with_state_and_links(app):
     # each target anchor exists on its page: the need ID is the HTML id
     covering = soup(app, "covering")
     assert covering.find(id="CLA-PRESTA") is not None
-    assert "9 of 9 obligations shown." in section.get_text()
+    assert "Obligations shown: 9 of 9." in section.get_text()
 
 
 @pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
@@ -104,7 +104,7 @@ def test_matrix_filters_by_phase_party_and_state(app):
     # OBL-DRAFTED is not kept: its prestataire clause is a draft and does not count
     assert matrix_ids(app, "matrix-party") == ["OBL-COVERED", "OBL-GAMMA", "OBL-SCRIPT"]
     assert matrix_ids(app, "matrix-state") == ["OBL-DRAFTED", "OBL-JUSTIFIED", "OBL-UNCOVERED"]
-    assert "3 of 9 obligations shown." in page(app, "matrix-state").get_text()
+    assert "Obligations shown: 3 of 9." in page(app, "matrix-state").get_text()
 
 
 @pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
@@ -123,14 +123,14 @@ def test_coverage_counts_per_phase_and_overall_with_a_bar(app):
     ]
     rows = [row[:8] for row in table_rows(section)]
     assert rows == [
-        ["PH-ALPHA Alpha", "4", "2", "0", "0", "1", "1", "67 %"],
-        ["PH-BETA Beta", "5", "1", "1", "1", "0", "2", "50 %"],
-        ["PH-GAMMA Gamma", "1", "1", "0", "0", "0", "0", "100 %"],
-        ["All phases", "9", "4", "1", "1", "1", "2", "71 %"],
+        ["Alpha", "4", "2", "0", "0", "1", "1", "67\u202f%"],
+        ["Beta", "5", "1", "1", "1", "0", "2", "50\u202f%"],
+        ["Gamma", "1", "1", "0", "0", "0", "0", "100\u202f%"],
+        ["All phases", "9", "4", "1", "1", "1", "2", "71\u202f%"],
     ]
     fills = [span["style"] for span in section.select(".crmrisk-bar-fill")]
     assert fills == ["width: 66.7%", "width: 50.0%", "width: 100.0%", "width: 71.4%"]
-    assert section.find("a", string="PH-BETA")["href"] == "phases.html#PH-BETA"
+    assert section.find("a", string="Beta")["href"] == "phases.html#PH-BETA"
 
 
 @pytest.mark.sphinx("text", testroot="matrix", freshenv=True)
@@ -145,17 +145,18 @@ def test_coverage_bar_is_plain_text_outside_html(app):
 def test_gaps_list_uncovered_obligations_with_location_and_reason(app):
     app.build()
     section = page(app, "gaps")
-    assert headers(section) == ["ID", "Title", "Source file", "Reason"]
+    assert headers(section) == ["ID", "Title", "Origin", "Reason"]
     assert table_rows(section) == [
         [
             "OBL-DRAFTED",
-            "Only a draft covers this",
+            "Only a draft covers this Art. 6",
             "obligations.md:39",
-            "No active clause or procedure covers it. Not counted: CLA-DRAFT (is draft)",
+            "No active clause or procedure covers it. Not counted: CLA-DRAFT "
+            "(is draft, covering.md:15 )",
         ],
         [
             "OBL-UNCOVERED",
-            "Nobody covers this",
+            "Nobody covers this Art. 5",
             "obligations.md:33",
             "No active clause or procedure covers it.",
         ],
@@ -199,7 +200,7 @@ def test_labels_and_states_are_french_when_the_language_is(app):
         "Phase(s)",
         "Base légale",
         "État",
-        "Clauses et procédures qui la couvrent",
+        "Couverte par",
     ]
     states = {row[0]: row[4] for row in table_rows(matrix)}
     assert states["OBL-COVERED"] == "couverte"
@@ -216,7 +217,7 @@ def test_labels_and_states_are_french_when_the_language_is(app):
         "Non couvertes",
     ]
     assert table_rows(coverage)[-1][0] == "Toutes les phases"
-    assert headers(page(app, "gaps"))[2:] == ["Fichier source", "Motif"]
+    assert headers(page(app, "gaps"))[2:] == ["Provenance", "Motif"]
     assert "Aucune obligation non couverte" in page(app, "gaps-rst").get_text()
 
 

@@ -23,8 +23,17 @@ import pytest
 from sphinx_builds import soup, strip_ansi
 
 from sphinx_crmrisk.cli import build_parser
-from sphinx_crmrisk.kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS
-from sphinx_crmrisk.register import KIND_WORDS, REGISTER_COLUMNS, STATUS_WORDS
+from sphinx_crmrisk.kinds import (
+    FIELD_SPECS,
+    FIELDS,
+    KIND_SPECS,
+    KIND_STATUSES,
+    LINK_SPECS,
+    STATUS_WORDS,
+    Kind,
+    Status,
+)
+from sphinx_crmrisk.register import KIND_WORDS, REGISTER_COLUMNS
 from sphinx_crmrisk.scope import ACTIVITIES, IMPLIES
 from sphinx_crmrisk.settings import PREFIX, crmrisk_fields, default_of
 from sphinx_crmrisk.sphinx_ext.reference_docs import (
@@ -203,8 +212,18 @@ def test_every_register_column_and_word_is_documented(site):
     table = rows(site, "reference/register", "register-words")
     assert [tuple(r) for r in table] == [
         *(("type", kind.value, words(ws)) for kind, ws in KIND_WORDS.items()),
-        *(("status", status, words(dict.fromkeys(ws))) for status, ws in STATUS_WORDS.items()),
+        *(
+            ("status", status.value, words(STATUS_WORDS[status]))
+            for status in KIND_STATUSES[Kind.CLAUSE]
+        ),
     ]
+
+
+def test_every_status_is_documented_with_its_words(site):
+    table = rows(site, "reference/items", "statuses")
+    assert [r[0] for r in table] == [status.value for status in Status]
+    for row, status in zip(table, Status, strict=True):
+        assert row[2] == ", ".join(STATUS_WORDS[status])
 
 
 @pytest.mark.sphinx("html", testroot="matrix")

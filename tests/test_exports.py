@@ -51,7 +51,7 @@ FRENCH_HEADINGS = (
     "Prouvée par",
     "Non comptées",
     "Couvertures à revoir",
-    "Hors périmètre : manque",
+    "Hors périmètre\u202f: manque",
     "Fichier",
     "Ligne",
 )
@@ -94,7 +94,15 @@ def test_json_export_follows_its_schema_and_the_model(app):
         "OBL-UPCOMING": "upcoming",
     }
     drafted = next(o for o in document["obligations"] if o["id"] == "OBL-DRAFTED")
-    assert drafted["not_counted"] == [{"id": "CLA-DRAFT", "reason": "is draft"}]
+    assert drafted["not_counted"] == [
+        {
+            "id": "CLA-DRAFT",
+            "reason": "is draft",
+            "code": "inactive",
+            "status": "draft",
+            "type": "clause",
+        }
+    ]
     assert (drafted["file"], drafted["line"]) == ("obligations.md", 39)
     # JSON keeps source text as it is: only spreadsheets run formulas
     formula = next(o for o in document["obligations"] if o["id"] == "OBL-FORMULA")
@@ -351,6 +359,16 @@ def test_a_french_build_keeps_the_json_keys_and_state_codes(french_build):
     assert set(document["obligations"][0]) >= {"id", "title", "state", "covered_by"}
 
 
+def column_width(sheet, letter: str) -> float:
+    """A column's width, also when the file gives it for a range of columns of equal
+    width and format (``<col min="10" max="11">``: openpyxl keys it by its first)."""
+    index = openpyxl.utils.column_index_from_string(letter)
+    for dimension in sheet.column_dimensions.values():
+        if dimension.min <= index <= dimension.max:
+            return dimension.width
+    raise AssertionError(f"no width for column {letter}")
+
+
 def test_the_french_workbook_is_readable_and_filterable(french_build):
     workbook = openpyxl.load_workbook(Path(french_build.outdir) / "traceability.xlsx")
     assert workbook.sheetnames == [
@@ -374,6 +392,15 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
         "Statut",
     ]
     assert workbook["Éléments"]["A5"].value == "Procédure"
+    # every word of a French workbook is French: the reviews' types too (issue 24)
+    reviews = workbook["Revues"]
+    headings = [c.value for c in reviews[1]]
+    types = {row[headings.index("Type")] for row in reviews.iter_rows(min_row=2, values_only=True)}
+    assert types and types <= {"Clause", "Procédure"}
+    beta_rows = list(workbook["PH-BETA"].iter_rows(values_only=True))
+    column = XLSX_COLUMNS.index("not_counted")
+    not_counted = [row[column] for row in beta_rows[1:] if row[column]]
+    assert not_counted == ["CLA-DRAFT (brouillon)"]
     summary = workbook["Synthèse"]
     assert [c.value for c in summary[1]] == [
         "Phase",
@@ -404,13 +431,13 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert tuple(c.value for c in beta[1]) == headings
     assert {c.value for c in beta["B"][1:]} >= {"non couverte", "à venir", "justifiée"}
     line = openpyxl.utils.get_column_letter(XLSX_COLUMNS.index("line") + 1)
-    widths = {letter: beta.column_dimensions[letter].width for letter in ("A", "C", line)}
+    widths = {letter: column_width(beta, letter) for letter in ("A", "C", line)}
     # the IDs fit (OBL-UNCOVERED: 13 characters), the titles are wide, the line narrow
     assert widths["A"] >= len("OBL-UNCOVERED") and widths["C"] > widths[line]
     # every heading's words show whole (a heading wraps between them)
     for cell in beta[1]:
         longest = max(len(word) for word in cell.value.split())
-        assert beta.column_dimensions[cell.column_letter].width >= longest
+        assert column_width(beta, cell.column_letter) >= longest
     # on paper: landscape, as wide as the page, headings and the ID and state columns
     # repeated, the file and line left out
     assert beta.page_setup.orientation == "landscape" and beta.print_title_rows == "$1:$1"
@@ -445,7 +472,7 @@ def test_the_french_workbook_is_readable_and_filterable(french_build):
     assert custom == {
         "Date de référence": "2026-06-01",
         "État du droit au": "2026-05-15",
-        "Generator": "sphinx-crmrisk, workbook format 4",
+        "Generator": "sphinx-crmrisk, workbook format 5",
     }
 
 

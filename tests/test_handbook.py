@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from sphinx_builds import needs_of
+from sphinx_builds import build_once, needs_of
 
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.cli import main as crmrisk
@@ -110,11 +110,19 @@ def test_a_lost_cover_fails_the_command_naming_the_obligation(handbook, tmp_path
     shutil.copy(source.with_name("crmrisk-config.json"), tmp_path)
 
     assert crmrisk(["check", str(source.parent)]) == 0
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    # the handbook is French: the command answers in French, with French plurals
+    total = len(handbook.assessments)
+    assert out.startswith(f"{total} obligations au 2026-12-05\u202f: ")
+    assert ", 0 non couverte" in out
     assert crmrisk(["check", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert f": {ob_id}: obligation '" in out
-    assert "1 uncovered" in out
+    assert f": {ob_id}\u202f: l'obligation «\u202f" in out
+    assert ", 1 non couverte" in out
+    # --lang: the same in English
+    assert crmrisk(["check", str(tmp_path), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert f": {ob_id}: obligation '" in out and "1 uncovered" in out
 
 
 def test_the_veille_page_lists_every_upcoming_obligation_from_the_build(handbook):
@@ -244,4 +252,29 @@ def test_the_handbooks_audit_pack_names_every_obligation_and_risk(handbook, tmp_
     for item in handbook.model.obligations + handbook.model.of_kind(Kind.RISK):
         assert item.id in text, item.id  # whole: an ID is never broken across lines
     assert "État du droit au 5 décembre 2026" in text
-    assert "Manuel de conformité de sphinx-crmrisk" in text
+    assert "Relation client et centres d'appels" in text
+
+
+def test_the_handbook_needs_json_names_its_project_and_imports_with_sphinx_needs(tmp_path):
+    """Another project may take the handbook's needs with sphinx-needs' own needimport,
+    and build with -W: no link to a page of the handbook in a need's text (issue 24)."""
+    needs_json = find_needs_json(needs_json_of(REPO))
+    document = json.loads(needs_json.read_text(encoding="utf-8"))
+    assert document["project"] != "Project name not set"
+    assert document["project"].startswith("Relation client et centres d'appels")
+    (tmp_path / "conf.py").write_text(
+        'extensions = ["myst_parser", "sphinx_crmrisk"]\n'
+        'language = "fr"\n'
+        "crmrisk_enable = True\n"
+        'crmrisk_today = "2026-12-05"\n'
+        "crmrisk_fail_on_uncovered = False\n",
+        encoding="utf-8",
+    )
+    shutil.copy(needs_json, tmp_path / "handbook-needs.json")
+    (tmp_path / "index.md").write_text(
+        "# Import\n\n```{needimport} handbook-needs.json\n:parse_by_doctype: true\n```\n",
+        encoding="utf-8",
+    )
+    app = build_once(tmp_path, freshenv=True)
+    warnings = app.warning.getvalue()
+    assert "WARNING" not in warnings, warnings[:3000]

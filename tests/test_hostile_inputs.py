@@ -13,11 +13,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 # Hypothesis comes with the test extra (make test installs it): without it this file
 # fails to collect, loudly, rather than being skipped
@@ -171,3 +173,58 @@ def test_the_real_command_refuses_a_hostile_lock_in_one_line(tmp_path, name):
         assert (
             message in result.stderr.decode() and "crmrisk-reviews.json" in result.stderr.decode()
         )
+
+
+#: ``crmrisk init``'s folder names (issue 24): each written escaped, or refused in one
+#: line with nothing written; tests/test_init.py builds the written ones
+HOSTILE_FOLDER_NAMES = {
+    "code in conf.py": '"""; import os; os.system("touch PWNED") #',
+    "keys in _config.yml": 'a"\nextra_key: 1',
+    "html in the titles": "<img src=x onerror=alert(1)>",
+    "a workflow command": "x\n::error file=a.md::owned",
+    "an escape sequence": "x\x1b]0;owned\x07",
+    "300 characters": "a" * 300,
+    "yaml and python quotes": "a'b\"c\\d: e # f",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_FOLDER_NAMES)
+@pytest.mark.parametrize("book", [False, True], ids=["conf.py", "jupyter-book"])
+def test_the_real_init_command_escapes_or_refuses_a_hostile_folder_name(tmp_path, name, book):
+    target = tmp_path / HOSTILE_FOLDER_NAMES[name]
+    result = subprocess.run(
+        [*_crmrisk(), "init", str(target), *(["--jupyter-book"] if book else [])],
+        capture_output=True,
+        check=False,
+    )
+    stdout, stderr = result.stdout.decode(), result.stderr.decode()
+    assert "Traceback" not in stderr
+    # what the command prints is lines of its own: no control, no workflow command
+    for line in (stdout + stderr).splitlines():
+        assert not line.startswith("::") and not re.search("[\x00-\x1f\x7f]", line)
+    if result.returncode == 2:
+        assert stdout == "" and len(stderr.splitlines()) == 1
+        assert list(tmp_path.iterdir()) == []  # nothing written
+        return
+    assert result.returncode == 0 and len(stdout.splitlines()) == 2
+    if book:
+        config = yaml.safe_load((target / "_config.yml").read_text(encoding="utf-8"))
+        assert config["author"] == HOSTILE_FOLDER_NAMES[name]
+        assert "extra_key" not in config
+    else:
+        # the conf.py runs as Sphinx runs it, where the build would: the name is its
+        # project, and nothing else ran
+        ran = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import runpy, sys; print(ascii(runpy.run_path(sys.argv[1])['project']))",
+                str(target / "conf.py"),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert ran.stdout == ascii(HOSTILE_FOLDER_NAMES[name]) + "\n", ran.stderr
+        assert not list(tmp_path.rglob("PWNED"))

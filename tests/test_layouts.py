@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sphinx_builds import soup, warnings_of
 from sphinx_needs.config import NeedsSphinxConfig
@@ -56,15 +58,15 @@ def test_each_kind_renders_with_its_own_layout(app):
     assert "Base légale : RGPD, art. 30" in obligation
     assert "En vigueur le : 2018-05-25" in obligation
     assert "Sanction : Amende" in obligation
-    assert "couverte par: CLA-CLEAN-01 , CLA-RGPD-03 , PROC-REG-01" in obligation
-    assert "traitée par le risque: RISK-01" in obligation
+    assert "couverte par : CLA-CLEAN-01 , CLA-RGPD-03 , PROC-REG-01" in obligation
+    assert "traitée par le risque : RISK-01" in obligation
     assert "layout:" not in obligation
 
     layout, clause = rendered(app, "CLA-RGPD-03")
     assert layout == "crmrisk-clause"
     assert clause.startswith("Clause : Accord de sous-traitance CLA-RGPD-03")
     assert "Partie(s) : prestataire, éditeur" in clause
-    assert "couvre: OBL-RGPD-30" in clause
+    assert "couvre : OBL-RGPD-30" in clause
     for label in (*OBLIGATION_ONLY_LABELS, "Responsable", "Fréquence"):
         assert label not in clause
     assert "layout:" not in clause
@@ -84,8 +86,21 @@ def test_each_kind_renders_with_its_own_layout(app):
 @pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
 def test_user_fields_stay_visible(app):
     app.build()
-    assert "reviewer: Camille" in rendered(app, "OBL-RGPD-30")[1]
-    assert "reviewer: Dominique" in rendered(app, "CLA-RGPD-03")[1]
+    # in a French build, their colon too has its narrow no-break space (normalised here)
+    assert "reviewer : Camille" in rendered(app, "OBL-RGPD-30")[1]
+    assert "reviewer : Dominique" in rendered(app, "CLA-RGPD-03")[1]
+
+
+@pytest.mark.sphinx("html", testroot="layouts", freshenv=True)
+def test_a_french_layout_keeps_french_typography(app):
+    """« Base légale : », « Obligation : », « couverte par : »: a narrow no-break space
+    (U+202F) before each colon of the layout, never in the item's own text (issue 24)."""
+    app.build()
+    html = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    assert "<strong>Base légale</strong>\u202f: " in html
+    assert '<span class="needs_data">Obligation</span></span>\u202f: ' in html
+    assert "couverte par\u202f: " in html
+    assert "Base légale: " not in html and "couverte par: " not in html
 
 
 @pytest.mark.sphinx("html", testroot="layouts", freshenv=True)

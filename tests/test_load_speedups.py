@@ -22,12 +22,23 @@ from typing import Any
 import pytest
 
 from sphinx_crmrisk import load, load_traceability
-from sphinx_crmrisk.kinds import AUTHORED_FIELDS, COVERING_KINDS, LINK_SPECS
+from sphinx_crmrisk.kinds import (
+    AUTHORED_FIELDS,
+    COVERING_KINDS,
+    KIND_STATUSES,
+    LINK_SPECS,
+    STATUS_WORDS,
+    Status,
+    canonical_status,
+    status_key,
+)
 from sphinx_crmrisk.model import (
     DEFAULT_INACTIVE_STATUSES,
     NEED_KEYS,
     NOT_APPLICABLE,
     Assessment,
+    Discount,
+    DiscountCode,
     Item,
     Kind,
     Model,
@@ -133,11 +144,19 @@ def plain_assess(
     """The rule, in its order: lapsed > out_of_scope > justified > covered or upcoming >
     uncovered. ``profile``: the expanded activities (None: every obligation applies)."""
     covering, discounted = [], []
+    # the words of the inactive statuses, and of their statuses, in every language
+    inactive_words = {status_key(word) for word in inactive}
+    for word in inactive:
+        if canonical_status(word) is not None:
+            inactive_words |= {status_key(w) for w in STATUS_WORDS[canonical_status(word)]}
     for item in model.incoming(obligation.id, "covers"):
+        status = item.status
         if item.kind not in COVERING_KINDS:
-            discounted.append((item, f"is a {item.type}, not a clause or procedure"))
-        elif item.status and item.status in inactive:
-            discounted.append((item, f"is {item.status}"))
+            discounted.append((item, Discount(DiscountCode.NOT_COVERING, type=item.type)))
+        elif status and status_key(status) in inactive_words:
+            discounted.append((item, Discount(DiscountCode.INACTIVE, status=status)))
+        elif status and canonical_status(status) not in KIND_STATUSES[item.kind]:
+            discounted.append((item, Discount(DiscountCode.UNKNOWN_STATUS, status=status)))
         else:
             covering.append(item)
     effective = plain_parse_date(obligation.field("effective"))
@@ -150,7 +169,8 @@ def plain_assess(
     lacking = () if profile is None else tuple(w for w in applies_to if w not in profile)
     if lacking:
         return Assessment(obligation, State.OUT_OF_SCOPE, **evidence, out_of_scope_by=lacking)
-    if obligation.status == NOT_APPLICABLE and obligation.field("justification"):
+    not_applicable = canonical_status(obligation.status or "") is Status.NOT_APPLICABLE
+    if not_applicable and obligation.field("justification"):
         return Assessment(obligation, State.JUSTIFIED, **evidence)
     if covering:
         return Assessment(obligation, State.UPCOMING if upcoming else State.COVERED, **evidence)

@@ -18,6 +18,7 @@ from sphinx_crmrisk.model import (
     summaries_by_phase,
     uncovered_message,
 )
+from sphinx_crmrisk.translations import translator
 
 TODAY = dt.date(2026, 11, 30)
 
@@ -72,9 +73,95 @@ def test_inactive_cover_does_not_count_and_says_why(status):
 
 def test_inactive_statuses_are_configurable():
     ob = obligation()
-    model = Model([PHASE, ob, covering("CLA-1", "OBL-A", status="proposed")])
+    retired = Model([PHASE, ob, covering("CLA-1", "OBL-A", status="retired")])
+    # without retired among the inactive statuses, a retired clause counts
+    assert assess(retired, ob, TODAY, ["draft"]).state is State.COVERED
+    # a word of the team's own is inactive once it is listed
+    proposed = Model([PHASE, ob, covering("CLA-1", "OBL-A", status="proposed")])
+    result = assess(proposed, ob, TODAY, ["draft", "proposed"])
+    assert result.state is State.UNCOVERED
+    assert result.reason == "CLA-1 is proposed"
+
+
+def status_problems(model: Model, **kwargs) -> list:
+    """The findings about statuses (the test obligations lack a legal basis)."""
+    return [p for p in find_problems(model, **kwargs) if "status" in p.message]
+
+
+@pytest.mark.parametrize(
+    "status",
+    ["brouillon", "Brouillon", "en cours", "projet", "à valider", "A valider", "DRAFT"],
+)
+def test_a_french_draft_does_not_count(status):
+    ob = obligation()
+    model = Model([PHASE, ob, covering("CLA-1", "OBL-A", status=status)])
+    result = assess(model, ob, TODAY)
+    assert result.state is State.UNCOVERED
+    assert result.reason == "CLA-1 is draft"
+    # in French the reason is the status's French word
+    assert result.reason_text(translator("fr")) == "CLA-1\u202f: brouillon"
+    assert status_problems(model) == []
+
+
+@pytest.mark.parametrize("status", ["retiré", "Retirée", "RETIREE", "obsolète", "abrogée"])
+def test_a_french_retired_status_does_not_count(status):
+    ob = obligation()
+    model = Model([PHASE, ob, covering("CLA-1", "OBL-A", status=status)])
+    assert assess(model, ob, TODAY).reason == "CLA-1 is retired"
+
+
+@pytest.mark.parametrize("status", ["active", "actif", "Active", "en vigueur", "validée"])
+def test_a_french_active_status_counts(status):
+    ob = obligation()
+    model = Model([PHASE, ob, covering("CLA-1", "OBL-A", status=status)])
     assert assess(model, ob, TODAY).state is State.COVERED
-    assert assess(model, ob, TODAY, ["proposed"]).state is State.UNCOVERED
+    assert status_problems(model) == []
+
+
+def test_the_inactive_statuses_are_inactive_in_every_language():
+    ob = obligation()
+    # "brouillon" listed: "draft" is inactive too, and the other way round
+    for listed, written in (("brouillon", "draft"), ("draft", "brouillon")):
+        model = Model([PHASE, ob, covering("CLA-1", "OBL-A", status=written)])
+        assert assess(model, ob, TODAY, [listed]).state is State.UNCOVERED
+
+
+@pytest.mark.parametrize("status", ["n'importe quoi", "proposed", "not_applicable"])
+def test_an_unknown_status_never_counts_and_is_a_bad_value(status):
+    ob = obligation()
+    clause = Item(
+        id="CLA-1",
+        type="clause",
+        title="CLA-1",
+        status=status,
+        docname="clauses",
+        doctype=".md",
+        lineno=7,
+        links={"covers": ("OBL-A",)},
+    )
+    model = Model([PHASE, ob, clause])
+    result = assess(model, ob, TODAY)
+    assert result.state is State.UNCOVERED
+    assert result.reason == f"CLA-1 has the unknown status '{status}'"
+    [problem] = status_problems(model)
+    assert problem.subtype == "bad_value"
+    assert problem.item.location == "clauses.md:7"
+    assert problem.message.startswith(
+        f"CLA-1: status '{status}' is not a status of a clause, so its covers do not count "
+        "(statuses: active, approved, in force, actif, "
+    )
+    # the team's own inactive words are statuses too
+    assert status_problems(model, inactive_statuses=["draft", status]) == []
+
+
+def test_an_obligation_status_is_checked_too():
+    justified = obligation(status="non applicable", justification="x")
+    assert status_problems(Model([PHASE, justified])) == []
+    [problem] = status_problems(Model([PHASE, obligation(status="ouvert")]))
+    assert problem.subtype == "bad_value"
+    assert "status 'ouvert' is not a status of a obligation" in problem.message
+    # a French "not applicable" justifies, as not_applicable does
+    assert state_of(obligation(status="Sans objet", justification="no sales")) is State.JUSTIFIED
 
 
 def test_a_risk_covers_nothing():

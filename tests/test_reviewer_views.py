@@ -43,10 +43,14 @@ def test_a_risk_is_scored_only_with_both_values_on_the_scale():
 def test_bad_scores_are_located_bad_values(app):
     app.build()
     warnings = app.warning.getvalue()
-    assert "risks.md:23: WARNING: RISK-BAD: likelihood '5' is not one of 1, 2, 3, 4" in warnings
+    # a French build: its messages are French
     assert (
-        "RISK-BAD: severity 'high' is not one of 1, 2, 3, 4 (EBIOS RM scale) [crmrisk.bad_value]"
+        "risks.md:23: WARNING: RISK-BAD\u202f: likelihood «\u202f5\u202f» n'est pas 1, 2, 3 ou 4"
         in warnings
+    )
+    assert (
+        "RISK-BAD\u202f: severity «\u202fhigh\u202f» n'est pas 1, 2, 3 ou 4 (échelle d'EBIOS RM) "
+        "[crmrisk.bad_value]" in warnings
     )
 
 
@@ -146,5 +150,6 @@ def test_a_scored_risk_shows_its_level(app):
     )
     assert "crmrisk-level-high" in fine["class"]
     laid_out = text(risks.find("table", id="RISK-FINE").select_one(".needs_meta"))
-    assert "Responsable: DPO" in laid_out and "Gravité" not in laid_out
+    # « Responsable : DPO »: the narrow no-break space before the colon, normalised here
+    assert "Responsable : DPO" in laid_out and "Gravité" not in laid_out
     assert risks.find("table", id="RISK-LATER").select_one(".crmrisk-badge") is None

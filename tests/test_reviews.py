@@ -259,10 +259,10 @@ def test_a_suspect_cover_appears_after_an_edit_and_goes_after_a_review(
     assert crmrisk_warnings(incremental) == [SUSPECT.format(fields=field)]
     # shown on both pages and in the matrix of exports; an incremental build is a clean one
     html = (Path(incremental.outdir) / "controles.html").read_text()
-    assert f"Couverture à revoir : OBL-RGPD-30 a changé ({field})" in html
+    assert f"Couverture à revoir\u202f: OBL-RGPD-30 a changé ({field})" in html
     html = (Path(incremental.outdir) / "obligations.html").read_text()
     assert (
-        f"Couverture à revoir : CLA-RGPD-03 a été revu(e) avant que cette obligation change ({field})"
+        f"Couverture à revoir\u202f: CLA-RGPD-03 a été revu(e) avant que cette obligation change ({field})"
         in html
     )
     exported = json.loads((Path(incremental.outdir) / "traceability.json").read_text())
@@ -326,7 +326,8 @@ def test_a_cover_added_after_the_review_is_listed_not_suspect(make_app, copy_roo
     assert crmrisk_warnings(app) == []
     calendar = (Path(app.outdir) / "calendrier.html").read_text()
     assert re.search(
-        r'pas encore revu\(e\) au regard de : <a [^>]*href="obligations.html#OBL-RGPD-13"', calendar
+        r'pas encore revu\(e\) au regard de\u202f: <a [^>]*href="obligations.html#OBL-RGPD-13"',
+        calendar,
     )
 
 

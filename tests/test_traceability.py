@@ -47,7 +47,7 @@ def test_two_builds_of_one_application_see_their_own_data(copy_root):
         controls = srcdir / "controles.md"
         edit(controls, ":covers: OBL-RGPD-30, OBL-RGPD-13", ":covers: OBL-RGPD-13")
         app.build()
-        assert "OBL-RGPD-30: obligation" in app.warning.getvalue()
+        assert "OBL-RGPD-30\u202f: l'obligation" in app.warning.getvalue()
         exported = json.loads((Path(app.outdir) / "traceability.json").read_text("utf-8"))
         states = {o["id"]: o["state"] for o in exported["obligations"]}
         assert states["OBL-RGPD-30"] == "uncovered"

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -44,8 +45,33 @@ def date_argument(text: str) -> dt.date:
     return date
 
 
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+
+
+def language_argument(text: str) -> str:
+    """A language code, ``fr``, ``en``, ``fr_FR``..."""
+    if not _LANGUAGE.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a language code (fr, en...)")
+    return text
+
+
+def add_lang(parser: argparse.ArgumentParser, default_help: str) -> None:
+    """``--lang``: the language of the command's messages (and of the exports' words)."""
+    parser.add_argument(
+        "--lang",
+        "--language",
+        dest="lang",
+        type=language_argument,
+        default=None,
+        metavar="LANG",
+        help=f"the language of the messages and of the words of the outputs (fr: French, "
+        f"en: English); default: {default_help}",
+    )
+
+
 def dated_parser() -> argparse.ArgumentParser:
-    """The options every command shares: they decide each obligation's state."""
+    """The options every command shares: they decide each obligation's state, and the
+    language it is told in."""
     dated = Parser(add_help=False)
     dated.add_argument(
         "--today", type=date_argument, default=None, metavar="YYYY-MM-DD", help=_DATE_HELP
@@ -58,6 +84,11 @@ def dated_parser() -> argparse.ArgumentParser:
         help="statuses of clauses and procedures that do not count (default: the "
         "build's crmrisk_inactive_statuses; else "
         f"{','.join(DEFAULT_INACTIVE_STATUSES)})",
+    )
+    add_lang(
+        dated,
+        "the language of the build that wrote the needs.json, recorded beside it in "
+        "crmrisk-config.json",
     )
     return dated
 
@@ -97,6 +128,7 @@ def traceability_of(
     return recorded.with_settings(
         today=today or args.today or recorded.today,
         inactive_statuses=args.inactive_statuses or recorded.inactive_statuses,
+        language=args.lang or recorded.language,
     )
 
 

@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     # both sides at one date: the change of state is the data's, not the calendar's
     old = traceability_of(args.old, args, today=new.today)
     document = diff_document(old, new)
-    render = diff_markdown if args.format == "md" else diff_json
-    emit(render(document), args.output)
+    if args.format == "md":
+        emit(diff_markdown(document, new.language), args.output)
+    else:
+        emit(diff_json(document), args.output)
     return EXIT_UNCOVERED if document["uncovered"] else EXIT_OK

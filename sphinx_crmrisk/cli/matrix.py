@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from ..exports import RENDERERS, CutCell, ExportSettings, traceability_document, xlsx_bytes
 from ..oscal import CATALOG_FILE, OscalError, catalog_document, document_bytes, profile_document
@@ -26,14 +25,6 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "procedures as a register that crmrisk import reads back). oscal-catalog: the "
         "phases and obligations as an OSCAL 1.2 catalog; oscal-profile: the obligations "
         "in scope (neither out of scope nor lapsed) selected from that catalog.",
-    )
-    commands.choices["matrix"].add_argument(
-        "--language",
-        metavar="LANG",
-        default=None,
-        help="headings, states and sheet names of csv and xlsx in this language (fr: "
-        "French, ';'-separated CSV); default: the language of the build that wrote the "
-        "needs.json, recorded beside it",
     )
     commands.choices["matrix"].add_argument(
         "--catalog-href",
@@ -59,9 +50,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(err)) from None
         emit(document_bytes(document), args.output)
         return EXIT_OK
+    # --lang is in data.settings: headings, states, sheet names (fr: ';'-separated CSV)
     settings = ExportSettings.of(data.settings)
-    if args.language:
-        settings = dataclasses.replace(settings, language=args.language)
     document = traceability_document(data)
     if args.format != "xlsx":
         emit(RENDERERS[args.format](document, settings), args.output)

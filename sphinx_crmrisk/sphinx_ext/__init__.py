@@ -26,6 +26,7 @@ from .item_directive import (
     reread_pages_with_changed_evidence,
     reread_pages_with_failed_items,
 )
+from .layouts import french_colons
 from .outputs import (
     write_build_exports,
     write_build_lock,
@@ -47,9 +48,10 @@ if TYPE_CHECKING:
 # 4: the modules moved (sphinx_crmrisk.sphinx_ext): the page index's class is pickled
 #    under its new path
 # 5: the watch and evidence kinds: watch items hold the computed watch_state, every
-#    need the expected and catalogue fields; evidence needs hold document_sha256,
-#    obligations proof_state and evidence evidence_state (computed fields, see 3); the
-#    page index records the statement of the law each page imports (catalogues)
+#    need the expected and catalogue fields (the version crmrisk-catalogue imported
+#    them from); evidence needs hold document_sha256, obligations proof_state and
+#    evidence evidence_state (computed fields, see 3); the page index records the
+#    statement of the law each page imports (catalogues)
 ENV_VERSION = 5
 
 
@@ -100,6 +102,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", replace_placeholders)
     # 550: after sphinx-needs has made its tables (process_creator, 500)
     app.connect("doctree-resolved", badge_table_cells, priority=550)
+    # 560: after sphinx-needs has laid the needs out (process_need_nodes, 500): the
+    # colons of its link labels, French in a French build
+    app.connect("doctree-resolved", french_colons, priority=560)
 
     # -- at the end: the checks, then the files beside needs.json ------------------------
     # 500, after sphinx-needs' own build-finished handlers (registered first, at its

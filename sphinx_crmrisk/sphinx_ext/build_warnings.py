@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from sphinx.util import logging
 
-from ..model import uncovered_message
 from ..warning_types import WARNING_TYPE, WarningSubtype
 from .state import build_state, build_traceability
 
@@ -59,10 +58,14 @@ def check_build(app: Sphinx, exception: Exception | None) -> None:
         return
     traceability = build_traceability(app)
     for finding in traceability.findings:
-        log_warning(app, finding.subtype, finding.message, location_of(finding.item, app))
-    for assessment in traceability.gaps:
-        message = uncovered_message(assessment)
+        log_warning(app, finding.subtype, finding.text, location_of(finding.located_at, app))
+    # each gap where the organization acts on it; a catalogue's, grouped at its import
+    for gap in traceability.gap_findings:
         if state.settings.fail_on_uncovered:
-            log_warning(app, "uncovered", message, location_of(assessment.obligation, app))
+            log_warning(app, "uncovered", gap.text, location_of(gap.located_at, app))
         else:
-            logger.info("%s: %s [crmrisk.uncovered]", assessment.obligation.location, message)
+            first, *details = gap.text.split("\n")
+            logger.info(
+                "%s",
+                "\n".join([f"{gap.located_at.location}: {first} [crmrisk.uncovered]", *details]),
+            )

@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.directives.needimport import NeedimportDirective
 
 from ..kinds import Kind
 from ..law_catalogue import catalogue_file, phase_of, read_needs
 from .build_warnings import log_warning
 from .i18n import _
+from .item_directive import CATALOGUE
 from .page_index import get_domain
 
 if TYPE_CHECKING:
@@ -102,7 +104,19 @@ class CatalogueDirective(NeedimportDirective):
             self.arguments = ["/" + os.path.relpath(file, self.env.srcdir)]
             result.extend(super().run())
         self.options = asked
+        self._mark_imported(version)
         return result
+
+    def _mark_imported(self, version: str) -> None:
+        """Each item this directive imported records the catalogue's version (the
+        ``catalogue`` field): its gaps say where they come from, and needs.json carries
+        it to the ``crmrisk`` command."""
+        # the project's name of the field (validated at config-inited)
+        field = (self.config.crmrisk_field_names or {}).get(CATALOGUE, CATALOGUE)
+        docname, lineno = self.env.docname, self.lineno
+        for need in SphinxNeedsData(self.env).get_needs_mutable().values():
+            if need.get("is_import") and need["docname"] == docname and need["lineno"] == lineno:
+                need[field] = version
 
     def _catalogue_refused(self, message: str) -> list[nodes.Node]:
         log_warning(self, "catalogue", message, (self.env.docname, self.lineno))

@@ -13,7 +13,8 @@ as on the item's own page (:func:`badge_table_cells`).
 The fields are set after the environment is pickled, so the next build never reads a
 stale state: it computes them again from that build's needs. An author's own value
 (a ``:coverage_state:`` option, a ``needextend``) is replaced, with a ``crmrisk.computed_field``
-warning at the item.
+warning at the item; an imported need's (a ``needimport`` of a needs.json another build
+wrote) is replaced silently.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def set_computed_fields(app: Sphinx, needs: MutableMapping[str, Any]) -> None:
         for name in COMPUTED_FIELDS:
             key = names.field(name)
             written = need.get(key)
-            if written and ours.get(key) != written:
+            # an imported need's value is another build's output (a needs.json written
+            # by sphinx-crmrisk), not an author's: replaced without a word
+            if written and ours.get(key) != written and not need.get("is_import"):
                 log_warning(
                     app,
                     "computed_field",

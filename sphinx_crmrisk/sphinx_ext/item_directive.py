@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 SOURCE_FILE = "source_file"
+#: Set on the items crmrisk-catalogue imports (catalogue_directive.py).
+CATALOGUE = "catalogue"
 
 
 def _myst_major() -> int | None:
@@ -86,7 +88,9 @@ class ItemDirective(NeedDirective):
         return source, line
 
     def run(self) -> list[nodes.Node]:
-        self.options.pop(SOURCE_FILE, None)  # the extension's to set, never the author's
+        # the extension's to set, never the author's
+        self.options.pop(SOURCE_FILE, None)
+        self.options.pop(CATALOGUE, None)
         included = self._included_file()
         if included:
             relative = os.path.relpath(included, self.env.srcdir)

@@ -8,18 +8,30 @@ another way (badges) have none.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+
+from docutils import nodes
 
 from ..kinds import DEFAULT_NAMES, FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, N_, Kind, Names
 from .i18n import _
+from .state import is_enabled
 
 if TYPE_CHECKING:
+    from sphinx.application import Sphinx
     from sphinx.config import Config
 
 #: The prefix of our layouts' names: ``crmrisk-obligation``...
 LAYOUT = "crmrisk"
 
 STATUS_LABEL = N_("Status")
+#: A label and its colon, before a value: « Base légale : » in French.
+LABEL_COLON = N_("{label}: ")
+
+
+def _bold(label: str) -> str:
+    """A label in bold, its markup escaped for a layout line (parsed as reST first)."""
+    return f"\\*\\*{label}\\*\\*"
 
 
 def type_titles() -> dict[Kind, str]:
@@ -60,8 +72,13 @@ def need_layout(fields: list[str], names: Names = DEFAULT_NAMES) -> dict[str, ob
     labels = field_labels()
     shown = {name if name == "status" else names.field(name): labels[name] for name in fields}
     # layout lines are parsed as reST before the functions run: the bold markup of
-    # the prefix must be escaped to reach ``meta`` whole
-    meta = [f'<<meta("{name}", prefix="\\*\\*{label}\\*\\*: ")>>' for name, label in shown.items()]
+    # the prefix must be escaped to reach ``meta`` whole; « Base légale : » in French,
+    # with the narrow no-break space before the colon
+    label_colon = str(_(LABEL_COLON))
+    meta = [
+        f'<<meta("{name}", prefix="{label_colon.format(label=_bold(label))}")>>'
+        for name, label in shown.items()
+    ]
     # what the user adds (their own ``needs_fields``, tags...) stays visible
     meta.append(f"<<meta_all(no_links=True, exclude={_excluded(names)!r})>>")
     meta.append("<<meta_links_all()>>")
@@ -69,7 +86,8 @@ def need_layout(fields: list[str], names: Names = DEFAULT_NAMES) -> dict[str, ob
         "grid": "simple",
         "layout": {
             "head": [
-                '<<meta("type_name")>>: **<<meta("title")>>** <<meta_id()>>',
+                label_colon.format(label='<<meta("type_name")>>')
+                + '**<<meta("title")>>** <<meta_id()>>',
             ],
             "meta": meta,
         },
@@ -125,3 +143,40 @@ def layout_left_at_default(config: Config) -> bool:
         if entry is not None and not isinstance(entry, dict):
             return False  # theirs, and sphinx-needs reports what is wrong with it
     return True
+
+
+#: sphinx-needs writes a link's label and its colon as one text (``"couverte par: "``).
+_LINK_COLON = re.compile(r"(?<=[^\s\u202f]):(?=\s|$)")
+#: The rows of a need's table that the layout writes (not the author's text).
+_LAYOUT_ROWS = frozenset({"head", "meta"})
+
+
+def french_colons(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``, after sphinx-needs laid the needs out: in a French build, the
+    colon after each link label of our needs' layouts gets its narrow no-break space
+    (« couverte par : »): sphinx-needs writes ``label:`` with none. Only the layout's own
+    rows, never the item's text."""
+    if not is_enabled(app) or not is_french(app.config.language):
+        return
+    for table in doctree.findall(nodes.table):
+        if not any(c.startswith(f"{LAYOUT}-") for c in _layout_classes(table)):
+            continue
+        for row in table.findall(nodes.row):
+            if not _LAYOUT_ROWS & set(row.get("classes", ())):
+                continue
+            for text in list(row.findall(nodes.Text)):
+                if isinstance(text.parent, (nodes.reference, nodes.literal)):
+                    continue
+                spaced = _LINK_COLON.sub("\u202f:", str(text))
+                if spaced != str(text):
+                    text.parent.replace(text, nodes.Text(spaced))
+
+
+def _layout_classes(table: nodes.table) -> list[str]:
+    """``needs_layout_crmrisk-obligation`` -> ``crmrisk-obligation``."""
+    classes: list[str] = table.get("classes", [])
+    return [c.removeprefix("needs_layout_") for c in classes]
+
+
+def is_french(language: str | None) -> bool:
+    return (language or "").replace("-", "_").split("_")[0].lower() == "fr"

@@ -28,8 +28,18 @@ from sphinx.util.docutils import SphinxDirective
 from .. import __version__
 from ..cli import build_parser
 from ..exports import SCHEMA_FILE
-from ..kinds import FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, Kind
-from ..register import KIND_WORDS, REGISTER_COLUMNS, STATUS_WORDS
+from ..kinds import (
+    FIELD_SPECS,
+    FIELDS,
+    KIND_SPECS,
+    KIND_STATUSES,
+    LINK_SPECS,
+    STATUS_DOCS,
+    STATUS_WORDS,
+    Kind,
+    Status,
+)
+from ..register import KIND_WORDS, REGISTER_COLUMNS
 from ..scope import ACTIVITIES, IMPLIES
 from ..settings import PREFIX, crmrisk_fields, default_of
 from ..translations import CATALOG, LOCALE_DIR
@@ -80,7 +90,7 @@ def label(msgid: str) -> list[nodes.Node]:
     translated = french(msgid)
     if translated == msgid:
         return [nodes.Text(msgid)]
-    return [nodes.Text(f"{msgid} (fr: « {translated} »)")]
+    return [nodes.Text(f"{msgid} (fr: «\u202f{translated}\u202f»)")]
 
 
 def python_value(value: Any) -> str:
@@ -221,10 +231,27 @@ class RegisterWordsReference(_Reference):
             ("type", code(kind.value), codes(words)) for kind, words in KIND_WORDS.items()
         ]
         rows += [
-            ("status", code(status), codes(dict.fromkeys(words)))
-            for status, words in STATUS_WORDS.items()
+            ("status", code(status.value), codes(STATUS_WORDS[status]))
+            for status in KIND_STATUSES[Kind.CLAUSE]
         ]
         return [table("register-words", ("Column", "Written", "Words read"), rows)]
+
+
+class StatusesReference(_Reference):
+    """``crmrisk-statuses-reference``: one row per status (:data:`~.kinds.Status`), with
+    the kinds that may have it and the words, French and English, that say it."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = [
+            (
+                code(status.value),
+                _kind_names(kind for kind, allowed in KIND_STATUSES.items() if status in allowed),
+                codes(STATUS_WORDS[status]),
+                STATUS_DOCS[status],
+            )
+            for status in Status
+        ]
+        return [table("statuses", ("Status", "Kinds", "Words", "Meaning"), rows)]
 
 
 def view_directives() -> dict[str, type[PlaceholderDirective]]:
@@ -391,6 +418,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("crmrisk-fields-reference", FieldsReference)
     app.add_directive("crmrisk-links-reference", LinksReference)
     app.add_directive("crmrisk-activities-reference", ActivitiesReference)
+    app.add_directive("crmrisk-statuses-reference", StatusesReference)
     app.add_directive("crmrisk-views-reference", ViewsReference)
     app.add_directive("crmrisk-register-columns-reference", RegisterColumnsReference)
     app.add_directive("crmrisk-register-words-reference", RegisterWordsReference)

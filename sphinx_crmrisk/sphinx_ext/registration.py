@@ -80,10 +80,18 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
         },
     )
     config.needs_string_links = string_links
+    # a {need} link shows the whole title: sphinx-needs cuts it at 30 characters by
+    # default ("Recueillir le consentement au consomma..."), and an obligation's French
+    # title is a sentence; a project's own setting is kept
+    if config.needs_role_need_max_title_length == SPHINX_NEEDS_ROLE_TITLE_LENGTH:
+        config.needs_role_need_max_title_length = 0
     # the crmrisk command reads the needs.json
     config.needs_build_json = True
     _add_static_files(app, config)
 
+
+#: sphinx-needs' default ``needs_role_need_max_title_length``.
+SPHINX_NEEDS_ROLE_TITLE_LENGTH = 30
 
 #: The stylesheets, the script and the other files of the pages.
 STATIC_DIR = Path(__file__).parent.parent / "static"

@@ -14,13 +14,13 @@
     en: {
       search: "Filter", placeholder: "ID, title, legal basis…", phase: "Phase",
       party: "Party", state: "State", proof: "Proof", all: "All", reset: "Reset",
-      shown: function (n, total) { return n + " of " + total + " rows shown"; },
+      shown: function (n, total) { return "Rows shown: " + n + " of " + total; },
       sort: "Sort by this column"
     },
     fr: {
       search: "Filtrer", placeholder: "Identifiant, intitulé, base légale…", phase: "Phase",
       party: "Partie", state: "État", proof: "Preuve", all: "Toutes", reset: "Réinitialiser",
-      shown: function (n, total) { return n + " ligne(s) affichée(s) sur " + total; },
+      shown: function (n, total) { return "Lignes affichées\u202f: " + n + " sur " + total; },
       sort: "Trier selon cette colonne"
     }
   };
@@ -111,7 +111,18 @@
     status.className = "crmrisk-filter-count";
     status.setAttribute("aria-live", "polite");
     box.appendChild(status);
-    table.parentNode.insertBefore(box, table);
+    // before the table, outside the wrapper a theme may put it in (pydata-sphinx-theme's
+    // scrollable container): the box does not scroll away with the table
+    var anchor = table;
+    while (anchor.parentNode && anchor.parentNode !== document.body &&
+           anchor.parentNode.children.length === 1) {
+      anchor = anchor.parentNode;
+    }
+    anchor.parentNode.insertBefore(box, anchor);
+    // the box's own count replaces the page's (views/matrix.py): one count, kept up to
+    // date; without JavaScript the page's stays
+    var before = box.previousElementSibling;
+    if (before && before.classList.contains("crmrisk-count")) { before.hidden = true; }
 
     function apply() {
       var words = fold(search.value).split(/\s+/).filter(Boolean);

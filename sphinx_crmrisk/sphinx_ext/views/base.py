@@ -106,8 +106,16 @@ class ViewContext:
             uri = self.app.builder.get_relative_uri(self.docname, item.docname)
         except NoUri:
             return label
+        # an ID is one word: never broken at its hyphens (crmrisk-views.css)
+        classes = ["crmrisk-id"] if text is None else []
         return nodes.reference(
-            "", "", label, refuri=f"{uri}#{item.id}", internal=True, reftitle=item.title
+            "",
+            "",
+            label,
+            refuri=f"{uri}#{item.id}",
+            internal=True,
+            reftitle=item.title,
+            classes=classes,
         )
 
     def links(self, items: Iterable[Item]) -> list[nodes.Node]:

@@ -41,7 +41,9 @@ def _label(context: ViewContext, summary: Summary) -> list[nodes.Node]:
     if not summary.label:
         return [nodes.strong("", str(_("All phases")))]
     phase = context.model.items[summary.label]
-    return [context.link(phase), nodes.Text(f" {phase.title}")]
+    # the phase's title, linked to the phase (its ID is in the link's address): nine
+    # columns fit the text column of a Jupyter Book
+    return [context.link(phase, phase.title or phase.id)]
 
 
 def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Node]:
@@ -58,19 +60,19 @@ def render_coverage(context: ViewContext, node: AggregateNode) -> list[nodes.Nod
         str(_("Obligations")),
         *(str(label) for label in labels),
         str(_("Coverage")),
-        "",
     ]
 
     def cells(summary: Summary) -> list[Cell]:
+        # the bar in the percentage's cell: ten columns fit the text column of a
+        # theme (the Jupyter Book's included)
         return [
             _label(context, summary),
             str(summary.total),
             *(str(summary.counts[state]) for state in counted),
-            f"{summary.percent:.0f} %",
-            _bar(context, summary.percent),
+            [nodes.Text(f"{summary.percent:.0f}\u202f% "), _bar(context, summary.percent)],
         ]
 
-    widths = [22, 8, *([8] * len(counted)), 8, 12]
+    widths = [20, 9, *([9] * len(counted)), 14]
     summaries = summaries_by_phase(context.model, context.assessments)
     note = nodes.paragraph(
         "",

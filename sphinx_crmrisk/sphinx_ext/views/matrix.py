@@ -63,7 +63,8 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
     total = len(context.assessments)
     count = nodes.paragraph(
         "",
-        str(_("{shown} of {total} obligations shown.")).format(shown=len(chosen), total=total),
+        # no plural to agree: the words are the same for 1 and for 74
+        str(_("Obligations shown: {shown} of {total}.")).format(shown=len(chosen), total=total),
         classes=["crmrisk-count"],
     )
     if not chosen:
@@ -75,7 +76,8 @@ def render_matrix(context: ViewContext, node: AggregateNode) -> list[nodes.Node]
         str(_("Phase(s)")),
         str(_("Legal basis")),
         str(_("State")),
-        str(_("Covering clauses and procedures")),
+        # short: a long heading wrapped in a narrow column made the heading row tall
+        str(_("Covered by")),
     ]
 
     suspect_label = str(_("suspect"))
