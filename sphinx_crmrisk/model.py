@@ -56,8 +56,15 @@ class State(StrEnum):
 
     @property
     def is_gap(self) -> bool:
-        return self is State.UNCOVERED
+        return self is _UNCOVERED
 
+
+# The members the loops over every need compare with, as module globals: in Python
+# 3.11 each ``State.COVERED`` or ``Kind.OBLIGATION`` read goes through the enum's
+# descriptor, 0.3 µs, several times a need (benchmarks/README.md, (e))
+_COVERED, _JUSTIFIED, _UPCOMING = State.COVERED, State.JUSTIFIED, State.UPCOMING
+_LAPSED, _OUT_OF_SCOPE, _UNCOVERED = State.LAPSED, State.OUT_OF_SCOPE, State.UNCOVERED
+_OBLIGATION, _RISK = Kind.OBLIGATION, Kind.RISK
 
 #: Each state as readers see it (English message IDs; the French catalog translates them).
 STATE_LABELS: Mapping[State, str] = {
@@ -83,7 +90,7 @@ _FROM_TYPE: Any = object()
 _by_id = operator.attrgetter("id")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Item:
     """One need of a crmrisk kind (or of another type, ``kind`` then None).
 
@@ -105,9 +112,35 @@ class Item:
     #: The need's text (kept for obligations only: reviews track it, :mod:`.reviews`)
     content: str = ""
 
-    def __post_init__(self) -> None:
-        if self.kind is _FROM_TYPE:
-            object.__setattr__(self, "kind", _KINDS.get(self.type))
+    def __init__(
+        self,
+        id: str,
+        type: str,
+        title: str,
+        status: str | None = None,
+        docname: str | None = None,
+        doctype: str | None = None,
+        lineno: int | None = None,
+        fields: Mapping[str, str] | None = None,
+        links: Mapping[str, tuple[str, ...]] | None = None,
+        kind: Kind | None = _FROM_TYPE,
+        content: str = "",
+    ) -> None:
+        # the dataclass's own __init__ sets each attribute through object.__setattr__
+        # (frozen): three times slower, and a large needs.json makes 50,000 items
+        # (benchmarks/README.md, (e)); the instance dict is filled directly instead
+        attributes = self.__dict__
+        attributes["id"] = id
+        attributes["type"] = type
+        attributes["title"] = title
+        attributes["status"] = status
+        attributes["docname"] = docname
+        attributes["doctype"] = doctype
+        attributes["lineno"] = lineno
+        attributes["fields"] = {} if fields is None else fields
+        attributes["links"] = {} if links is None else links
+        attributes["kind"] = _KINDS.get(type) if kind is _FROM_TYPE else kind
+        attributes["content"] = content
 
     @property
     def file(self) -> str | None:
@@ -162,7 +195,9 @@ def _link_ids(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return split_list(value)
     # a link to a need part is written ``ID.part``: it counts for the need
-    return tuple([str(v).partition(".")[0] for v in value])
+    return tuple(
+        [v.partition(".")[0] if v.__class__ is str else str(v).partition(".")[0] for v in value]
+    )
 
 
 _CORE_KEYS = ("id", "type", "title", "status", "docname", "doctype", "lineno", "content")
@@ -190,9 +225,11 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
     # called once a need (50,000 times on a large needs.json): plain loops over the
     # (key, canonical name) pairs, made once for the names, each value read once;
     # sphinx-needs writes every field on every need, "" where it has none, so most
-    # values are skipped here
+    # values are skipped here; str() only for a value that is not one already
     get = need.get
-    need_type = str(get("type", ""))
+    need_type = get("type", "")
+    if need_type.__class__ is not str:
+        need_type = str(need_type)
     kind = names.kinds.get(need_type)
     fields = {}
     links = {}
@@ -200,7 +237,7 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
         for key, name in names.field_keys:
             value = get(key)
             if value:
-                fields[name] = str(value).strip()
+                fields[name] = (value if value.__class__ is str else str(value)).strip()
     for key, name in names.link_keys:
         value = get(key)
         if value and (kind is not None or _is_id_list(value)):
@@ -208,23 +245,25 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
             if ids:
                 links[name] = ids
     lineno = get("lineno")
-    content = get("content") if kind is Kind.OBLIGATION else None
+    content = get("content") if kind is _OBLIGATION else None
+    need_id = need["id"]
+    title = get("title", "")
     return Item(
-        id=str(need["id"]),
-        type=need_type,
-        title=str(get("title", "")),
-        status=get("status") or None,
-        docname=get("docname") or None,
-        doctype=get("doctype") or None,
-        lineno=int(lineno) if isinstance(lineno, int) else None,
-        fields=fields,
-        links=links,
-        kind=kind,
-        content=content if isinstance(content, str) else "",
+        need_id if need_id.__class__ is str else str(need_id),
+        need_type,
+        title if title.__class__ is str else str(title),
+        get("status") or None,
+        get("docname") or None,
+        get("doctype") or None,
+        lineno if lineno.__class__ is int else None,
+        fields,
+        links,
+        kind,
+        content if content.__class__ is str else "",
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Assessment:
     """The state of one obligation and the evidence for it."""
 
@@ -238,6 +277,24 @@ class Assessment:
     """Its ``effective`` date is after the reference date."""
     out_of_scope_by: tuple[str, ...] = ()
     """The activities of its ``applies_to`` that the profile lacks (empty: in scope)."""
+
+    def __init__(
+        self,
+        obligation: Item,
+        state: State,
+        covering: tuple[Item, ...] = (),
+        discounted: tuple[tuple[Item, str], ...] = (),
+        upcoming: bool = False,
+        out_of_scope_by: tuple[str, ...] = (),
+    ) -> None:
+        # as Item's: one assessment an obligation, tens of thousands in a large file
+        attributes = self.__dict__
+        attributes["obligation"] = obligation
+        attributes["state"] = state
+        attributes["covering"] = covering
+        attributes["discounted"] = discounted
+        attributes["upcoming"] = upcoming
+        attributes["out_of_scope_by"] = out_of_scope_by
 
     @property
     def reason(self) -> str:
@@ -390,37 +447,55 @@ def assess(
     active clause or procedure ``covers`` it; shown as upcoming while ``effective``
     is after ``today``) > uncovered. See :class:`State`.
     """
-    inactive = frozenset(inactive_statuses)
+    return _assess(model, obligation, today, frozenset(inactive_statuses), profile)
+
+
+def _assess(
+    model: Model,
+    obligation: Item,
+    today: dt.date,
+    inactive: frozenset[str],
+    profile: frozenset[str] | None,
+) -> Assessment:
     covering: list[Item] = []
     discounted: list[tuple[Item, str]] = []
-    for item in model.incoming(obligation.id, "covers"):
-        reason = _discount_reason(item, inactive, model.names)
-        if reason is None:
-            covering.append(item)
-        else:
-            discounted.append((item, reason))
+    by_type = model._incoming.get(obligation.id)
+    covers = by_type.get("covers") if by_type is not None else None
+    if covers:
+        items = model.items
+        for item_id in covers:
+            item = items[item_id]
+            # _discount_reason, inline for the common case: an active clause or procedure
+            if item.kind in COVERING_KINDS and not (item.status and item.status in inactive):
+                covering.append(item)
+            else:
+                reason = _discount_reason(item, inactive, model.names)
+                assert reason is not None
+                discounted.append((item, reason))
     fields = obligation.fields
-    effective = parse_date(fields.get("effective", ""))
-    until = parse_date(fields.get("until", ""))
+    effective_text, until_text = fields.get("effective"), fields.get("until")
+    effective = parse_date(effective_text) if effective_text else None
+    until = parse_date(until_text) if until_text else None
     upcoming = effective is not None and effective > today
-    missing = missing_activities(fields.get("applies_to", ""), profile)
+    applies_to = fields.get("applies_to")
+    missing = missing_activities(applies_to, profile) if applies_to else ()
     if until is not None and until < today:
-        state = State.LAPSED
+        state = _LAPSED
     elif missing:
-        state = State.OUT_OF_SCOPE
+        state = _OUT_OF_SCOPE
     elif obligation.status == NOT_APPLICABLE and fields.get("justification"):
-        state = State.JUSTIFIED
+        state = _JUSTIFIED
     elif covering:
-        state = State.UPCOMING if upcoming else State.COVERED
+        state = _UPCOMING if upcoming else _COVERED
     else:
-        state = State.UNCOVERED
+        state = _UNCOVERED
     return Assessment(
         obligation,
         state,
         tuple(covering),
         tuple(discounted),
         upcoming,
-        missing if state is State.OUT_OF_SCOPE else (),
+        missing if state is _OUT_OF_SCOPE else (),
     )
 
 
@@ -432,11 +507,10 @@ def assess_all(
 ) -> list[Assessment]:
     """Every obligation's assessment, in ID order (``profile``: see :func:`assess`)."""
     # frozenset() of a frozenset is free: built once, not once an obligation
-    inactive_statuses = frozenset(inactive_statuses)
-    return [
-        assess(model, obligation, today, inactive_statuses, profile)
-        for obligation in sorted(model.obligations, key=_by_id)
-    ]
+    inactive = frozenset(inactive_statuses)
+    obligations = model.obligations
+    obligations.sort(key=_by_id)
+    return [_assess(model, obligation, today, inactive, profile) for obligation in obligations]
 
 
 def out_of_scope_message(assessment: Assessment) -> str:
@@ -469,18 +543,30 @@ def find_problems(
     Needs of other types (a host project's) are never reported: their links and fields
     are the host's business, even under names that are also ours.
     """
-    findings: list[Finding] = []
     # canonical names; the project's name of a renamed field is taken too
     by_key = dict(model.names.field_keys)
     required = tuple(by_key.get(name, name) for name in required_fields)
-    ours = [item for item in model.items.values() if item.kind is not None]
-    for item in sorted(ours, key=lambda i: (i.file or "", i.lineno or 0, i.id)):
-        findings.extend(_link_problems(model, item))
-        if item.kind is Kind.OBLIGATION:
-            findings.extend(_obligation_problems(model, item, required))
-        elif item.kind is Kind.RISK:
-            findings.extend(_risk_problems(item))
-    return findings
+    # each item's findings, in the order of its checks; then the items that have any,
+    # in the order of their location (sorting every item costs more than all checks:
+    # 50,000 items in a large needs.json, few with a finding)
+    found: list[tuple[Item, list[Finding]]] = []
+    for item in model.items.values():
+        kind = item.kind
+        if kind is None:
+            continue
+        problems = _link_problems(model, item) if item.links else []
+        if kind is _OBLIGATION:
+            problems.extend(_obligation_problems(model, item, required))
+        elif kind is _RISK:
+            problems.extend(_risk_problems(item))
+        if problems:
+            found.append((item, problems))
+    found.sort(key=lambda pair: _location_key(pair[0]))
+    return [finding for _item, problems in found for finding in problems]
+
+
+def _location_key(item: Item) -> tuple[str, int, str]:
+    return (item.file or "", item.lineno or 0, item.id)
 
 
 def _risk_problems(item: Item) -> Iterable[Finding]:
@@ -494,80 +580,103 @@ def _risk_problems(item: Item) -> Iterable[Finding]:
             )
 
 
-def _link_problems(model: Model, item: Item) -> Iterable[Finding]:
+def _link_problems(model: Model, item: Item) -> list[Finding]:
+    found: list[Finding] = []
     names = model.names
+    items = model.items
     for link_type, targets in item.links.items():
         rule = LINK_SPECS[link_type]
-        link_name = names.link(link_type)
         if item.kind not in rule.sources:
-            yield Finding(
-                "link_type",
-                item,
-                f"{item.id}: a {item.type} cannot have a '{link_name}' link "
-                f"(only {', '.join(sorted(names.type(k) for k in rule.sources))} can)",
-            )
-            continue
-        for target_id in targets:
-            target = model.items.get(target_id)
-            # unknown IDs are sphinx-needs' own dead-link warning
-            if target is not None and target.kind is not rule.target:
-                yield Finding(
+            found.append(
+                Finding(
                     "link_type",
                     item,
-                    f"{item.id}: '{link_name}' link to {target_id}, a {target.type}; "
-                    f"it must point at a {names.type(rule.target)}",
+                    f"{item.id}: a {item.type} cannot have a '{names.link(link_type)}' link "
+                    f"(only {', '.join(sorted(names.type(k) for k in rule.sources))} can)",
                 )
+            )
+            continue
+        expected = rule.target
+        for target_id in targets:
+            target = items.get(target_id)
+            # unknown IDs are sphinx-needs' own dead-link warning
+            if target is not None and target.kind is not expected:
+                found.append(
+                    Finding(
+                        "link_type",
+                        item,
+                        f"{item.id}: '{names.link(link_type)}' link to {target_id}, a "
+                        f"{target.type}; it must point at a {names.type(expected)}",
+                    )
+                )
+    return found
 
 
-def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) -> Iterable[Finding]:
+def _obligation_problems(model: Model, item: Item, required: tuple[str, ...]) -> list[Finding]:
+    found: list[Finding] = []
     names = model.names
     # the project's names in messages: it is what the author wrote
     field = names.fields.get
+    fields = item.fields
     for name in required:
-        if not item.field(name):
-            yield Finding(
-                "missing_field", item, f"{item.id}: obligation has no '{field(name, name)}'"
+        if not fields.get(name):
+            found.append(
+                Finding(
+                    "missing_field", item, f"{item.id}: obligation has no '{field(name, name)}'"
+                )
             )
-    if not item.linked("phase"):
-        yield Finding(
-            "missing_field", item, f"{item.id}: obligation has no '{names.link('phase')}' link"
+    if not item.links.get("phase"):
+        found.append(
+            Finding(
+                "missing_field", item, f"{item.id}: obligation has no '{names.link('phase')}' link"
+            )
         )
-    if item.status == NOT_APPLICABLE and not item.field("justification"):
-        yield Finding(
-            "missing_field",
-            item,
-            f"{item.id}: status '{NOT_APPLICABLE}' needs a '{field('justification')}'",
+    if item.status == NOT_APPLICABLE and not fields.get("justification"):
+        found.append(
+            Finding(
+                "missing_field",
+                item,
+                f"{item.id}: status '{NOT_APPLICABLE}' needs a '{field('justification')}'",
+            )
         )
-    refused = not_activities(split_list(item.field("applies_to")))
+    applies_to = fields.get("applies_to")
+    refused = not_activities(split_list(applies_to)) if applies_to else None
     if refused:
-        yield Finding("bad_value", item, f"{item.id}: applies_to {refused}")
-    level = item.field("verification")
+        found.append(Finding("bad_value", item, f"{item.id}: applies_to {refused}"))
+    level = fields.get("verification")
     if level and level not in VERIFICATION_LEVELS:
-        yield Finding(
-            "bad_value",
-            item,
-            f"{item.id}: {field('verification')} '{level}' is not one of "
-            f"{', '.join(VERIFICATION_LEVELS)}",
+        found.append(
+            Finding(
+                "bad_value",
+                item,
+                f"{item.id}: {field('verification')} '{level}' is not one of "
+                f"{', '.join(VERIFICATION_LEVELS)}",
+            )
         )
     dates: dict[str, dt.date] = {}
     for name in DATE_FIELDS:
-        text = item.field(name)
+        text = fields.get(name)
         if not text:
             continue
         date = parse_date(text)
         if date is None:
-            yield Finding(
-                "bad_date", item, f"{item.id}: {field(name)} '{text}' is not a YYYY-MM-DD date"
+            found.append(
+                Finding(
+                    "bad_date", item, f"{item.id}: {field(name)} '{text}' is not a YYYY-MM-DD date"
+                )
             )
         else:
             dates[name] = date
     if "effective" in dates and "until" in dates and dates["until"] < dates["effective"]:
-        yield Finding(
-            "bad_date",
-            item,
-            f"{item.id}: {field('until')} {item.field('until')} is before "
-            f"{field('effective')} {item.field('effective')}",
+        found.append(
+            Finding(
+                "bad_date",
+                item,
+                f"{item.id}: {field('until')} {item.field('until')} is before "
+                f"{field('effective')} {item.field('effective')}",
+            )
         )
+    return found
 
 
 @dataclass(frozen=True)
