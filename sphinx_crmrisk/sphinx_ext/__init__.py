@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..kinds import Kind
+from .audits import defer_audit_pages, read_audit_pages
 from .badges import add_badges
 from .build_warnings import check_build
 from .catalogue_directive import CATALOGUE_DIRECTIVE, CatalogueDirective
@@ -71,7 +72,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # the needs of every page about to be read are forgotten before any is read
     # (a sphinx-needs 9.1 workaround, see incremental.py)
     app.connect("env-before-read-docs", purge_needs_of_pages_to_read)
+    # after remember_docs_read (same priority, connected later): the audit pages
+    # (notebooks) are taken out of the pages to read, to be read after all others
+    app.connect("env-before-read-docs", defer_audit_pages)
     app.connect("doctree-read", record_dependencies)
+    # 100: the audit pages read as soon as all others are, before the env-updated
+    # handlers that sum up every page read (sphinxcontrib-bibtex's citations, myst-nb's
+    # execution tables: 500), with this build's needs, in parallel (audits.py)
+    app.connect("env-updated", read_audit_pages, priority=100)
     # the last moment to add pages to write: those that would show stale needs
     app.connect("env-get-updated", pages_to_rewrite)
 

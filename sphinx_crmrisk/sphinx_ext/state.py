@@ -47,6 +47,10 @@ class BuildState:
     traceability: Traceability | None = None
     #: The documents this build reads (``env-before-read-docs``).
     docs_read: frozenset[str] = frozenset()
+    #: The audit pages among them, read after all others (``audits.py``).
+    deferred_audits: tuple[str, ...] = ()
+    #: This build's need fingerprints, made once (``incremental.py``).
+    fingerprints: dict[str, tuple[str, str | None]] | None = None
     #: Each need the extension set computed fields on, with the values it set: kept
     #: from one build to the next of the same application (``computed_fields.py``).
     computed: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
@@ -56,6 +60,8 @@ class BuildState:
         self.lock = None
         self.traceability = None
         self.docs_read = frozenset()
+        self.deferred_audits = ()
+        self.fingerprints = None
 
 
 def set_build_state(app: Sphinx, settings: Settings) -> BuildState:
