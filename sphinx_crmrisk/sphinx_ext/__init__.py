@@ -22,6 +22,7 @@ from .config import add_config_values, validate_config
 from .i18n import add_message_catalog
 from .incremental import pages_to_rewrite, purge_needs_of_pages_to_read, record_dependencies
 from .item_directive import ItemDirective, reread_pages_with_failed_items
+from .layouts import FIELD_LINES_PRIORITY, add_field_lines
 from .outputs import write_build_exports, write_build_lock, write_recorded_settings
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
@@ -92,6 +93,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", replace_placeholders)
     # 550: after sphinx-needs has made its tables (process_creator, 500)
     app.connect("doctree-resolved", badge_table_cells, priority=550)
+    # 550: after sphinx-needs has laid the needs out (process_need_nodes, 500), the lines
+    # of our fields, put in without parsing (layouts.py)
+    app.connect("doctree-resolved", add_field_lines, priority=FIELD_LINES_PRIORITY)
 
     # -- at the end: the checks, then the files beside needs.json ------------------------
     # 500, after sphinx-needs' own build-finished handlers (registered first, at its
