@@ -62,7 +62,10 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     obligation, risk = names.type(Kind.OBLIGATION), names.type(Kind.RISK)
     covering = {names.type(Kind.CLAUSE), names.type(Kind.PROCEDURE)}
     verification = names.field("verification")
-    states = reviews = None
+    # the build's, made once (a dict of every obligation made on each page grew with
+    # pages x obligations: benchmarks/README.md, growth)
+    reviews = traceability.review_of
+    states = traceability.assessment_of
     for node in found:
         need_id = node.get("refid", "")
         need = needs.get(need_id)
@@ -74,8 +77,6 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             _add_level_badge(node, traceability.model.items.get(need_id))
             continue
         if need["type"] in covering:
-            if reviews is None:
-                reviews = {r.item.id: r for r in traceability.reviews}
             if need_id in reviews:
                 review = reviews[need_id]
                 badge = nodes.paragraph()
@@ -91,12 +92,10 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             )
             badge += nodes.inline("", texts[level])
             node.insert(0, badge)
-        if states is None:
-            states = {a.obligation.id: a.state for a in traceability.assessments}
-        state = states.get(need_id)
-        if state is not None:
+        assessment = states.get(need_id)
+        if assessment is not None:
             badge = nodes.paragraph()
-            badge += state_badge(state, str(_("State: {state}")))
+            badge += state_badge(assessment.state, str(_("State: {state}")))
             node.insert(0, badge)
 
 
