@@ -23,6 +23,7 @@ from .i18n import add_message_catalog
 from .incremental import pages_to_rewrite, purge_needs_of_pages_to_read, record_dependencies
 from .item_directive import ItemDirective, reread_pages_with_failed_items
 from .layouts import FIELD_LINES_PRIORITY, add_field_lines
+from .notebooks import executed_source
 from .outputs import write_build_exports, write_build_lock, write_recorded_settings
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
@@ -77,6 +78,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # (notebooks) are taken out of the pages to read, to be read after all others
     app.connect("env-before-read-docs", defer_audit_pages)
     app.connect("doctree-read", record_dependencies)
+    # an audit notebook executed with the others at once is read with its outputs
+    app.connect("source-read", executed_source)
     # 100: the audit pages read as soon as all others are, before the env-updated
     # handlers that sum up every page read (sphinxcontrib-bibtex's citations, myst-nb's
     # execution tables: 500), with this build's needs, in parallel (audits.py)

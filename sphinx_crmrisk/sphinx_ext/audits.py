@@ -18,8 +18,10 @@ what the build shows, so:
   handbook, benchmarks/README.md). Needs that sphinx-needs has yet to resolve
   (``needextend``, dynamic functions) are not handed over: the notebook builds its own,
   as before;
-- several are read in parallel, in forked processes, as ``sphinx-build -j`` reads
-  pages (Sphinx's own parallel reading): each notebook's kernel runs on its own core.
+- several are read at once: the notebooks myst-nb would execute are executed
+  together first, each kernel on its own core (:mod:`.notebooks`), then read; other
+  audit pages are read in forked processes, as ``sphinx-build -j`` reads pages
+  (Sphinx's own parallel reading).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ..model import need_keys
 from ..needs_json import NEEDS_JSON
 from ..settings import CONFIG_JSON, REVIEW_LOCK, recorded_text
 from .incremental import traced_data_changed
+from .notebooks import execute_notebooks
 from .state import build_lock, build_state, is_enabled
 
 if TYPE_CHECKING:
@@ -101,20 +104,33 @@ def _unresolved_needs(env: BuildEnvironment) -> list[Any]:
     )
 
 
+def _processes(app: Sphinx, count: int) -> int:
+    """How many pages to read (notebooks to execute) at once: one more than the cores
+    (a kernel waits part of its time: its start, the client's polling, its shutdown;
+    3 at once took 20 % less time than 2 on two cores, benchmarks/README.md)."""
+    return min(count, max(app.parallel, (os.cpu_count() or 1) + 1))
+
+
 def _read(app: Sphinx, docnames: list[str]) -> None:
-    """Reads ``docnames`` as Sphinx reads pages: in forked processes when there are
-    several and the platform allows it, else one after the other."""
-    processes = min(len(docnames), max(app.parallel, os.cpu_count() or 1))
+    """Reads ``docnames``: the notebooks myst-nb would execute are executed first, all
+    at once (:mod:`.notebooks`), then read without being executed again; the other
+    pages are read in forked processes when there are several (Sphinx's parallel
+    reading), else one after the other."""
+    env = app.env
+    executed = execute_notebooks(app, docnames, _processes(app, len(docnames)))
+    others = [doc for doc in docnames if doc not in executed]
     read_parallel = getattr(app.builder, "_read_parallel", None)
+    processes = _processes(app, len(others))
     if processes > 1 and parallel_available and read_parallel is not None and _forkable(app):
         # each page in a process of its own: a notebook's kernel on each core
-        read_parallel(docnames, nproc=processes)
-        return
-    env = app.env
+        read_parallel(others, nproc=processes)
+        others = []
     for docname in docnames:
-        app.events.emit("env-purge-doc", env, docname)
-        env.clear_doc(docname)
-        app.builder.read_doc(docname)
+        if docname in executed or docname in others:
+            app.events.emit("env-purge-doc", env, docname)
+            env.clear_doc(docname)
+            with executed.reading(docname):
+                app.builder.read_doc(docname)
 
 
 def _forkable(app: Sphinx) -> bool:

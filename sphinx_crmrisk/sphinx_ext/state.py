@@ -51,6 +51,8 @@ class BuildState:
     deferred_audits: tuple[str, ...] = ()
     #: This build's need fingerprints, made once (``incremental.py``).
     fingerprints: dict[str, tuple[str, str | None]] | None = None
+    #: Docname -> the notebook executed for it, while its page is read (``notebooks.py``).
+    executed_notebooks: dict[str, str] = field(default_factory=dict)
     #: Each need the extension set computed fields on, with the values it set: kept
     #: from one build to the next of the same application (``computed_fields.py``).
     computed: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
