@@ -120,6 +120,12 @@ def add_field_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     config = NeedsSphinxConfig(app.config)
     string_links = list(compiled_string_links(config).values())
     link_fields = string_link_field_names(config)
+    # each field's string links, found once a page, not once a need
+    links_of = {
+        key: ([link for link in string_links if key in link.options], key in link_fields)
+        for fields in lines_of.values()
+        for key, _label in fields
+    }
     for table, fields in tables:
         need = needs.get(table["ids"][0]) if table["ids"] else None
         meta = _meta_block(table)
@@ -129,7 +135,8 @@ def add_field_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         for key, label in fields:
             line = nodes.line()
             inline = nodes.inline()
-            field = _field(need, key, label, config, string_links, key in link_fields)
+            matching, split = links_of[key]
+            field = _field(need, key, label, config, matching, split)
             if field is not None:
                 inline += field
             line += inline
@@ -145,12 +152,19 @@ def _layout_of(table: nodes.table) -> str:
 
 
 def _meta_block(table: nodes.table) -> nodes.line_block | None:
-    """The ``needs_meta`` line block of a need laid out on the ``simple`` grid."""
-    for row in table.findall(nodes.row):
-        if "meta" in row["classes"]:
-            for block in row.findall(nodes.line_block):
-                if "needs_meta" in block["classes"]:
-                    return block
+    """The ``needs_meta`` line block of a need laid out on the ``simple`` grid: table >
+    tgroup > tbody > the ``meta`` row > its entry > the block (children, not a walk)."""
+    for tgroup in table.children:
+        for tbody in tgroup.children:
+            if not isinstance(tbody, nodes.tbody):
+                continue
+            for row in tbody.children:
+                if not isinstance(row, nodes.row) or "meta" not in row["classes"]:
+                    continue
+                for entry in row.children:
+                    for block in entry.children:
+                        if isinstance(block, nodes.line_block) and "needs_meta" in block["classes"]:
+                            return block
     return None
 
 
@@ -159,12 +173,13 @@ def _field(
     key: str,
     label: str,
     config: NeedsSphinxConfig,
-    string_links: list[Any],
+    matching: list[Any],
     split: bool,
 ) -> nodes.inline | None:
     """What ``<<meta(key, prefix="**label**: ")>>`` draws (``LayoutHandler.meta``): the
-    label, then the value, through the ``needs_string_links`` that name the field;
-    None for a field without a value."""
+    label, then the value, through the ``needs_string_links`` that name the field
+    (``matching``; ``split``: some string link names it, so its value is split at
+    ``,`` and ``;``); None for a field without a value."""
     value = need.get(key)
     if value is None or value == "" or value == []:
         return None
@@ -176,7 +191,6 @@ def _field(
     if not isinstance(value, str):
         container += nodes.Text(str(value))
         return container
-    matching = [link for link in string_links if key in link.options]
     data = nodes.inline(classes=["needs_data"])
     items = split_string_link_value(value) if split else [value]
     for index, item in enumerate(items):
