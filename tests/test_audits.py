@@ -84,7 +84,6 @@ def test_the_notebooks_are_executed_at_once(built):
 def test_executed_at_once_they_show_what_myst_nb_shows_executing_each(built, tmp_path, monkeypatch):
     """The pages are those of myst-nb's own execution, one notebook after the other."""
     monkeypatch.setattr(audits, "execute_notebooks", lambda *args: notebooks.Executed())
-    monkeypatch.setattr(audits, "_forkable", lambda app: False)
     serial = build(tmp_path, "serial")
     assert "Executing notebook" in log(serial)
     for docname in ("a-count", "b-states", "obligations"):
