@@ -10,6 +10,10 @@ import pytest
 
 pytest_plugins = "sphinx.testing.fixtures"
 
+# ``--nbval-lax`` collects every notebook under the paths given (``make test`` gives
+# tests/): the fixtures' notebooks are inputs of tests/test_audits.py, which builds them
+collect_ignore_glob = ["fixtures/*/*.ipynb"]
+
 ROOTS = Path(__file__).parent / "roots"
 
 

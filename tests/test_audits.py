@@ -53,7 +53,10 @@ class Built:
 
 
 def build(tmp_path: Path, name: str, extra: str = "", *, serial: bool = False) -> Built:
-    srcdir = Path(shutil.copytree(PROJECT, tmp_path / name))
+    # without a _build of its own (nothing of an earlier run may be found)
+    srcdir = Path(
+        shutil.copytree(PROJECT, tmp_path / name, ignore=shutil.ignore_patterns("_build"))
+    )
     if extra:
         page = srcdir / "obligations.md"
         page.write_text(page.read_text(encoding="utf-8") + extra, encoding="utf-8")
