@@ -36,7 +36,6 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sphinx.util import logging
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.needs import NODE_TYPES, NODE_TYPES_PRIO
 from sphinx_needs.roles.need_incoming import NeedIncoming
@@ -66,7 +65,6 @@ _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
 _FINGERPRINTS_ATTR = "crmrisk_fingerprints"
 #: Need ID -> (fingerprint, docname).
 Fingerprints = dict[str, tuple[str, str | None]]
-logger = logging.getLogger("sphinx_crmrisk")
 
 
 def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:

@@ -64,6 +64,7 @@ class BuildState:
         self.docs_read = frozenset()
         self.deferred_audits = ()
         self.fingerprints = None
+        self.executed_notebooks.clear()
 
 
 def set_build_state(app: Sphinx, settings: Settings) -> BuildState:
