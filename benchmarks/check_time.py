@@ -1,6 +1,12 @@
 """``crmrisk check`` of one build, two commits timed in turn, and what each loads.
 
     .venv/bin/python benchmarks/check_time.py a5f15a3 HEAD _build/html --rounds 5
+    .venv/bin/python benchmarks/check_time.py 51a9f9d HEAD needs.json --json-load
+
+With ``--json-load``, ``python -c "json.load(open(FILE))"`` of the same needs.json is
+timed in the same rounds, in turn with the two commits (benchmark (e) of run.py: the
+gate against reading the file with the standard library), and each commit's times are
+given as a share of it.
 
 Each commit's package is taken with ``git archive`` (as ``side_by_side.py`` does) and run
 from this environment's Python with ``PYTHONPATH`` on it, so only the package differs.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -58,6 +65,17 @@ def once(folder: Path, build: str) -> tuple[float, float]:
     return seconds, _children_cpu() - cpu
 
 
+_JSON_LOAD = "import json, sys; json.load(open(sys.argv[1], encoding='utf-8'))"
+
+
+def json_load_once(needs_json: str) -> tuple[float, float]:
+    """Wall and CPU seconds of reading the file with the standard library alone."""
+    cpu = _children_cpu()
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", _JSON_LOAD, needs_json], check=True)
+    return time.perf_counter() - start, _children_cpu() - cpu
+
+
 def loaded(folder: Path, build: str) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-c", LOADED.format(build=build)],
@@ -76,28 +94,51 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("second", help="a commit (the one after)")
     parser.add_argument("build", help="a build folder or needs.json")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--json-load", action="store_true", help="time json.load of the file in the same rounds"
+    )
     args = parser.parse_args(argv)
     build = str(Path(args.build).resolve())
     folders = {name: snapshot(name) for name in (args.first, args.second)}
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in folders}
-    for folder in folders.values():
-        once(folder, build)  # warm the file cache and the bytecode of both
+    needs_json = str(Path(build) / "needs.json") if Path(build).is_dir() else build
+    runs = {name: (lambda folder=folder: once(folder, build)) for name, folder in folders.items()}
+    if args.json_load:
+        runs["json.load"] = lambda: json_load_once(needs_json)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    for run in runs.values():
+        run()  # warm the file cache and the bytecode of each
     for round_ in range(args.rounds):
-        order = list(folders) if round_ % 2 == 0 else list(reversed(folders))
+        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+        load = os.getloadavg()[0]
         for name in order:
-            times[name].append(once(folders[name], build))
+            times[name].append(runs[name]())
+        print(
+            f"round {round_ + 1} (load {load:.1f}): "
+            + ", ".join(
+                f"{name} {times[name][-1][0]:.3f} s / CPU {times[name][-1][1]:.3f} s"
+                for name in order
+            ),
+            flush=True,
+        )
     medians = {}
-    for name, folder in folders.items():
+    for name in runs:
         wall = [t[0] for t in times[name]]
         cpu = [t[1] for t in times[name]]
         medians[name] = (statistics.median(wall), statistics.median(cpu))
+        loads = ""
+        if name in folders:
+            loads = f"; loads {', '.join(loaded(folders[name], build)) or 'none of Sphinx'}"
         print(
-            f"{name} ({folder.name}): wall median {medians[name][0]:.3f} s "
-            f"[{', '.join(f'{t:.3f}' for t in wall)}], CPU median {medians[name][1]:.3f} s; "
-            f"loads {', '.join(loaded(folder, build)) or 'none of Sphinx'}"
+            f"{name}: wall median {medians[name][0]:.3f} s "
+            f"[{', '.join(f'{t:.3f}' for t in wall)}], CPU median {medians[name][1]:.3f} s{loads}"
         )
-    (wall1, cpu1), (wall2, cpu2) = medians.values()
+    (wall1, cpu1), (wall2, cpu2) = medians[args.first], medians[args.second]
     print(f"{args.second} / {args.first}: wall {wall2 / wall1:.3f}, CPU {cpu2 / cpu1:.3f}")
+    if args.json_load:
+        wall0, cpu0 = medians["json.load"]
+        for name in folders:
+            wall, cpu = medians[name]
+            print(f"{name} / json.load: wall {wall / wall0:.3f}, CPU {cpu / cpu0:.3f}")
 
 
 if __name__ == "__main__":

@@ -200,8 +200,18 @@ class Syntax:
     def role(self, need_id: str) -> str:
         return f"{{need}}`{need_id}`" if self.suffix == ".md" else f":need:`{need_id}`"
 
+    def body(self, need: Need) -> str:
+        """The need's text as the page writes it: its ``{ref:ID}`` placeholders as roles."""
+        return re.sub(r"\{ref:([^}]+)\}", lambda m: self.role(m.group(1)), need.body)
+
+    def starts_need(self, line: str) -> bool:
+        """Whether ``line`` opens a need's directive (its line in needs.json)."""
+        if self.suffix == ".md":
+            return line.startswith("```{") and not line.startswith("```{needtable")
+        return line.startswith(".. ") and "::" in line
+
     def need(self, need: Need, options: Mapping[str, str]) -> str:
-        body = re.sub(r"\{ref:([^}]+)\}", lambda m: self.role(m.group(1)), need.body)
+        body = self.body(need)
         lines = [f":{name}: {value}" for name, value in options.items()]
         if self.suffix == ".md":
             return "\n".join([f"```{{{need.kind}}} {need.title}", *lines, "", body, "```", ""])
@@ -247,6 +257,16 @@ def paginate(needs: list[Need]) -> list[Page]:
             title = f"{type_titles()[kind]} {start + 1}-{start + len(chunk)}"
             pages.append(Page(f"{kind}/page-{len(pages) + 1:04d}", syntax, title, chunk))
     return pages
+
+
+def _need_lines(page: Page) -> list[int]:
+    """The line (from 1) of each need's directive in the page's text, in page order."""
+    text = _page_text(page, None)
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if page.syntax.starts_need(line)
+    ]
 
 
 def _page_text(page: Page, edit: Edit | None) -> str:
@@ -387,7 +407,8 @@ def needs_json(
                 backlinks.setdefault((target, name), []).append(need.id)
     data = {}
     for page in paginate(needs):
-        for number, need in enumerate(page.needs):
+        lines = _need_lines(page)
+        for need, lineno in zip(page.needs, lines, strict=True):
             entry = dict((templates or {}).get(need.kind.value, {}))
             entry |= {
                 "id": need.id,
@@ -397,13 +418,14 @@ def needs_json(
                 "status": need.status,
                 "docname": page.docname,
                 "doctype": page.syntax.suffix,
-                "lineno": 3 + number * 8,
+                "lineno": lineno,
                 "is_external": False,
-                "content": need.body,
+                "content": page.syntax.body(need),
             }
             entry |= {name: need.fields.get(name, "") for name in FIELDS}
             for name in link_labels():
-                entry[name] = need.links.get(name, [])
+                # the build lists a need's links in sorted order, whatever order is written
+                entry[name] = sorted(need.links.get(name, []))
                 entry[f"{name}_back"] = sorted(backlinks.get((need.id, name), []))
             data[need.id] = entry
     return {"current_version": "", "versions": {"": {"needs": data, "needs_amount": len(data)}}}

@@ -182,7 +182,10 @@ def check_command(needs_json: Path) -> tuple[list[str], str]:
     import sphinx_crmrisk
 
     script = Path(sys.executable).parent / "crmrisk"
-    if (Path(sphinx_crmrisk.__file__).parent / "cli.py").exists() and script.exists():
+    package = Path(sphinx_crmrisk.__file__).parent
+    # cli.py until the layers (issue 19) made it a package, cli/
+    has_cli = (package / "cli.py").exists() or (package / "cli" / "__init__.py").exists()
+    if has_cli and script.exists():
         return [str(script), "check", str(needs_json)], "crmrisk check"
     return [sys.executable, "-c", _LOAD_AND_ASSESS, str(needs_json)], (
         "load + assess_all (no cli.py yet)"

@@ -31,6 +31,7 @@ from .evidence import (
     Proof,
     ProofState,
 )
+from .file_names import BUILD_FILES
 from .kinds import COVERING_KINDS, KIND_SPECS, N_
 from .model import (
     STATE_LABELS,
@@ -57,9 +58,6 @@ SCHEMA_NAME = "sphinx-crmrisk/traceability"
 #: its proof counts, and the document its ``evidence`` list
 SCHEMA_VERSION = 2
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "traceability.schema.json"
-
-#: The files an HTML build writes at the root of its output folder.
-BUILD_FILES = {"csv": "traceability.csv", "xlsx": "traceability.xlsx", "json": "traceability.json"}
 
 #: One obligation per row in CSV, XLSX and Markdown; lists are joined with "; ".
 #: The keys of ``traceability.json``; CSV and XLSX show each one's heading.

@@ -4,6 +4,13 @@ Used by the ``crmrisk`` command and the notebooks. A needs.json is read and chec
 :mod:`.needs_json`; a source folder is built first with sphinx-needs' ``needs`` builder,
 in a subprocess (:mod:`.needs_cache`). The settings of the build that wrote the
 needs.json (recorded beside it) decide the assessment, so the answer is the build's.
+
+A notebook executed by the build of its own source folder (an audit page,
+``sphinx_ext/audits.py``) does not build that folder again: the build has read every
+other page by then, writes their needs, its settings and its review lock into a folder
+of its own, and names it in :data:`BUILD_NEEDS_ENV`, with the source folder in
+:data:`BUILD_SOURCE_ENV`. The kernel inherits both; a source folder that is the one
+named is read from there.
 """
 
 from __future__ import annotations
@@ -22,6 +29,10 @@ from .traceability import Traceability
 
 #: The environment variable that names the handbook the notebooks audit.
 HANDBOOK_ENV = "CRMRISK_HANDBOOK"
+#: Set by a build while it reads its audit pages: the needs.json it wrote for them...
+BUILD_NEEDS_ENV = "CRMRISK_BUILD_NEEDS"
+#: ... and the source folder it builds, whose needs those are.
+BUILD_SOURCE_ENV = "CRMRISK_BUILD_SOURCE"
 
 
 def load(path: str | Path) -> Model:
@@ -100,8 +111,18 @@ def _linked_with_ours(model: Model, item: Item) -> bool:
 
 
 def needs_json_path(path: str | Path) -> Path:
-    """The ``needs.json`` of a file, a build folder or a source folder (built first)."""
-    return find_needs_json(needs_json_of(path) if is_source_folder(path) else path)
+    """The ``needs.json`` of a file, a build folder or a source folder (built first, or
+    the running build's: :func:`_source_needs_json`)."""
+    return find_needs_json(_source_needs_json(path) if is_source_folder(path) else path)
+
+
+def _source_needs_json(source: str | Path) -> Path:
+    """The needs.json of a source folder: the running build's, when this notebook is
+    executed by the build of that very folder; else the cached needs build's."""
+    handed, built = os.environ.get(BUILD_NEEDS_ENV), os.environ.get(BUILD_SOURCE_ENV)
+    if handed and built and Path(source).resolve() == Path(built).resolve():
+        return Path(handed)
+    return needs_json_of(source)
 
 
 def load_handbook(default: str | Path) -> Traceability:

@@ -64,8 +64,15 @@ class State(StrEnum):
 
     @property
     def is_gap(self) -> bool:
-        return self is State.UNCOVERED
+        return self is _UNCOVERED
 
+
+# The members the loops over every need compare with, as module globals: in Python
+# 3.11 each ``State.COVERED`` or ``Kind.OBLIGATION`` read goes through the enum's
+# descriptor, 0.3 µs, several times a need (benchmarks/README.md, (e))
+_COVERED, _JUSTIFIED, _UPCOMING = State.COVERED, State.JUSTIFIED, State.UPCOMING
+_LAPSED, _OUT_OF_SCOPE, _UNCOVERED = State.LAPSED, State.OUT_OF_SCOPE, State.UNCOVERED
+_OBLIGATION, _RISK = Kind.OBLIGATION, Kind.RISK
 
 #: Each state as readers see it (English message IDs; the French catalog translates them).
 STATE_LABELS: Mapping[State, str] = {
@@ -97,7 +104,7 @@ _FROM_TYPE: Any = object()
 _by_id = operator.attrgetter("id")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Item:
     """One need of a crmrisk kind (or of another type, ``kind`` then None).
 
@@ -119,9 +126,35 @@ class Item:
     #: The need's text (kept for obligations only: reviews track it, :mod:`.reviews`)
     content: str = ""
 
-    def __post_init__(self) -> None:
-        if self.kind is _FROM_TYPE:
-            object.__setattr__(self, "kind", _KINDS.get(self.type))
+    def __init__(
+        self,
+        id: str,
+        type: str,
+        title: str,
+        status: str | None = None,
+        docname: str | None = None,
+        doctype: str | None = None,
+        lineno: int | None = None,
+        fields: Mapping[str, str] | None = None,
+        links: Mapping[str, tuple[str, ...]] | None = None,
+        kind: Kind | None = _FROM_TYPE,
+        content: str = "",
+    ) -> None:
+        # the dataclass's own __init__ sets each attribute through object.__setattr__
+        # (frozen): three times slower, and a large needs.json makes 50,000 items
+        # (benchmarks/README.md, (e)); the instance dict is filled directly instead
+        attributes = self.__dict__
+        attributes["id"] = id
+        attributes["type"] = type
+        attributes["title"] = title
+        attributes["status"] = status
+        attributes["docname"] = docname
+        attributes["doctype"] = doctype
+        attributes["lineno"] = lineno
+        attributes["fields"] = {} if fields is None else fields
+        attributes["links"] = {} if links is None else links
+        attributes["kind"] = _KINDS.get(type) if kind is _FROM_TYPE else kind
+        attributes["content"] = content
 
     @property
     def file(self) -> str | None:
@@ -213,7 +246,9 @@ def _link_ids(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return split_list(value)
     # a link to a need part is written ``ID.part``: it counts for the need
-    return tuple([str(v).partition(".")[0] for v in value])
+    return tuple(
+        [v.partition(".")[0] if v.__class__ is str else str(v).partition(".")[0] for v in value]
+    )
 
 
 _CORE_KEYS = ("id", "type", "title", "status", "docname", "doctype", "lineno", "content")
@@ -241,9 +276,11 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
     # called once a need (50,000 times on a large needs.json): plain loops over the
     # (key, canonical name) pairs, made once for the names, each value read once;
     # sphinx-needs writes every field on every need, "" where it has none, so most
-    # values are skipped here
+    # values are skipped here; str() only for a value that is not one already
     get = need.get
-    need_type = str(get("type", ""))
+    need_type = get("type", "")
+    if need_type.__class__ is not str:
+        need_type = str(need_type)
     kind = names.kinds.get(need_type)
     fields = {}
     links = {}
@@ -251,7 +288,7 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
         for key, name in names.field_keys:
             value = get(key)
             if value:
-                fields[name] = str(value).strip()
+                fields[name] = (value if value.__class__ is str else str(value)).strip()
     for key, name in names.link_keys:
         value = get(key)
         if value and (kind is not None or _is_id_list(value)):
@@ -259,19 +296,21 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
             if ids:
                 links[name] = ids
     lineno = get("lineno")
-    content = get("content") if kind is Kind.OBLIGATION else None
+    content = get("content") if kind is _OBLIGATION else None
+    need_id = need["id"]
+    title = get("title", "")
     return Item(
-        id=str(need["id"]),
-        type=need_type,
-        title=str(get("title", "")),
-        status=get("status") or None,
-        docname=get("docname") or None,
-        doctype=get("doctype") or None,
-        lineno=int(lineno) if isinstance(lineno, int) else None,
-        fields=fields,
-        links=links,
-        kind=kind,
-        content=content if isinstance(content, str) else "",
+        need_id if need_id.__class__ is str else str(need_id),
+        need_type,
+        title if title.__class__ is str else str(title),
+        get("status") or None,
+        get("docname") or None,
+        get("doctype") or None,
+        lineno if lineno.__class__ is int else None,
+        fields,
+        links,
+        kind,
+        content if content.__class__ is str else "",
     )
 
 
@@ -316,7 +355,7 @@ class Discount:
         return self.text()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Assessment:
     """The state of one obligation and the evidence for it."""
 
@@ -330,6 +369,24 @@ class Assessment:
     """Its ``effective`` date is after the reference date."""
     out_of_scope_by: tuple[str, ...] = ()
     """The activities of its ``applies_to`` that the profile lacks (empty: in scope)."""
+
+    def __init__(
+        self,
+        obligation: Item,
+        state: State,
+        covering: tuple[Item, ...] = (),
+        discounted: tuple[tuple[Item, Discount], ...] = (),
+        upcoming: bool = False,
+        out_of_scope_by: tuple[str, ...] = (),
+    ) -> None:
+        # as Item's: one assessment an obligation, tens of thousands in a large file
+        attributes = self.__dict__
+        attributes["obligation"] = obligation
+        attributes["state"] = state
+        attributes["covering"] = covering
+        attributes["discounted"] = discounted
+        attributes["upcoming"] = upcoming
+        attributes["out_of_scope_by"] = out_of_scope_by
 
     @property
     def reason(self) -> str:
@@ -554,36 +611,57 @@ def assess(
         if isinstance(inactive_statuses, _InactiveKeys)
         else inactive_keys(inactive_statuses)
     )
+    return _assess(model, obligation, today, inactive, profile)
+
+
+def _assess(
+    model: Model,
+    obligation: Item,
+    today: dt.date,
+    inactive: frozenset[str],
+    profile: frozenset[str] | None,
+) -> Assessment:
     covering: list[Item] = []
     discounted: list[tuple[Item, Discount]] = []
-    for item in model.incoming(obligation.id, "covers"):
-        reason = _discount_reason(item, inactive, model.names)
-        if reason is None:
-            covering.append(item)
-        else:
-            discounted.append((item, reason))
+    by_type = model._incoming.get(obligation.id)
+    covers = by_type.get("covers") if by_type is not None else None
+    if covers:
+        items, names = model.items, model.names
+        for item_id in covers:
+            item = items[item_id]
+            # the common case first: a clause or procedure without a status counts
+            if item.kind in COVERING_KINDS and not item.status:
+                covering.append(item)
+                continue
+            reason = _discount_reason(item, inactive, names)
+            if reason is None:
+                covering.append(item)
+            else:
+                discounted.append((item, reason))
     fields = obligation.fields
-    effective = parse_date(fields.get("effective", ""))
-    until = parse_date(fields.get("until", ""))
+    effective_text, until_text = fields.get("effective"), fields.get("until")
+    effective = parse_date(effective_text) if effective_text else None
+    until = parse_date(until_text) if until_text else None
     upcoming = effective is not None and effective > today
-    missing = missing_activities(fields.get("applies_to", ""), profile)
+    applies_to = fields.get("applies_to")
+    missing = missing_activities(applies_to, profile) if applies_to else ()
     if until is not None and until < today:
-        state = State.LAPSED
+        state = _LAPSED
     elif missing:
-        state = State.OUT_OF_SCOPE
+        state = _OUT_OF_SCOPE
     elif _is_not_applicable(obligation) and fields.get("justification"):
-        state = State.JUSTIFIED
+        state = _JUSTIFIED
     elif covering:
-        state = State.UPCOMING if upcoming else State.COVERED
+        state = _UPCOMING if upcoming else _COVERED
     else:
-        state = State.UNCOVERED
+        state = _UNCOVERED
     return Assessment(
         obligation,
         state,
         tuple(covering),
         tuple(discounted),
         upcoming,
-        missing if state is State.OUT_OF_SCOPE else (),
+        missing if state is _OUT_OF_SCOPE else (),
     )
 
 
@@ -596,10 +674,9 @@ def assess_all(
     """Every obligation's assessment, in ID order (``profile``: see :func:`assess`)."""
     # the keys of the inactive words, made once, not once an obligation
     inactive = _InactiveKeys(inactive_keys(inactive_statuses))
-    return [
-        assess(model, obligation, today, inactive, profile)
-        for obligation in sorted(model.obligations, key=_by_id)
-    ]
+    obligations = model.obligations
+    obligations.sort(key=_by_id)
+    return [_assess(model, obligation, today, inactive, profile) for obligation in obligations]
 
 
 class _InactiveKeys(frozenset[str]):
@@ -669,20 +746,33 @@ def find_problems(
     are the host's business, even under names that are also ours.
     """
     gettext = translations(language).gettext
-    findings: list[Finding] = []
     # canonical names; the project's name of a renamed field is taken too
     by_key = dict(model.names.field_keys)
     required = tuple(by_key.get(name, name) for name in required_fields)
     inactive = tuple(inactive_statuses)
-    ours = [item for item in model.items.values() if item.kind is not None]
-    for item in sorted(ours, key=lambda i: (i.file or "", i.lineno or 0, i.id)):
-        findings.extend(_status_problems(item, inactive, gettext))
-        findings.extend(_link_problems(model, item, gettext))
-        if item.kind is Kind.OBLIGATION:
-            findings.extend(_obligation_problems(model, item, required, gettext))
-        elif item.kind is Kind.RISK:
-            findings.extend(_risk_problems(item, gettext))
-    return findings
+    # each item's findings, in the order of its checks; then the items that have any,
+    # in the order of their location (sorting every item costs more than all checks:
+    # 50,000 items in a large needs.json, few with a finding)
+    found: list[tuple[Item, list[Finding]]] = []
+    for item in model.items.values():
+        kind = item.kind
+        if kind is None:
+            continue
+        problems = list(_status_problems(item, inactive, gettext)) if item.status else []
+        if item.links:
+            problems.extend(_link_problems(model, item, gettext))
+        if kind is _OBLIGATION:
+            problems.extend(_obligation_problems(model, item, required, gettext))
+        elif kind is _RISK:
+            problems.extend(_risk_problems(item, gettext))
+        if problems:
+            found.append((item, problems))
+    found.sort(key=lambda pair: _location_key(pair[0]))
+    return [finding for _item, problems in found for finding in problems]
+
+
+def _location_key(item: Item) -> tuple[str, int, str]:
+    return (item.file or "", item.lineno or 0, item.id)
 
 
 def accepted_statuses(kind: Kind, inactive_statuses: Iterable[str] = ()) -> list[str]:

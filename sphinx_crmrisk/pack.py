@@ -35,7 +35,6 @@ from typing import Any
 from . import __version__
 from .evidence import EVIDENCE_STATE_LABELS, PROOF_LABELS, EvidenceState, ProofState
 from .exports import (
-    BUILD_FILES,
     SUMMARY_COLUMNS,
     SUMMARY_HEADINGS,
     ExportSettings,
@@ -46,6 +45,7 @@ from .exports import (
     workbook_matches,
     xlsx_bytes,
 )
+from .file_names import BUILD_FILES, MANIFEST, pdf_name
 from .kinds import RISK_SCALES, Kind
 from .loading import load_traceability
 from .model import (
@@ -67,10 +67,6 @@ from .text import one_line
 from .traceability import Traceability
 from .translations import is_french, long_date, translator
 
-#: The PDF's name, by the build's language.
-PDF_NAME = "audit-pack.pdf"
-FRENCH_PDF_NAME = "dossier-audit.pdf"
-MANIFEST = "SHA256SUMS"
 #: The system libraries WeasyPrint needs, as Debian and Ubuntu name them.
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
 INSTALL_HINT = f"install sphinx-crmrisk[pdf] and Pango (apt-get install {SYSTEM_PACKAGES})"
@@ -89,10 +85,6 @@ class PackFile:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-def pdf_name(language: str) -> str:
-    return FRENCH_PDF_NAME if is_french(language) else PDF_NAME
 
 
 def pack_date(traceability: Traceability, environ: Mapping[str, str] | None = None) -> dt.datetime:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .file_names import CSV_SUFFIXES, ODS_SUFFIXES, SPREADSHEET_SUFFIXES, SUFFIXES
 from .kinds import (
     COVERING_KINDS,
     DEFAULT_NAMES,
@@ -46,11 +47,6 @@ from .kinds import (
 from .model import DEFAULT_INACTIVE_STATUSES, accepted_statuses
 from .text import one_line
 
-#: The register formats read, by suffix.
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
-ODS_SUFFIXES = (".ods",)
-CSV_SUFFIXES = (".csv", ".txt")
-SUFFIXES = (*SPREADSHEET_SUFFIXES, *ODS_SUFFIXES, *CSV_SUFFIXES)
 #: The header row is looked for among the first rows that hold something.
 HEADER_SEARCH_ROWS = 20
 #: What a cell holds when it says "nothing".

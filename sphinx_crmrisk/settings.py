@@ -163,8 +163,8 @@ class Settings:
             "rebuild": "",
             "types": (list, tuple, type(None)),
             "doc": "Docnames of the pages that load the traceability when they are read "
-            "(executed notebooks): re-read when the traced data changed. Default: every "
-            ".ipynb document.",
+            "(executed notebooks): read after every other page, with the build's own needs, "
+            "and re-read when the traced data changed. Default: every .ipynb document.",
         },
     )
     # "env": the names decide the directives, fields and links every page is read with

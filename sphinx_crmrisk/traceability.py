@@ -90,6 +90,12 @@ class Traceability:
             return assess_all(self.model, self.today, self.inactive_statuses, profile)
 
     @cached_property
+    def assessment_of(self) -> dict[str, Assessment]:
+        """Each obligation's assessment, by the obligation's ID (made once: a build's
+        pages each look up theirs)."""
+        return {a.obligation.id: a for a in self.assessments}
+
+    @cached_property
     def out_of_scope(self) -> list[Assessment]:
         """The obligations the profile puts out of scope, with the activities why."""
         return [a for a in self.assessments if a.state is State.OUT_OF_SCOPE]
@@ -171,6 +177,11 @@ class Traceability:
         return assess_reviews(
             self.model, self.today, self.settings.review_every, self.lock, not_counting
         )
+
+    @cached_property
+    def review_of(self) -> dict[str, Review]:
+        """Each active clause's and procedure's review, by the item's ID."""
+        return {r.item.id: r for r in self.reviews}
 
     @cached_property
     def suspects(self) -> dict[str, list[SuspectCover]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import types
 from collections.abc import Callable
@@ -15,6 +16,13 @@ from sphinx_crmrisk import settings
 pytest_plugins = "sphinx.testing.fixtures"
 
 ROOTS = Path(__file__).parent / "roots"
+
+# The commands the tests run write as they do into a file: no colour codes. Sphinx 8 and 9
+# colour their warnings whenever FORCE_COLOR is set, even into a pipe (nox and some CI
+# runners set it), and then a warning line starts with ESC[91m; NO_COLOR turns colours
+# off for Sphinx and for any other program that honours it.
+os.environ.pop("FORCE_COLOR", None)
+os.environ["NO_COLOR"] = "1"
 
 # the test projects and fixtures are inputs, never tests: with --nbval-lax (make test),
 # pytest collected tests/roots/test-audit/audit.ipynb as a notebook test and ran it in

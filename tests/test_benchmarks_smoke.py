@@ -125,14 +125,6 @@ def test_needs_json_has_the_same_needs_as_a_build(built_handbook: Path) -> None:
     assert set(states[0].values()) == {State.COVERED}  # the generated handbook covers all
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="benchmarks/generate.py's needs_json writes each need's line as 3 + 8 n (not the "
-    "directive's line), its text with the {ref:ID} placeholder (not the page's role) and its "
-    "links in the order written (the build sorts them): found by this test, outside the scope "
-    "of the change that wrote it. strict: once the generator is fixed, this fails until the "
-    "marker is removed.",
-)
 def test_needs_json_locates_words_and_orders_needs_as_a_build(built_handbook: Path) -> None:
     made, built = _generated_needs(), needs_of(built_handbook)
     keys = ("lineno", "content", *LINK_SPECS)

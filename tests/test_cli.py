@@ -233,6 +233,33 @@ def test_matrix_csv_json_and_xlsx(capsys, tmp_path):
     assert openpyxl.load_workbook(xlsx_file).sheetnames == ["Summary", "PH-RUN", "Reviews", "Items"]
 
 
+def test_the_matrix_command_offers_every_export_format():
+    # named in the command, which imports the exports only when it runs
+    from sphinx_crmrisk import oscal
+    from sphinx_crmrisk.cli import matrix
+    from sphinx_crmrisk.exports import RENDERERS
+
+    assert tuple(RENDERERS) == matrix.FORMATS
+    assert oscal.FORMATS == matrix.OSCAL_FORMATS
+    assert oscal.CATALOG_FILE == matrix.CATALOG_FILE
+
+
+def test_check_imports_neither_the_exports_nor_xml(tmp_path):
+    """What ``crmrisk check`` loads (text report): not the exports' modules (XLSX,
+    CSV), not ElementTree (JUnit only): each import is start-up time of every CI gate."""
+    code = (
+        "import sys\n"
+        "from sphinx_crmrisk.cli import main\n"
+        f"status = main(['check', {NEW!r}, '--output', {str(tmp_path / 'out.txt')!r}])\n"
+        "print(sorted(m for m in sys.modules if m in ('sphinx_crmrisk.exports', "
+        "'xml.etree.ElementTree', 'xlsxwriter', 'csv')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_matrix_xlsx_needs_an_output_file(capsys):
     status, out, err = run(capsys, "matrix", NEW, "--format", "xlsx")
     assert (status, out) == (2, "")

@@ -451,19 +451,37 @@ def test_a_folder_that_cannot_be_looked_into_is_one_line(capsys, tmp_path, monke
     assert err == f"crmrisk: error: {folder / 'conf.py'}: cannot read: Permission denied\n"
 
 
-def _as_another_user() -> list[str]:
-    """The command prefix that drops root's right to read everything; none for a user."""
+def _without_the_right_to_read_everything() -> list[str]:
+    """The command prefix under which a folder's mode bits hold; none for a user.
+
+    Root reads every folder. ``unshare --user`` runs the command in a new user namespace
+    where root's capabilities do not reach the machine's files (no user is mapped into
+    it), so ``chmod 0`` holds, and the interpreter is this one whatever folder it lives
+    in. Where user namespaces are refused, ``setpriv`` to user 65534, if that user can
+    run this interpreter (pyenv's live under /root, which only root enters).
+    """
     if os.geteuid() != 0:
         return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("root reads every folder, and setpriv (util-linux) is not here to drop it")
-    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    for prefix in (
+        [shutil.which("unshare"), "--user"],
+        [shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups"],
+    ):
+        if prefix[0] is None:
+            continue
+        probe = subprocess.run(
+            [*prefix, sys.executable, "-c", "pass"], capture_output=True, check=False
+        )
+        if probe.returncode == 0:
+            return [str(part) for part in prefix]
+    pytest.skip(
+        "root reads every folder, and neither unshare --user nor setpriv to user 65534 "
+        f"could run {sys.executable} without that right"
+    )
 
 
 def test_an_unreadable_folder_is_one_line_for_the_real_command():
-    prefix = _as_another_user()
-    # a folder that user 65534 can reach (pytest's tmp_path is root's alone)
+    prefix = _without_the_right_to_read_everything()
+    # a folder that user 65534 can reach, if setpriv is the way (tmp_path is root's alone)
     top = Path(tempfile.mkdtemp(prefix="crmrisk-unreadable-"))
     try:
         top.chmod(0o755)

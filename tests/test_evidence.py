@@ -362,8 +362,8 @@ def test_a_changed_signed_pdf_fails_the_build_until_it_is_approved_again(copy_ro
     status, out, err = review(capsys, str(src), "EVD-DPA-01", "--by", "Claire Martin, DPO")
     assert (status, err) == (0, "")
     digest = file_sha256(src / SIGNED_PDF)
-    assert out.startswith("preuves.md:3: EVD-DPA-01 reviewed on ")
-    assert out.endswith(f"by Claire Martin, DPO ({SIGNED_PDF}, SHA-256 {digest[:12]}…)\n")
+    assert out.startswith("preuves.md:3: EVD-DPA-01 relue le ")
+    assert out.endswith(f"par Claire Martin, DPO ({SIGNED_PDF}, SHA-256 {digest[:12]}…)\n")
     lock = json.loads((src / "crmrisk-reviews.json").read_text())
     assert lock["version"] == 2
     assert lock["approvals"]["EVD-DPA-01"]["sha256"] == digest
@@ -430,9 +430,9 @@ def test_review_by_names_clauses_procedures_and_evidence_byte_exact(copy_root, c
     )
     assert (status, err) == (0, "")
     assert out.splitlines() == [
-        "clauses.md:3: CLA-DPA-01 reviewed on 2026-11-30 by Marie Dupont, DPO",
-        "procedures.rst:4: PROC-REG-01 reviewed on 2026-11-30 by Marie Dupont, DPO",
-        "preuves.md:14: EVD-CONSENT-01 reviewed on 2026-11-30 by Marie Dupont, DPO",
+        "clauses.md:3: CLA-DPA-01 relue le 2026-11-30 par Marie Dupont, DPO",
+        "procedures.rst:4: PROC-REG-01 relue le 2026-11-30 par Marie Dupont, DPO",
+        "preuves.md:14: EVD-CONSENT-01 relue le 2026-11-30 par Marie Dupont, DPO",
     ]
     # the sources: the reviewed dates and nothing else; an evidence's source is untouched
     changed = {

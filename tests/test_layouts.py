@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOTS
 from sphinx_builds import soup, warnings_of
 from sphinx_needs.config import NeedsSphinxConfig
 
+import sphinx_crmrisk.sphinx_ext
 from sphinx_crmrisk.kinds import COMPUTED_FIELDS, FIELD_SPECS, FIELDS, Kind
 from sphinx_crmrisk.needs_json import read_needs
-from sphinx_crmrisk.sphinx_ext.layouts import LAYOUT, kind_fields, kind_layout
+from sphinx_crmrisk.sphinx_ext import registration
+from sphinx_crmrisk.sphinx_ext.layouts import (
+    LAYOUT,
+    field_labels,
+    kind_fields,
+    kind_layout,
+    need_layout,
+)
 
 #: The French label of every field of ours an obligation alone has.
 OBLIGATION_ONLY_LABELS = (
@@ -171,3 +182,56 @@ def test_the_french_handbook_builds_clean_with_the_kind_layouts(app):
     layout, obligation = rendered(app, "OBL-FIN-1", "obligations")
     assert layout == "crmrisk-obligation"
     assert "Justification : Le programme ne vend aucun service financier." in obligation
+
+
+def _meta_lines_layout(kind: Kind) -> dict[str, object]:
+    """The layout as it was before the field lines were added after sphinx-needs had
+    laid the need out: one ``meta()`` line of sphinx-needs a field, with its label."""
+    layout = need_layout()
+    labels = field_labels()
+    # the project is in French: the colon of « Base légale : », narrow no-break space first
+    colon = "\u202f: "
+    lines = [
+        f'<<meta("{name}", prefix="\\*\\*{labels[name]}\\*\\*{colon}")>>'
+        for name in kind_fields(kind)
+    ]
+    meta = layout["layout"]["meta"]  # type: ignore[index]
+    return {**layout, "layout": {**layout["layout"], "meta": [*lines, *meta]}}  # type: ignore[dict-item]
+
+
+def _need_tables(outdir: Path) -> dict[str, str]:
+    soup = BeautifulSoup((outdir / "index.html").read_text(), "html.parser")
+    return {table["id"]: str(table) for table in soup.find_all("table", class_="need")}
+
+
+def test_the_field_lines_are_what_sphinx_needs_meta_draws(make_app, tmp_path, monkeypatch):
+    """The lines of our fields, put in after sphinx-needs' layout without parsing, are
+    the HTML that one ``<<meta(...)>>`` layout line a field gives: same labels, same
+    empty lines for empty fields, the ``source`` URLs as links (needs_string_links),
+    split at the comma with sphinx-needs' separator."""
+
+    def build(name: str):
+        srcdir = Path(shutil.copytree(ROOTS / "test-layouts", tmp_path / name))
+        app = make_app("html", srcdir=srcdir, freshenv=True)
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        return _need_tables(Path(app.outdir))
+
+    ours = build("layouts")
+    add_need_layout = registration.add_need_layout
+
+    def meta_lines(app, name, layout, *args, **kwargs):
+        kinds = {kind_layout(kind): kind for kind in Kind}
+        if name in kinds:
+            layout = _meta_lines_layout(kinds[name])
+        return add_need_layout(app, name, layout, *args, **kwargs)
+
+    monkeypatch.setattr(registration, "add_need_layout", meta_lines)
+    monkeypatch.setattr(sphinx_crmrisk.sphinx_ext, "add_field_lines", lambda *args: None)
+    theirs = build("layouts-meta")
+    assert sorted(ours) == sorted(theirs)
+    for need_id, table in ours.items():
+        assert table == theirs[need_id], need_id
+    assert "Responsable" in ours["PROC-REG-01"] and "Statut" in ours["PROC-REG-01"]
+    assert ours["OBL-RGPD-30"].count('class="reference external"') == 2

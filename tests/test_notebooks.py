@@ -19,7 +19,7 @@ from sphinx_builds import after_the_cache, edit
 
 from sphinx_crmrisk import load, load_traceability
 from sphinx_crmrisk import needs_cache as source_build
-from sphinx_crmrisk.loading import HANDBOOK_ENV
+from sphinx_crmrisk.loading import BUILD_NEEDS_ENV, BUILD_SOURCE_ENV, HANDBOOK_ENV
 from sphinx_crmrisk.model import State
 from sphinx_crmrisk.needs_json import LoadError
 from sphinx_crmrisk.settings import CONFIG_JSON
@@ -137,3 +137,34 @@ def test_a_failed_source_build_is_one_line(tmp_path):
 def test_a_folder_that_is_neither_keeps_the_needs_json_message(tmp_path):
     with pytest.raises(LoadError, match="no such file"):
         load(tmp_path)
+
+
+def test_a_source_folder_is_read_from_the_build_that_executes_the_notebook(tmp_path, monkeypatch):
+    """A notebook executed by the build of its own folder reads the needs that build
+    handed over (named in the environment its kernel inherits); any other folder is
+    built as before."""
+    project = copy_fixture("sphinx-project", tmp_path)
+    handed = tmp_path / "handed"
+    handed.mkdir()
+    shutil.copy(source_build.needs_json_of(project), handed / "needs.json")
+    (handed / CONFIG_JSON).write_text(
+        (project / "_build" / "crmrisk-needs" / CONFIG_JSON).read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    # the handed copy differs from the folder: the handed one is what is read
+    text = (handed / "needs.json").read_text(encoding="utf-8")
+    (handed / "needs.json").write_text(text.replace("OBL-SRC-1", "OBL-HANDED"), encoding="utf-8")
+
+    def no_build(*args: object) -> None:
+        raise AssertionError("the needs builder ran")
+
+    monkeypatch.setattr(source_build, "_run_needs_builder", no_build)
+    monkeypatch.setattr(source_build, "is_fresh", lambda *args: False)
+    monkeypatch.setenv(BUILD_NEEDS_ENV, str(handed / "needs.json"))
+    monkeypatch.setenv(BUILD_SOURCE_ENV, str(project / "." / ""))
+    assert set(load(project).items) >= {"OBL-HANDED"}
+    assert load_traceability(project).today == dt.date(2025, 3, 1)  # its recorded settings
+    # another folder: built (here, refused by the stub), never read from the build's file
+    other = Path(shutil.copytree(FIXTURES / "sphinx-project", tmp_path / "other"))
+    with pytest.raises(AssertionError, match="the needs builder ran"):
+        load(other)

@@ -25,8 +25,8 @@ from sphinx_builds import build_once
 
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.cli import main
+from sphinx_crmrisk.file_names import MANIFEST
 from sphinx_crmrisk.pack import (
-    MANIFEST,
     PackError,
     pack_date,
     pack_html,

@@ -118,14 +118,37 @@ def test_a_lock_round_trips_and_refuses_what_is_not_one():
 # -- crmrisk review on the sources -------------------------------------------------------
 
 
+def test_review_speaks_the_projects_language_unless_told_otherwise(copy_root, capsys):
+    """The project is French (its conf.py): « relue le … par … »; --lang en: English."""
+    src = copy_root("reviews")
+    status, out, err = review(
+        capsys, str(src), "CLA-RGPD-03", "--today", REVIEWED, "--by", "Marie Dupont, DPO"
+    )
+    assert (status, err) == (0, "")
+    assert out == f"controles.md:3: CLA-RGPD-03 relue le {REVIEWED} par Marie Dupont, DPO\n"
+    status, out, err = review(
+        capsys,
+        str(src),
+        "CLA-RGPD-03",
+        "--today",
+        REVIEWED,
+        "--by",
+        "Marie Dupont, DPO",
+        "--lang",
+        "en",
+    )
+    assert (status, err) == (0, "")
+    assert out == f"controles.md:3: CLA-RGPD-03 reviewed on {REVIEWED} by Marie Dupont, DPO\n"
+
+
 def test_review_on_myst_and_rest_changes_the_reviewed_line_and_nothing_else(copy_root, capsys):
     src = copy_root("reviews")
     before = {path: path.read_bytes() for path in src.rglob("*") if path.is_file()}
     status, out, err = review(capsys, str(src), "--all", "--today", REVIEWED)
     assert (status, err) == (0, "")
     assert out.splitlines() == [
-        f"controles.md:3: CLA-RGPD-03 reviewed on {REVIEWED}",
-        f"procedures.rst:4: PROC-INFO-01 reviewed on {REVIEWED}",
+        f"controles.md:3: CLA-RGPD-03 relue le {REVIEWED}",
+        f"procedures.rst:4: PROC-INFO-01 relue le {REVIEWED}",
     ]
     # MyST with CRLF line endings: the existing line is replaced, the endings kept
     expected = before[src / "controles.md"].replace(

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from ..exports import RENDERERS, CutCell, ExportSettings, traceability_document, xlsx_bytes
-from ..oscal import CATALOG_FILE, OscalError, catalog_document, document_bytes, profile_document
-from ..oscal import FORMATS as OSCAL_FORMATS
 from ..text import one_line
 from .common import EXIT_OK, UsageError, add_command, emit, say, traceability_of
+
+#: ``exports.RENDERERS``' formats and ``oscal.FORMATS``, named here: the exports are
+#: imported when the command runs, not whenever the ``crmrisk`` command starts
+#: (``crmrisk check`` does without them); tests/test_cli.py holds them the same.
+FORMATS = ("csv", "xlsx", "json", "md", "items-csv")
+OSCAL_FORMATS = ("oscal-catalog", "oscal-profile")
+#: ``oscal.CATALOG_FILE``: the catalog's file name, beside the profile.
+CATALOG_FILE = "oscal-catalog.json"
 
 
 def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,7 +22,7 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "matrix",
         run,
         inputs={"path": "a needs.json, or a build folder holding one"},
-        formats=[*RENDERERS, *OSCAL_FORMATS],
+        formats=[*FORMATS, *OSCAL_FORMATS],
         default_format="md",
         help="export the traceability matrix (xlsx needs --output), or the law as OSCAL",
         description="The matrix as the HTML build exports it (json: the "
@@ -36,10 +41,14 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..exports import RENDERERS, CutCell, ExportSettings, traceability_document, xlsx_bytes
+
     if args.format == "xlsx" and args.output is None:
         raise UsageError("--format xlsx needs --output FILE")
     data = traceability_of(args.path, args)
     if args.format in OSCAL_FORMATS:
+        from ..oscal import OscalError, catalog_document, document_bytes, profile_document
+
         try:
             document = (
                 catalog_document(data)

@@ -7,13 +7,16 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..exports import BUILD_FILES
+from ..file_names import BUILD_FILES, MANIFEST, pdf_name
 from ..loading import needs_json_path
 from ..needs_json import NEEDS_JSON
-from ..pack import MANIFEST, PackError, PackFile, pack_date, pack_files, pdf_name, read_build
 from ..settings import CONFIG_JSON
 from .common import EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from ..pack import PackFile
 
 
 def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,6 +47,9 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
+    # the exports and the PDF's modules: loaded by this command only
+    from ..pack import PackError, pack_date, pack_files, read_build
+
     output: Path = args.output
     _check_output(output)
     needs_json = needs_json_path(args.path)

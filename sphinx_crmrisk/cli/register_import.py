@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..file_names import SUFFIXES
 from ..kinds import Kind
 from ..loading import load_traceability
 from ..needs_cache import is_source_folder
 from ..project_pages import PAGE_NAME, ProjectError, free_names, slug, toc_edit, write_all
-from ..register import (
-    SUFFIXES,
-    RegisterError,
-    RegisterItem,
-    check_rows,
-    myst_page,
-    read_register,
-)
 from ..text import one_line
 from ..translations import translator
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, say
+
+if TYPE_CHECKING:
+    from ..register import RegisterItem
 
 #: The page of each kind, in this order: ``<name>-clauses.md``, ``<name>-procedures.md``.
 PAGE_SUFFIXES = {Kind.CLAUSE: "clauses", Kind.PROCEDURE: "procedures"}
@@ -77,6 +74,9 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
+    # the readers of spreadsheets: loaded by this command only
+    from ..register import RegisterError, check_rows, myst_page, read_register
+
     project: Path = args.project
     if not is_source_folder(project):
         raise UsageError(

@@ -16,13 +16,15 @@ import tempfile
 from pathlib import Path
 
 from ..evidence import MISSING, OUTSIDE, UNREADABLE, examine, is_path
-from ..kinds import COVERING_KINDS, Kind
+from ..kinds import COVERING_KINDS, N_, Kind
 from ..loading import load_traceability
 from ..model import Item
 from ..needs_cache import is_source_folder, needs_json_of
 from ..reviews import LockError, name_problem, read_lock
 from ..source_edit import EditError, set_reviewed
-from .common import EXIT_OK, UsageError, date_argument
+from ..text import one_line
+from ..translations import translator
+from .common import EXIT_OK, UsageError, add_lang, date_argument
 
 #: The kinds a review records.
 REVIEWED_KINDS = frozenset({*COVERING_KINDS, Kind.EVIDENCE})
@@ -60,7 +62,16 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         metavar="YYYY-MM-DD",
         help="the date of the review (default: today)",
     )
+    add_lang(
+        review,
+        "the language of the project's last build, recorded in its crmrisk-config.json",
+    )
     review.set_defaults(run=run)
+
+
+#: What is printed of each item reviewed, after its location (``file:line: ``).
+REVIEWED = N_("{id} reviewed on {date}")
+REVIEWED_BY = N_("{id} reviewed on {date} by {name}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,13 +111,13 @@ def run(args: argparse.Namespace) -> int:
     new_lock = lock.reviewed(model, items, date, by, digests)
     edited[lock_file] = new_lock.dumps().encode("utf-8")
     write_all(edited)
+    gettext = translator(args.lang or traceability.settings.language)
     for item in items:
-        line = f"{item.location}: {item.id} reviewed on {date}"
-        if by:
-            line += f" by {by}"
+        said = gettext(REVIEWED_BY if by else REVIEWED).format(id=item.id, date=date, name=by)
+        line = f"{item.location}: {said}"
         if item.id in digests:
             line += f" ({item.field('document')}, SHA-256 {digests[item.id][:12]}…)"
-        print(line)
+        print(one_line(line))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..kinds import Kind
+from .audits import defer_audit_pages, read_audit_pages
 from .badges import add_badges
 from .build_warnings import check_build
 from .catalogue_directive import CATALOGUE_DIRECTIVE, CatalogueDirective
@@ -26,7 +27,8 @@ from .item_directive import (
     reread_pages_with_changed_evidence,
     reread_pages_with_failed_items,
 )
-from .layouts import french_colons
+from .layouts import FIELD_LINES_PRIORITY, add_field_lines, french_colons
+from .notebooks import executed_source
 from .outputs import (
     write_build_exports,
     write_build_lock,
@@ -89,7 +91,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # the needs of every page about to be read are forgotten before any is read
     # (a sphinx-needs 9.1 workaround, see incremental.py)
     app.connect("env-before-read-docs", purge_needs_of_pages_to_read)
+    # after remember_docs_read (same priority, connected later): the audit pages
+    # (notebooks) are taken out of the pages to read, to be read after all others
+    app.connect("env-before-read-docs", defer_audit_pages)
     app.connect("doctree-read", record_dependencies)
+    # an audit notebook executed with the others at once is read with its outputs
+    app.connect("source-read", executed_source)
+    # 100: the audit pages read as soon as all others are, before the env-updated
+    # handlers that sum up every page read (sphinxcontrib-bibtex's citations, myst-nb's
+    # execution tables: 500), with this build's needs, in parallel (audits.py)
+    app.connect("env-updated", read_audit_pages, priority=100)
     # the last moment to add pages to write: those that would show stale needs
     app.connect("env-get-updated", pages_to_rewrite)
 
@@ -102,8 +113,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", replace_placeholders)
     # 550: after sphinx-needs has made its tables (process_creator, 500)
     app.connect("doctree-resolved", badge_table_cells, priority=550)
-    # 560: after sphinx-needs has laid the needs out (process_need_nodes, 500): the
-    # colons of its link labels, French in a French build
+    # 550: after sphinx-needs has laid the needs out (process_need_nodes, 500), the lines
+    # of our fields, put in without parsing (layouts.py)
+    app.connect("doctree-resolved", add_field_lines, priority=FIELD_LINES_PRIORITY)
+    # 560: after our field lines (550): the colons of sphinx-needs' link labels, French in a French build
     app.connect("doctree-resolved", french_colons, priority=560)
 
     # -- at the end: the checks, then the files beside needs.json ------------------------

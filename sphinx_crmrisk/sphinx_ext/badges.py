@@ -85,7 +85,11 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     covering = {names.type(Kind.CLAUSE), names.type(Kind.PROCEDURE)}
     evidence_type = names.type(Kind.EVIDENCE)
     verification = names.field("verification")
-    states = reviews = watches = evidence = None
+    # the build's, made once (a dict of every obligation made on each page grew with
+    # pages x obligations: benchmarks/README.md, growth)
+    reviews = traceability.review_of
+    states = traceability.assessment_of
+    watches = evidence = None
     changes = expected_changes(traceability.watches)
     linker = _Linker(app, docname)
     for node in found:
@@ -123,8 +127,6 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             if traceability.has_evidence:
                 proving = traceability.evidence_of_items.get(need_id, [])
                 node.insert(0, evidence_list_badge(proving, linker))
-            if reviews is None:
-                reviews = {r.item.id: r for r in traceability.reviews}
             if need_id in reviews:
                 review = reviews[need_id]
                 badge = nodes.paragraph()
@@ -134,39 +136,52 @@ def add_badges(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if need["type"] != obligation:
             continue
         _add_verification_badge(node, need.get(verification) or "", texts)
-        if states is None:
-            states = {a.obligation.id: a.state for a in traceability.assessments}
         proof = traceability.proofs.get(need_id)
         if proof is not None and (
             traceability.has_evidence or traceability.settings.require_evidence
         ):
             node.insert(0, obligation_proof_badge(proof, linker))
-        state = states.get(need_id)
-        if state is not None:
+        assessment = states.get(need_id)
+        if assessment is not None:
             badge = nodes.paragraph()
-            badge += state_badge(state, str(_("State: {state}")))
+            badge += state_badge(assessment.state, str(_("State: {state}")))
             node.insert(0, badge)
 
 
+def item_link(
+    app: Sphinx, docname: str, item: Item, text: str | None = None, id_class: bool = False
+) -> nodes.Node:
+    """A link from page ``docname`` to the item's anchor, reading ``text`` or its ID, or
+    plain text where the builder has no page for it. ``id_class``: the ID is one word,
+    never broken at its hyphens (``crmrisk-id``, crmrisk-views.css)."""
+    label = nodes.Text(item.id if text is None else text)
+    if item.docname is None:
+        return label
+    try:
+        uri = app.builder.get_relative_uri(docname, item.docname)
+    except NoUri:
+        return label
+    classes = ["crmrisk-id"] if id_class and text is None else []
+    return nodes.reference(
+        "",
+        "",
+        label,
+        refuri=f"{uri}#{item.id}",
+        internal=True,
+        reftitle=item.title,
+        classes=classes,
+    )
+
+
 class _Linker:
-    """Links from the page being written to an item's anchor (plain text where the
-    builder has no page for it)."""
+    """Links from the page being written to an item's anchor, by its ID."""
 
     def __init__(self, app: Sphinx, docname: str) -> None:
         self.app = app
         self.docname = docname
 
     def __call__(self, item: Item) -> nodes.Node:
-        label = nodes.Text(item.id)
-        if item.docname is None:
-            return label
-        try:
-            uri = self.app.builder.get_relative_uri(self.docname, item.docname)
-        except NoUri:
-            return label
-        return nodes.reference(
-            "", "", label, refuri=f"{uri}#{item.id}", internal=True, reftitle=item.title
-        )
+        return item_link(self.app, self.docname, item)
 
 
 def proof_badge(state: ProofState, label: str | None = None) -> nodes.inline:

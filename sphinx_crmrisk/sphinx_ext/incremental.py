@@ -20,10 +20,11 @@ cover it, two links away, and an evidence's state follows its file and the lock.
 
 Pages that load the traceability when they are read, executed notebooks above all
 (``crmrisk_audit_pages``), show it as of their last reading. When the traced data
-changed and Sphinx did not re-read them, they are re-read here (myst-nb executes them
-again), before the environment is pickled; when nothing traced changed they are left
-alone. At ``env-get-outdated`` the changed documents are not read yet, so whether
-traced data changed is not known there: here it is.
+changed (:func:`traced_data_changed`) and Sphinx did not re-read them, they are
+re-read (myst-nb executes them again) by :mod:`.audits` at ``env-updated``, before the
+environment is pickled; when nothing traced changed they are left alone. At
+``env-get-outdated`` the changed documents are not read yet, so whether traced data
+changed is not known there: after the reading it is.
 
 The needs are read before sphinx-needs resolves them (back-links are not computed
 yet, and resolving them here would freeze the pickled environment), so incoming links
@@ -40,7 +41,6 @@ import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sphinx.util import logging
 from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.needs import NODE_TYPES, NODE_TYPES_PRIO
 from sphinx_needs.roles.need_incoming import NeedIncoming
@@ -72,7 +72,8 @@ _AGGREGATE_NODES: tuple[type[nodes.Element], ...] = (
 _TRACKED_NODES = (*_REFERENCE_NODES, *_AGGREGATE_NODES)
 _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
 _FINGERPRINTS_ATTR = "crmrisk_fingerprints"
-logger = logging.getLogger("sphinx_crmrisk")
+#: Need ID -> (fingerprint, docname).
+Fingerprints = dict[str, tuple[str, str | None]]
 
 
 def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:
@@ -98,7 +99,7 @@ def _summary(need: Mapping[str, Any]) -> tuple[Any, ...]:
     return (need["id"], *(need.get(key) for key in _NEIGHBOUR_KEYS))
 
 
-def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+def fingerprints(needs: Mapping[str, Any]) -> Fingerprints:
     """Need ID -> (fingerprint, docname), from unresolved needs."""
     outgoing: dict[str, list[tuple[str, str]]] = {}
     incoming: dict[str, list[tuple[str, str]]] = {}
@@ -128,9 +129,7 @@ def fingerprints(needs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
     return result
 
 
-def with_marks(
-    app: Sphinx, needs: Mapping[str, Any], prints: dict[str, tuple[str, str | None]]
-) -> dict[str, tuple[str, str | None]]:
+def with_marks(app: Sphinx, needs: Mapping[str, Any], prints: Fingerprints) -> Fingerprints:
     """The fingerprints, with what each need's page shows of suspect covers, named
     reviews, the watch items that affect it, evidence and proof.
 
@@ -166,51 +165,47 @@ def with_marks(
     }
 
 
-def audit_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """The pages that load the traceability when read: ``crmrisk_audit_pages``, else
-    every notebook (``.ipynb``) document."""
-    chosen = build_state(app).settings.audit_pages
-    if chosen is not None:
-        return sorted(set(chosen) & env.found_docs)
-    return sorted(doc for doc in env.found_docs if str(env.doc2path(doc)).endswith(".ipynb"))
+def _current_fingerprints(app: Sphinx, env: BuildEnvironment) -> Fingerprints | None:
+    """This build's fingerprints (None once sphinx-needs has resolved the needs), made
+    once a build: :func:`traced_data_changed` and :func:`pages_to_rewrite` share them."""
+    state = build_state(app)
+    if state.fingerprints is None:
+        needs_data = SphinxNeedsData(env)
+        if needs_data.needs_is_post_processed:
+            return None
+        needs = needs_data.get_needs_mutable()
+        state.fingerprints = with_marks(app, needs, fingerprints(needs))
+    return state.fingerprints
 
 
-def reread_audits(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Re-reads (myst-nb: re-executes) the audit pages this build did not read.
-
-    Called when the traced data changed: read before the environment is pickled, as
-    Sphinx reads any document, so the pages written show the new data.
-    """
-    already = build_state(app).docs_read
-    stale = [doc for doc in audit_pages(app, env) if doc not in already]
-    if stale:
-        logger.info("crmrisk: the traced data changed: re-reading %s", ", ".join(stale))
-    for docname in stale:
-        app.events.emit("env-purge-doc", env, docname)
-        env.clear_doc(docname)
-    for docname in stale:
-        app.builder.read_doc(docname)
-    return stale
-
-
-def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """``env-get-updated``: pages not re-read whose needs' display changed, and the audit
-    pages, re-read, when the traced data changed."""
-    needs_data = SphinxNeedsData(env)
-    if needs_data.needs_is_post_processed:
-        return []
-    needs = needs_data.get_needs_mutable()
-    current = with_marks(app, needs, fingerprints(needs))
-    previous: dict[str, tuple[str, str | None]] = getattr(env, _FINGERPRINTS_ATTR, {})
-    setattr(env, _FINGERPRINTS_ATTR, current)
-    if not previous:
-        return []
+def _changed(current: Fingerprints, previous: Fingerprints) -> set[str]:
     changed = {
         need_id
         for need_id, (print_, _docname) in current.items()
         if previous.get(need_id, (None,))[0] != print_
     }
     changed |= previous.keys() - current.keys()
+    return changed
+
+
+def traced_data_changed(app: Sphinx, env: BuildEnvironment) -> bool:
+    """Whether any need's fingerprint changed since the last build (False in a first
+    build: there is nothing to compare with, and every page is read anyway)."""
+    current = _current_fingerprints(app, env)
+    previous: Fingerprints = getattr(env, _FINGERPRINTS_ATTR, {})
+    return bool(current is not None and previous and _changed(current, previous))
+
+
+def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: pages not re-read whose needs' display changed."""
+    current = _current_fingerprints(app, env)
+    if current is None:
+        return []
+    previous: Fingerprints = getattr(env, _FINGERPRINTS_ATTR, {})
+    setattr(env, _FINGERPRINTS_ATTR, current)
+    if not previous:
+        return []
+    changed = _changed(current, previous)
     if not changed:
         return []
     pages = {current[i][1] for i in changed if i in current}
@@ -218,7 +213,6 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
     domain = get_domain(env)
     pages |= {doc for doc, ids in domain.references.items() if ids & changed}
     pages |= domain.aggregates
-    pages |= set(reread_audits(app, env))
     return sorted(page for page in pages if page and page in env.found_docs)
 
 

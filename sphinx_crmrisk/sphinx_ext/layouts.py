@@ -1,21 +1,35 @@
 """Our kinds as sphinx-needs shows them: their titles, labels and need layouts.
 
-sphinx-needs parses each layout line, and its prefix, as reST before it looks whether
-the need has the field (``LayoutHandler.meta``): a line costs every need it is rendered
-on, so each kind's layout lists only the fields of that kind, and the fields shown
-another way (badges) have none.
+Each kind has its own need layout (``crmrisk-obligation``...), given to the kind's needs
+by ``needs_fields`` predicates. sphinx-needs parses each layout line, and the prefix of
+each ``meta()`` in it, as reST, for every need it lays out, shown or not
+(``LayoutHandler``): a line of a layout costs every need it is rendered on. So the
+layouts hold only what sphinx-needs' own ``clean`` layout holds (the head, the user's
+other fields, the links), and the lines of our fields, each with its label, are put in
+by :func:`add_field_lines` once sphinx-needs has laid the need out: the same nodes
+(the same HTML) as ``<<meta("legal_basis", prefix="**Base légale**: ")>>`` gives,
+made without parsing anything. The fields shown another way (badges) have no line.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
+from sphinx_needs.config import NeedsSphinxConfig
+from sphinx_needs.data import SphinxNeedsData
+from sphinx_needs.string_links import (
+    compiled_string_links,
+    split_string_link_value,
+    string_link_field_names,
+)
+from sphinx_needs.utils import match_string_link
 
 from ..kinds import DEFAULT_NAMES, FIELD_SPECS, FIELDS, KIND_SPECS, LINK_SPECS, N_, Kind, Names
+from ..translations import is_french
 from .i18n import _
-from .state import is_enabled
+from .state import build_state, is_enabled
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -27,11 +41,6 @@ LAYOUT = "crmrisk"
 STATUS_LABEL = N_("Status")
 #: A label and its colon, before a value: « Base légale : » in French.
 LABEL_COLON = N_("{label}: ")
-
-
-def _bold(label: str) -> str:
-    """A label in bold, its markup escaped for a layout line (parsed as reST first)."""
-    return f"\\*\\*{label}\\*\\*"
 
 
 def type_titles() -> dict[Kind, str]:
@@ -62,26 +71,11 @@ def _excluded(names: Names = DEFAULT_NAMES) -> list[str]:
     return ["status", *(names.field(name) for name in FIELDS), "layout"]
 
 
-def need_layout(fields: list[str], names: Names = DEFAULT_NAMES) -> dict[str, object]:
-    """A need layout showing ``fields`` (canonical names), with their labels.
-
-    sphinx-needs parses each layout line, and its prefix, as reST before it looks
-    whether the need has the field (``LayoutHandler.meta``): a line costs every need
-    it is rendered on, so each kind's layout lists only the fields of that kind.
-    """
-    labels = field_labels()
-    shown = {name if name == "status" else names.field(name): labels[name] for name in fields}
-    # layout lines are parsed as reST before the functions run: the bold markup of
-    # the prefix must be escaped to reach ``meta`` whole; « Base légale : » in French,
-    # with the narrow no-break space before the colon
+def need_layout(names: Names = DEFAULT_NAMES) -> dict[str, object]:
+    """A need layout of ours: the head, the user's own fields, the links; the lines of
+    our fields are added by :func:`add_field_lines`."""
+    # « Obligation : » in French: the type's label, with its narrow no-break space
     label_colon = str(_(LABEL_COLON))
-    meta = [
-        f'<<meta("{name}", prefix="{label_colon.format(label=_bold(label))}")>>'
-        for name, label in shown.items()
-    ]
-    # what the user adds (their own ``needs_fields``, tags...) stays visible
-    meta.append(f"<<meta_all(no_links=True, exclude={_excluded(names)!r})>>")
-    meta.append("<<meta_links_all()>>")
     return {
         "grid": "simple",
         "layout": {
@@ -89,9 +83,143 @@ def need_layout(fields: list[str], names: Names = DEFAULT_NAMES) -> dict[str, ob
                 label_colon.format(label='<<meta("type_name")>>')
                 + '**<<meta("title")>>** <<meta_id()>>',
             ],
-            "meta": meta,
+            "meta": [
+                # what the user adds (their own ``needs_fields``, tags...) stays visible
+                f"<<meta_all(no_links=True, exclude={_excluded(names)!r})>>",
+                "<<meta_links_all()>>",
+            ],
         },
     }
+
+
+#: After sphinx-needs has laid the needs out (``process_need_nodes``, priority 500).
+FIELD_LINES_PRIORITY = 550
+
+
+def field_lines(names: Names = DEFAULT_NAMES) -> dict[str, list[tuple[str, str]]]:
+    """Each of our layouts -> the (need key, label) of the field lines it shows, in
+    order: ``status``, then the kind's own laid-out fields (:func:`kind_fields`)."""
+    labels = field_labels()
+    return {
+        kind_layout(kind): [
+            (name if name == "status" else names.field(name), labels[name])
+            for name in kind_fields(kind)
+        ]
+        for kind in Kind
+    }
+
+
+def add_field_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: each need laid out with one of our layouts gets the lines of
+    its fields, first in the layout's ``meta`` block, as sphinx-needs' ``meta()`` would
+    have drawn them (a line, empty for an empty field)."""
+    if not is_enabled(app):
+        return
+    lines_of = field_lines(build_state(app).settings.names)
+    tables = [
+        (table, fields)
+        for table in doctree.findall(nodes.table)
+        if "need" in table["classes"] and (fields := lines_of.get(_layout_of(table))) is not None
+    ]
+    if not tables:
+        return
+    needs = SphinxNeedsData(app.env).get_needs_view()
+    config = NeedsSphinxConfig(app.config)
+    string_links = list(compiled_string_links(config).values())
+    link_fields = string_link_field_names(config)
+    # « : » in French, with its narrow no-break space
+    colon = str(_(LABEL_COLON)).format(label="")
+    # each field's string links, found once a page, not once a need
+    links_of = {
+        key: ([link for link in string_links if key in link.options], key in link_fields)
+        for fields in lines_of.values()
+        for key, _label in fields
+    }
+    for table, fields in tables:
+        need = needs.get(table["ids"][0]) if table["ids"] else None
+        meta = _meta_block(table)
+        if need is None or meta is None:
+            continue
+        lines = []
+        for key, label in fields:
+            line = nodes.line()
+            inline = nodes.inline()
+            matching, split = links_of[key]
+            field = _field(need, key, label, config, matching, split, colon)
+            if field is not None:
+                inline += field
+            line += inline
+            lines.append(line)
+        meta[0:0] = lines
+
+
+def _layout_of(table: nodes.table) -> str:
+    for name in table["classes"]:
+        if name.startswith("needs_layout_"):
+            return str(name[len("needs_layout_") :])
+    return ""
+
+
+def _meta_block(table: nodes.table) -> nodes.line_block | None:
+    """The ``needs_meta`` line block of a need laid out on the ``simple`` grid: table >
+    tgroup > tbody > the ``meta`` row > its entry > the block (children, not a walk)."""
+    for tgroup in table.children:
+        for tbody in tgroup.children:
+            if not isinstance(tbody, nodes.tbody):
+                continue
+            for row in tbody.children:
+                if not isinstance(row, nodes.row) or "meta" not in row["classes"]:
+                    continue
+                for entry in row.children:
+                    for block in entry.children:
+                        if isinstance(block, nodes.line_block) and "needs_meta" in block["classes"]:
+                            return block
+    return None
+
+
+def _field(
+    need: Any,
+    key: str,
+    label: str,
+    config: NeedsSphinxConfig,
+    matching: list[Any],
+    split: bool,
+    colon: str = ": ",
+) -> nodes.inline | None:
+    """What ``<<meta(key, prefix="**label**: ")>>`` draws (``LayoutHandler.meta``): the
+    label, its ``colon`` (« Base légale : » in French, with the narrow no-break space:
+    :data:`LABEL_COLON`), then the value, through the ``needs_string_links`` that name the field
+    (``matching``; ``split``: some string link names it, so its value is split at
+    ``,`` and ``;``); None for a field without a value."""
+    value = need.get(key)
+    if value is None or value == "" or value == []:
+        return None
+    container = nodes.inline(classes=[f"needs_{key}"])
+    label_node = nodes.inline(classes=["needs_label"])
+    label_node += nodes.strong(label, label)
+    label_node += nodes.Text(colon)
+    container += label_node
+    if not isinstance(value, str):
+        container += nodes.Text(str(value))
+        return container
+    data = nodes.inline(classes=["needs_data"])
+    items = split_string_link_value(value) if split else [value]
+    for index, item in enumerate(items):
+        if matching:
+            data += match_string_link(
+                text_item=item,
+                data=item,
+                need_key=key,
+                matching_link_confs=matching,
+                render_context=config.render_context,
+                location=(need.get("docname"), need.get("lineno")),
+            )
+        else:
+            data += nodes.Text(item)
+        if index + 1 < len(items):
+            data += nodes.emphasis("; ", "; ")
+    container += data
+    return container
 
 
 def kind_layout(kind: Kind) -> str:
@@ -176,7 +304,3 @@ def _layout_classes(table: nodes.table) -> list[str]:
     """``needs_layout_crmrisk-obligation`` -> ``crmrisk-obligation``."""
     classes: list[str] = table.get("classes", [])
     return [c.removeprefix("needs_layout_") for c in classes]
-
-
-def is_french(language: str | None) -> bool:
-    return (language or "").replace("-", "_").split("_")[0].lower() == "fr"

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exports import (
-    BUILD_FILES,
     RENDERERS,
     CutCell,
     ExportSettings,
@@ -21,8 +20,9 @@ from ..exports import (
     xlsx_bytes,
     xlsx_cuts,
 )
+from ..file_names import BUILD_FILES, pdf_name
 from ..needs_json import NEEDS_JSON, LoadError
-from ..pack import PackError, pack_date, pack_files, pdf_name, read_build
+from ..pack import PackError, pack_date, pack_files, read_build
 from ..provenance import source_provenance
 from ..settings import CONFIG_JSON, REVIEW_LOCK, recorded_text
 from .build_warnings import log_warning

@@ -16,7 +16,6 @@ from ..kinds import FIELD_SPECS, KIND_SPECS, Kind
 from .autodetect import has_our_directives, our_directives
 from .coexistence import check_names, extended_id_regex
 from .layouts import (
-    kind_fields,
     kind_layout,
     layout_left_at_default,
     layout_predicates,
@@ -60,7 +59,7 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
         links[names.link(name)] = {"outgoing": outgoing, "incoming": incoming}
     config.needs_links = links
     for kind in Kind:
-        add_need_layout(app, kind_layout(kind), need_layout(kind_fields(kind), names))
+        add_need_layout(app, kind_layout(kind), need_layout(names))
     if layout_left_at_default(config):
         # each kind's needs get their own layout, as a default of the core ``layout``
         # field (sphinx-needs' ``needs_fields`` predicates): a need's own ``:layout:``

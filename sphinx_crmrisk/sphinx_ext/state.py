@@ -48,6 +48,12 @@ class BuildState:
     traceability: Traceability | None = None
     #: The documents this build reads (``env-before-read-docs``).
     docs_read: frozenset[str] = frozenset()
+    #: The audit pages among them, read after all others (``audits.py``).
+    deferred_audits: tuple[str, ...] = ()
+    #: This build's need fingerprints, made once (``incremental.py``).
+    fingerprints: dict[str, tuple[str, str | None]] | None = None
+    #: Docname -> the notebook executed for it, while its page is read (``notebooks.py``).
+    executed_notebooks: dict[str, str] = field(default_factory=dict)
     #: Each need the extension set computed fields on, with the values it set: kept
     #: from one build to the next of the same application (``computed_fields.py``).
     computed: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
@@ -57,6 +63,9 @@ class BuildState:
         self.lock = None
         self.traceability = None
         self.docs_read = frozenset()
+        self.deferred_audits = ()
+        self.fingerprints = None
+        self.executed_notebooks.clear()
 
 
 def set_build_state(app: Sphinx, settings: Settings) -> BuildState:

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from docutils import nodes
-from sphinx.errors import NoUri
 from sphinx.util.docutils import SphinxDirective
 
 from ...kinds import Kind
 from ...model import STATE_LABELS, Assessment, Item, Model, State
 from ...text import split_list
 from ...traceability import Traceability
+from ..badges import item_link
 from ..build_warnings import log_warning
 from ..i18n import _
 from .nodes import AggregateNode, Cell, row, streamed_tbody
@@ -98,25 +98,9 @@ class ViewContext:
         )
 
     def link(self, item: Item, text: str | None = None) -> nodes.Node:
-        """A link to the need's anchor (its ID), or plain text when it has no page."""
-        label = nodes.Text(item.id if text is None else text)
-        if item.docname is None:
-            return label
-        try:
-            uri = self.app.builder.get_relative_uri(self.docname, item.docname)
-        except NoUri:
-            return label
-        # an ID is one word: never broken at its hyphens (crmrisk-views.css)
-        classes = ["crmrisk-id"] if text is None else []
-        return nodes.reference(
-            "",
-            "",
-            label,
-            refuri=f"{uri}#{item.id}",
-            internal=True,
-            reftitle=item.title,
-            classes=classes,
-        )
+        """A link to the need's anchor (its ID, never broken), or plain text when it has
+        no page."""
+        return item_link(self.app, self.docname, item, text, id_class=True)
 
     def links(self, items: Iterable[Item]) -> list[nodes.Node]:
         """Links separated by commas."""

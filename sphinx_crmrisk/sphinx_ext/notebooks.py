@@ -1,0 +1,178 @@
+"""The audit notebooks executed all at once, as myst-nb executes each, then read.
+
+myst-nb executes a notebook when Sphinx reads its page, one page after the other: the
+three audit notebooks of the handbook took three kernels' start, imports and cells in
+turn (benchmarks/README.md). Here, before the audit pages are read (:mod:`.audits`),
+each notebook myst-nb would execute (its ``nb_execution_mode`` ``force``, or ``auto``
+with an output missing) is executed the way myst-nb does it, with the same function of
+jupyter-cache and the same settings (working folder, timeout, allowed errors), each in
+a thread of its own, so that the kernels run at the same time. The page is then read
+with the executed notebook as its source (``source-read``) and myst-nb's execution off
+for that page alone; the execution data myst-nb would have recorded (time, method,
+success) is recorded for it.
+
+What is not a plain case is left to myst-nb, which executes it as it always does: a
+text notebook (MyST Markdown), a notebook with settings of its own in its metadata, a
+kernel alias, another execution mode, an excluded path, and any notebook whose
+execution failed (myst-nb then executes it again and reports the failure in its own
+words, with its traceback report).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from tempfile import TemporaryDirectory
+from typing import TYPE_CHECKING, Any
+
+from sphinx.util import logging
+
+from .state import build_state
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+logger = logging.getLogger("sphinx_crmrisk")
+
+
+class Executed(dict[str, dict[str, Any]]):
+    """Docname -> the execution data myst-nb records, for each notebook executed here."""
+
+    def __init__(self, app: Sphinx | None = None) -> None:
+        super().__init__()
+        self.app = app
+
+    def reading(self, docname: str) -> Any:
+        """While ``docname`` is read: its executed notebook as its source, myst-nb's
+        execution off; afterwards, the execution data recorded."""
+        if docname not in self or self.app is None:
+            return nullcontext()
+        return _reading_executed(self.app, docname, self[docname])
+
+
+def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Executed:
+    """Executes, all at once, the notebooks among ``docnames`` that myst-nb would execute
+    when reading them; returns those whose execution succeeded."""
+    executed = Executed(app)
+    config = getattr(app.env, "mystnb_config", None)
+    if config is None:
+        return executed  # no myst-nb: nothing is executed when read
+    try:
+        import nbformat
+        from jupyter_cache.executors.utils import single_nb_execution
+    except ImportError:
+        return executed
+    plans = {}
+    for docname in docnames:
+        path = Path(app.env.doc2path(docname))
+        notebook = _plain_case(path, config, nbformat)
+        if notebook is not None:
+            plans[docname] = (path, notebook)
+    if len(plans) < 2:
+        return executed  # one notebook: myst-nb executes it as fast while reading it
+    logger.info("crmrisk: executing %s at once", ", ".join(plans))
+
+    def execute(item: tuple[str, tuple[Path, Any]]) -> tuple[str, Any, Any]:
+        docname, (path, notebook) = item
+        # myst-nb's NotebookClientDirect: the notebook's folder, or a temporary one
+        with (
+            TemporaryDirectory() if config.execution_in_temp else nullcontext(str(path.parent))
+        ) as cwd:
+            result = single_nb_execution(
+                notebook,
+                cwd=os.path.abspath(cwd),
+                allow_errors=config.execution_allow_errors,
+                timeout=config.execution_timeout,
+                meta_override=True,
+            )
+        return docname, notebook, result
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(_guarded(execute), plans.items()))
+    for outcome in outcomes:
+        if outcome is None:
+            continue
+        docname, notebook, result = outcome
+        if result.err is not None:
+            continue  # myst-nb executes it again, and reports the failure itself
+        executed[docname] = {
+            "source": nbformat.writes(notebook),  # type: ignore[no-untyped-call]
+            "exec_data": {
+                "mtime": datetime.now().timestamp(),
+                "runtime": result.time,
+                "method": config.execution_mode,
+                "succeeded": True,
+                "error": None,
+                "traceback": None,
+            },
+        }
+    logger.info(
+        "crmrisk: executed %d notebooks in %.2f seconds",
+        len(executed),
+        time.perf_counter() - started,
+    )
+    return executed
+
+
+def _guarded(execute: Any) -> Any:
+    """An execution that raised (a dead kernel...) is left to myst-nb, which reports it."""
+
+    def run(item: tuple[str, tuple[Path, Any]]) -> Any:
+        try:
+            return execute(item)
+        except Exception:
+            return None
+
+    return run
+
+
+def _plain_case(path: Path, config: Any, nbformat: Any) -> Any:
+    """The notebook at ``path`` when myst-nb would execute it directly, with nothing of
+    its own to say about how (else None: myst-nb executes it, if it does, as usual)."""
+    if path.suffix != ".ipynb":
+        return None
+    if config.execution_mode not in ("force", "auto") or config.kernel_rgx_aliases:
+        return None
+    posix = PurePosixPath(path.as_posix())
+    if any(posix.match(pattern) for pattern in config.execution_excludepatterns):
+        return None
+    try:
+        notebook = nbformat.read(str(path), as_version=4)
+    except Exception:
+        return None
+    if config.metadata_key in notebook.metadata:
+        return None  # settings of its own: myst-nb applies them
+    code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
+    if config.execution_mode == "auto" and all(cell.get("outputs") for cell in code_cells):
+        return None  # myst-nb would not execute it
+    return notebook
+
+
+@contextmanager
+def _reading_executed(app: Sphinx, docname: str, executed: dict[str, Any]) -> Iterator[None]:
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    env = app.env
+    config = env.mystnb_config  # type: ignore[attr-defined]
+    state = build_state(app)
+    state.executed_notebooks[docname] = executed["source"]
+    env.mystnb_config = config.copy(execution_mode="off")  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        env.mystnb_config = config  # type: ignore[attr-defined]
+        state.executed_notebooks.pop(docname, None)
+    NbMetadataCollector.set_exec_data(env, docname, executed["exec_data"])
+
+
+def executed_source(app: Sphinx, docname: str, source: list[str]) -> None:
+    """``source-read``: a notebook executed here is read with its outputs."""
+    text = build_state(app).executed_notebooks.get(docname)
+    if text is not None:
+        source[0] = text
