@@ -50,6 +50,7 @@ from .kinds import (
 )
 from .model import Assessment, Finding, Item, Model, State, bad_date_message, parse_date
 from .reviews import Approval, ReviewLock
+from .translations import Gettext, same, translator
 
 #: "Expiring": valid until a day within this many days of the reference date.
 EXPIRING_DAYS = 90
@@ -336,23 +337,29 @@ def proof_counts_by_phase(
     return rows
 
 
-def _ids(items: Iterable[Item]) -> str:
-    return ", ".join(item.id for item in items) or "nothing"
+def _ids(items: Iterable[Item], gettext: Gettext = same) -> str:
+    return ", ".join(item.id for item in items) or gettext(N_("nothing"))
 
 
-def _proof_of_what(evidence: EvidenceAssessment) -> str:
+def _proof_of_what(evidence: EvidenceAssessment, gettext: Gettext = same) -> str:
     """``proof of CLA-A, PROC-B dated 2026-01-15``."""
-    text = f"proof of {_ids(evidence.proves)}"
+    ids = _ids(evidence.proves, gettext)
     dated = evidence.item.field("dated")
-    return f"{text} dated {dated}" if dated else text
+    if dated:
+        return gettext(N_("proof of {ids} dated {date}")).format(ids=ids, date=dated)
+    return gettext(N_("proof of {ids}")).format(ids=ids)
 
 
 def evidence_findings(
-    model: Model, evidence: Iterable[EvidenceAssessment], today: dt.date
+    model: Model,
+    evidence: Iterable[EvidenceAssessment],
+    today: dt.date,
+    language: str | None = None,
 ) -> list[Finding]:
     """Each evidence's problems, at the evidence, in ID order: missing fields, bad dates
     and values, a date after ``today``, then (active evidence only) a missing, expired
-    or changed document."""
+    or changed document; the messages in ``language`` (None: English)."""
+    gettext = translator(language)
     names = model.names
     field = names.field
     findings: list[Finding] = []
@@ -360,117 +367,180 @@ def evidence_findings(
         item = assessment.item
         for name in ("document", "dated"):
             if not item.field(name):
+                message = gettext(N_("{id}: evidence has no '{field}'"))
                 findings.append(
-                    Finding("missing_field", item, f"{item.id}: evidence has no '{field(name)}'")
+                    Finding("missing_field", item, message.format(id=item.id, field=field(name)))
                 )
         if not item.linked("proves"):
+            message = gettext(N_("{id}: evidence has no '{link}' link: it proves nothing"))
             findings.append(
                 Finding(
-                    "missing_field",
-                    item,
-                    f"{item.id}: evidence has no '{names.link('proves')}' link: it proves nothing",
+                    "missing_field", item, message.format(id=item.id, link=names.link("proves"))
                 )
             )
         for name in ("dated", "valid_until"):
             text = item.field(name)
             if text and parse_date(text) is None:
                 findings.append(
-                    Finding(
-                        "bad_date",
-                        item,
-                        bad_date_message(item.id, field(name), text),
-                    )
+                    Finding("bad_date", item, bad_date_message(item.id, field(name), text, gettext))
                 )
         dated, valid_until = assessment.dated, assessment.valid_until
         if dated is not None and valid_until is not None and valid_until < dated:
+            message = gettext(N_("{id}: {valid_until} {until} is before {dated} {date}"))
             findings.append(
                 Finding(
                     "bad_date",
                     item,
-                    f"{item.id}: {field('valid_until')} {item.field('valid_until')} is before "
-                    f"{field('dated')} {item.field('dated')}",
+                    message.format(
+                        id=item.id,
+                        valid_until=field("valid_until"),
+                        until=item.field("valid_until"),
+                        dated=field("dated"),
+                        date=item.field("dated"),
+                    ),
                 )
             )
         # a draft may be dated of a signature to come
         active = assessment.state is not EvidenceState.INACTIVE
         if active and dated is not None and dated > today:
+            message = gettext(
+                N_(
+                    "{id}: {dated} {date} is after the reference date {today}: a proof "
+                    "cannot have been established yet"
+                )
+            )
             findings.append(
                 Finding(
                     "future_date",
                     item,
-                    f"{item.id}: {field('dated')} {item.field('dated')} is after the reference "
-                    f"date {today}: a proof cannot have been established yet",
+                    message.format(
+                        id=item.id, dated=field("dated"), date=item.field("dated"), today=today
+                    ),
                 )
             )
         if assessment.is_file and assessment.found == OUTSIDE:
+            message = gettext(
+                N_(
+                    "{id}: {document} '{path}' is not inside the source folder: give a path "
+                    "relative to it"
+                )
+            )
             findings.append(
                 Finding(
                     "bad_value",
                     item,
-                    f"{item.id}: {field('document')} '{assessment.document}' is not inside the "
-                    "source folder: give a path relative to it",
+                    message.format(
+                        id=item.id, document=field("document"), path=assessment.document
+                    ),
                 )
             )
         if assessment.state is EvidenceState.INACTIVE:
             continue
+        what = _proof_of_what(assessment, gettext)
         if assessment.missing and assessment.found != OUTSIDE:
-            why = "cannot be read" if assessment.found == UNREADABLE else "is missing"
+            if assessment.found == UNREADABLE:
+                template = N_(
+                    "{id}: its document {document}, {what}, cannot be read (no readable file "
+                    "at that path in the source folder)"
+                )
+            else:
+                template = N_(
+                    "{id}: its document {document}, {what}, is missing (no readable file at "
+                    "that path in the source folder)"
+                )
             findings.append(
                 Finding(
                     "evidence_missing",
                     item,
-                    f"{item.id}: its document {assessment.document}, {_proof_of_what(assessment)}, "
-                    f"{why} (no readable file at that path in the source folder)",
+                    gettext(template).format(id=item.id, document=assessment.document, what=what),
                 )
             )
         if assessment.expired:
+            message = gettext(
+                N_(
+                    "{id}: expired: the {what} was valid until {until}, before the "
+                    "reference date {today}"
+                )
+            )
             findings.append(
                 Finding(
                     "evidence_expired",
                     item,
-                    f"{item.id}: expired: the {_proof_of_what(assessment)} was valid until "
-                    f"{item.field('valid_until')}, before the reference date {today}",
+                    message.format(
+                        id=item.id, what=what, until=item.field("valid_until"), today=today
+                    ),
                 )
             )
         if assessment.changed and assessment.approval is not None:
             approval = assessment.approval
-            by = f" by {approval.by}" if approval.by else ""
+            if approval.by:
+                template = N_(
+                    "{id}: its document {document}, {what}, changed since it was approved "
+                    "on {date} by {name} (SHA-256 {then}… then, {now}… now): check it, then "
+                    "run 'crmrisk review'"
+                )
+            else:
+                template = N_(
+                    "{id}: its document {document}, {what}, changed since it was approved "
+                    "on {date} (SHA-256 {then}… then, {now}… now): check it, then run "
+                    "'crmrisk review'"
+                )
             findings.append(
                 Finding(
                     "evidence_changed",
                     item,
-                    f"{item.id}: its document {assessment.document}, "
-                    f"{_proof_of_what(assessment)}, changed since it was approved on "
-                    f"{approval.date}{by} (SHA-256 {approval.sha256[:12]}… then, "
-                    f"{assessment.found[:12]}… now): check it, then run 'crmrisk review'",
+                    gettext(template).format(
+                        id=item.id,
+                        document=assessment.document,
+                        what=what,
+                        date=approval.date,
+                        name=approval.by,
+                        then=approval.sha256[:12],
+                        now=assessment.found[:12],
+                    ),
                 )
             )
     return findings
 
 
-def unproven_message(assessment: Assessment, proof: Proof) -> str:
+def unproven_message(assessment: Assessment, proof: Proof, gettext: Gettext = same) -> str:
     """The sentence of a ``crmrisk.unproven`` finding."""
     obligation = assessment.obligation
-    covering = _ids(assessment.covering)
-    text = (
-        f"{obligation.id}: obligation '{obligation.title}' is covered by {covering} but not proven"
-    )
+    covering = _ids(assessment.covering, gettext)
     if proof.state is ProofState.UNPROVEN:
-        return text + f": no evidence proves {covering}"
+        template = N_(
+            "{id}: obligation '{title}' is covered by {covering} but not proven: no "
+            "evidence proves {covering}"
+        )
+    else:
+        template = N_(
+            "{id}: obligation '{title}' is covered by {covering} but not proven: none of "
+            "the evidence of {covering} is valid ({states})"
+        )
     states = ", ".join(f"{e.item.id} {e.state.value}" for e in proof.evidence)
-    return text + f": none of the evidence of {covering} is valid ({states})"
+    return gettext(template).format(
+        id=obligation.id, title=obligation.title, covering=covering, states=states
+    )
 
 
 def unproven_findings(
-    assessments: Iterable[Assessment], proofs: Mapping[str, Proof]
+    assessments: Iterable[Assessment],
+    proofs: Mapping[str, Proof],
+    language: str | None = None,
 ) -> list[Finding]:
-    """Covered or upcoming obligations that are not proven, in ID order."""
+    """Covered or upcoming obligations that are not proven, in ID order; the messages in
+    ``language`` (None: English)."""
+    gettext = translator(language)
     findings = []
     for assessment in assessments:
         proof = proofs.get(assessment.obligation.id)
         if proof is not None and proof.state is not ProofState.PROVEN:
             findings.append(
-                Finding("unproven", assessment.obligation, unproven_message(assessment, proof))
+                Finding(
+                    "unproven",
+                    assessment.obligation,
+                    unproven_message(assessment, proof, gettext),
+                )
             )
     return findings
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from .kinds import COVERING_KINDS, N_, Kind
 from .model import Finding, Item, Model, bad_date_message, parse_date
+from .translations import Gettext, same, translator
 
 #: The obligation fields whose change makes its covers suspect, in the order messages
 #: list them. ``phases`` is its ``phase`` links; ``content`` its text.
@@ -318,10 +319,16 @@ class SuspectCover:
 
     @property
     def message(self) -> str:
-        return (
-            f"{self.item.id}: its cover of {self.obligation.id} is suspect: the "
-            f"obligation's {', '.join(self.changed)} changed since {self.item.id} was "
-            "last reviewed against it (re-read it, then run 'crmrisk review')"
+        return self.message_in(same)
+
+    def message_in(self, gettext: Gettext) -> str:
+        """The message in the language of ``gettext``."""
+        template = N_(
+            "{id}: its cover of {obligation} is suspect: the obligation's {changed} changed "
+            "since {id} was last reviewed against it (re-read it, then run 'crmrisk review')"
+        )
+        return gettext(template).format(
+            id=self.item.id, obligation=self.obligation.id, changed=", ".join(self.changed)
         )
 
 
@@ -481,52 +488,47 @@ def review_findings(
     reviews: Iterable[Review],
     warn_never_reviewed: bool = False,
     today: dt.date | None = None,
+    language: str | None = None,
 ) -> list[Finding]:
     """Bad review values, reviews dated after ``today``, overdue reviews, never-reviewed
-    items (when asked), suspect covers."""
+    items (when asked), suspect covers; the messages in ``language`` (None: English)."""
+    gettext = translator(language)
     findings: list[Finding] = []
     for review in reviews:
         item = review.item
         text = item.field("reviewed")
         if text and parse_date(text) is None:
-            findings.append(Finding("bad_date", item, bad_date_message(item.id, "reviewed", text)))
+            message = bad_date_message(item.id, "reviewed", text, gettext)
+            findings.append(Finding("bad_date", item, message))
         elif today is not None and review.reviewed is not None and review.reviewed > today:
-            findings.append(
-                Finding(
-                    "future_date",
-                    item,
-                    f"{item.id}: reviewed {text} is after the reference date {today}: a "
-                    "review cannot have happened yet",
-                )
+            template = N_(
+                "{id}: reviewed {date} is after the reference date {today}: a review cannot "
+                "have happened yet"
             )
+            message = gettext(template).format(id=item.id, date=text, today=today)
+            findings.append(Finding("future_date", item, message))
         every = item.field("review_every")
         if every and not _MONTHS.match(every):
-            findings.append(
-                Finding(
-                    "bad_value",
-                    item,
-                    f"{item.id}: review_every '{every}' is not a whole number of months",
-                )
-            )
-        owner = review.owner or "no owner"
+            template = N_("{id}: review_every '{every}' is not a whole number of months")
+            message = gettext(template).format(id=item.id, every=every)
+            findings.append(Finding("bad_value", item, message))
+        owner = review.owner or gettext(N_("no owner"))
         if review.state is _OVERDUE:
-            findings.append(
-                Finding(
-                    "review_overdue",
-                    item,
-                    f"{item.id}: review overdue: {item.type} of {owner}, last reviewed "
-                    f"{review.reviewed}, was due for review on {review.due}",
-                )
+            template = N_(
+                "{id}: review overdue: {type} of {owner}, last reviewed {reviewed}, was due "
+                "for review on {due}"
             )
+            message = gettext(template).format(
+                id=item.id, type=item.type, owner=owner, reviewed=review.reviewed, due=review.due
+            )
+            findings.append(Finding("review_overdue", item, message))
         elif review.state is _NEVER and warn_never_reviewed and not text:
-            findings.append(
-                Finding(
-                    "review_overdue",
-                    item,
-                    f"{item.id}: never reviewed: {item.type} of {owner} has no 'reviewed' date",
-                )
-            )
-        findings.extend(Finding("suspect", item, suspect.message) for suspect in review.suspects)
+            template = N_("{id}: never reviewed: {type} of {owner} has no 'reviewed' date")
+            message = gettext(template).format(id=item.id, type=item.type, owner=owner)
+            findings.append(Finding("review_overdue", item, message))
+        findings.extend(
+            Finding("suspect", item, suspect.message_in(gettext)) for suspect in review.suspects
+        )
     return findings
 
 

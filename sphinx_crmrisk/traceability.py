@@ -117,13 +117,14 @@ class Traceability:
             self.inactive_statuses,
             self.settings.language,
         )
+        language = self.settings.language
         found += review_findings(
-            self.model, self.reviews, self.settings.warn_never_reviewed, self.today
+            self.model, self.reviews, self.settings.warn_never_reviewed, self.today, language
         )
-        found += watch_findings(self.model, self.watches, self.today)
-        found += evidence_findings(self.model, self.evidence, self.today)
+        found += watch_findings(self.model, self.watches, self.today, language)
+        found += evidence_findings(self.model, self.evidence, self.today, language)
         if self.settings.require_evidence:
-            found += unproven_findings(self.assessments, self.proofs)
+            found += unproven_findings(self.assessments, self.proofs, language)
         return found
 
     @cached_property

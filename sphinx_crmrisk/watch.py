@@ -26,6 +26,7 @@ from typing import Any
 
 from .kinds import N_, VERIFICATION_LEVELS, WATCH_OPEN, WATCH_STATUSES, Kind
 from .model import Finding, Item, Model, bad_date_message, parse_date
+from .translations import Gettext, same, translator
 
 
 class WatchState(StrEnum):
@@ -105,74 +106,76 @@ def assess_watch(model: Model, today: dt.date) -> list[Watch]:
     return sorted(watches, key=sort_key)
 
 
-def overdue_message(watch: Watch, today: dt.date, expected_name: str = "expected") -> str:
+def overdue_message(
+    watch: Watch, today: dt.date, expected_name: str = "expected", gettext: Gettext = same
+) -> str:
     """The one sentence the build and ``crmrisk check`` print for an overdue item."""
     item = watch.item
-    head = (
-        f"{item.id}: watch item still open after its expected date "
-        f"{item.field('expected')} (reference date {today.isoformat()})"
-    )
     if watch.catalogue:
-        return (
-            f"{head}: the statement of the law of {watch.catalogue} imported from the "
+        template = N_(
+            "{id}: watch item still open after its expected date {expected} (reference "
+            "date {today}): the statement of the law of {catalogue} imported from the "
             "sphinx-crmrisk catalogue may be out of date: upgrade sphinx-crmrisk, or pin "
             "a newer :version: of crmrisk-catalogue"
         )
-    return (
-        f"{head}: see what happened, then update it (a later '{expected_name}' date, or "
-        "status done or abandoned) and the obligations it affects"
+    else:
+        template = N_(
+            "{id}: watch item still open after its expected date {expected} (reference "
+            "date {today}): see what happened, then update it (a later '{field}' date, or "
+            "status done or abandoned) and the obligations it affects"
+        )
+    return gettext(template).format(
+        id=item.id,
+        expected=item.field("expected"),
+        today=today.isoformat(),
+        catalogue=watch.catalogue,
+        field=expected_name,
     )
 
 
-def watch_findings(model: Model, watches: Iterable[Watch], today: dt.date) -> list[Finding]:
+def watch_findings(
+    model: Model, watches: Iterable[Watch], today: dt.date, language: str | None = None
+) -> list[Finding]:
     """Bad statuses, dates and verification levels of watch items, open items without
-    an expected date, and overdue items, in the order of their files and lines."""
+    an expected date, and overdue items, in the order of their files and lines; the
+    messages in ``language`` (None: English)."""
+    gettext = translator(language)
     field = model.names.field
     findings: list[Finding] = []
     ordered = sorted(watches, key=lambda w: (w.item.file or "", w.item.lineno or 0, w.item.id))
     for watch in ordered:
         item = watch.item
         if item.status and item.status not in WATCH_STATUSES:
-            findings.append(
-                Finding(
-                    "bad_value",
-                    item,
-                    f"{item.id}: status '{item.status}' is not one of "
-                    f"{', '.join(WATCH_STATUSES)} (the statuses of a watch item)",
-                )
+            template = N_(
+                "{id}: status '{status}' is not one of {statuses} (the statuses of a watch item)"
             )
+            message = gettext(template).format(
+                id=item.id, status=item.status, statuses=", ".join(WATCH_STATUSES)
+            )
+            findings.append(Finding("bad_value", item, message))
         level = item.field("verification")
         if level and level not in VERIFICATION_LEVELS:
-            findings.append(
-                Finding(
-                    "bad_value",
-                    item,
-                    f"{item.id}: {field('verification')} '{level}' is not one of "
-                    f"{', '.join(VERIFICATION_LEVELS)}",
-                )
+            template = N_("{id}: {field} '{value}' is not one of {values}")
+            message = gettext(template).format(
+                id=item.id,
+                field=field("verification"),
+                value=level,
+                values=", ".join(VERIFICATION_LEVELS),
             )
+            findings.append(Finding("bad_value", item, message))
         text = item.field("expected")
         if text and watch.expected is None:
-            findings.append(
-                Finding(
-                    "bad_date",
-                    item,
-                    bad_date_message(item.id, field("expected"), text),
-                )
-            )
+            message = bad_date_message(item.id, field("expected"), text, gettext)
+            findings.append(Finding("bad_date", item, message))
         elif not text and watch.state.is_open:
-            findings.append(
-                Finding(
-                    "missing_field",
-                    item,
-                    f"{item.id}: open watch item has no '{field('expected')}' date: when "
-                    "should something happen?",
-                )
+            template = N_(
+                "{id}: open watch item has no '{field}' date: when should something happen?"
             )
+            message = gettext(template).format(id=item.id, field=field("expected"))
+            findings.append(Finding("missing_field", item, message))
         if watch.state is WatchState.OVERDUE:
-            findings.append(
-                Finding("watch_overdue", item, overdue_message(watch, today, field("expected")))
-            )
+            message = overdue_message(watch, today, field("expected"), gettext)
+            findings.append(Finding("watch_overdue", item, message))
     return findings
 
 

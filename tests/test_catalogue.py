@@ -254,10 +254,12 @@ def test_an_imported_watch_item_past_its_date_asks_for_an_upgrade(copy_root, cap
     for watch_id in late:
         expected = law[watch_id]["expected"]
         line = (
-            f"obligations.md:5: WARNING: {watch_id}: watch item still open after its expected "
-            f"date {expected} (reference date 2027-04-01): the statement of the law of "
-            f"{version} imported from the sphinx-crmrisk catalogue may be out of date: upgrade "
-            "sphinx-crmrisk, or pin a newer :version: of crmrisk-catalogue [crmrisk.watch_overdue]"
+            # the project is French: so is the message
+            f"obligations.md:5: WARNING: {watch_id}\u202f: élément de veille toujours ouvert après "
+            f"sa date attendue {expected} (date de référence 2027-04-01)\u202f: l'état du droit du "
+            f"{version} importé du catalogue sphinx-crmrisk est peut-être dépassé\u202f: mettez à "
+            "jour sphinx-crmrisk, ou fixez une version plus récente (:version:) de "
+            "crmrisk-catalogue [crmrisk.watch_overdue]"
         )
         assert any(w.endswith(line) for w in warnings), line
     # crmrisk check says the same, the acknowledged items left out

@@ -352,9 +352,12 @@ def test_a_changed_signed_pdf_fails_the_build_until_it_is_approved_again(copy_ro
     failed = sphinx_build(src)
     assert failed.returncode == 1
     [line] = [line for line in failed.stderr.splitlines() if "WARNING" in line]
-    assert line.startswith(f"{src}/preuves.md:3: WARNING: EVD-DPA-01: its document {SIGNED_PDF}")
+    # the project is French: so are its warnings
+    assert line.startswith(
+        f"{src}/preuves.md:3: WARNING: EVD-DPA-01\u202f: son document {SIGNED_PDF}"
+    )
     assert line.endswith("[crmrisk.evidence_changed]")
-    assert "approved on 2026-11-15 by Claire Martin, DPO" in line
+    assert "depuis son approbation le 2026-11-15 par Claire Martin, DPO" in line
     # the command reads the same facts from the build folder
     assert main(["check", str(src / "_build" / "html")]) == 1
     assert "[crmrisk.evidence_changed]" in capsys.readouterr().out
@@ -377,8 +380,8 @@ def test_an_expired_evidence_fails_the_build(copy_root):
     failed = sphinx_build(src)
     assert failed.returncode == 1
     assert (
-        f"{src}/preuves.md:3: WARNING: EVD-DPA-01: expired: the proof of CLA-DPA-01 dated "
-        "2026-03-12 was valid until 2026-06-30, before the reference date 2026-11-30 "
+        f"{src}/preuves.md:3: WARNING: EVD-DPA-01\u202f: expirée\u202f: la preuve de CLA-DPA-01 datée "
+        "du 2026-03-12 était valable jusqu'au 2026-06-30, avant la date de référence 2026-11-30 "
         "[crmrisk.evidence_expired]"
     ) in failed.stderr
 
@@ -393,9 +396,9 @@ def test_requiring_evidence_fails_the_build_for_a_clause_without_any(copy_root):
     assert failed.returncode == 1
     warnings = [line for line in failed.stderr.splitlines() if "WARNING" in line]
     assert warnings == [
-        f"{src}/obligations.md:28: WARNING: OBL-RGPD-13: obligation 'Informer les personnes "
-        "démarchées' is covered by CLA-INFO-02 but not proven: no evidence proves CLA-INFO-02 "
-        "[crmrisk.unproven]"
+        f"{src}/obligations.md:28: WARNING: OBL-RGPD-13\u202f: l'obligation «\u202fInformer les "
+        "personnes démarchées\u202f» est couverte par CLA-INFO-02 mais n'est pas prouvée\u202f: aucune "
+        "preuve ne prouve CLA-INFO-02 [crmrisk.unproven]"
     ]
 
 
@@ -405,8 +408,8 @@ def test_a_missing_evidence_file_fails_the_build(copy_root):
     failed = sphinx_build(src)
     assert failed.returncode == 1
     assert (
-        f"{src}/procedures.rst:20: WARNING: EVD-REG-01: its document preuves/registre-2026.csv, "
-        "proof of PROC-REG-01 dated 2026-10-15, is missing"
+        f"{src}/procedures.rst:20: WARNING: EVD-REG-01\u202f: son document "
+        "preuves/registre-2026.csv, preuve de PROC-REG-01 datée du 2026-10-15, est introuvable"
     ) in failed.stderr
     assert "[crmrisk.evidence_missing]" in failed.stderr
 

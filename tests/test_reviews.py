@@ -27,10 +27,11 @@ from sphinx_crmrisk.source_edit import set_reviewed
 
 BIN = Path(sys.executable).parent
 REVIEWED = "2026-11-30"
+#: the project is French: so are its warnings
 SUSPECT = (
-    "controles.md:3: WARNING: CLA-RGPD-03: its cover of OBL-RGPD-30 is suspect: the "
-    "obligation's {fields} changed since CLA-RGPD-03 was last reviewed against it "
-    "(re-read it, then run 'crmrisk review') [crmrisk.suspect]"
+    "controles.md:3: WARNING: CLA-RGPD-03\u202f: sa couverture de OBL-RGPD-30 est suspecte\u202f: "
+    "l'obligation a changé ({fields}) depuis la dernière revue de CLA-RGPD-03 au regard de "
+    "celle-ci (relisez-la, puis lancez «\u202fcrmrisk review\u202f») [crmrisk.suspect]"
 )
 
 #: One edit of OBL-RGPD-30 (obligations.md) per tracked field.
@@ -251,12 +252,13 @@ def test_review_warnings_name_the_item_its_owner_and_where_it_is(make_app, copy_
     )
     app.build()
     assert crmrisk_warnings(app) == [
-        "controles.md:3: WARNING: CLA-RGPD-03: review overdue: clause of Direction juridique, "
-        "last reviewed 2025-01-15, was due for review on 2025-07-15 [crmrisk.review_overdue]",
-        "procedures.rst:4: WARNING: PROC-INFO-01: review_every 'douze' is not a whole number "
-        "of months [crmrisk.bad_value]",
-        "procedures.rst:4: WARNING: PROC-INFO-01: reviewed '2026-13-01' is not a YYYY-MM-DD "
-        "date [crmrisk.bad_date]",
+        "controles.md:3: WARNING: CLA-RGPD-03\u202f: revue en retard\u202f: clause (responsable\u202f: "
+        "Direction juridique), dernière revue le 2025-01-15, à revoir au plus tard le "
+        "2025-07-15 [crmrisk.review_overdue]",
+        "procedures.rst:4: WARNING: PROC-INFO-01\u202f: review_every «\u202fdouze\u202f» n'est pas un "
+        "nombre entier de mois [crmrisk.bad_value]",
+        "procedures.rst:4: WARNING: PROC-INFO-01\u202f: reviewed «\u202f2026-13-01\u202f» n'est pas une "
+        "date AAAA-MM-JJ [crmrisk.bad_date]",
     ]
     # never reviewed: a warning only when asked for
     edit(src / "procedures.rst", "   :review_every: douze\n   :reviewed: 2026-13-01\n", "")
@@ -265,8 +267,8 @@ def test_review_warnings_name_the_item_its_owner_and_where_it_is(make_app, copy_
     )
     app.build()
     assert (
-        "procedures.rst:4: WARNING: PROC-INFO-01: never reviewed: procedure of Responsable "
-        "qualité has no 'reviewed' date [crmrisk.review_overdue]"
+        "procedures.rst:4: WARNING: PROC-INFO-01\u202f: jamais revue\u202f: procedure (responsable\u202f: "
+        "Responsable qualité) sans date «\u202freviewed\u202f» [crmrisk.review_overdue]"
     ) in crmrisk_warnings(app)
 
 
@@ -620,8 +622,9 @@ def test_a_review_after_the_reference_date_is_a_located_warning(make_app, copy_r
     edit(src / "controles.md", ":reviewed: 2026-11-01", ":reviewed: 2027-03-01")
     app = build(make_app, src, fresh=True)
     expected = (
-        "controles.md:3: WARNING: CLA-RGPD-03: reviewed 2027-03-01 is after the reference "
-        "date 2026-11-30: a review cannot have happened yet [crmrisk.future_date]"
+        "controles.md:3: WARNING: CLA-RGPD-03\u202f: reviewed 2027-03-01 est postérieur à la "
+        "date de référence 2026-11-30\u202f: une revue ne peut pas encore avoir eu lieu "
+        "[crmrisk.future_date]"
     )
     assert crmrisk_warnings(app) == [expected]
     # the calendar shows the item, with the date as written
@@ -636,8 +639,8 @@ def test_a_review_date_out_of_the_years_read_is_a_bad_date_not_a_crash(make_app,
     edit(src / "controles.md", ":reviewed: 2026-11-01", ":reviewed: 9999-12-31")
     app = build(make_app, src, fresh=True)
     expected = (
-        "controles.md:3: WARNING: CLA-RGPD-03: reviewed '9999-12-31' is not a date of the "
-        "years 1800 to 2999 [crmrisk.bad_date]"
+        "controles.md:3: WARNING: CLA-RGPD-03\u202f: reviewed «\u202f9999-12-31\u202f» n'est pas une date "
+        "des années 1800 à 2999 [crmrisk.bad_date]"
     )
     assert crmrisk_warnings(app) == [expected]
     assert main(["check", str(app.outdir)]) == 1

@@ -326,10 +326,12 @@ def test_an_overdue_item_fails_a_strict_build_and_the_check_at_its_file_and_line
         check=False,
     )
     assert result.returncode != 0
+    # the project is French: so is its message
     message = (
-        "VEI-ARRETE: watch item still open after its expected date 2026-12-02 (reference "
-        "date 2026-12-05): see what happened, then update it (a later 'expected' date, or "
-        "status done or abandoned) and the obligations it affects"
+        "VEI-ARRETE\u202f: élément de veille toujours ouvert après sa date attendue 2026-12-02 "
+        "(date de référence 2026-12-05)\u202f: voyez ce qui s'est passé, puis mettez-le à jour "
+        "(une date «\u202fexpected\u202f» plus tardive, ou le statut done ou abandoned) ainsi que les "
+        "obligations qu'il concerne"
     )
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
     assert warnings == [f"{src / 'veille.md'}:{line}: WARNING: {message} [crmrisk.watch_overdue]"]
@@ -366,12 +368,14 @@ def test_bad_values_of_a_watch_item_are_located_warnings(copy_root):
     sans_date = line_of(src / "veille.md", "{watch} Sans date")
     assert sorted(found) == sorted(
         [
-            f"veille.md:{recours}: WARNING: VEI-RECOURS: status 'pending' is not one of open, "
-            "done, abandoned (the statuses of a watch item) [crmrisk.bad_value]",
-            f"veille.md:{horaires}: WARNING: VEI-HORAIRES: expected '2027-01-32' is not a "
-            "YYYY-MM-DD date [crmrisk.bad_date]",
-            f"veille.md:{sans_date}: WARNING: VEI-SANS-DATE: open watch item has no 'expected' "
-            "date: when should something happen? [crmrisk.missing_field]",
+            f"veille.md:{recours}: WARNING: VEI-RECOURS\u202f: le statut «\u202fpending\u202f» n'est pas "
+            "l'un de open, done, abandoned (les statuts d'un élément de veille) "
+            "[crmrisk.bad_value]",
+            f"veille.md:{horaires}: WARNING: VEI-HORAIRES\u202f: expected «\u202f2027-01-32\u202f» n'est "
+            "pas une date AAAA-MM-JJ [crmrisk.bad_date]",
+            f"veille.md:{sans_date}: WARNING: VEI-SANS-DATE\u202f: l'élément de veille ouvert n'a "
+            "pas de date «\u202fexpected\u202f»\u202f: quand quelque chose doit-il se produire\u202f? "
+            "[crmrisk.missing_field]",
         ]
     )
 
@@ -438,8 +442,16 @@ def test_crmrisk_check_on_another_day_says_which_items_fall_due(watch_build, cap
     out = capsys.readouterr().out
     overdue = [line for line in out.splitlines() if "[crmrisk.watch_overdue]" in line]
     assert len(overdue) == 1
-    assert "VEI-HORAIRES: watch item still open after its expected date 2027-01-01 " in overdue[0]
-    assert "(reference date 2027-02-01)" in overdue[0]
+    assert (
+        "VEI-HORAIRES\u202f: élément de veille toujours ouvert après sa date attendue 2027-01-01 "
+        in overdue[0]
+    )
+    assert "(date de référence 2027-02-01)" in overdue[0]
+    # in English when asked
+    assert main(["check", outdir, "--today", "2027-02-01", "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "VEI-HORAIRES: watch item still open after its expected date 2027-01-01 " in out
+    assert "(reference date 2027-02-01)" in out
 
 
 REST_PAGE = """Watch
