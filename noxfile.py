@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 import nox
@@ -109,7 +110,13 @@ def _session(name: str, series: Series) -> None:
         session.run("python", "-m", "pip", "check")
         # pytest, not python -m pytest: the installed package is imported, not ./sphinx_crmrisk
         # exit status 5 (no test collected) fails the session like any other non-zero status
-        session.run("pytest", "tests", "-m", "not book", "-q", *session.posargs)
+        # a temporary folder of its own: .ci/run runs sessions side by side, and pytest
+        # prunes the numbered folders of /tmp/pytest-of-<user> it finds (outside the
+        # checkout: a project under test must find no _config.yml above it)
+        basetemp = f"{tempfile.gettempdir()}/crmrisk-{session.name}-pytest"
+        session.run(
+            "pytest", "tests", "-m", "not book", "-q", f"--basetemp={basetemp}", *session.posargs
+        )
 
     tests.__doc__ = (
         f"Python {series.python}, sphinx{series.sphinx}, myst-parser{series.myst_parser}:"
