@@ -477,6 +477,9 @@ def _without_the_right_to_read_everything() -> list[str]:
         )
         if probe.returncode == 0:
             return [str(part) for part in prefix]
+    # skipped, not passed, where nothing can take root's right away (no user namespaces,
+    # no interpreter another user can run): what the command prints for an unreadable
+    # folder is still checked in-process (test_a_folder_that_cannot_be_looked_into_is_one_line)
     pytest.skip(
         "root reads every folder, and neither unshare --user nor setpriv to user 65534 "
         f"could run {sys.executable} without that right"
