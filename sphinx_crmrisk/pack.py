@@ -20,9 +20,13 @@ where it goes, HTML or CSS. No Sphinx import.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import datetime as dt
+import functools
 import hashlib
 import html
+import importlib.metadata
 import io
 import logging
 import os
@@ -315,6 +319,22 @@ def _font_timestamps(date: dt.datetime) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+@contextlib.contextmanager
+def _weasyprint_quiet() -> Iterator[None]:
+    """WeasyPrint's log kept to itself: its warnings (a font subset by fontTools...) and
+    its progress (« Step 2 - Fetching and parsing CSS », printed at each build where a
+    library has set the root logger to INFO) are not the reader's business."""
+    log = logging.getLogger("weasyprint")
+    quiet = logging.NullHandler()
+    log.addHandler(quiet)
+    propagate, log.propagate = log.propagate, False
+    try:
+        yield
+    finally:
+        log.removeHandler(quiet)
+        log.propagate = propagate
+
+
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
     """The pack's HTML refers to nothing outside itself: any URL is refused."""
     raise ValueError(f"the audit pack loads no resource ({url[:60]})")
@@ -324,8 +344,9 @@ def _weasyprint_renderer() -> tuple[dict[str, str], Callable[[str, dt.datetime],
     """The versions of the tools that make the PDF, and the renderer; PackError in one
     line when WeasyPrint or Pango is missing."""
     try:
-        # without Pango, WeasyPrint prints a page of explanations to stdout, then raises
-        with contextlib.redirect_stdout(io.StringIO()):
+        # without Pango, WeasyPrint prints a page of explanations to stdout, then raises;
+        # and it logs the parsing of its own style sheets when imported
+        with contextlib.redirect_stdout(io.StringIO()), _weasyprint_quiet():
             import weasyprint
             from weasyprint.text.ffi import harfbuzz_subset, pango
     except ImportError as err:
@@ -345,25 +366,73 @@ def _weasyprint_renderer() -> tuple[dict[str, str], Callable[[str, dt.datetime],
     }
 
     def render(source: str, date: dt.datetime) -> bytes:
-        log = logging.getLogger("weasyprint")
-        quiet = logging.NullHandler()
-        # its warnings (a font subset by fontTools...) are not the reader's business
-        log.addHandler(quiet)
-        propagate, log.propagate = log.propagate, False
         try:
-            with _font_timestamps(date):
+            with _font_timestamps(date), _weasyprint_quiet():
                 document = weasyprint.HTML(string=source, url_fetcher=_no_fetching)
                 data = document.write_pdf(pdf_identifier=True)
         except (OSError, ValueError, RuntimeError) as err:
             raise PackError(f"the PDF could not be made: {one_line(str(err))}") from None
-        finally:
-            log.removeHandler(quiet)
-            log.propagate = propagate
         if not isinstance(data, bytes):
             raise PackError("the PDF could not be made: WeasyPrint returned no bytes")
         return data
 
     return versions, render
+
+
+def pdf_inputs_digest(
+    build_files: Mapping[str, bytes], environ: Mapping[str, str] | None = None
+) -> str:
+    """One digest of everything the pack's PDF is made from: the build's files by name
+    (``needs.json``, its settings, the lock, the exports), ``SOURCE_DATE_EPOCH``, the
+    versions of the tools that render it and this package's own code. Two builds with
+    the same digest would render the same bytes, so a build that finds the PDF of this
+    digest in its output need not render it again (4 s on the handbook)."""
+    environ = os.environ if environ is None else environ
+    digest = hashlib.sha256()
+    for part in (
+        __version__,
+        _package_digest(),
+        *_toolchain_versions(),
+        environ.get("SOURCE_DATE_EPOCH", ""),
+    ):
+        digest.update(f"{part}\0".encode())
+    for name in sorted(build_files):
+        digest.update(f"{name}\0{len(build_files[name])}\0".encode())
+        digest.update(build_files[name])
+    return digest.hexdigest()
+
+
+@functools.cache
+def _package_digest() -> str:
+    """The code and messages of this package: a change of either (an editable install)
+    may change the PDF."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".mo", ".css") and "__pycache__" not in path.parts:
+            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _toolchain_versions() -> tuple[str, ...]:
+    """The versions the PDF's cover names, read without importing WeasyPrint (0.4 s)."""
+    versions = []
+    for dist in ("weasyprint", "pydyf", "fonttools"):
+        try:
+            versions.append(f"{dist} {importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{dist} none")
+    for library, symbol in (("pango-1.0", "pango_version"), ("harfbuzz-subset", None)):
+        found = ctypes.util.find_library(library)
+        version = ""
+        if found and symbol:
+            try:
+                version = str(getattr(ctypes.CDLL(found), symbol)())
+            except (OSError, AttributeError):
+                version = "unreadable"
+        versions.append(f"{library} {found} {version}")
+    return tuple(versions)
 
 
 def _pango_version(number: int) -> str:

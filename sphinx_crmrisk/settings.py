@@ -119,8 +119,9 @@ class Settings:
             "rebuild": "",
             "doc": "Write the audit pack's PDF (dossier-audit.pdf in French, audit-pack.pdf "
             "otherwise) into the HTML output beside the exports, so that pages can link to "
-            "it; the same bytes as 'crmrisk pack' makes of the build. Needs the pdf extra "
-            "and Pango.",
+            "it; the same bytes as 'crmrisk pack' makes of the build. Made again only when "
+            "what it is made from changed (with needs_reproducible_json, not at every "
+            "build). Needs the pdf extra and Pango.",
         },
     )
     review_every: int = field(

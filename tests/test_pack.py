@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from sphinx_builds import build_once
+from sphinx_builds import build_once, edit
 
 from sphinx_crmrisk import load_traceability
 from sphinx_crmrisk.cli import main
@@ -30,6 +30,7 @@ from sphinx_crmrisk.pack import (
     PackError,
     pack_date,
     pack_html,
+    pdf_inputs_digest,
     read_build,
 )
 from sphinx_crmrisk.provenance import Provenance
@@ -335,6 +336,60 @@ def test_a_build_that_writes_its_pdf_writes_the_packs(tmp_path_factory, capsys):
     build = built(tmp_path_factory, "pack", crmrisk_pack_pdf=True)
     output = pack(build, tmp_path_factory.mktemp("site") / "pack", capsys)
     assert (build / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
+
+
+def test_a_build_renders_the_pdf_again_only_when_what_it_shows_changed(
+    tmp_path_factory, capsys, monkeypatch
+):
+    # the PDF costs seconds: a rebuild that changed nothing it is made from keeps it
+    from sphinx_crmrisk.sphinx_ext import outputs
+
+    rendered: list[str] = []
+    real_pack_files = outputs.pack_files
+
+    def counting(*args, **kwargs):
+        rendered.append("pdf")
+        return real_pack_files(*args, **kwargs)
+
+    monkeypatch.setattr(outputs, "pack_files", counting)
+    source = tmp_path_factory.mktemp("again") / "src"
+    shutil.copytree(ROOTS / "test-pack", source)
+
+    def build() -> Path:
+        # needs.json without its build time (else each build is another needs.json,
+        # whose SHA-256 the PDF shows)
+        config = {"crmrisk_pack_pdf": True, "needs_reproducible_json": True}
+        return Path(build_once(source, confoverrides=config).outdir)
+
+    site = build()
+    first = (site / PDF_FR).read_bytes()
+    assert rendered == ["pdf"]
+    build()  # nothing changed
+    assert rendered == ["pdf"] and (site / PDF_FR).read_bytes() == first
+    # the file in the output is not the one made: made again, never trusted
+    (site / PDF_FR).write_bytes(b"%PDF-1.7 another file")
+    build()
+    assert rendered == ["pdf", "pdf"] and (site / PDF_FR).read_bytes() == first
+    # an edit of what it shows: made again, and it is the pack's
+    edit(source / "obligations.md", "Informer les personnes appelées", "Informer les appelés")
+    build()
+    assert len(rendered) == 3
+    assert "Informer les appelés" in " ".join(text_of(site / PDF_FR))
+    output = pack(site, tmp_path_factory.mktemp("again-pack") / "pack", capsys)
+    assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
+
+
+def test_what_the_pdf_is_made_from_is_one_digest():
+    files = {"needs.json": b'{"a": 1}', "crmrisk-config.json": b"{}"}
+    digest = pdf_inputs_digest(files, environ={})
+    assert digest == pdf_inputs_digest(dict(reversed(files.items())), environ={})
+    assert digest != pdf_inputs_digest({**files, "needs.json": b'{"a": 2}'}, environ={})
+    assert digest != pdf_inputs_digest({**files, "crmrisk-reviews.json": b""}, environ={})
+    # a name and its bytes are not confused with another cut of the same characters
+    assert pdf_inputs_digest({"a": b"bc"}, environ={}) != pdf_inputs_digest(
+        {"ab": b"c"}, environ={}
+    )
+    assert digest != pdf_inputs_digest(files, environ={"SOURCE_DATE_EPOCH": "1783987200"})
 
 
 # -- other builds -----------------------------------------------------------------------
