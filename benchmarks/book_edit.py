@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/book_edit.py [--repeat 5]
     .venv/bin/python benchmarks/book_edit.py --commits COMMIT COMMIT [--repeat 5]
+    .venv/bin/python benchmarks/book_edit.py --without-pdf [--repeat 5]
 
 Copies the handbook (``_config.yml``, ``_toc.yml``, ``handbook/``, ``notebooks/``, the
 review lock) to ``benchmarks/_work/book``, builds it once from clean, then, in turn,
@@ -15,6 +16,10 @@ review lock) to ``benchmarks/_work/book``, builds it once from clean, then, in t
 Each build is the command of ``make book``: ``jupyter-book build . -W -n --keep-going``,
 which must pass. Prints the medians and the ratio, in wall time (what a writer waits
 for) and in CPU time (the build's, its notebooks' kernels' and its forked readers').
+
+With ``--without-pdf``, the copies' ``_config.yml`` turns ``crmrisk_pack_pdf`` off: the
+builds as they were when issue 23 was filed, before the site carried the audit pack's PDF
+(4 s of WeasyPrint in every build whose needs changed).
 
 With ``--commits``, each commit's package (``git archive``, as ``side_by_side.py``
 takes it) builds its own copy of the handbook of the working tree (the same text for
@@ -42,6 +47,7 @@ BOOK_FILES = ("_config.yml", "_toc.yml", "crmrisk-reviews.json")
 BOOK_FOLDERS = ("handbook", "notebooks")
 PARTY = ":party: prestataire, intégrateur, éditeur, opérateur\n"
 MORE_PARTY = ":party: prestataire, intégrateur, éditeur, opérateur, mandataire\n"
+PDF_ON = "crmrisk_pack_pdf: true"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
 
@@ -49,7 +55,7 @@ class Book:
     """A copy of the handbook, built with one package: the installed one (``None``) or
     a commit's."""
 
-    def __init__(self, folder: Path, package: Path | None = None) -> None:
+    def __init__(self, folder: Path, package: Path | None = None, pdf: bool = True) -> None:
         self.folder = folder
         self.package = package
         self.samples: dict[str, list[tuple[float, float]]] = {"no change": [], "edit": []}
@@ -59,6 +65,11 @@ class Book:
             shutil.copy2(ROOT / name, folder / name)
         for name in BOOK_FOLDERS:
             shutil.copytree(ROOT / name, folder / name)
+        if not pdf:
+            config = folder / "_config.yml"
+            text = config.read_text(encoding="utf-8")
+            assert PDF_ON in text, "the handbook's _config.yml turns crmrisk_pack_pdf on"
+            config.write_text(text.replace(PDF_ON, PDF_ON.replace("true", "false")), "utf-8")
 
     @property
     def name(self) -> str:
@@ -112,11 +123,17 @@ def main() -> None:
     parser.add_argument(
         "--commits", nargs=2, metavar="COMMIT", help="compare two commits' packages"
     )
+    parser.add_argument(
+        "--without-pdf", action="store_true", help="crmrisk_pack_pdf off in the copies"
+    )
     args = parser.parse_args()
+    pdf = not args.without_pdf
     if args.commits:
-        books = [Book(WORK.with_name(f"book-{i}"), snapshot(c)) for i, c in enumerate(args.commits)]
+        books = [
+            Book(WORK.with_name(f"book-{i}"), snapshot(c), pdf) for i, c in enumerate(args.commits)
+        ]
     else:
-        books = [Book(WORK)]
+        books = [Book(WORK, pdf=pdf)]
     for book in books:
         clean, cpu, _log = book.build()
         print(f"{book.name}: clean build {clean:.1f} s, CPU {cpu:.1f} s", flush=True)
