@@ -81,14 +81,18 @@ def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Execute
         docname, (path, notebook) = item
         # myst-nb's NotebookClientDirect: the notebook's folder, or a temporary one
         with (
-            TemporaryDirectory() if config.execution_in_temp else nullcontext(str(path.parent))
-        ) as cwd:
+            (
+                TemporaryDirectory() if config.execution_in_temp else nullcontext(str(path.parent))
+            ) as cwd,
+            TemporaryDirectory(prefix="crmrisk-kernel-") as sockets,
+        ):
             result = single_nb_execution(
                 notebook,
                 cwd=os.path.abspath(cwd),
                 allow_errors=config.execution_allow_errors,
                 timeout=config.execution_timeout,
                 meta_override=True,
+                config=_over_unix_sockets(Path(sockets)),
             )
         return docname, notebook, result
 
@@ -118,6 +122,19 @@ def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Execute
         time.perf_counter() - started,
     )
     return executed
+
+
+def _over_unix_sockets(folder: Path) -> Any:
+    """The kernel started here talks to its client over Unix sockets in ``folder``, not
+    over TCP on the loopback (jupyter_client's ``KernelManager.transport``): nothing of the
+    audit goes through a port another user of the machine could reach, and ipykernel no
+    longer prints at each start that its TCP is not encrypted (three « [IPKernelApp]
+    WARNING » lines in every build that executed the audits). A folder of its own for each
+    kernel: without one, kernels started at once in one working folder would all bind
+    ``kernel-ipc-1``... there."""
+    from traitlets.config import Config  # jupyter_client's: there when myst-nb is
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "kernel")}})
 
 
 def _guarded(execute: Any) -> Any:
