@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from sphinx.testing.util import SphinxTestApp
 from sphinx_builds import build_once, edit
 
 from sphinx_crmrisk import load_traceability
@@ -341,17 +342,25 @@ def test_a_build_that_writes_its_pdf_writes_the_packs(tmp_path_factory, capsys):
 def test_a_build_renders_the_pdf_again_only_when_what_it_shows_changed(
     tmp_path_factory, capsys, monkeypatch
 ):
-    # the PDF costs seconds: a rebuild that changed nothing it is made from keeps it
-    from sphinx_crmrisk.sphinx_ext import outputs
+    # the PDF costs seconds: a rebuild that changed nothing it is made from keeps it;
+    # one that changed a need has it drafted in a second process while the pages are
+    # written, and takes that draft
+    from sphinx_crmrisk.sphinx_ext import site_pdf
 
-    rendered: list[str] = []
-    real_pack_files = outputs.pack_files
+    made: list[str] = []
+    real_pack_files, real_drafted = site_pdf.pack_files, site_pdf._drafted
 
-    def counting(*args, **kwargs):
-        rendered.append("pdf")
+    def rendered_here(*args, **kwargs):
+        made.append("here")
         return real_pack_files(*args, **kwargs)
 
-    monkeypatch.setattr(outputs, "pack_files", counting)
+    def drafted(*args, **kwargs):
+        pdf = real_drafted(*args, **kwargs)
+        made.append("no draft" if pdf is None else "draft")
+        return pdf
+
+    monkeypatch.setattr(site_pdf, "pack_files", rendered_here)
+    monkeypatch.setattr(site_pdf, "_drafted", drafted)
     source = tmp_path_factory.mktemp("again") / "src"
     shutil.copytree(ROOTS / "test-pack", source)
 
@@ -359,23 +368,62 @@ def test_a_build_renders_the_pdf_again_only_when_what_it_shows_changed(
         # needs.json without its build time (else each build is another needs.json,
         # whose SHA-256 the PDF shows)
         config = {"crmrisk_pack_pdf": True, "needs_reproducible_json": True}
-        return Path(build_once(source, confoverrides=config).outdir)
+        app = build_once(source, confoverrides=config)
+        assert not (Path(app.doctreedir) / site_pdf.PDF_DRAFT).exists()  # cleaned up
+        return Path(app.outdir)
 
     site = build()
     first = (site / PDF_FR).read_bytes()
-    assert rendered == ["pdf"]
+    assert made == ["draft"]
+    output = pack(site, tmp_path_factory.mktemp("again-first") / "pack", capsys)
+    assert first == (output / PDF_FR).read_bytes()
     build()  # nothing changed
-    assert rendered == ["pdf"] and (site / PDF_FR).read_bytes() == first
+    assert made == ["draft"] and (site / PDF_FR).read_bytes() == first
     # the file in the output is not the one made: made again, never trusted
     (site / PDF_FR).write_bytes(b"%PDF-1.7 another file")
     build()
-    assert rendered == ["pdf", "pdf"] and (site / PDF_FR).read_bytes() == first
-    # an edit of what it shows: made again, and it is the pack's
+    assert made == ["draft", "no draft", "here"] and (site / PDF_FR).read_bytes() == first
+    # an edit of what it shows: drafted again, and it is the pack's
     edit(source / "obligations.md", "Informer les personnes appelées", "Informer les appelés")
     build()
-    assert len(rendered) == 3
+    assert made == ["draft", "no draft", "here", "draft"]
     assert "Informer les appelés" in " ".join(text_of(site / PDF_FR))
     output = pack(site, tmp_path_factory.mktemp("again-pack") / "pack", capsys)
+    assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
+
+
+def test_a_draft_of_other_files_is_not_taken(tmp_path_factory, capsys, monkeypatch):
+    # the needs.json written at the end is not the one the draft was made of (here the
+    # same needs, the file laid out otherwise): the PDF is made from what was written
+    from sphinx_crmrisk.sphinx_ext import site_pdf
+
+    made: list[str] = []
+    real_drafted = site_pdf._drafted
+
+    def drafted(*args, **kwargs):
+        pdf = real_drafted(*args, **kwargs)
+        made.append("no draft" if pdf is None else "draft")
+        return pdf
+
+    monkeypatch.setattr(site_pdf, "_drafted", drafted)
+
+    def lay_out_otherwise(app, exception):
+        needs_json = Path(app.outdir) / "needs.json"
+        needs_json.write_text(json.dumps(json.loads(needs_json.read_bytes()), indent=1))
+
+    source = tmp_path_factory.mktemp("other") / "src"
+    shutil.copytree(ROOTS / "test-pack", source)
+    config = {"crmrisk_pack_pdf": True, "needs_reproducible_json": True}
+    app = SphinxTestApp("html", srcdir=source, confoverrides=config)
+    try:
+        # after sphinx-needs writes needs.json (500), before the PDF is taken (650)
+        app.connect("build-finished", lay_out_otherwise, priority=600)
+        app.build()
+    finally:
+        app.cleanup()
+    site = Path(app.outdir)
+    assert made == ["no draft"]
+    output = pack(site, tmp_path_factory.mktemp("other-pack") / "pack", capsys)
     assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
 
 

@@ -29,14 +29,10 @@ from .item_directive import (
 )
 from .layouts import FIELD_LINES_PRIORITY, add_field_lines, french_colons
 from .notebooks import executed_source
-from .outputs import (
-    write_build_exports,
-    write_build_lock,
-    write_build_pdf,
-    write_recorded_settings,
-)
+from .outputs import write_build_exports, write_build_lock, write_recorded_settings
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
+from .site_pdf import start_pdf, write_build_pdf
 from .state import build_state, forget_build, remember_docs_read
 from .views import NODES, VIEWS, replace_placeholders
 
@@ -119,6 +115,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # 560: after our field lines (550): the colons of sphinx-needs' link labels, French in a French build
     app.connect("doctree-resolved", french_colons, priority=560)
 
+    # 900: after sphinx-needs has resolved the needs (ensure_post_process_needs_data,
+    # 500): the audit pack's PDF drafted in a second process while the pages are written
+    app.connect("write-started", start_pdf, priority=900)
+
     # -- at the end: the checks, then the files beside needs.json ------------------------
     # 500, after sphinx-needs' own build-finished handlers (registered first, at its
     # setup): the checks' warnings come first, then the files are written
@@ -128,7 +128,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # 600: the exports, whose own warnings (cut cells) come after the checks'
     app.connect("build-finished", write_build_exports, priority=600)
     # 650: the pack's PDF, made from the files the handlers above wrote (needs.json by
-    # sphinx-needs at 500, the record, the lock, the exports)
+    # sphinx-needs at 500, the record, the lock, the exports), or taken from its draft
     app.connect("build-finished", write_build_pdf, priority=650)
     # 900: after every other handler of ours has read this build's traceability
     app.connect("build-finished", forget_build, priority=900)

@@ -57,9 +57,15 @@ class BuildState:
     #: Each need the extension set computed fields on, with the values it set: kept
     #: from one build to the next of the same application (``computed_fields.py``).
     computed: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    #: The process drafting the audit pack's PDF while the pages are written (``site_pdf.py``).
+    pdf_draft: Any = None
 
     def forget_build(self) -> None:
         """What one build computed: gone when the next starts reading, and at its end."""
+        if self.pdf_draft is not None and self.pdf_draft.poll() is None:
+            self.pdf_draft.kill()  # a build ended before its PDF was taken
+            self.pdf_draft.wait()
+        self.pdf_draft = None
         self.lock = None
         self.traceability = None
         self.docs_read = frozenset()
