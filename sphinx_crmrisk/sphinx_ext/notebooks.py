@@ -20,7 +20,11 @@ words, with its traceback report).
 
 from __future__ import annotations
 
+import ast
 import os
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -76,6 +80,20 @@ def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Execute
     if len(plans) < 2:
         return executed  # one notebook: myst-nb executes it as fast while reading it
     logger.info("crmrisk: executing %s at once", ", ".join(plans))
+    with _warm_kernels([notebook for _path, notebook in plans.values()]) as warm:
+        return _execute(plans, config, workers, warm, single_nb_execution, nbformat, app)
+
+
+def _execute(
+    plans: dict[str, tuple[Path, Any]],
+    config: Any,
+    workers: int,
+    warm: dict[str, Any],
+    single_nb_execution: Any,
+    nbformat: Any,
+    app: Sphinx,
+) -> Executed:
+    executed = Executed(app)
 
     def execute(item: tuple[str, tuple[Path, Any]]) -> tuple[str, Any, Any]:
         docname, (path, notebook) = item
@@ -93,6 +111,7 @@ def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Execute
                 timeout=config.execution_timeout,
                 meta_override=True,
                 config=_over_unix_sockets(Path(sockets)),
+                **warm,
             )
         return docname, notebook, result
 
@@ -106,7 +125,7 @@ def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Execute
         if result.err is not None:
             continue  # myst-nb executes it again, and reports the failure itself
         executed[docname] = {
-            "source": nbformat.writes(notebook),  # type: ignore[no-untyped-call]
+            "source": nbformat.writes(notebook),
             "exec_data": {
                 "mtime": datetime.now().timestamp(),
                 "runtime": result.time,
@@ -122,6 +141,91 @@ def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Execute
         time.perf_counter() - started,
     )
     return executed
+
+
+#: Run by its path: the server of warm kernels, and each kernel's launcher.
+KERNEL_FORK = Path(__file__).with_name("kernel_fork.py")
+
+
+@contextmanager
+def _warm_kernels(notebooks: list[Any]) -> Iterator[dict[str, Any]]:
+    """While the notebooks are executed: a server that has imported what they import
+    forks their kernels (:mod:`.kernel_fork`); the keywords that make nbclient start
+    kernels through it. Nothing (fresh kernels) unless each notebook's kernel is this
+    interpreter's own IPython kernel on a system that can pass file descriptors over a
+    Unix socket; a server that fails leaves the kernels failing to start, so the
+    notebooks to myst-nb, which executes them as ever."""
+    if not hasattr(socket, "send_fds") or not all(map(_native_kernel, notebooks)):
+        yield {}
+        return
+    from jupyter_client.manager import AsyncKernelManager
+
+    with TemporaryDirectory(prefix="crmrisk-warm-") as folder:
+        path = str(Path(folder) / "server")
+        command = [sys.executable, str(KERNEL_FORK)]
+
+        class WarmKernelManager(AsyncKernelManager):
+            """Starts its kernel as a launcher asking the server for a fork."""
+
+            def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+                return [*command, "launch", path, self.connection_file]
+
+        server = subprocess.Popen(
+            [*command, "serve", path, *sorted(_imported(notebooks))],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield {"kernel_manager_class": WarmKernelManager}
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _native_kernel(notebook: Any) -> bool:
+    """Whether ``notebook`` runs in this interpreter's own IPython kernel (what the
+    server forks), not another Python's or another language's."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    name = notebook.metadata.get("kernelspec", {}).get("name", "python3")
+    try:
+        argv = KernelSpecManager().get_kernel_spec(name).argv
+    except NoSuchKernel:
+        return False
+    python = argv[0] if argv else ""
+    ours = python in ("python", "python3") or os.path.realpath(python) == os.path.realpath(
+        sys.executable
+    )
+    return ours and argv[1:3] == ["-m", "ipykernel_launcher"]
+
+
+def _imported(notebooks: list[Any]) -> set[str]:
+    """The modules the code cells import (``import a.b``, ``from a.b import c``)."""
+    found: set[str] = set()
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = "\n".join(
+                line
+                for line in cell.source.splitlines()
+                if not line.lstrip().startswith(("%", "!"))
+            )
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+    return found
 
 
 def _over_unix_sockets(folder: Path) -> Any:

@@ -1,0 +1,116 @@
+"""Warm kernels (``sphinx_ext/kernel_fork.py``): the audit notebooks' kernels forked from
+one process that imported what they import, yet each the kernel a fresh interpreter
+would have been.
+
+The notebooks are executed with nbclient as the build executes them (the keywords
+``_warm_kernels`` gives); that the pages of a build are those of myst-nb's own execution
+is in ``tests/test_audits.py`` (its notebooks run in warm kernels too) and was checked on
+the handbook's three audits (their HTML and figures, byte for byte).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from sphinx_crmrisk.sphinx_ext.notebooks import _imported, _native_kernel, _warm_kernels
+
+pytestmark = pytest.mark.book  # ipykernel, nbclient: the notebooks' stack
+
+DRAW = """
+import os, random, sys
+import numpy
+import pandas  # which imports numpy.random: in the server, before the fork
+print(random.random(), numpy.random.rand(), os.getpid(), os.getcwd())
+print(any(path.endswith("sphinx_ext") for path in sys.path), os.environ.get("WARM_TEST"))
+"""
+
+
+def notebook(*sources: str, kernel: str = "python3") -> nbformat.NotebookNode:
+    cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    node = nbformat.v4.new_notebook(cells=cells)
+    node.metadata["kernelspec"] = {"name": kernel, "display_name": "Python 3"}
+    return node
+
+
+def execute(node, warm, cwd: Path, **kwargs) -> list[str]:
+    NotebookClient(node, resources={"metadata": {"path": str(cwd)}}, **warm, **kwargs).execute()
+    return [out["text"] for cell in node.cells for out in cell.outputs if "text" in out]
+
+
+def gone(pid: int) -> bool:
+    """Whether ``pid`` has ended, waiting up to 10 s (a kernel is killed, then reaped)."""
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_each_kernel_is_a_fresh_one(tmp_path, monkeypatch, capfd):
+    monkeypatch.setenv("WARM_TEST", "seen")
+    nodes = [notebook(DRAW), notebook(DRAW)]
+    with _warm_kernels(nodes) as warm:
+        assert "kernel_manager_class" in warm  # this machine can fork them
+        first, second = (execute(node, warm, tmp_path) for node in nodes)
+    first, second = (text.splitlines() for text in ("".join(first), "".join(second)))
+    (random_1, numpy_1, pid_1, cwd_1), (random_2, numpy_2, pid_2, cwd_2) = (
+        first[0].split(),
+        second[0].split(),
+    )
+    # two processes, each with random generators of its own, in the notebook's folder
+    assert pid_1 != pid_2 and pid_1 != str(os.getpid())
+    assert random_1 != random_2 and numpy_1 != numpy_2
+    assert cwd_1 == cwd_2 == str(tmp_path)
+    # the kernel sees the build's environment, and not the server's folder of modules
+    assert first[1].split() == ["False", "seen"]
+    assert gone(int(pid_1)) and gone(int(pid_2))  # shut down with their notebook
+    # nothing printed to the build's streams (a kernel without its parent's pid would
+    # print how to connect to it)
+    assert "Ctrl-C" not in capfd.readouterr().out
+
+
+def test_a_cell_that_runs_too_long_is_interrupted(tmp_path):
+    nodes = [notebook("import time\ntime.sleep(60)"), notebook("print('other')")]
+    with _warm_kernels(nodes) as warm:
+        # nbclient interrupts the kernel: SIGINT to the launcher, which passes it on, so
+        # the sleep ends at once in a KeyboardInterrupt (else it would sleep on)
+        with pytest.raises(CellExecutionError, match="KeyboardInterrupt"):
+            execute(nodes[0], warm, tmp_path, timeout=2, interrupt_on_timeout=True)
+        assert execute(nodes[1], warm, tmp_path) == ["other\n"]
+
+
+def test_a_killed_launcher_takes_its_kernel_with_it(tmp_path):
+    nodes = [notebook("import os\nprint(os.getpid())"), notebook("pass")]
+    with _warm_kernels(nodes) as warm:
+        client = NotebookClient(nodes[0], resources={"metadata": {"path": str(tmp_path)}}, **warm)
+        with client.setup_kernel():
+            client.execute_cell(nodes[0].cells[0], 0)
+            pid = int(nodes[0].cells[0].outputs[0]["text"])
+            launcher = client.km.provisioner.process.pid
+            os.killpg(os.getpgid(launcher), signal.SIGKILL)
+            assert gone(pid)
+
+
+def test_not_for_a_kernel_of_another_python_or_language():
+    assert _native_kernel(notebook("pass"))
+    assert not _native_kernel(notebook("pass", kernel="no-such-kernel"))
+    with _warm_kernels([notebook("pass"), notebook("pass", kernel="no-such-kernel")]) as warm:
+        assert warm == {}  # fresh kernels, as nbclient starts them
+
+
+def test_what_the_notebooks_import():
+    nodes = [
+        notebook("%matplotlib inline\nimport matplotlib.pyplot as plt\nimport pandas as pd"),
+        notebook("from IPython.display import Markdown\nfrom . import local\n!ls", "x = ("),
+    ]
+    assert _imported(nodes) == {"matplotlib.pyplot", "pandas", "IPython.display"}
