@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +23,13 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from sphinx_crmrisk.sphinx_ext.notebooks import _imported, _native_kernel, _warm_kernels
+from sphinx_crmrisk.sphinx_ext.notebooks import (
+    KERNEL_FORK,
+    _imported,
+    _native_kernel,
+    _over_unix_sockets,
+    _warm_kernels,
+)
 
 pytestmark = pytest.mark.book  # ipykernel, nbclient: the notebooks' stack
 
@@ -114,3 +123,34 @@ def test_what_the_notebooks_import():
         notebook("from IPython.display import Markdown\nfrom . import local\n!ls", "x = ("),
     ]
     assert _imported(nodes) == {"matplotlib.pyplot", "pandas", "IPython.display"}
+
+
+def test_a_server_that_cannot_start_says_so_and_its_launchers_give_up(tmp_path):
+    # the server cannot listen (its address is taken): it leaves a mark, and a launcher
+    # that finds it gives up at once (its kernel fails to start, and the build leaves the
+    # notebooks to myst-nb) instead of waiting a minute for a server
+    path = tmp_path / "server"
+    (tmp_path / "server.tmp").write_text("")
+    server = subprocess.run(
+        [sys.executable, str(KERNEL_FORK), "serve", str(path)], capture_output=True, timeout=60
+    )
+    assert server.returncode != 0 and (tmp_path / "server.failed").exists()
+    launcher = subprocess.run(
+        [sys.executable, str(KERNEL_FORK), "launch", str(path), str(tmp_path / "kernel.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert launcher.returncode == 1
+    assert launcher.stderr == f"kernel_fork: the server at {path} could not start\n"
+
+
+def test_too_deep_a_folder_for_a_unix_socket_means_fresh_kernels(tmp_path, monkeypatch):
+    deep = tmp_path / ("x" * 60) / ("y" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    with _warm_kernels([notebook("pass"), notebook("pass")]) as warm:
+        assert warm == {}
+    assert _over_unix_sockets(deep) is not None  # over TCP: an empty configuration
+    assert "KernelManager" not in _over_unix_sockets(deep)
+    assert _over_unix_sockets(tmp_path)["KernelManager"]["transport"] == "ipc"

@@ -52,7 +52,18 @@ CONNECT_TIMEOUT = 60.0
 
 def serve(path: str, modules: list[str]) -> None:
     """Imports ipykernel and ``modules``, listens on the Unix socket ``path``, forks a
-    kernel for each launcher that connects; ends on SIGTERM, or when its parent does."""
+    kernel for each launcher that connects; ends on SIGTERM, or when its parent does.
+    A server that cannot start says so in ``path.failed``: the launchers give up at once
+    (their kernels fail to start, and the build leaves the notebooks to myst-nb)."""
+    try:
+        _serve(path, modules)
+    except BaseException:
+        with open(path + ".failed", "w"):
+            pass
+        raise
+
+
+def _serve(path: str, modules: list[str]) -> None:
     parent = os.getppid()
     # as ipykernel does before the shell imports matplotlib (kernelapp.init_gui_pylab)
     if not os.environ.get("MPLBACKEND"):
@@ -209,10 +220,19 @@ def launch(path: str, connection_file: str) -> int:
             client.connect(path)
             break
         except (FileNotFoundError, ConnectionRefusedError):
+            if os.path.exists(path + ".failed"):
+                print(f"kernel_fork: the server at {path} could not start", file=sys.stderr)
+                return 1
             if time.monotonic() > deadline:
-                print(f"kernel_fork: no server at {path}", file=sys.stderr)
+                print(
+                    f"kernel_fork: no server at {path} after {CONNECT_TIMEOUT:.0f} s",
+                    file=sys.stderr,
+                )
                 return 1
             time.sleep(0.02)
+        except OSError as err:
+            print(f"kernel_fork: cannot reach the server at {path}: {err}", file=sys.stderr)
+            return 1
     request = {"connection_file": connection_file, "cwd": os.getcwd(), "env": dict(os.environ)}
     socket.send_fds(client, [json.dumps(request).encode()], [0, 1, 2])
     reader = client.makefile("rb")

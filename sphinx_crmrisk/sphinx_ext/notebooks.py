@@ -155,13 +155,20 @@ def _warm_kernels(notebooks: list[Any]) -> Iterator[dict[str, Any]]:
     interpreter's own IPython kernel on a system that can pass file descriptors over a
     Unix socket; a server that fails leaves the kernels failing to start, so the
     notebooks to myst-nb, which executes them as ever."""
-    if not hasattr(socket, "send_fds") or not all(map(_native_kernel, notebooks)):
+    # Linux: fork, and Unix sockets that keep each message whole (SOCK_SEQPACKET)
+    if not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
+        yield {}
+        return
+    if not all(map(_native_kernel, notebooks)):
         yield {}
         return
     from jupyter_client.manager import AsyncKernelManager
 
     with TemporaryDirectory(prefix="crmrisk-warm-") as folder:
         path = str(Path(folder) / "server")
+        if not _fits_a_unix_socket(path + ".tmp"):
+            yield {}
+            return
         command = [sys.executable, str(KERNEL_FORK)]
 
         class WarmKernelManager(AsyncKernelManager):
@@ -238,7 +245,16 @@ def _over_unix_sockets(folder: Path) -> Any:
     ``kernel-ipc-1``... there."""
     from traitlets.config import Config  # jupyter_client's: there when myst-nb is
 
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "kernel")}})
+    ip = str(folder / "kernel")
+    if not _fits_a_unix_socket(ip + "-12"):  # the sockets are kernel-1 to kernel-5
+        return Config()  # a folder for temporary files too deep: TCP, as jupyter_client does
+    return Config({"KernelManager": {"transport": "ipc", "ip": ip}})
+
+
+def _fits_a_unix_socket(path: str) -> bool:
+    """Whether ``path`` is short enough for a Unix socket's address (108 bytes on Linux,
+    104 elsewhere, the final NUL included)."""
+    return len(os.fsencode(path)) < 104
 
 
 def _guarded(execute: Any) -> Any:
