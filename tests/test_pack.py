@@ -427,6 +427,27 @@ def test_a_draft_of_other_files_is_not_taken(tmp_path_factory, capsys, monkeypat
     assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
 
 
+def test_a_draft_that_cannot_be_made_leaves_the_pdf_to_the_end(
+    tmp_path_factory, capsys, monkeypatch
+):
+    # the draft only saves time: one that fails (here sphinx-needs' classes changed)
+    # breaks nothing, and the PDF is made at the end
+    from sphinx_crmrisk.sphinx_ext import site_pdf
+
+    def changed(app):
+        raise AttributeError("NeedsList has no attribute dump_json")
+
+    monkeypatch.setattr(site_pdf, "_needs_json_bytes", changed)
+    source = tmp_path_factory.mktemp("failed") / "src"
+    shutil.copytree(ROOTS / "test-pack", source)
+    config = {"crmrisk_pack_pdf": True, "needs_reproducible_json": True}
+    app = build_once(source, confoverrides=config)
+    assert "crmrisk.export" not in app._warning.getvalue()  # the PDF was made
+    site = Path(app.outdir)
+    output = pack(site, tmp_path_factory.mktemp("failed-pack") / "pack", capsys)
+    assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
+
+
 def test_what_the_pdf_is_made_from_is_one_digest():
     files = {"needs.json": b'{"a": 1}', "crmrisk-config.json": b"{}"}
     digest = pdf_inputs_digest(files, environ={})

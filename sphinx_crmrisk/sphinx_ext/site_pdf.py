@@ -74,6 +74,16 @@ def start_pdf(app: Sphinx, _builder: Any) -> None:
     state.pdf_draft = None
     if not _writes_pdf(app) or not getattr(app.config, "needs_reproducible_json", False):
         return
+    try:
+        state.pdf_draft = _draft(app)
+    except Exception:
+        # a draft only saves time: whatever stops it (another sphinx-needs' classes, a
+        # full disk), the PDF is made at the end as without one, and says what failed
+        shutil.rmtree(Path(app.doctreedir) / PDF_DRAFT, ignore_errors=True)
+
+
+def _draft(app: Sphinx) -> subprocess.Popen[bytes] | None:
+    state = build_state(app)
     outdir = Path(app.outdir)
     files = {NEEDS_JSON: _needs_json_bytes(app)}
     files[CONFIG_JSON] = recorded_settings_text(app).encode("utf-8")
@@ -83,14 +93,14 @@ def start_pdf(app: Sphinx, _builder: Any) -> None:
     exports = {n: (outdir / n).read_bytes() for n in BUILD_FILES.values() if (outdir / n).is_file()}
     record = Path(app.doctreedir) / PDF_RECORD
     if _pdf_recorded(record, outdir / pdf_name(state.settings.language), {**files, **exports}):
-        return  # the exports may be out of date, then this is another digest
+        return None  # the exports may be out of date, then this is another digest
     folder = Path(app.doctreedir) / PDF_DRAFT
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for name, data in files.items():
         (folder / name).write_bytes(data)
     command = [sys.executable, "-m", "sphinx_crmrisk.cli", "pack", str(folder)]
-    state.pdf_draft = subprocess.Popen(
+    return subprocess.Popen(
         [*command, "--output", str(folder / "pack")],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
