@@ -152,39 +152,22 @@ def _warm_kernels(notebooks: list[Any]) -> Iterator[dict[str, Any]]:
     """While the notebooks are executed: a server that has imported what they import
     forks their kernels (:mod:`.kernel_fork`); the keywords that make nbclient start
     kernels through it. Nothing (fresh kernels) unless each notebook's kernel is this
-    interpreter's own IPython kernel on a system that can pass file descriptors over a
-    Unix socket; a server that fails leaves the kernels failing to start, so the
-    notebooks to myst-nb, which executes them as ever."""
-    # Linux: fork, and Unix sockets that keep each message whole (SOCK_SEQPACKET)
-    if not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
-        yield {}
-        return
-    if not all(map(_native_kernel, notebooks)):
-        yield {}
-        return
-    from jupyter_client.manager import AsyncKernelManager
-
+    interpreter's own IPython kernel, on Linux (fork, and Unix sockets that keep each
+    message whole), with a folder for temporary files whose paths fit a Unix socket; a
+    server that fails leaves the kernels failing to start, so the notebooks to myst-nb,
+    which executes them as ever."""
     with TemporaryDirectory(prefix="crmrisk-warm-") as folder:
         path = str(Path(folder) / "server")
-        if not _fits_a_unix_socket(path + ".tmp"):
+        try:
+            warm = _start_server(notebooks, path)
+        except Exception:
+            warm = None  # warm kernels only save time: fresh ones, as nbclient starts them
+        if warm is None:
             yield {}
             return
-        command = [sys.executable, str(KERNEL_FORK)]
-
-        class WarmKernelManager(AsyncKernelManager):
-            """Starts its kernel as a launcher asking the server for a fork."""
-
-            def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-                return [*command, "launch", path, self.connection_file]
-
-        server = subprocess.Popen(
-            [*command, "serve", path, *sorted(_imported(notebooks))],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server, manager = warm
         try:
-            yield {"kernel_manager_class": WarmKernelManager}
+            yield {"kernel_manager_class": manager}
         finally:
             server.terminate()
             try:
@@ -192,6 +175,31 @@ def _warm_kernels(notebooks: list[Any]) -> Iterator[dict[str, Any]]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def _start_server(notebooks: list[Any], path: str) -> tuple[subprocess.Popen[bytes], type] | None:
+    """The server listening at ``path``, and the kernel manager that asks it for kernels."""
+    if not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
+        return None
+    if not _fits_a_unix_socket(path + ".tmp") or not all(map(_native_kernel, notebooks)):
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+
+    command = [sys.executable, str(KERNEL_FORK)]
+
+    class WarmKernelManager(AsyncKernelManager):
+        """Starts its kernel as a launcher asking the server for a fork."""
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            return [*command, "launch", path, self.connection_file]
+
+    server = subprocess.Popen(
+        [*command, "serve", path, *sorted(_imported(notebooks))],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return server, WarmKernelManager
 
 
 def _native_kernel(notebook: Any) -> bool:
