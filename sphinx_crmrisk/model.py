@@ -13,11 +13,10 @@ import datetime as dt
 import functools
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from itertools import compress
 from typing import Any, ClassVar
 
 from .kinds import (
@@ -371,55 +370,96 @@ class NeedRecord:
 Mapping.register(NeedRecord)
 
 
-def _items_from_needs(needs: Iterable[Mapping[str, Any]], names: Names) -> Iterator[Item]:
-    """:func:`item_from_need` of each need; a :class:`NeedRecord` is read by attribute.
-
-    The same Item either way: a record holds, under the canonical names, the keys
-    item_from_need reads under the project's (and ``keys_read`` is that mapping), each
-    value already of its type (a text, a list of texts, a line number), so the
-    ``str()`` and list checks of item_from_need have nothing left to do. 50,000 needs
-    on a large needs.json: the field and link values are taken in one C call each.
-    """
-    kinds = names.kinds
-    # the canonical names, in the order item_from_need reads them
+def _items_from_needs(needs: Iterable[Mapping[str, Any]], names: Names) -> list[Item]:
+    """:func:`item_from_need` of each need; a :class:`NeedRecord` is read by attribute
+    (:func:`_record_reader`), to the same Item."""
     field_names = tuple(name for _key, name in names.field_keys)
     link_names = tuple(name for _key, name in names.link_keys)
-    get_fields, get_links = operator.attrgetter(*field_names), operator.attrgetter(*link_names)
+    return _record_reader(field_names, link_names)(needs, names)
+
+
+#: The loop of :func:`_record_reader`; its fields and links are written in for each
+#: name (``{fields}``, ``{links}``).
+_READER = """
+def read_records(needs, names):
+    kinds = names.kinds
+    items = []
+    append = items.append
     for need in needs:
         if not isinstance(need, NeedRecord):
-            yield item_from_need(need, names)
+            append(item_from_need(need, names))
             continue
         need_type = need.type
         kind = kinds.get(need_type)
-        fields = {}
+        fields = {{}}
         if kind is not None:
-            # most values are "" (sphinx-needs writes every field on every need):
-            # compress() passes over them in C
-            values = get_fields(need)
-            for name, value in compress(zip(field_names, values, strict=True), values):
-                fields[name] = value.strip()
-        links = {}
-        values = get_links(need)
-        for name, value in compress(zip(link_names, values, strict=True), values):
-            # a non-empty list of texts (the decoder checked it): its tuple of need IDs
-            # is never empty; a link to a need part (``ID.part``) counts for the need
-            links[name] = tuple(value) if "." not in "".join(value) else _link_ids(value)
+{fields}
+        links = {{}}
+{links}
         title = need.title
         lineno = need.lineno
-        content = need.content if kind is _OBLIGATION else ""
-        yield Item(
-            need.id,
-            need_type,
-            title if title.__class__ is str else "",
-            need.status or None,
-            need.docname or None,
-            need.doctype or None,
-            lineno if lineno.__class__ is int else None,
-            fields,
-            links,
-            kind,
-            content if content.__class__ is str else "",
+        content = need.content if kind is OBLIGATION else ""
+        append(
+            Item(
+                need.id,
+                need_type,
+                title if title.__class__ is str else "",
+                need.status or None,
+                need.docname or None,
+                need.doctype or None,
+                lineno if lineno.__class__ is int else None,
+                fields,
+                links,
+                kind,
+                content if content.__class__ is str else "",
+            )
         )
+    return items
+"""
+
+
+@functools.lru_cache(maxsize=8)
+def _record_reader(
+    field_names: tuple[str, ...], link_names: tuple[str, ...]
+) -> Callable[[Iterable[Mapping[str, Any]], Names], list[Item]]:
+    """The loop that makes the items of needs, a :class:`NeedRecord` read by attribute.
+
+    What :func:`item_from_need` does, to the same Item: a record holds, as attributes
+    of the canonical names, the keys item_from_need reads under the project's, each
+    value already of its type (a text, a list of texts, a line number: the decoder
+    checked them), so its ``str()`` and list checks have nothing left to do. Written
+    out for each field and link, in item_from_need's order (``field_names``,
+    ``link_names``), and compiled once, as :mod:`dataclasses` does: one attribute read
+    a name, which Python specializes, where a loop over the names would look each one
+    up (50,000 needs on a large needs.json; most values are "", sphinx-needs writing
+    every field on every need).
+    """
+    assert all(name.isidentifier() for name in (*field_names, *link_names))
+    fields = "\n".join(
+        f"            value = need.{name}\n"
+        f"            if value:\n"
+        f"                fields[{name!r}] = value.strip()"
+        for name in field_names
+    )
+    # a non-empty list of IDs gives a non-empty tuple; a link to a need part
+    # (``ID.part``) counts for the need (_link_ids)
+    links = "\n".join(
+        f"        value = need.{name}\n"
+        f"        if value:\n"
+        f"            links[{name!r}] = "
+        f"tuple(value) if '.' not in ''.join(value) else link_ids(value)"
+        for name in link_names
+    )
+    namespace: dict[str, Any] = {
+        "NeedRecord": NeedRecord,
+        "item_from_need": item_from_need,
+        "Item": Item,
+        "OBLIGATION": _OBLIGATION,
+        "link_ids": _link_ids,
+    }
+    exec(_READER.format(fields=fields, links=links), namespace)
+    reader: Callable[[Iterable[Mapping[str, Any]], Names], list[Item]] = namespace["read_records"]
+    return reader
 
 
 class DiscountCode(StrEnum):
