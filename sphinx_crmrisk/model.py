@@ -194,7 +194,9 @@ class Item:
 
 # a handbook has few distinct dates and every assessment reads two: each text is parsed
 # once (dates are immutable, so sharing them is safe)
-@functools.lru_cache(maxsize=4096)
+# (a large needs.json has thousands of distinct dates: the cache holds them all, or each
+# one read again is parsed again)
+@functools.lru_cache(maxsize=1 << 16)
 def parse_date(value: str) -> dt.date | None:
     """An ISO ``YYYY-MM-DD`` date of the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`,
     or None when the text is not one (:func:`bad_date_message` says why)."""
@@ -701,7 +703,28 @@ class Model:
         return cls(_items_from_needs(needs.values(), names), names)
 
     def of_kind(self, kind: Kind) -> list[Item]:
-        return [item for item in self.items.values() if item.kind is kind]
+        """The items of ``kind``, in the order of :attr:`items` (a new list)."""
+        return list(self._by_kind.get(kind, ()))
+
+    @cached_property
+    def _by_kind(self) -> dict[Kind, list[Item]]:
+        """The items of each kind, in one pass (the assessments, the reviews, the
+        evidence, the watch items and the checks each ask for some)."""
+        by_kind: dict[Kind, list[Item]] = {}
+        for item in self.items.values():
+            kind = item.kind
+            if kind is not None:
+                items = by_kind.get(kind)
+                if items is None:
+                    by_kind[kind] = [item]
+                else:
+                    items.append(item)
+        return by_kind
+
+    def ids_of(self, kinds: Iterable[Kind]) -> frozenset[str]:
+        """The IDs of the items of ``kinds``."""
+        by_kind = self._by_kind
+        return frozenset(item.id for kind in kinds for item in by_kind.get(kind, ()))
 
     @property
     def has_items(self) -> bool:
@@ -950,7 +973,13 @@ def find_problems(
     # run on those items only, and say it in their words
     found: list[tuple[Item, list[Finding]]] = []
     items_get = model.items.get
-    rules = {name: (rule.sources, rule.targets) for name, rule in LINK_SPECS.items()}
+    # a link's targets are looked up one by one only when one of them is not an item
+    # of the kinds it may point at: most are (50,000 phase links to 100 phases)
+    ids_of = functools.cache(model.ids_of)  # four link types point at obligations
+    rules = {
+        name: (rule.sources, rule.targets, ids_of(rule.targets))
+        for name, rule in LINK_SPECS.items()
+    }
     status_keys = {kind: _accepted_keys(kind, inactive) for kind in KIND_STATUSES}
     for item in model.items.values():
         kind = item.kind
@@ -964,10 +993,12 @@ def find_problems(
         links = item.links
         if links and not flagged:
             for link_type, targets in links.items():
-                sources, allowed = rules[link_type]
+                sources, allowed, allowed_ids = rules[link_type]
                 if kind not in sources:
                     flagged = True
                     break
+                if allowed_ids.issuperset(targets):
+                    continue
                 for target_id in targets:
                     target = items_get(target_id)
                     if target is not None and target.kind not in allowed:

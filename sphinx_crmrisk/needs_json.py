@@ -248,9 +248,11 @@ def _model_decoder(layout: tuple[tuple[str, str, str], ...]) -> msgspec.json.Dec
     only texts, lists of texts and numbers). It counts itself (:func:`_count_need`).
     One decoder per key set (the canonical names, and each project's renamed ones).
     """
+    # in the order of the keys: sphinx-needs writes them sorted, and msgspec looks for
+    # each key from the field after the last one found
     fields = [
         (name, _PYTHON_TYPES[kind] | msgspec.UnsetType, msgspec.UNSET)
-        for _key, name, kind in layout
+        for _key, name, kind in sorted(layout)
     ]
     record: type = msgspec.defstruct(
         "model_need",
