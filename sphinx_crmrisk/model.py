@@ -654,12 +654,14 @@ class Model:
         self.items: dict[str, Item] = {item.id: item for item in items}
         #: The project's names of our kinds, fields and links (for messages).
         self.names = names
-        self._incoming_by_type: dict[str, dict[str, list[str]]] = {}
+        self._incoming_by_type: dict[str, dict[str, list[Item]]] = {}
+        #: What the items were read from, when it holds nothing else (:meth:`from_needs`)
+        self._read_from: object = None
 
-    def incoming_ids(self, link_type: str) -> Mapping[str, list[str]]:
-        """Target ID -> the IDs of the items that link to it with ``link_type``, in ID
-        order (as sphinx-needs sorts back-links: the order in which needs were read
-        changes with an incremental build and must not change what is shown).
+    def incoming_items(self, link_type: str) -> Mapping[str, list[Item]]:
+        """Target ID -> the items that link to it with ``link_type``, in ID order (as
+        sphinx-needs sorts back-links: the order in which needs were read changes with
+        an incremental build and must not change what is shown).
 
         Made on first use, one link type at a time: ``crmrisk check`` needs only the
         covers (each item's phase links alone are 50,000 on a large needs.json).
@@ -674,20 +676,27 @@ class Model:
                 targets = links.get(link_type)
                 if targets is None:
                     continue
-                item_id = item.id
                 for target in targets:
                     # get, not setdefault: that builds a throwaway [] every call
-                    ids = index.get(target)
-                    if ids is None:
-                        index[target] = [item_id]
+                    sources = index.get(target)
+                    if sources is None:
+                        index[target] = [item]
                     else:
-                        ids.append(item_id)
-            for ids in index.values():
-                ids.sort()
+                        sources.append(item)
+            for sources in index.values():
+                if len(sources) > 1:
+                    sources.sort(key=_by_id)
             self._incoming_by_type[link_type] = index
         return index
 
-    @cached_property
+    def incoming_ids(self, link_type: str) -> dict[str, list[str]]:
+        """:meth:`incoming_items` as IDs."""
+        return {
+            target: [item.id for item in sources]
+            for target, sources in self.incoming_items(link_type).items()
+        }
+
+    @property
     def _incoming(self) -> dict[str, dict[str, list[str]]]:
         """Target ID -> link type -> source IDs: every link type's :meth:`incoming_ids`."""
         incoming: dict[str, dict[str, list[str]]] = {}
@@ -700,7 +709,13 @@ class Model:
     def from_needs(
         cls, needs: Mapping[str, Mapping[str, Any]], names: Names = DEFAULT_NAMES
     ) -> Model:
-        return cls(_items_from_needs(needs.values(), names), names)
+        model = cls(_items_from_needs(needs.values(), names), names)
+        if needs and isinstance(next(iter(needs.values())), NeedRecord):
+            # the records a needs.json was decoded into, whose texts the items share:
+            # freed with the model, not object by object as soon as it is made (a
+            # command ends without freeing it at all: cli.run)
+            model._read_from = needs
+        return model
 
     def of_kind(self, kind: Kind) -> list[Item]:
         """The items of ``kind``, in the order of :attr:`items` (a new list)."""
@@ -737,8 +752,7 @@ class Model:
 
     def incoming(self, item_id: str, link_type: str) -> list[Item]:
         """Items that link to ``item_id`` with ``link_type``."""
-        ids = self.incoming_ids(link_type).get(item_id, [])
-        return [self.items[i] for i in ids]
+        return list(self.incoming_items(link_type).get(item_id, ()))
 
     def phases_of(self, obligation: Item) -> list[Item]:
         return [self.items[i] for i in obligation.linked("phase") if i in self.items]
@@ -823,8 +837,8 @@ def _assess_each(
 ) -> list[Assessment]:
     """The assessment of each obligation, in the order given: the rule of :func:`assess`,
     in one loop (20,000 obligations on a large needs.json)."""
-    covers_of = model.incoming_ids("covers").get
-    items, names = model.items, model.names
+    covers_of = model.incoming_items("covers").get
+    names = model.names
     covering_kinds = COVERING_KINDS
     assessments: list[Assessment] = []
     for obligation in obligations:
@@ -832,8 +846,7 @@ def _assess_each(
         discounted: list[tuple[Item, Discount]] = []
         covers = covers_of(obligation.id)
         if covers:
-            for item_id in covers:
-                item = items[item_id]
+            for item in covers:
                 # the common case first: a clause or procedure without a status counts
                 if not item.status and item.kind in covering_kinds:
                     covering.append(item)
