@@ -26,14 +26,17 @@ at the start of the file is skipped by both paths.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import functools
 import itertools
 import json
 import math
+import mmap
+import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -157,13 +160,7 @@ def _read_needs(
     """``types``: the key types the decoder checks itself (None: it checks none);
     ``ours``: the need types whose every key is checked (see :func:`needs_of`)."""
     file = find_needs_json(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as err:
-        raise LoadError(f"{file}: cannot read: {err.strerror or err}") from None
-    # an editor's byte order mark: msgspec refuses it, json too, but it says nothing
-    raw = raw.removeprefix(codecs.BOM_UTF8)
-    with gc_paused():
+    with _contents(file) as raw, gc_paused():
         try:
             # msgspec: 3 to 4 times json's speed on a large needs.json, and the types
             # of NEED_TYPES checked on the way
@@ -187,6 +184,47 @@ def _read_needs(
             # names what is wrong
             data = _read_json(file)
     return needs_of(data, str(file), checked=checked, types=types or NEED_TYPES, ours=ours)
+
+
+#: From this size on, a needs.json is mapped into memory rather than read (1 MiB).
+MAP_FROM = 1 << 20
+
+
+@contextlib.contextmanager
+def _contents(file: Path) -> Iterator[bytes | memoryview]:
+    """The bytes of ``file``, without an editor's byte order mark (msgspec refuses it,
+    json too, but it says nothing).
+
+    A large file is mapped (:data:`MAP_FROM`): read, its 100 MB would be copied into
+    as much new memory, each page of it faulted in (0.07 s of a 50,000-need file's
+    ``crmrisk check``); mapped, msgspec parses the cached pages themselves. Nothing
+    decoded refers to them (every text is a copy), and the map is closed on the way out.
+    """
+    try:
+        with open(file, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            mapped = None
+            if size >= MAP_FROM:
+                try:
+                    mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+                except (OSError, ValueError):  # a file system that cannot map it
+                    mapped = None
+            raw = stream.read() if mapped is None else None
+    except OSError as err:
+        raise LoadError(f"{file}: cannot read: {err.strerror or err}") from None
+    if raw is not None:
+        yield raw.removeprefix(codecs.BOM_UTF8)
+        return
+    assert mapped is not None
+    with mapped:
+        view = memoryview(mapped)
+        bom = len(codecs.BOM_UTF8)
+        body = view[bom:] if bytes(view[:bom]) == codecs.BOM_UTF8 else view[:]
+        try:
+            yield body
+        finally:  # the map closes only once no view of it is left
+            body.release()
+            view.release()
 
 
 #: Counts the needs decoded, one a need, dropped ones included: ``next()`` before and
@@ -473,8 +511,24 @@ def _check_need(
 
 def _check_records(needs: dict[str, Any], origin: str, keys_of: dict[str, str]) -> None:
     """:func:`needs_of`'s checks of the needs msgspec decoded as records (their values'
-    types are checked already), in the same order, with the same messages."""
+    types are checked already), in the same order, with the same messages.
+
+    Needs whose IDs are their keys cannot share an ID (keys are unique): only when one
+    is not does the loop of needs_of look for a repeated one, from the first need on.
+    """
     absent = msgspec.UNSET
+    for need_id, need in needs.items():
+        if need.type is absent:
+            raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
+        item_id = need.id
+        if item_id is absent:
+            if need_id == "":
+                raise LoadError(f"{origin}: need {need_id!r}: its id is empty")
+            need.id = need_id
+        elif item_id != need_id:
+            break
+    else:
+        return
     for need_id, need in needs.items():
         if need.type is absent:
             raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
