@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -683,11 +684,19 @@ class Model:
                         index[target] = [item]
                     else:
                         sources.append(item)
-            for sources in index.values():
-                if len(sources) > 1:
-                    sources.sort(key=_by_id)
+            if not self._in_id_order:  # else each list is in ID order already
+                for sources in index.values():
+                    if len(sources) > 1:
+                        sources.sort(key=_by_id)
             self._incoming_by_type[link_type] = index
         return index
+
+    @cached_property
+    def _in_id_order(self) -> bool:
+        """Whether :attr:`items` holds the items in the order of their IDs (sphinx-needs
+        writes a needs.json so): lists made in that order need no sorting."""
+        ids = list(self.items)
+        return all(map(operator.lt, ids, itertools.islice(ids, 1, None)))
 
     def incoming_ids(self, link_type: str) -> dict[str, list[str]]:
         """:meth:`incoming_items` as IDs."""

@@ -29,6 +29,7 @@ import calendar
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -457,6 +458,10 @@ def assess_review(
     )
 
 
+#: The sort key of items in ID order.
+_BY_ID = operator.attrgetter("id")
+
+
 def assess_reviews(
     model: Model,
     today: dt.date,
@@ -478,7 +483,7 @@ def assess_reviews(
             for item in model.of_kind(kind)
             if not (item.status and item.status in inactive)
         ),
-        key=lambda i: i.id,
+        key=_BY_ID,
     )
     return [assess_review(model, item, today, default_every, lock) for item in items]
 
@@ -496,7 +501,8 @@ def review_findings(
     findings: list[Finding] = []
     for review in reviews:
         item = review.item
-        text = item.field("reviewed")
+        fields = item.fields
+        text = fields.get("reviewed", "")
         if text and parse_date(text) is None:
             message = bad_date_message(item.id, "reviewed", text, gettext)
             findings.append(Finding("bad_date", item, message))
@@ -507,13 +513,15 @@ def review_findings(
             )
             message = gettext(template).format(id=item.id, date=text, today=today)
             findings.append(Finding("future_date", item, message))
-        every = item.field("review_every")
+        every = fields.get("review_every", "")
         if every and not _MONTHS.match(every):
             template = N_("{id}: review_every '{every}' is not a whole number of months")
             message = gettext(template).format(id=item.id, every=every)
             findings.append(Finding("bad_value", item, message))
-        owner = review.owner or gettext(N_("no owner"))
-        if review.state is _OVERDUE:
+        # the owner's words only for a message that names the owner
+        state = review.state
+        if state is _OVERDUE:
+            owner = review.owner or gettext(N_("no owner"))
             template = N_(
                 "{id}: review overdue: {type} of {owner}, last reviewed {reviewed}, was due "
                 "for review on {due}"
@@ -522,13 +530,15 @@ def review_findings(
                 id=item.id, type=item.type, owner=owner, reviewed=review.reviewed, due=review.due
             )
             findings.append(Finding("review_overdue", item, message))
-        elif review.state is _NEVER and warn_never_reviewed and not text:
+        elif state is _NEVER and warn_never_reviewed and not text:
+            owner = review.owner or gettext(N_("no owner"))
             template = N_("{id}: never reviewed: {type} of {owner} has no 'reviewed' date")
             message = gettext(template).format(id=item.id, type=item.type, owner=owner)
             findings.append(Finding("review_overdue", item, message))
-        findings.extend(
-            Finding("suspect", item, suspect.message_in(gettext)) for suspect in review.suspects
-        )
+        if review.suspects:
+            findings.extend(
+                Finding("suspect", item, suspect.message_in(gettext)) for suspect in review.suspects
+            )
     return findings
 
 
