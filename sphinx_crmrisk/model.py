@@ -656,6 +656,7 @@ class Model:
         #: The project's names of our kinds, fields and links (for messages).
         self.names = names
         self._incoming_by_type: dict[str, dict[str, list[Item]]] = {}
+        self._ids_of: dict[frozenset[Kind], frozenset[str]] = {}
         #: What the items were read from, when it holds nothing else (:meth:`from_needs`)
         self._read_from: object = None
 
@@ -746,9 +747,14 @@ class Model:
         return by_kind
 
     def ids_of(self, kinds: Iterable[Kind]) -> frozenset[str]:
-        """The IDs of the items of ``kinds``."""
-        by_kind = self._by_kind
-        return frozenset(item.id for kind in kinds for item in by_kind.get(kind, ()))
+        """The IDs of the items of ``kinds`` (made once for each set of kinds)."""
+        kinds = frozenset(kinds)
+        ids = self._ids_of.get(kinds)
+        if ids is None:
+            by_kind = self._by_kind
+            ids = frozenset(item.id for kind in kinds for item in by_kind.get(kind, ()))
+            self._ids_of[kinds] = ids
+        return ids
 
     @property
     def has_items(self) -> bool:
@@ -985,58 +991,22 @@ def find_problems(
     by_key = dict(model.names.field_keys)
     required = tuple(by_key.get(name, name) for name in required_fields)
     inactive = tuple(inactive_statuses)
-    # each item's findings, in the order of its checks; then the items that have any,
-    # in the order of their location (sorting every item costs more than all checks:
-    # 50,000 items in a large needs.json, few with a finding)
-    #
-    # 50,000 items on a large needs.json, few with a finding: each item is first
-    # looked at by one loop that tells, with the conditions of the checks themselves,
-    # whether any check would report something (most items: none); the checks then
-    # run on those items only, and say it in their words
+    # 50,000 items on a large needs.json, few with a finding: the items of each kind
+    # are first looked at with the conditions of the checks themselves, to tell whether
+    # any would report something (most items: none); the checks then run on those
+    # items only, and say it in their words
+    flagged = [
+        item
+        for kind, items in model._by_kind.items()
+        for item in _flagged(model, kind, items, required, inactive)
+    ]
+    # each flagged item's findings, in the order of its checks; then the items, in the
+    # order of their location (an item's ID makes each location its own)
     found: list[tuple[Item, list[Finding]]] = []
-    items_get = model.items.get
-    # a link's targets are looked up one by one only when one of them is not an item
-    # of the kinds it may point at: most are (50,000 phase links to 100 phases)
-    ids_of = functools.cache(model.ids_of)  # four link types point at obligations
-    rules = {
-        name: (rule.sources, rule.targets, ids_of(rule.targets))
-        for name, rule in LINK_SPECS.items()
-    }
-    status_keys = {kind: _accepted_keys(kind, inactive) for kind in KIND_STATUSES}
-    for item in model.items.values():
+    for item in flagged:
         kind = item.kind
-        if kind is None:
-            continue
-        status = item.status
-        flagged = False
-        if status:
-            accepted = status_keys.get(kind)
-            flagged = accepted is not None and status_key(status) not in accepted
-        links = item.links
-        if links and not flagged:
-            for link_type, targets in links.items():
-                sources, allowed, allowed_ids = rules[link_type]
-                if kind not in sources:
-                    flagged = True
-                    break
-                if allowed_ids.issuperset(targets):
-                    continue
-                for target_id in targets:
-                    target = items_get(target_id)
-                    if target is not None and target.kind not in allowed:
-                        flagged = True
-                        break
-                if flagged:
-                    break
-        if not flagged:
-            if kind is _OBLIGATION:
-                flagged = _obligation_flagged(item, required)
-            elif kind is _RISK:
-                flagged = _risk_flagged(item)
-        if not flagged:
-            continue
-        problems = list(_status_problems(item, inactive, gettext)) if status else []
-        if links:
+        problems = list(_status_problems(item, inactive, gettext)) if item.status else []
+        if item.links:
             problems.extend(_link_problems(model, item, gettext))
         if kind is _OBLIGATION:
             problems.extend(_obligation_problems(model, item, required, gettext))
@@ -1046,6 +1016,55 @@ def find_problems(
             found.append((item, problems))
     found.sort(key=lambda pair: _location_key(pair[0]))
     return [finding for _item, problems in found for finding in problems]
+
+
+def _flagged(
+    model: Model,
+    kind: Kind,
+    items: Iterable[Item],
+    required: tuple[str, ...],
+    inactive: tuple[str, ...],
+) -> list[Item]:
+    """The items of ``kind`` that :func:`_status_problems`, :func:`_link_problems`,
+    :func:`_obligation_problems` or :func:`_risk_problems` would report something
+    about: their conditions, without the messages."""
+    accepted = _accepted_keys(kind, inactive) if kind in KIND_STATUSES else None
+    # the links an item of this kind may have, and the IDs each may point at: a link's
+    # targets are looked up one by one only when one is not such an ID (50,000 phase
+    # links point at 100 phases)
+    may_have = frozenset(name for name, rule in LINK_SPECS.items() if kind in rule.sources)
+    targets_of = {name: model.ids_of(LINK_SPECS[name].targets) for name in may_have}
+    items_get = model.items.get
+    obligations, risks = kind is _OBLIGATION, kind is _RISK
+    flagged = []
+    for item in items:
+        status = item.status
+        if status and accepted is not None and status_key(status) not in accepted:
+            flagged.append(item)
+            continue
+        links = item.links
+        if links:
+            if not may_have.issuperset(links):
+                flagged.append(item)
+                continue
+            wrong_target = False
+            for link_type, targets in links.items():
+                if targets_of[link_type].issuperset(targets):
+                    continue
+                allowed = LINK_SPECS[link_type].targets
+                for target_id in targets:
+                    target = items_get(target_id)
+                    if target is not None and target.kind not in allowed:
+                        wrong_target = True
+                        break
+                if wrong_target:
+                    break
+            if wrong_target:
+                flagged.append(item)
+                continue
+        if (obligations and _obligation_flagged(item, required)) or (risks and _risk_flagged(item)):
+            flagged.append(item)
+    return flagged
 
 
 def _accepted_keys(kind: Kind, inactive_statuses: tuple[str, ...]) -> frozenset[str]:
