@@ -475,8 +475,42 @@ def assess_reviews(
     not count.
     """
     lock = lock or ReviewLock()
+    items = _reviewed_items(model, inactive_statuses)
+    return [assess_review(model, item, today, default_every, lock) for item in items]
+
+
+def reported_reviews(
+    model: Model,
+    today: dt.date,
+    default_every: int = DEFAULT_REVIEW_EVERY,
+    lock: ReviewLock | None = None,
+    inactive_statuses: Iterable[str] = (),
+    warn_never_reviewed: bool = False,
+) -> list[Review]:
+    """The reviews of :func:`assess_reviews` that :func:`review_findings` may report
+    something about, in the same order: so review_findings of these finds what it finds
+    of all of them, without a review made for each clause and procedure of a large
+    handbook (``crmrisk check``).
+
+    Those are the items with a ``reviewed`` date (a bad or future date, an overdue
+    review) or a ``review_every`` (a bad cycle); every item when there is a lock (a
+    suspect cover) or when ``warn_never_reviewed`` (a review never made).
+    """
+    lock = lock or ReviewLock()
+    if lock.present or warn_never_reviewed:
+        return assess_reviews(model, today, default_every, lock, inactive_statuses)
+    items = [
+        item
+        for item in _reviewed_items(model, inactive_statuses)
+        if item.fields and (item.fields.get("reviewed") or item.fields.get("review_every"))
+    ]
+    return [assess_review(model, item, today, default_every, lock) for item in items]
+
+
+def _reviewed_items(model: Model, inactive_statuses: Iterable[str]) -> list[Item]:
+    """The active clauses and procedures, in ID order."""
     inactive = frozenset(inactive_statuses)
-    items = sorted(
+    return sorted(
         (
             item
             for kind in sorted(COVERING_KINDS)
@@ -485,7 +519,6 @@ def assess_reviews(
         ),
         key=_BY_ID,
     )
-    return [assess_review(model, item, today, default_every, lock) for item in items]
 
 
 def review_findings(

@@ -13,6 +13,8 @@ are the same.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import random
 from collections.abc import Mapping
@@ -39,6 +41,8 @@ from sphinx_crmrisk.model import (
     need_keys,
 )
 from sphinx_crmrisk.needs_json import LoadError, needs_of, read_model_needs
+from sphinx_crmrisk.reviews import ReviewLock, assess_reviews, reported_reviews, review_findings
+from sphinx_crmrisk.traceability import Traceability
 from sphinx_crmrisk.translations import translations
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -370,3 +374,56 @@ def test_every_field_and_link_of_every_kind_is_kept(tmp_path, mapped):
             assert item.fields == {name: value.strip() for name, value in values.items()}
         assert item.links == dict.fromkeys(LINK_SPECS, ("OBL-1", "PH-1"))
     assert set(NEED_KEYS) >= set(AUTHORED_FIELDS) | set(LINK_SPECS)
+
+
+# ------------------------------------------------------------------------ reviews
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("warn_never_reviewed", [False, True])
+@pytest.mark.parametrize("with_lock", [False, True])
+def test_the_reported_reviews_have_the_findings_of_all(
+    tmp_path, seed, warn_never_reviewed, with_lock
+):
+    rng = random.Random(seed)
+    document = clean_needs(seed)
+    for need in document["versions"][""]["needs"].values():
+        if need["type"] in ("clause", "procedure"):
+            if rng.random() < 0.3:
+                need["reviewed"] = rng.choice(["2026-01-01", "2019-05-01", "2031-01-01", "x"])
+            if rng.random() < 0.2:
+                need["review_every"] = rng.choice(["12", "0", "x", "999"])
+            if rng.random() < 0.1:
+                need["status"] = rng.choice(["draft", "retired", "bogus"])
+    model = Model.from_needs(read_model_needs(write(tmp_path, document)))
+    lock = ReviewLock()
+    if with_lock:
+        covering = model.of_kind(Kind.CLAUSE) + model.of_kind(Kind.PROCEDURE)
+        lock = lock.reviewed(model, rng.sample(covering, len(covering) // 2), "2026-01-01")
+        for obligation in rng.sample(model.obligations, 10):  # changed since
+            model.items[obligation.id] = dataclasses.replace(obligation, title="changed")
+    today = dt.date(2026, 11, 30)
+    for inactive in [("draft", "retired"), ()]:
+        args = (model, today, 12, lock, inactive)
+        everything = review_findings(model, assess_reviews(*args), warn_never_reviewed, today)
+        reported = reported_reviews(*args, warn_never_reviewed)
+        assert review_findings(model, reported, warn_never_reviewed, today) == everything
+        assert everything  # overdue, bad and future dates, suspects...
+        traceability = Traceability.at(
+            model,
+            today,
+            lock=lock,
+            inactive_statuses=inactive,
+            review_every=12,
+            warn_never_reviewed=warn_never_reviewed,
+        )
+        made_first = Traceability.at(
+            model,
+            today,
+            lock=lock,
+            inactive_statuses=inactive,
+            review_every=12,
+            warn_never_reviewed=warn_never_reviewed,
+        )
+        assert made_first.reviews is not None  # findings then read every review
+        assert traceability.findings == made_first.findings
