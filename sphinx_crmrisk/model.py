@@ -656,6 +656,8 @@ class Model:
         #: The project's names of our kinds, fields and links (for messages).
         self.names = names
         self._incoming_by_type: dict[str, dict[str, list[Item]]] = {}
+        #: link type -> the IDs its index has items of a status or of no covering kind for
+        self._other_sources: dict[str, set[str]] = {}
         self._ids_of: dict[frozenset[Kind], frozenset[str]] = {}
         #: What the items were read from, when it holds nothing else (:meth:`from_needs`)
         self._read_from: object = None
@@ -671,6 +673,11 @@ class Model:
         index = self._incoming_by_type.get(link_type)
         if index is None:
             index = {}
+            # the targets of an item with a status or of another kind than a clause or
+            # procedure: the covers of those items may not count (_assess_each looks at
+            # the covers of those targets only), told while each item is at hand
+            other_sources: set[str] = set()
+            covering_kinds = COVERING_KINDS
             for item in self.items.values():
                 links = item.links
                 if not links:
@@ -685,11 +692,14 @@ class Model:
                         index[target] = [item]
                     else:
                         sources.append(item)
+                if item.status or item.kind not in covering_kinds:
+                    other_sources.update(targets)
             if not self._in_id_order:  # else each list is in ID order already
                 for sources in index.values():
                     if len(sources) > 1:
                         sources.sort(key=_by_id)
             self._incoming_by_type[link_type] = index
+            self._other_sources[link_type] = other_sources
         return index
 
     @cached_property
@@ -853,6 +863,9 @@ def _assess_each(
     """The assessment of each obligation, in the order given: the rule of :func:`assess`,
     in one loop (20,000 obligations on a large needs.json)."""
     covers_of = model.incoming_items("covers").get
+    # the obligations covered by an item with a status or of another kind: elsewhere
+    # (clauses and procedures without a status) every cover counts
+    may_discount = model._other_sources["covers"]
     names = model.names
     covering_kinds = COVERING_KINDS
     assessments: list[Assessment] = []
@@ -860,7 +873,9 @@ def _assess_each(
         covering: list[Item] = []
         discounted: list[tuple[Item, Discount]] = []
         covers = covers_of(obligation.id)
-        if covers:
+        if covers and obligation.id not in may_discount:
+            covering = covers
+        elif covers:
             for item in covers:
                 # the common case first: a clause or procedure without a status counts
                 if not item.status and item.kind in covering_kinds:
