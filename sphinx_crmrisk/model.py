@@ -342,7 +342,8 @@ class NeedRecord:
         value = self.absent if attribute is None else getattr(self, attribute)
         if value is self.absent:
             raise KeyError(key)
-        return value
+        # a list of IDs, as the file has it (the record holds a tuple)
+        return list(value) if value.__class__ is tuple else value
 
     def get(self, key: str, default: Any = None) -> Any:
         try:
@@ -368,6 +369,17 @@ class NeedRecord:
 
     def items(self) -> list[tuple[str, Any]]:
         return [(key, self[key]) for key in self]
+
+    def __eq__(self, other: object) -> bool:
+        # as a mapping: the same keys and values as a dict (or another record) has
+        if isinstance(other, Mapping):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self.items())!r})"
 
 
 Mapping.register(NeedRecord)
@@ -444,13 +456,13 @@ def _record_reader(
         f"                fields[{name!r}] = value.strip()"
         for name in field_names
     )
-    # a non-empty list of IDs gives a non-empty tuple; a link to a need part
-    # (``ID.part``) counts for the need (_link_ids)
+    # a non-empty tuple of IDs (as the decoder makes them) is kept as it is; a link to
+    # a need part (``ID.part``) counts for the need (_link_ids)
     links = "\n".join(
         f"        value = need.{name}\n"
         f"        if value:\n"
         f"            links[{name!r}] = "
-        f"tuple(value) if '.' not in ''.join(value) else link_ids(value)"
+        f"value if '.' not in ''.join(value) else link_ids(value)"
         for name in link_names
     )
     namespace: dict[str, Any] = {

@@ -147,7 +147,8 @@ _PYTHON_TYPES: dict[str, Any] = {
     ID: Annotated[str, msgspec.Meta(min_length=1)],
     OPTIONAL_TEXT: str | None,
     LINE: Annotated[int, msgspec.Meta(ge=1, le=_MAX_LINE)] | None,
-    IDS: list[str] | None,
+    # a tuple: the model's items keep it as it is (a list would be copied into one)
+    IDS: tuple[str, ...] | None,
 }
 
 
@@ -201,7 +202,7 @@ def _contents(file: Path) -> Iterator[bytes | memoryview]:
     decoded refers to them (every text is a copy), and the map is closed on the way out.
     """
     try:
-        with open(file, "rb") as stream:
+        with file.open("rb") as stream:
             size = os.fstat(stream.fileno()).st_size
             mapped = None
             if size >= MAP_FROM:

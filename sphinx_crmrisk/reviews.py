@@ -31,7 +31,7 @@ import hashlib
 import json
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -499,23 +499,25 @@ def reported_reviews(
     lock = lock or ReviewLock()
     if lock.present or warn_never_reviewed:
         return assess_reviews(model, today, default_every, lock, inactive_statuses)
-    items = [
-        item
-        for item in _reviewed_items(model, inactive_statuses)
-        if item.fields and (item.fields.get("reviewed") or item.fields.get("review_every"))
-    ]
+    items = _reviewed_items(
+        model,
+        inactive_statuses,
+        lambda item: bool(item.fields.get("reviewed") or item.fields.get("review_every")),
+    )
     return [assess_review(model, item, today, default_every, lock) for item in items]
 
 
-def _reviewed_items(model: Model, inactive_statuses: Iterable[str]) -> list[Item]:
-    """The active clauses and procedures, in ID order."""
+def _reviewed_items(
+    model: Model, inactive_statuses: Iterable[str], keep: Callable[[Item], bool] | None = None
+) -> list[Item]:
+    """The active clauses and procedures (those ``keep`` keeps), in ID order."""
     inactive = frozenset(inactive_statuses)
     return sorted(
         (
             item
             for kind in sorted(COVERING_KINDS)
             for item in model.of_kind(kind)
-            if not (item.status and item.status in inactive)
+            if not (item.status and item.status in inactive) and (keep is None or keep(item))
         ),
         key=_BY_ID,
     )

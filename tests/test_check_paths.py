@@ -148,6 +148,8 @@ def test_a_record_tells_an_absent_key_from_a_null(tmp_path):
     assert record["owner"] == "DPO" and record["party"] == ""
     # the id is the key's, as needs_of sets it
     assert dict(record) == {**need, "id": "CLA-1"}
+    assert record == {**need, "id": "CLA-1"} and record != need
+    assert record == read_model_needs(path)["CLA-1"]  # another record of the same need
     assert len(record) == len(need) + 1
 
 
