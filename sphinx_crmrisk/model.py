@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from itertools import chain
 from typing import Any, ClassVar
 
 from .kinds import (
@@ -774,7 +775,7 @@ class Model:
         ids = self._ids_of.get(kinds)
         if ids is None:
             by_kind = self._by_kind
-            ids = frozenset(item.id for kind in kinds for item in by_kind.get(kind, ()))
+            ids = frozenset(map(_by_id, chain.from_iterable(by_kind.get(k, ()) for k in kinds)))
             self._ids_of[kinds] = ids
         return ids
 
@@ -1103,35 +1104,33 @@ def _accepted_keys(kind: Kind, inactive_statuses: tuple[str, ...]) -> frozenset[
 def _obligation_flagged(item: Item, required: tuple[str, ...]) -> bool:
     """Whether :func:`_obligation_problems` reports anything about ``item``: its
     conditions, in its order, without the messages."""
-    fields = item.fields
+    get = item.fields.get
     for name in required:
-        if not fields.get(name):
+        if not get(name):
             return True
     if not item.links.get("phase"):
         return True
     status = item.status
-    if (
-        status
-        and canonical_status(status) is _NOT_APPLICABLE_STATUS
-        and not fields.get("justification")
-    ):
+    if status and canonical_status(status) is _NOT_APPLICABLE_STATUS and not get("justification"):
         return True
-    applies_to = fields.get("applies_to")
+    applies_to = get("applies_to")
     if applies_to and _has_unknown_activity(applies_to):
         return True
-    level = fields.get("verification")
+    level = get("verification")
     if level and level not in VERIFICATION_LEVELS:
         return True
-    dates: dict[str, dt.date] = {}
-    for name in DATE_FIELDS:
-        text = fields.get(name)
-        if not text:
-            continue
-        date = parse_date(text)
-        if date is None:
-            return True
-        dates[name] = date
-    return "effective" in dates and "until" in dates and dates["until"] < dates["effective"]
+    # DATE_FIELDS, each a date when written, the until not before the effective
+    effective_text, until_text = get("effective"), get("until")
+    effective = parse_date(effective_text) if effective_text else None
+    if effective_text and effective is None:
+        return True
+    until = parse_date(until_text) if until_text else None
+    if until_text and until is None:
+        return True
+    return effective is not None and until is not None and until < effective
+
+
+assert DATE_FIELDS == ("effective", "until"), "_obligation_flagged reads these two"
 
 
 @functools.lru_cache(maxsize=1024)
