@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -691,6 +690,9 @@ class Model:
             # the covers of those targets only), told while each item is at hand
             other_sources: set[str] = set()
             covering_kinds = COVERING_KINDS
+            # whether the items that have such links come in the order of their IDs (a
+            # needs.json of sphinx-needs holds its needs so): then so does each list
+            in_order, last_id = True, ""
             for item in self.items.values():
                 links = item.links
                 if not links:
@@ -698,6 +700,10 @@ class Model:
                 targets = links.get(link_type)
                 if targets is None:
                     continue
+                item_id = item.id
+                if item_id < last_id:
+                    in_order = False
+                last_id = item_id
                 for target in targets:
                     # get, not setdefault: that builds a throwaway [] every call
                     sources = index.get(target)
@@ -707,20 +713,13 @@ class Model:
                         sources.append(item)
                 if item.status or item.kind not in covering_kinds:
                     other_sources.update(targets)
-            if not self._in_id_order:  # else each list is in ID order already
+            if not in_order:
                 for sources in index.values():
                     if len(sources) > 1:
                         sources.sort(key=_by_id)
             self._incoming_by_type[link_type] = index
             self._other_sources[link_type] = other_sources
         return index
-
-    @cached_property
-    def _in_id_order(self) -> bool:
-        """Whether :attr:`items` holds the items in the order of their IDs (sphinx-needs
-        writes a needs.json so): lists made in that order need no sorting."""
-        ids = list(self.items)
-        return all(map(operator.lt, ids, itertools.islice(ids, 1, None)))
 
     def incoming_ids(self, link_type: str) -> dict[str, list[str]]:
         """:meth:`incoming_items` as IDs."""
