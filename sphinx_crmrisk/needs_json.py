@@ -33,6 +33,7 @@ import itertools
 import json
 import math
 import mmap
+import operator
 import os
 import re
 import stat
@@ -510,6 +511,9 @@ def _check_need(
                 raise LoadError(f"{origin}: need {need_id!r}: field {key!r} {why}")
 
 
+_TYPE_OF, _ID_OF = operator.attrgetter("type"), operator.attrgetter("id")
+
+
 def _check_records(needs: dict[str, Any], origin: str, keys_of: dict[str, str]) -> None:
     """:func:`needs_of`'s checks of the needs msgspec decoded as records (their values'
     types are checked already), in the same order, with the same messages.
@@ -518,6 +522,10 @@ def _check_records(needs: dict[str, Any], origin: str, keys_of: dict[str, str]) 
     is not does the loop of needs_of look for a repeated one, from the first need on.
     """
     absent = msgspec.UNSET
+    records = needs.values()
+    # the common case, in C: every need has a type, and its ID is its key
+    if absent not in map(_TYPE_OF, records) and list(map(_ID_OF, records)) == list(needs):
+        return
     for need_id, need in needs.items():
         if need.type is absent:
             raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
