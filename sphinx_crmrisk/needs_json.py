@@ -201,6 +201,8 @@ def _contents(file: Path) -> Iterator[bytes | memoryview]:
     as much new memory, each page of it faulted in (0.07 s of a 50,000-need file's
     ``crmrisk check``); mapped, msgspec parses the cached pages themselves. Nothing
     decoded refers to them (every text is a copy), and the map is closed on the way out.
+    A mapped file cut short while it is parsed (a build rewriting that very needs.json
+    at that moment) ends the process with SIGBUS, where a read one gives a LoadError.
     """
     try:
         with file.open("rb") as stream:
