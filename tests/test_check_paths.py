@@ -13,10 +13,13 @@ are the same.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as dt
 import json
 import random
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -429,3 +432,36 @@ def test_the_reported_reviews_have_the_findings_of_all(
         )
         assert made_first.reviews is not None  # findings then read every review
         assert traceability.findings == made_first.findings
+
+
+# ------------------------------------------------------------------------ the command
+
+
+def test_check_imports_no_other_command():
+    """``crmrisk check`` builds the parser of its own command: the modules of the others
+    (init's starter, import's register, diff, pack...) are neither compiled nor imported,
+    which a CI gate would wait for on every run; ``--help`` still lists every command."""
+    code = (
+        "import io, sys\n"
+        "from sphinx_crmrisk.cli import main\n"
+        "sys.stdout = io.TextIOWrapper(io.BytesIO())\n"
+        f"main(['check', {str(FIXTURES / 'needs-new.json')!r}])\n"
+        "sys.stdout = sys.__stdout__\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sphinx_crmrisk')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = set(ast.literal_eval(result.stdout.strip()))
+    assert {"sphinx_crmrisk.cli.check", "sphinx_crmrisk.cli.common"} <= loaded
+    others = {"init", "diff", "matrix", "pack", "review", "register_import"}
+    assert not {f"sphinx_crmrisk.cli.{name}" for name in others} & loaded
+    assert not {"sphinx_crmrisk.starter", "sphinx_crmrisk.register"} & loaded
+    help_text = subprocess.run(
+        [sys.executable, "-c", "from sphinx_crmrisk.cli import run; run()", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in ("check", "matrix", "diff", "pack", "init", "review", "import"):
+        assert f"\n    {name} " in help_text
