@@ -10,6 +10,9 @@ given as a share of it.
 
 Each commit's package is taken with ``git archive`` (as ``side_by_side.py`` does) and run
 from this environment's Python with ``PYTHONPATH`` on it, so only the package differs.
+Such a copy has no bytecode: where ``PYTHONDONTWRITEBYTECODE`` is set, every run compiles
+the package's modules again (0.05 s), which an installed package (pip compiles it) never
+does; ``--bytecode`` times byte-compiled copies of both commits instead.
 In each round the two commits run one after the other, in turn, the order alternating
 round by round; the wall time of the whole process is measured (interpreter start and
 imports included: what a CI gate waits for). Prints each commit's times and median, the
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,6 +80,22 @@ def json_load_once(needs_json: str) -> tuple[float, float]:
     return time.perf_counter() - start, _children_cpu() - cpu
 
 
+def compiled(folder: Path) -> Path:
+    """A copy of ``folder``'s package, byte-compiled as pip compiles an installed one (a
+    folder of its own: Python reads the bytecode it finds, so the copy that
+    ``snapshot`` keeps stays without)."""
+    target = folder.with_name(f"{folder.name}-compiled")
+    if not (target / "sphinx_crmrisk").is_dir():
+        shutil.copytree(folder / "sphinx_crmrisk", target / "sphinx_crmrisk")
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(target / "sphinx_crmrisk")],
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE=""),
+            check=True,
+            capture_output=True,
+        )
+    return target
+
+
 def loaded(folder: Path, build: str) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-c", LOADED.format(build=build)],
@@ -97,9 +117,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--json-load", action="store_true", help="time json.load of the file in the same rounds"
     )
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="time byte-compiled copies of the packages (as installed), not the sources",
+    )
     args = parser.parse_args(argv)
     build = str(Path(args.build).resolve())
     folders = {name: snapshot(name) for name in (args.first, args.second)}
+    if args.bytecode:
+        folders = {name: compiled(folder) for name, folder in folders.items()}
+        print("the packages byte-compiled (compileall), as pip installs them")
     needs_json = str(Path(build) / "needs.json") if Path(build).is_dir() else build
     runs = {name: (lambda folder=folder: once(folder, build)) for name, folder in folders.items()}
     if args.json_load:

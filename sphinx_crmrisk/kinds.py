@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 
 def N_(message: str) -> str:
@@ -449,6 +449,8 @@ STATUS_LABELS: Mapping[Status, str] = {
 }
 
 
+# a handbook writes a few status words on thousands of items: each is made a key once
+@lru_cache(maxsize=1024)
 def status_key(word: str) -> str:
     """``" Retirée "`` -> ``"retiree"``: lower case, no accent, one space between words
     (``_`` and ``-`` are spaces): how status words are compared."""

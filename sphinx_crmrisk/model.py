@@ -13,10 +13,12 @@ import datetime as dt
 import functools
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from functools import cached_property
+from itertools import chain
+from typing import Any, ClassVar
 
 from .kinds import (
     COVERING_KINDS,
@@ -73,6 +75,7 @@ class State(StrEnum):
 _COVERED, _JUSTIFIED, _UPCOMING = State.COVERED, State.JUSTIFIED, State.UPCOMING
 _LAPSED, _OUT_OF_SCOPE, _UNCOVERED = State.LAPSED, State.OUT_OF_SCOPE, State.UNCOVERED
 _OBLIGATION, _RISK = Kind.OBLIGATION, Kind.RISK
+_NOT_APPLICABLE_STATUS = Status.NOT_APPLICABLE
 
 #: Each state as readers see it (English message IDs; the French catalog translates them).
 STATE_LABELS: Mapping[State, str] = {
@@ -192,7 +195,9 @@ class Item:
 
 # a handbook has few distinct dates and every assessment reads two: each text is parsed
 # once (dates are immutable, so sharing them is safe)
-@functools.lru_cache(maxsize=4096)
+# (a large needs.json has thousands of distinct dates: the cache holds them all, or each
+# one read again is parsed again)
+@functools.lru_cache(maxsize=1 << 16)
 def parse_date(value: str) -> dt.date | None:
     """An ISO ``YYYY-MM-DD`` date of the years :data:`FIRST_YEAR` to :data:`LAST_YEAR`,
     or None when the text is not one (:func:`bad_date_message` says why)."""
@@ -312,6 +317,164 @@ def item_from_need(need: Mapping[str, Any], names: Names = DEFAULT_NAMES) -> Ite
         kind,
         content if content.__class__ is str else "",
     )
+
+
+class NeedRecord:
+    """A need as :func:`~.needs_json.read_model_needs` decodes it: each key the model
+    reads is an attribute of its canonical name (``id``, ``type``..., ``legal_basis``...,
+    ``covers``...), whatever the project names it; a key the need lacks holds
+    :attr:`absent` (falsy). The decoder has checked each value's type.
+
+    The mixin of the decoder's record class (a msgspec struct: no dict a need, its
+    values read in C). :meth:`Model.from_needs` reads it without a lookup by key; for
+    any other reader it is a read-only mapping of the need's keys as the file names
+    them.
+    """
+
+    __slots__ = ()
+    #: the need's key (as the file names it) -> the attribute that holds it
+    keys_read: ClassVar[Mapping[str, str]] = {}
+    #: what an attribute holds when the need lacks the key
+    absent: ClassVar[object] = None
+
+    def __getitem__(self, key: str) -> Any:
+        attribute = self.keys_read.get(key)
+        value = self.absent if attribute is None else getattr(self, attribute)
+        if value is self.absent:
+            raise KeyError(key)
+        # a list of IDs, as the file has it (the record holds a tuple)
+        return list(value) if value.__class__ is tuple else value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        attribute = self.keys_read.get(key) if isinstance(key, str) else None
+        return attribute is not None and getattr(self, attribute) is not self.absent
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self.keys_read if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _key in self)
+
+    def keys(self) -> list[str]:
+        return list(self)
+
+    def values(self) -> list[Any]:
+        return [self[key] for key in self]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(key, self[key]) for key in self]
+
+    def __eq__(self, other: object) -> bool:
+        # as a mapping: the same keys and values as a dict (or another record) has
+        if isinstance(other, Mapping):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self.items())!r})"
+
+
+Mapping.register(NeedRecord)
+
+
+def _items_from_needs(needs: Iterable[Mapping[str, Any]], names: Names) -> list[Item]:
+    """:func:`item_from_need` of each need; a :class:`NeedRecord` is read by attribute
+    (:func:`_record_reader`), to the same Item."""
+    field_names = tuple(name for _key, name in names.field_keys)
+    link_names = tuple(name for _key, name in names.link_keys)
+    return _record_reader(field_names, link_names)(needs, names)
+
+
+#: The loop of :func:`_record_reader`; its fields and links are written in for each
+#: name (``{fields}``, ``{links}``).
+_READER = """
+def read_records(needs, names):
+    kinds = names.kinds
+    items = []
+    append = items.append
+    for need in needs:
+        if not isinstance(need, NeedRecord):
+            append(item_from_need(need, names))
+            continue
+        need_type = need.type
+        kind = kinds.get(need_type)
+        fields = {{}}
+        if kind is not None:
+{fields}
+        links = {{}}
+{links}
+        title = need.title
+        lineno = need.lineno
+        content = need.content if kind is OBLIGATION else ""
+        append(
+            Item(
+                need.id,
+                need_type,
+                title if title.__class__ is str else "",
+                need.status or None,
+                need.docname or None,
+                need.doctype or None,
+                lineno if lineno.__class__ is int else None,
+                fields,
+                links,
+                kind,
+                content if content.__class__ is str else "",
+            )
+        )
+    return items
+"""
+
+
+@functools.lru_cache(maxsize=8)
+def _record_reader(
+    field_names: tuple[str, ...], link_names: tuple[str, ...]
+) -> Callable[[Iterable[Mapping[str, Any]], Names], list[Item]]:
+    """The loop that makes the items of needs, a :class:`NeedRecord` read by attribute.
+
+    What :func:`item_from_need` does, to the same Item: a record holds, as attributes
+    of the canonical names, the keys item_from_need reads under the project's, each
+    value already of its type (a text, a list of texts, a line number: the decoder
+    checked them), so its ``str()`` and list checks have nothing left to do. Written
+    out for each field and link, in item_from_need's order (``field_names``,
+    ``link_names``), and compiled once, as :mod:`dataclasses` does: one attribute read
+    a name, which Python specializes, where a loop over the names would look each one
+    up (50,000 needs on a large needs.json; most values are "", sphinx-needs writing
+    every field on every need).
+    """
+    assert all(name.isidentifier() for name in (*field_names, *link_names))
+    fields = "\n".join(
+        f"            value = need.{name}\n"
+        f"            if value:\n"
+        f"                fields[{name!r}] = value.strip()"
+        for name in field_names
+    )
+    # a non-empty tuple of IDs (as the decoder makes them) is kept as it is; a link to
+    # a need part (``ID.part``) counts for the need (_link_ids)
+    links = "\n".join(
+        f"        value = need.{name}\n"
+        f"        if value:\n"
+        f"            links[{name!r}] = "
+        f"value if '.' not in ''.join(value) else link_ids(value)"
+        for name in link_names
+    )
+    namespace: dict[str, Any] = {
+        "NeedRecord": NeedRecord,
+        "item_from_need": item_from_need,
+        "Item": Item,
+        "OBLIGATION": _OBLIGATION,
+        "link_ids": _link_ids,
+    }
+    exec(_READER.format(fields=fields, links=links), namespace)
+    reader: Callable[[Iterable[Mapping[str, Any]], Names], list[Item]] = namespace["read_records"]
+    return reader
 
 
 class DiscountCode(StrEnum):
@@ -504,37 +667,116 @@ class Model:
         self.items: dict[str, Item] = {item.id: item for item in items}
         #: The project's names of our kinds, fields and links (for messages).
         self.names = names
-        incoming: dict[str, dict[str, list[str]]] = {}
-        self._incoming = incoming
-        for item in self.items.values():
-            if not item.links:
-                continue
-            item_id = item.id
-            for link_type, targets in item.links.items():
+        self._incoming_by_type: dict[str, dict[str, list[Item]]] = {}
+        #: link type -> the IDs its index has items of a status or of no covering kind for
+        self._other_sources: dict[str, set[str]] = {}
+        self._ids_of: dict[frozenset[Kind], frozenset[str]] = {}
+        #: What the items were read from, when it holds nothing else (:meth:`from_needs`)
+        self._read_from: object = None
+
+    def incoming_items(self, link_type: str) -> Mapping[str, list[Item]]:
+        """Target ID -> the items that link to it with ``link_type``, in ID order (as
+        sphinx-needs sorts back-links: the order in which needs were read changes with
+        an incremental build and must not change what is shown).
+
+        Made on first use, one link type at a time: ``crmrisk check`` needs only the
+        covers (each item's phase links alone are 50,000 on a large needs.json).
+        """
+        index = self._incoming_by_type.get(link_type)
+        if index is None:
+            index = {}
+            # the targets of an item with a status or of another kind than a clause or
+            # procedure: the covers of those items may not count (_assess_each looks at
+            # the covers of those targets only), told while each item is at hand
+            other_sources: set[str] = set()
+            covering_kinds = COVERING_KINDS
+            # whether the items that have such links come in the order of their IDs (a
+            # needs.json of sphinx-needs holds its needs so): then so does each list
+            in_order, last_id = True, ""
+            for item in self.items.values():
+                links = item.links
+                if not links:
+                    continue
+                targets = links.get(link_type)
+                if targets is None:
+                    continue
+                item_id = item.id
+                if item_id < last_id:
+                    in_order = False
+                last_id = item_id
                 for target in targets:
-                    # get, not setdefault: that builds a throwaway {} or [] every call
-                    by_type = incoming.get(target)
-                    if by_type is None:
-                        by_type = incoming[target] = {}
-                    ids = by_type.get(link_type)
-                    if ids is None:
-                        by_type[link_type] = [item_id]
+                    # get, not setdefault: that builds a throwaway [] every call
+                    sources = index.get(target)
+                    if sources is None:
+                        index[target] = [item]
                     else:
-                        ids.append(item_id)
-        # in ID order, as sphinx-needs sorts back-links: the order in which needs were
-        # read changes with an incremental build and must not change what is shown
-        for by_type in incoming.values():
-            for ids in by_type.values():
-                ids.sort()
+                        sources.append(item)
+                if item.status or item.kind not in covering_kinds:
+                    other_sources.update(targets)
+            if not in_order:
+                for sources in index.values():
+                    if len(sources) > 1:
+                        sources.sort(key=_by_id)
+            self._incoming_by_type[link_type] = index
+            self._other_sources[link_type] = other_sources
+        return index
+
+    def incoming_ids(self, link_type: str) -> dict[str, list[str]]:
+        """:meth:`incoming_items` as IDs."""
+        return {
+            target: [item.id for item in sources]
+            for target, sources in self.incoming_items(link_type).items()
+        }
+
+    @property
+    def _incoming(self) -> dict[str, dict[str, list[str]]]:
+        """Target ID -> link type -> source IDs: every link type's :meth:`incoming_ids`."""
+        incoming: dict[str, dict[str, list[str]]] = {}
+        for link_type in LINK_SPECS:
+            for target, ids in self.incoming_ids(link_type).items():
+                incoming.setdefault(target, {})[link_type] = ids
+        return incoming
 
     @classmethod
     def from_needs(
         cls, needs: Mapping[str, Mapping[str, Any]], names: Names = DEFAULT_NAMES
     ) -> Model:
-        return cls((item_from_need(need, names) for need in needs.values()), names)
+        model = cls(_items_from_needs(needs.values(), names), names)
+        if needs and isinstance(next(iter(needs.values())), NeedRecord):
+            # the records a needs.json was decoded into, whose texts the items share:
+            # freed with the model, not object by object as soon as it is made (a
+            # command ends without freeing it at all: cli.run)
+            model._read_from = needs
+        return model
 
     def of_kind(self, kind: Kind) -> list[Item]:
-        return [item for item in self.items.values() if item.kind is kind]
+        """The items of ``kind``, in the order of :attr:`items` (a new list)."""
+        return list(self._by_kind.get(kind, ()))
+
+    @cached_property
+    def _by_kind(self) -> dict[Kind, list[Item]]:
+        """The items of each kind, in one pass (the assessments, the reviews, the
+        evidence, the watch items and the checks each ask for some)."""
+        by_kind: dict[Kind, list[Item]] = {}
+        for item in self.items.values():
+            kind = item.kind
+            if kind is not None:
+                items = by_kind.get(kind)
+                if items is None:
+                    by_kind[kind] = [item]
+                else:
+                    items.append(item)
+        return by_kind
+
+    def ids_of(self, kinds: Iterable[Kind]) -> frozenset[str]:
+        """The IDs of the items of ``kinds`` (made once for each set of kinds)."""
+        kinds = frozenset(kinds)
+        ids = self._ids_of.get(kinds)
+        if ids is None:
+            by_kind = self._by_kind
+            ids = frozenset(map(_by_id, chain.from_iterable(by_kind.get(k, ()) for k in kinds)))
+            self._ids_of[kinds] = ids
+        return ids
 
     @property
     def has_items(self) -> bool:
@@ -547,8 +789,7 @@ class Model:
 
     def incoming(self, item_id: str, link_type: str) -> list[Item]:
         """Items that link to ``item_id`` with ``link_type``."""
-        ids = self._incoming.get(item_id, {}).get(link_type, [])
-        return [self.items[i] for i in ids]
+        return list(self.incoming_items(link_type).get(item_id, ()))
 
     def phases_of(self, obligation: Item) -> list[Item]:
         return [self.items[i] for i in obligation.linked("phase") if i in self.items]
@@ -621,48 +862,75 @@ def _assess(
     inactive: frozenset[str],
     profile: frozenset[str] | None,
 ) -> Assessment:
-    covering: list[Item] = []
-    discounted: list[tuple[Item, Discount]] = []
-    by_type = model._incoming.get(obligation.id)
-    covers = by_type.get("covers") if by_type is not None else None
-    if covers:
-        items, names = model.items, model.names
-        for item_id in covers:
-            item = items[item_id]
-            # the common case first: a clause or procedure without a status counts
-            if item.kind in COVERING_KINDS and not item.status:
-                covering.append(item)
-                continue
-            reason = _discount_reason(item, inactive, names)
-            if reason is None:
-                covering.append(item)
-            else:
-                discounted.append((item, reason))
-    fields = obligation.fields
-    effective_text, until_text = fields.get("effective"), fields.get("until")
-    effective = parse_date(effective_text) if effective_text else None
-    until = parse_date(until_text) if until_text else None
-    upcoming = effective is not None and effective > today
-    applies_to = fields.get("applies_to")
-    missing = missing_activities(applies_to, profile) if applies_to else ()
-    if until is not None and until < today:
-        state = _LAPSED
-    elif missing:
-        state = _OUT_OF_SCOPE
-    elif _is_not_applicable(obligation) and fields.get("justification"):
-        state = _JUSTIFIED
-    elif covering:
-        state = _UPCOMING if upcoming else _COVERED
-    else:
-        state = _UNCOVERED
-    return Assessment(
-        obligation,
-        state,
-        tuple(covering),
-        tuple(discounted),
-        upcoming,
-        missing if state is _OUT_OF_SCOPE else (),
-    )
+    return _assess_each(model, (obligation,), today, inactive, profile)[0]
+
+
+def _assess_each(
+    model: Model,
+    obligations: Iterable[Item],
+    today: dt.date,
+    inactive: frozenset[str],
+    profile: frozenset[str] | None,
+) -> list[Assessment]:
+    """The assessment of each obligation, in the order given: the rule of :func:`assess`,
+    in one loop (20,000 obligations on a large needs.json)."""
+    covers_of = model.incoming_items("covers").get
+    # the obligations covered by an item with a status or of another kind: elsewhere
+    # (clauses and procedures without a status) every cover counts
+    may_discount = model._other_sources["covers"]
+    names = model.names
+    covering_kinds = COVERING_KINDS
+    assessments: list[Assessment] = []
+    for obligation in obligations:
+        covering: list[Item] = []
+        discounted: list[tuple[Item, Discount]] = []
+        covers = covers_of(obligation.id)
+        if covers and obligation.id not in may_discount:
+            covering = covers
+        elif covers:
+            for item in covers:
+                # the common case first: a clause or procedure without a status counts
+                if not item.status and item.kind in covering_kinds:
+                    covering.append(item)
+                    continue
+                reason = _discount_reason(item, inactive, names)
+                if reason is None:
+                    covering.append(item)
+                else:
+                    discounted.append((item, reason))
+        fields = obligation.fields
+        effective_text, until_text = fields.get("effective"), fields.get("until")
+        effective = parse_date(effective_text) if effective_text else None
+        until = parse_date(until_text) if until_text else None
+        upcoming = effective is not None and effective > today
+        applies_to = fields.get("applies_to")
+        missing = missing_activities(applies_to, profile) if applies_to else ()
+        status = obligation.status
+        if until is not None and until < today:
+            state = _LAPSED
+        elif missing:
+            state = _OUT_OF_SCOPE
+        elif (
+            status
+            and canonical_status(status) is _NOT_APPLICABLE_STATUS
+            and fields.get("justification")
+        ):
+            state = _JUSTIFIED
+        elif covering:
+            state = _UPCOMING if upcoming else _COVERED
+        else:
+            state = _UNCOVERED
+        assessments.append(
+            Assessment(
+                obligation,
+                state,
+                tuple(covering),
+                tuple(discounted),
+                upcoming,
+                missing if state is _OUT_OF_SCOPE else (),
+            )
+        )
+    return assessments
 
 
 def assess_all(
@@ -676,7 +944,7 @@ def assess_all(
     inactive = _InactiveKeys(inactive_keys(inactive_statuses))
     obligations = model.obligations
     obligations.sort(key=_by_id)
-    return [_assess(model, obligation, today, inactive, profile) for obligation in obligations]
+    return _assess_each(model, obligations, today, inactive, profile)
 
 
 class _InactiveKeys(frozenset[str]):
@@ -750,14 +1018,20 @@ def find_problems(
     by_key = dict(model.names.field_keys)
     required = tuple(by_key.get(name, name) for name in required_fields)
     inactive = tuple(inactive_statuses)
-    # each item's findings, in the order of its checks; then the items that have any,
-    # in the order of their location (sorting every item costs more than all checks:
-    # 50,000 items in a large needs.json, few with a finding)
+    # 50,000 items on a large needs.json, few with a finding: the items of each kind
+    # are first looked at with the conditions of the checks themselves, to tell whether
+    # any would report something (most items: none); the checks then run on those
+    # items only, and say it in their words
+    flagged = [
+        item
+        for kind, items in model._by_kind.items()
+        for item in _flagged(model, kind, items, required, inactive)
+    ]
+    # each flagged item's findings, in the order of its checks; then the items, in the
+    # order of their location (an item's ID makes each location its own)
     found: list[tuple[Item, list[Finding]]] = []
-    for item in model.items.values():
+    for item in flagged:
         kind = item.kind
-        if kind is None:
-            continue
         problems = list(_status_problems(item, inactive, gettext)) if item.status else []
         if item.links:
             problems.extend(_link_problems(model, item, gettext))
@@ -769,6 +1043,110 @@ def find_problems(
             found.append((item, problems))
     found.sort(key=lambda pair: _location_key(pair[0]))
     return [finding for _item, problems in found for finding in problems]
+
+
+def _flagged(
+    model: Model,
+    kind: Kind,
+    items: Iterable[Item],
+    required: tuple[str, ...],
+    inactive: tuple[str, ...],
+) -> list[Item]:
+    """The items of ``kind`` that :func:`_status_problems`, :func:`_link_problems`,
+    :func:`_obligation_problems` or :func:`_risk_problems` would report something
+    about: their conditions, without the messages."""
+    accepted = _accepted_keys(kind, inactive) if kind in KIND_STATUSES else None
+    # the links an item of this kind may have, and the IDs each may point at: a link's
+    # targets are looked up one by one only when one is not such an ID (50,000 phase
+    # links point at 100 phases)
+    may_have = frozenset(name for name, rule in LINK_SPECS.items() if kind in rule.sources)
+    targets_of = {name: model.ids_of(LINK_SPECS[name].targets) for name in may_have}
+    items_get = model.items.get
+    obligations, risks = kind is _OBLIGATION, kind is _RISK
+    flagged = []
+    for item in items:
+        status = item.status
+        if status and accepted is not None and status_key(status) not in accepted:
+            flagged.append(item)
+            continue
+        links = item.links
+        if links:
+            if not may_have.issuperset(links):
+                flagged.append(item)
+                continue
+            wrong_target = False
+            for link_type, targets in links.items():
+                if targets_of[link_type].issuperset(targets):
+                    continue
+                allowed = LINK_SPECS[link_type].targets
+                for target_id in targets:
+                    target = items_get(target_id)
+                    if target is not None and target.kind not in allowed:
+                        wrong_target = True
+                        break
+                if wrong_target:
+                    break
+            if wrong_target:
+                flagged.append(item)
+                continue
+        if (obligations and _obligation_flagged(item, required)) or (risks and _risk_flagged(item)):
+            flagged.append(item)
+    return flagged
+
+
+def _accepted_keys(kind: Kind, inactive_statuses: tuple[str, ...]) -> frozenset[str]:
+    """The keys of :func:`accepted_statuses`: an item of ``kind`` whose status has
+    another key is reported by :func:`_status_problems`."""
+    return frozenset(status_key(word) for word in accepted_statuses(kind, inactive_statuses))
+
+
+def _obligation_flagged(item: Item, required: tuple[str, ...]) -> bool:
+    """Whether :func:`_obligation_problems` reports anything about ``item``: its
+    conditions, in its order, without the messages."""
+    get = item.fields.get
+    for name in required:
+        if not get(name):
+            return True
+    if not item.links.get("phase"):
+        return True
+    status = item.status
+    if status and canonical_status(status) is _NOT_APPLICABLE_STATUS and not get("justification"):
+        return True
+    applies_to = get("applies_to")
+    if applies_to and _has_unknown_activity(applies_to):
+        return True
+    level = get("verification")
+    if level and level not in VERIFICATION_LEVELS:
+        return True
+    # DATE_FIELDS, each a date when written, the until not before the effective
+    effective_text, until_text = get("effective"), get("until")
+    effective = parse_date(effective_text) if effective_text else None
+    if effective_text and effective is None:
+        return True
+    until = parse_date(until_text) if until_text else None
+    if until_text and until is None:
+        return True
+    return effective is not None and until is not None and until < effective
+
+
+assert DATE_FIELDS == ("effective", "until"), "_obligation_flagged reads these two"
+
+
+@functools.lru_cache(maxsize=1024)
+def _has_unknown_activity(applies_to: str) -> bool:
+    """Whether an ``applies_to`` text names a word that is no activity (the texts are
+    few: the same lists on many obligations)."""
+    return not_activities(split_list(applies_to)) is not None
+
+
+def _risk_flagged(item: Item) -> bool:
+    """Whether :func:`_risk_problems` reports anything about ``item``."""
+    fields = item.fields
+    for name in RISK_SCALES:
+        text = fields.get(name)
+        if text and _scale_value(text) is None:
+            return True
+    return False
 
 
 def _location_key(item: Item) -> tuple[str, int, str]:

@@ -26,14 +26,18 @@ at the start of the file is skipped by both paths.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import functools
 import itertools
 import json
 import math
+import mmap
+import operator
+import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -41,7 +45,7 @@ import msgspec
 
 from .gc_pause import gc_paused
 from .kinds import DEFAULT_NAMES, Names
-from .model import NEED_KEYS
+from .model import NEED_KEYS, NeedRecord
 
 NEEDS_JSON = "needs.json"
 
@@ -93,14 +97,22 @@ def read_model_needs(
 ) -> dict[str, Mapping[str, Any]]:
     """Like :func:`read_needs`, for the model: other keys than it reads may be left out.
 
-    sphinx-needs writes about sixty keys a need, the model reads twenty
+    sphinx-needs writes about sixty keys a need, the model reads thirty-seven
     (:func:`~sphinx_crmrisk.model.need_keys` of the names the build recorded): the others
-    are skipped while parsing, never made into Python objects (all are kept on the rare
-    file json reads instead).
+    are skipped while parsing, never made into Python objects. Each need is a
+    :class:`~sphinx_crmrisk.model.NeedRecord` (a read-only mapping of the keys it has
+    among those) when msgspec reads the file, a dict of all its keys on the rare file
+    json reads instead.
     """
     types = need_types(names)
     ours = frozenset(names.kinds)
-    return _read_needs(path, _model_decoder(tuple(types.items())), types, ours)
+    canonical = {
+        **{key: key for key in _CORE_TYPES},
+        **dict(names.field_keys),
+        **dict(names.link_keys),
+    }
+    layout = tuple((key, canonical[key], kind) for key, kind in types.items())
+    return _read_needs(path, _model_decoder(layout), types, ours)
 
 
 #: What each key the model reads must hold; a need may lack any but ``type``.
@@ -136,7 +148,8 @@ _PYTHON_TYPES: dict[str, Any] = {
     ID: Annotated[str, msgspec.Meta(min_length=1)],
     OPTIONAL_TEXT: str | None,
     LINE: Annotated[int, msgspec.Meta(ge=1, le=_MAX_LINE)] | None,
-    IDS: list[str] | None,
+    # a tuple: the model's items keep it as it is (a list would be copied into one)
+    IDS: tuple[str, ...] | None,
 }
 
 
@@ -149,13 +162,7 @@ def _read_needs(
     """``types``: the key types the decoder checks itself (None: it checks none);
     ``ours``: the need types whose every key is checked (see :func:`needs_of`)."""
     file = find_needs_json(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as err:
-        raise LoadError(f"{file}: cannot read: {err.strerror or err}") from None
-    # an editor's byte order mark: msgspec refuses it, json too, but it says nothing
-    raw = raw.removeprefix(codecs.BOM_UTF8)
-    with gc_paused():
+    with _contents(file) as raw, gc_paused():
         try:
             # msgspec: 3 to 4 times json's speed on a large needs.json, and the types
             # of NEED_TYPES checked on the way
@@ -163,13 +170,11 @@ def _read_needs(
             data = decoder.decode(raw)
             decoded = next(_DECODED) - before - 1
             if types is None:
-                # the decoder of every key makes no dataclass: a pass that skips every
+                # the decoder of every key makes no record: a pass that skips every
                 # value counts the needs
                 before = next(_DECODED)
                 _COUNT_NEEDS.decode(raw)
                 decoded = next(_DECODED) - before - 1
-            else:
-                data = _as_dicts(data)
             read = decoded == _needs_kept(data)  # else a repeated key lost a need
         except (msgspec.DecodeError, RecursionError):
             read = False
@@ -181,6 +186,49 @@ def _read_needs(
             # names what is wrong
             data = _read_json(file)
     return needs_of(data, str(file), checked=checked, types=types or NEED_TYPES, ours=ours)
+
+
+#: From this size on, a needs.json is mapped into memory rather than read (1 MiB).
+MAP_FROM = 1 << 20
+
+
+@contextlib.contextmanager
+def _contents(file: Path) -> Iterator[bytes | memoryview]:
+    """The bytes of ``file``, without an editor's byte order mark (msgspec refuses it,
+    json too, but it says nothing).
+
+    A large file is mapped (:data:`MAP_FROM`): read, its 100 MB would be copied into
+    as much new memory, each page of it faulted in (0.07 s of a 50,000-need file's
+    ``crmrisk check``); mapped, msgspec parses the cached pages themselves. Nothing
+    decoded refers to them (every text is a copy), and the map is closed on the way out.
+    A mapped file cut short while it is parsed (a build rewriting that very needs.json
+    at that moment) ends the process with SIGBUS, where a read one gives a LoadError.
+    """
+    try:
+        with file.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            mapped = None
+            if size >= MAP_FROM:
+                try:
+                    mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+                except (OSError, ValueError):  # a file system that cannot map it
+                    mapped = None
+            raw = stream.read() if mapped is None else None
+    except OSError as err:
+        raise LoadError(f"{file}: cannot read: {err.strerror or err}") from None
+    if raw is not None:
+        yield raw.removeprefix(codecs.BOM_UTF8)
+        return
+    assert mapped is not None
+    with mapped:
+        view = memoryview(mapped)
+        bom = len(codecs.BOM_UTF8)
+        body = view[bom:] if bytes(view[:bom]) == codecs.BOM_UTF8 else view[:]
+        try:
+            yield body
+        finally:  # the map closes only once no view of it is left
+            body.release()
+            view.release()
 
 
 #: Counts the needs decoded, one a need, dropped ones included: ``next()`` before and
@@ -230,29 +278,38 @@ _COUNT_NEEDS = _decoder_of(
 
 
 @functools.lru_cache(maxsize=8)
-def _model_decoder(types: tuple[tuple[str, str], ...]) -> msgspec.json.Decoder[Any]:
-    """A dataclass of the model's keys, each with its type: msgspec skips every other key
-    of a need and checks the type of each key it keeps. A key the need lacks is not set
-    on it (its class holds the default), so the instance's ``__dict__`` is the need as a
-    dict of the keys it has: no copy. The dataclass counts itself (:func:`_count_need`).
-    One decoder per key set (the canonical names, and each project's renamed ones)."""
-    # made from a namespace, no __init__, __repr__ or __eq__ generated (msgspec sets the
-    # attributes itself): a project's key need not be a Python name ("crm-risk")
-    namespace: dict[str, Any] = {key: None for key, _kind in types}
-    namespace["__annotations__"] = {key: _PYTHON_TYPES[kind] for key, kind in types}
-    namespace["__post_init__"] = _count_need
-    need: type = dataclasses.dataclass(init=False, repr=False, eq=False)(
-        type("model_need", (), namespace)
+def _model_decoder(layout: tuple[tuple[str, str, str], ...]) -> msgspec.json.Decoder[Any]:
+    """A decoder whose needs are records of the model's keys (``layout``: each key, its
+    canonical name, its type): msgspec skips every other key of a need and checks the
+    type of each key it keeps.
+
+    The record (:class:`~sphinx_crmrisk.model.NeedRecord`) is a msgspec struct whose
+    attributes are the canonical names, each renamed to the project's key (which need
+    not be a Python name: ``crm-risk``); a key the need lacks holds ``msgspec.UNSET``,
+    which tells it from a null. No dict a need, no garbage-collector tracking (it holds
+    only texts, lists of texts and numbers). It counts itself (:func:`_count_need`).
+    One decoder per key set (the canonical names, and each project's renamed ones).
+    """
+    # in the order of the keys: sphinx-needs writes them sorted, and msgspec looks for
+    # each key from the field after the last one found
+    fields = [
+        (name, _PYTHON_TYPES[kind] | msgspec.UnsetType, msgspec.UNSET)
+        for _key, name, kind in sorted(layout)
+    ]
+    record: type = msgspec.defstruct(
+        "model_need",
+        fields,
+        bases=(NeedRecord,),
+        kw_only=True,
+        gc=False,
+        rename={name: key for key, name, _kind in layout},
+        namespace={
+            "__post_init__": _count_need,
+            "keys_read": {key: name for key, name, _kind in layout},
+            "absent": msgspec.UNSET,
+        },
     )
-    return _decoder_of(need)
-
-
-def _as_dicts(data: Any) -> Any:
-    """The document :func:`_model_decoder` decoded, each need its ``__dict__``."""
-    for version in data.get("versions", {}).values():
-        if "needs" in version:
-            version["needs"] = {key: vars(need) for key, need in version["needs"].items()}
-    return data
+    return _decoder_of(record)
 
 
 class _Repeated(dict[str, Any]):
@@ -456,6 +513,48 @@ def _check_need(
                 raise LoadError(f"{origin}: need {need_id!r}: field {key!r} {why}")
 
 
+_TYPE_OF, _ID_OF = operator.attrgetter("type"), operator.attrgetter("id")
+
+
+def _check_records(needs: dict[str, Any], origin: str, keys_of: dict[str, str]) -> None:
+    """:func:`needs_of`'s checks of the needs msgspec decoded as records (their values'
+    types are checked already), in the same order, with the same messages.
+
+    Needs whose IDs are their keys cannot share an ID (keys are unique): only when one
+    is not does the loop of needs_of look for a repeated one, from the first need on.
+    """
+    absent = msgspec.UNSET
+    records = needs.values()
+    # the common case, in C: every need has a type, and its ID is its key
+    if absent not in map(_TYPE_OF, records) and list(map(_ID_OF, records)) == list(needs):
+        return
+    for need_id, need in needs.items():
+        if need.type is absent:
+            raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
+        item_id = need.id
+        if item_id is absent:
+            if need_id == "":
+                raise LoadError(f"{origin}: need {need_id!r}: its id is empty")
+            need.id = need_id
+        elif item_id != need_id:
+            break
+    else:
+        return
+    for need_id, need in needs.items():
+        if need.type is absent:
+            raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
+        item_id = need.id
+        if item_id is absent:
+            if need_id == "":
+                raise LoadError(f"{origin}: need {need_id!r}: its id is empty")
+            need.id = item_id = need_id
+        other = keys_of.setdefault(item_id, need_id)
+        if other != need_id:
+            raise LoadError(
+                f"{origin}: needs {other!r} and {need_id!r} have the same id {item_id!r}"
+            )
+
+
 def needs_of(
     data: Any,
     origin: str,
@@ -486,6 +585,9 @@ def needs_of(
     if not isinstance(needs, dict):
         raise LoadError(f"{origin}: version {version!r} has no 'needs' object")
     keys_of: dict[str, str] = {}
+    if checked and needs and isinstance(next(iter(needs.values())), NeedRecord):
+        _check_records(needs, origin, keys_of)
+        return needs
     for need_id, need in needs.items():
         if not isinstance(need, dict) or "type" not in need:
             raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")

@@ -29,8 +29,9 @@ import calendar
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -457,6 +458,10 @@ def assess_review(
     )
 
 
+#: The sort key of items in ID order.
+_BY_ID = operator.attrgetter("id")
+
+
 def assess_reviews(
     model: Model,
     today: dt.date,
@@ -470,17 +475,52 @@ def assess_reviews(
     not count.
     """
     lock = lock or ReviewLock()
+    items = _reviewed_items(model, inactive_statuses)
+    return [assess_review(model, item, today, default_every, lock) for item in items]
+
+
+def reported_reviews(
+    model: Model,
+    today: dt.date,
+    default_every: int = DEFAULT_REVIEW_EVERY,
+    lock: ReviewLock | None = None,
+    inactive_statuses: Iterable[str] = (),
+    warn_never_reviewed: bool = False,
+) -> list[Review]:
+    """The reviews of :func:`assess_reviews` that :func:`review_findings` may report
+    something about, in the same order: so review_findings of these finds what it finds
+    of all of them, without a review made for each clause and procedure of a large
+    handbook (``crmrisk check``).
+
+    Those are the items with a ``reviewed`` date (a bad or future date, an overdue
+    review) or a ``review_every`` (a bad cycle); every item when there is a lock (a
+    suspect cover) or when ``warn_never_reviewed`` (a review never made).
+    """
+    lock = lock or ReviewLock()
+    if lock.present or warn_never_reviewed:
+        return assess_reviews(model, today, default_every, lock, inactive_statuses)
+    items = _reviewed_items(
+        model,
+        inactive_statuses,
+        lambda item: bool(item.fields.get("reviewed") or item.fields.get("review_every")),
+    )
+    return [assess_review(model, item, today, default_every, lock) for item in items]
+
+
+def _reviewed_items(
+    model: Model, inactive_statuses: Iterable[str], keep: Callable[[Item], bool] | None = None
+) -> list[Item]:
+    """The active clauses and procedures (those ``keep`` keeps), in ID order."""
     inactive = frozenset(inactive_statuses)
-    items = sorted(
+    return sorted(
         (
             item
             for kind in sorted(COVERING_KINDS)
             for item in model.of_kind(kind)
-            if not (item.status and item.status in inactive)
+            if not (item.status and item.status in inactive) and (keep is None or keep(item))
         ),
-        key=lambda i: i.id,
+        key=_BY_ID,
     )
-    return [assess_review(model, item, today, default_every, lock) for item in items]
 
 
 def review_findings(
@@ -496,7 +536,8 @@ def review_findings(
     findings: list[Finding] = []
     for review in reviews:
         item = review.item
-        text = item.field("reviewed")
+        fields = item.fields
+        text = fields.get("reviewed", "")
         if text and parse_date(text) is None:
             message = bad_date_message(item.id, "reviewed", text, gettext)
             findings.append(Finding("bad_date", item, message))
@@ -507,13 +548,15 @@ def review_findings(
             )
             message = gettext(template).format(id=item.id, date=text, today=today)
             findings.append(Finding("future_date", item, message))
-        every = item.field("review_every")
+        every = fields.get("review_every", "")
         if every and not _MONTHS.match(every):
             template = N_("{id}: review_every '{every}' is not a whole number of months")
             message = gettext(template).format(id=item.id, every=every)
             findings.append(Finding("bad_value", item, message))
-        owner = review.owner or gettext(N_("no owner"))
-        if review.state is _OVERDUE:
+        # the owner's words only for a message that names the owner
+        state = review.state
+        if state is _OVERDUE:
+            owner = review.owner or gettext(N_("no owner"))
             template = N_(
                 "{id}: review overdue: {type} of {owner}, last reviewed {reviewed}, was due "
                 "for review on {due}"
@@ -522,13 +565,15 @@ def review_findings(
                 id=item.id, type=item.type, owner=owner, reviewed=review.reviewed, due=review.due
             )
             findings.append(Finding("review_overdue", item, message))
-        elif review.state is _NEVER and warn_never_reviewed and not text:
+        elif state is _NEVER and warn_never_reviewed and not text:
+            owner = review.owner or gettext(N_("no owner"))
             template = N_("{id}: never reviewed: {type} of {owner} has no 'reviewed' date")
             message = gettext(template).format(id=item.id, type=item.type, owner=owner)
             findings.append(Finding("review_overdue", item, message))
-        findings.extend(
-            Finding("suspect", item, suspect.message_in(gettext)) for suspect in review.suspects
-        )
+        if review.suspects:
+            findings.extend(
+                Finding("suspect", item, suspect.message_in(gettext)) for suspect in review.suspects
+            )
     return findings
 
 

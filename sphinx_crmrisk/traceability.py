@@ -36,7 +36,14 @@ from .model import (
     gap_findings,
     not_counting_statuses,
 )
-from .reviews import Review, ReviewLock, SuspectCover, assess_reviews, review_findings
+from .reviews import (
+    Review,
+    ReviewLock,
+    SuspectCover,
+    assess_reviews,
+    reported_reviews,
+    review_findings,
+)
 from .scope import expand
 from .settings import Settings
 from .watch import Watch, assess_watch, watch_findings
@@ -118,8 +125,21 @@ class Traceability:
             self.settings.language,
         )
         language = self.settings.language
+        settings = self.settings
+        # the reviews made already (a view showed them), else those that may have a
+        # finding: review_findings finds in them what it finds in all
+        reviews = self.__dict__.get("reviews")
+        if reviews is None:
+            reviews = reported_reviews(
+                self.model,
+                self.today,
+                settings.review_every,
+                self.lock,
+                not_counting_statuses(self.model, self.inactive_statuses),
+                settings.warn_never_reviewed,
+            )
         found += review_findings(
-            self.model, self.reviews, self.settings.warn_never_reviewed, self.today, language
+            self.model, reviews, settings.warn_never_reviewed, self.today, language
         )
         found += watch_findings(self.model, self.watches, self.today, language)
         found += evidence_findings(self.model, self.evidence, self.today, language)

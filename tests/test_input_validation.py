@@ -160,10 +160,14 @@ def test_unusable_recorded_values_are_one_line_naming_the_value(capsys, tmp_path
 def test_an_unreadable_file_is_one_line(capsys, tmp_path, monkeypatch):
     path = write(tmp_path, BASE)
 
-    def refuse(self):
-        raise PermissionError(13, "Permission denied")
+    opened = Path.open
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    def refuse(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
     err = one_error_line(capsys, ["check", str(path)])
     assert err == f"crmrisk: error: {path}: cannot read: Permission denied\n"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -24,16 +25,26 @@ from typing import NoReturn
 from .. import __version__
 from ..needs_json import LoadError
 from ..text import one_line
-from . import check, diff, init, matrix, pack, register_import, review
 from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNCOVERED, Parser, UsageError, say, silence_stdout
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_UNCOVERED", "build_parser", "main", "run"]
 
-#: The commands, in the order ``--help`` lists them.
-COMMANDS = (check, matrix, diff, pack, init, review, register_import)
+#: The commands, in the order ``--help`` lists them: each one's name and module.
+COMMANDS = {
+    "check": "check",
+    "matrix": "matrix",
+    "diff": "diff",
+    "pack": "pack",
+    "init": "init",
+    "review": "review",
+    "import": "register_import",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command's parser, with every command, or ``only`` the one named: then no
+    other command's module is imported (nor compiled), which ``crmrisk check``, a CI
+    gate, would wait for on every run."""
     parser = Parser(
         prog="crmrisk",
         description="Check coverage, export the matrix, compare two builds, write an "
@@ -42,20 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.add_to(commands)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            importlib.import_module(f".{module}", __name__).add_to(commands)
     return parser
 
 
-@functools.lru_cache(maxsize=1)
-def _parser() -> argparse.ArgumentParser:
+@functools.cache
+def _parser(only: str | None) -> argparse.ArgumentParser:
     # built once a process: a caller in process (the notebooks, the hostile-input
     # test) runs the command many times, and argparse takes milliseconds to build it
-    return build_parser()
+    return build_parser(only)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    # the parser of the command named first; else (--help, --version, a mistake) of all
+    only = given[0] if given and given[0] in COMMANDS else None
+    args = _parser(only).parse_args(given)
     try:
         return args.run(args)
     except (LoadError, UsageError) as err:

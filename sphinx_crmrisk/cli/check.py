@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 
 from ..reports import REPORTERS, problems
-from .common import EXIT_OK, EXIT_UNCOVERED, add_command, emit, traceability_of
+from .common import (
+    EXIT_OK,
+    EXIT_UNCOVERED,
+    add_command,
+    emit,
+    keep_until_exit,
+    traceability_of,
+)
 
 
 def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,5 +37,6 @@ def add_to(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def run(args: argparse.Namespace) -> int:
     data = traceability_of(args.path, args)
+    keep_until_exit(data)
     emit(REPORTERS[args.format](data, args.gaps_only), args.output)
     return EXIT_UNCOVERED if problems(data, args.gaps_only) else EXIT_OK
