@@ -382,11 +382,14 @@ def test_a_build_renders_the_pdf_again_only_when_what_it_shows_changed(
     # the file in the output is not the one made: made again, never trusted
     (site / PDF_FR).write_bytes(b"%PDF-1.7 another file")
     build()
-    assert made == ["draft", "no draft", "here"] and (site / PDF_FR).read_bytes() == first
+    # made again, at the end: a build that read no page drafts nothing (Sphinx 8 and 9
+    # start writing even then)
+    assert made[1:] == ["no draft", "here"] and (site / PDF_FR).read_bytes() == first
     # an edit of what it shows: drafted again, and it is the pack's
+    made.clear()
     edit(source / "obligations.md", "Informer les personnes appelées", "Informer les appelés")
     build()
-    assert made == ["draft", "no draft", "here", "draft"]
+    assert made == ["draft"]
     assert "Informer les appelés" in " ".join(text_of(site / PDF_FR))
     output = pack(site, tmp_path_factory.mktemp("again-pack") / "pack", capsys)
     assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()

@@ -67,12 +67,16 @@ def start_pdf(app: Sphinx, _builder: Any) -> None:
     """``write-started``, after sphinx-needs has resolved its needs: the PDF drafted in a
     second process while the pages are written (see the module's text).
 
-    No draft when the PDF in the output is already that of these files, nor when
-    needs.json holds the time of its build (``needs_reproducible_json`` off: the file
-    written at the end will be another, and the draft of no use)."""
+    No draft when this build read no page (its needs are the last build's: Sphinx 8 and
+    9 start writing all the same), when the PDF in the output is already that of these
+    files, nor when needs.json holds the time of its build (``needs_reproducible_json``
+    off: the file written at the end will be another, and the draft of no use). Without a
+    draft, :func:`write_build_pdf` decides at the end as ever."""
     state = build_state(app)
     state.pdf_draft = None
-    if not _writes_pdf(app) or not getattr(app.config, "needs_reproducible_json", False):
+    if not state.docs_read or not _writes_pdf(app):
+        return
+    if not getattr(app.config, "needs_reproducible_json", False):
         return
     try:
         state.pdf_draft = _draft(app)
