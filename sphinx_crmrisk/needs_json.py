@@ -521,25 +521,14 @@ def _check_records(needs: dict[str, Any], origin: str, keys_of: dict[str, str]) 
     types are checked already), in the same order, with the same messages.
 
     Needs whose IDs are their keys cannot share an ID (keys are unique): only when one
-    is not does the loop of needs_of look for a repeated one, from the first need on.
+    is not, or lacks its type or id, does the loop of needs_of look at each need.
     """
     absent = msgspec.UNSET
     records = needs.values()
     # the common case, in C: every need has a type, and its ID is its key
     if absent not in map(_TYPE_OF, records) and list(map(_ID_OF, records)) == list(needs):
         return
-    for need_id, need in needs.items():
-        if need.type is absent:
-            raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
-        item_id = need.id
-        if item_id is absent:
-            if need_id == "":
-                raise LoadError(f"{origin}: need {need_id!r}: its id is empty")
-            need.id = need_id
-        elif item_id != need_id:
-            break
-    else:
-        return
+    # else each need in turn (a need without its id takes its key)
     for need_id, need in needs.items():
         if need.type is absent:
             raise LoadError(f"{origin}: need {need_id!r} is not an object with a 'type'")
