@@ -415,8 +415,10 @@ def _package_digest() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def _toolchain_versions() -> tuple[str, ...]:
-    """The versions the PDF's cover names, read without importing WeasyPrint (0.4 s)."""
+    """The versions the PDF's cover names, read without importing WeasyPrint (0.4 s);
+    once a process (finding the libraries asks ldconfig: 40 ms a build otherwise)."""
     versions = []
     for dist in ("weasyprint", "pydyf", "fonttools"):
         try:

@@ -414,22 +414,14 @@ def test_the_reported_reviews_have_the_findings_of_all(
         reported = reported_reviews(*args, warn_never_reviewed)
         assert review_findings(model, reported, warn_never_reviewed, today) == everything
         assert everything  # overdue, bad and future dates, suspects...
-        traceability = Traceability.at(
-            model,
-            today,
-            lock=lock,
-            inactive_statuses=inactive,
-            review_every=12,
-            warn_never_reviewed=warn_never_reviewed,
-        )
-        made_first = Traceability.at(
-            model,
-            today,
-            lock=lock,
-            inactive_statuses=inactive,
-            review_every=12,
-            warn_never_reviewed=warn_never_reviewed,
-        )
+        settings = {
+            "lock": lock,
+            "inactive_statuses": inactive,
+            "review_every": 12,
+            "warn_never_reviewed": warn_never_reviewed,
+        }
+        traceability = Traceability.at(model, today, **settings)
+        made_first = Traceability.at(model, today, **settings)
         assert made_first.reviews is not None  # findings then read every review
         assert traceability.findings == made_first.findings
 
