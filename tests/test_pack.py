@@ -451,6 +451,81 @@ def test_a_draft_that_cannot_be_made_leaves_the_pdf_to_the_end(
     assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
 
 
+def _record_when_drafted(monkeypatch) -> list[str]:
+    """The moments the site's PDF is drafted: ``ahead`` (the needs not yet resolved by
+    sphinx-needs) or ``writing`` (resolved: the write phase has started)."""
+    from sphinx_needs.data import SphinxNeedsData
+
+    from sphinx_crmrisk.sphinx_ext import site_pdf
+
+    when: list[str] = []
+    real_draft = site_pdf._draft
+
+    def draft(app, needs_json):
+        resolved = SphinxNeedsData(app.env).needs_is_post_processed
+        when.append("writing" if resolved else "ahead")
+        return real_draft(app, needs_json)
+
+    monkeypatch.setattr(site_pdf, "_draft", draft)
+    return when
+
+
+def test_the_pdf_is_drafted_ahead_from_a_copy_of_the_needs(tmp_path_factory, monkeypatch):
+    # drafted as soon as the pages are read (the audit notebooks run meanwhile), from
+    # the needs resolved on a copy: the build's own needs, warnings and needs.json are
+    # those of a build without the PDF, and the environment pickled for the next build
+    # holds them as read (an edit then builds what a clean build of the edit builds)
+    when = _record_when_drafted(monkeypatch)
+    root = tmp_path_factory.mktemp("ahead")
+    sources = {name: root / name for name in ("pdf", "plain", "clean")}
+    for source in sources.values():
+        shutil.copytree(ROOTS / "test-pack", source)
+        # a dead link: sphinx-needs warns of it when it resolves the needs, once
+        edit(
+            source / "couverture.md", ":covers: OBL-COVERED,", ":covers: OBL-NOWHERE, OBL-COVERED,"
+        )
+
+    def build(name: str, pdf: bool) -> tuple[bytes, str]:
+        config = {"crmrisk_pack_pdf": pdf, "needs_reproducible_json": True}
+        app = build_once(sources[name], confoverrides=config)
+        warnings = app.warning.getvalue().replace(str(sources[name]), "SRC")
+        return (Path(app.outdir) / "needs.json").read_bytes(), warnings
+
+    with_pdf, plain = build("pdf", True), build("plain", False)
+    assert when == ["ahead"]
+    assert plain[1].count("OBL-NOWHERE") == 1  # the dead link, said once
+    assert with_pdf == plain
+    when.clear()
+    for name in ("pdf", "clean"):
+        edit(sources[name] / "couverture.md", " OBL-COVERED,", "")
+    edited = build("pdf", True)
+    assert when == ["ahead"]
+    assert edited == build("clean", False)
+    assert edited[0] != with_pdf[0]
+
+
+def test_a_handler_of_the_resolution_leaves_the_draft_to_the_writing(
+    tmp_path_factory, capsys, monkeypatch
+):
+    # another extension's handler of sphinx-needs' resolution would see it twice: the
+    # PDF is then drafted once sphinx-needs has resolved the needs, and is the pack's
+    when = _record_when_drafted(monkeypatch)
+    seen: list[int] = []
+    source = tmp_path_factory.mktemp("handler") / "src"
+    shutil.copytree(ROOTS / "test-pack", source)
+    config = {"crmrisk_pack_pdf": True, "needs_reproducible_json": True}
+    app = SphinxTestApp("html", srcdir=source, confoverrides=config)
+    try:
+        app.connect("needs-before-sealing", lambda _app, needs: seen.append(len(needs)))
+        app.build()
+    finally:
+        app.cleanup()
+    assert when == ["writing"] and len(seen) == 1
+    site = Path(app.outdir)
+    output = pack(site, tmp_path_factory.mktemp("handler-pack") / "pack", capsys)
+    assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
+
+
 def test_what_the_pdf_is_made_from_is_one_digest():
     files = {"needs.json": b'{"a": 1}', "crmrisk-config.json": b"{}"}
     digest = pdf_inputs_digest(files, environ={})

@@ -32,7 +32,7 @@ from .notebooks import executed_source
 from .outputs import write_build_exports, write_build_lock, write_recorded_settings
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
-from .site_pdf import start_pdf, write_build_pdf
+from .site_pdf import draft_pdf_ahead, start_pdf, write_build_pdf
 from .state import build_state, forget_build, remember_docs_read
 from .views import NODES, VIEWS, replace_placeholders
 
@@ -97,6 +97,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # handlers that sum up every page read (sphinxcontrib-bibtex's citations, myst-nb's
     # execution tables: 500), with this build's needs, in parallel (audits.py)
     app.connect("env-updated", read_audit_pages, priority=100)
+    # 90: just before: the audit pack's PDF drafted in a second process from the needs
+    # resolved on a copy, while the audit notebooks run and the pages are written
+    app.connect("env-updated", draft_pdf_ahead, priority=90)
     # the last moment to add pages to write: those that would show stale needs
     app.connect("env-get-updated", pages_to_rewrite)
 

@@ -149,18 +149,26 @@ def _needs_handed_over(app: Sphinx, env: BuildEnvironment) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def needs_as_read(env: BuildEnvironment) -> dict[str, Any] | None:
+    """The needs as read, when resolving them adds only what sphinx-needs derives from
+    them (back-links, sorted links, the fields the build computes); None once resolved,
+    or when ``needextend`` or dynamic functions change them then."""
+    needs_data = SphinxNeedsData(env)
+    if needs_data.needs_is_post_processed:
+        return None
+    needs = needs_data.get_needs_mutable()
+    if needs_data.get_or_create_extends() or any(n.has_dynamic_fields for n in needs.values()):
+        return None
+    return needs
+
+
 def _write_handoff(app: Sphinx, env: BuildEnvironment) -> Path | None:
     """The needs the model reads, the settings and the lock, in a folder that
     ``sphinx_crmrisk.loading`` reads as a build's output; None when the needs are not
     final before sphinx-needs resolves them."""
-    needs_data = SphinxNeedsData(env)
     folder = Path(app.doctreedir) / HANDOFF
-    if needs_data.needs_is_post_processed:
-        return None
-    needs = needs_data.get_needs_mutable()
-    # needextend and dynamic functions change needs when sphinx-needs resolves them,
-    # after the reading: the notebooks build their needs themselves then
-    if needs_data.get_or_create_extends() or any(n.has_dynamic_fields for n in needs.values()):
+    needs = needs_as_read(env)
+    if needs is None:
         return None
     state = build_state(app)
     keys = need_keys(state.settings.names)

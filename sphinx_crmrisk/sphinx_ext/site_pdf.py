@@ -9,21 +9,27 @@ it costs seconds (4 s for the handbook's 18 pages), so:
 - a build whose files, tools and code are those the PDF in the output was made from
   (:func:`.pack.pdf_inputs_digest`, recorded under the doctrees with the PDF's own
   SHA-256) leaves it as it is: a no-change build, or an edit that changed no need;
-- otherwise the PDF is drafted in a second process while this one writes the pages
-  (:func:`start_pdf`): sphinx-needs' needs are final once the writing starts, so the
-  needs.json it will write at the end, the record of the settings and the lock are
-  written then into a folder under the doctrees, and ``crmrisk pack`` of that folder
-  runs on another core. At ``build-finished`` :func:`write_build_pdf` takes the draft's
-  PDF only if the files then beside needs.json are the very files the draft was made
-  from (the exports compared with the draft pack's own); else it renders the PDF itself,
-  as it would have without a draft. So the draft changes when the PDF is ready, never
-  what it holds.
+- otherwise the PDF is drafted in a second process while this one goes on: the
+  needs.json sphinx-needs will write at the end, the record of the settings and the lock
+  are written into a folder under the doctrees, and ``crmrisk pack`` of that folder runs
+  on another core. As soon as the pages are read (:func:`draft_pdf_ahead`, at
+  ``env-updated``, before the audit notebooks run): sphinx-needs resolves its needs only
+  when the writing starts, so they are resolved then on a copy, the environment's own
+  left as read (it is pickled for the next build); where that cannot be done alike
+  (``needextend``, dynamic functions, needs in an audit page, another extension's
+  handler of the resolution's events), when the writing starts (:func:`start_pdf`),
+  once sphinx-needs has resolved them. At ``build-finished`` :func:`write_build_pdf`
+  takes the draft's PDF only if the files then beside needs.json are the very files the
+  draft was made from (the exports compared with the draft pack's own); else it renders
+  the PDF itself, as it would have without a draft. So the draft changes when the PDF is
+  ready, never what it holds.
 
 A failure (WeasyPrint or Pango missing) is a warning.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import shutil
@@ -43,6 +49,7 @@ from ..pack import (
     read_build,
 )
 from ..settings import CONFIG_JSON, REVIEW_LOCK
+from .audits import audit_pages, needs_as_read
 from .build_warnings import log_warning
 from .outputs import recorded_settings_text
 from .state import build_lock, build_state, build_traceability
@@ -63,33 +70,90 @@ def _writes_pdf(app: Sphinx) -> bool:
     return build_traceability(app).model.has_items
 
 
-def start_pdf(app: Sphinx, _builder: Any) -> None:
-    """``write-started``, after sphinx-needs has resolved its needs: the PDF drafted in a
-    second process while the pages are written (see the module's text).
-
-    No draft when this build read no page (its needs are the last build's: Sphinx 8 and
-    9 start writing all the same), when the PDF in the output is already that of these
-    files, nor when needs.json holds the time of its build (``needs_reproducible_json``
-    off: the file written at the end will be another, and the draft of no use). Without a
-    draft, :func:`write_build_pdf` decides at the end as ever."""
+def _may_draft(app: Sphinx) -> bool:
+    """Whether a draft can be of use: this build read pages (else its needs are the last
+    build's: Sphinx 8 and 9 start writing all the same) and its needs.json does not hold
+    the time of its build (``needs_reproducible_json`` off: the file written at the end
+    would be another, and the draft of no use)."""
     state = build_state(app)
-    state.pdf_draft = None
-    if not state.docs_read or not _writes_pdf(app):
-        return
-    if not getattr(app.config, "needs_reproducible_json", False):
+    if not state.docs_read or app.builder.format != "html" or not state.settings.pack_pdf:
+        return False
+    return state.enabled and bool(getattr(app.config, "needs_reproducible_json", False))
+
+
+def draft_pdf_ahead(app: Sphinx, env: Any) -> None:
+    """``env-updated``, once the pages are read and before the audit pages are (their
+    notebooks executed): the PDF drafted from the needs resolved on a copy (see the
+    module's text). Nothing when that cannot be done alike: :func:`start_pdf` drafts it
+    when the writing starts."""
+    state = build_state(app)
+    if state.pdf_draft is not None or not _may_draft(app):
         return
     try:
-        state.pdf_draft = _draft(app)
+        needs_json = _resolved_ahead(app)
+        if needs_json is not None:
+            state.pdf_draft = _draft(app, needs_json)
+    except Exception:
+        # whatever stops it, the draft is left to the writing's start
+        shutil.rmtree(Path(app.doctreedir) / PDF_DRAFT, ignore_errors=True)
+
+
+def _resolved_ahead(app: Sphinx) -> bytes | None:
+    """The needs.json sphinx-needs will write, made from a copy of the needs as read,
+    resolved as sphinx-needs resolves them and with the fields the build computes; the
+    environment, its needs and this build's state as they were. None when the needs
+    can change after now (audit pages with needs of their own, read later) or when
+    another extension handles the resolution's events (it would see them twice)."""
+    from sphinx.util.logging import suppress_logging
+    from sphinx_needs.data import SphinxNeedsData
+
+    env = app.env
+    needs = needs_as_read(env)
+    if not needs or env.__dict__.get("_needs_all_needs") is not needs:
+        return None  # none, or sphinx-needs keeps them elsewhere than it did
+    audits = set(audit_pages(app, env))
+    if any(need.get("docname") in audits for need in needs.values()):
+        return None
+    for event in ("needs-before-post-processing", "needs-before-sealing"):
+        for listener in app.events.listeners.get(event, []):
+            if not getattr(listener.handler, "__module__", "").startswith("sphinx_crmrisk."):
+                return None
+    state = build_state(app)
+    saved = state.traceability, state.computed
+    env._needs_all_needs = copy.deepcopy(needs)  # type: ignore[attr-defined]
+    try:
+        # its warnings are those the resolution of the needs themselves gives again
+        with suppress_logging():
+            needs_json = _needs_json_bytes(app)
+        made = state.traceability  # by the fields the build computes, on the copy
+        return needs_json if made is None or made.model.has_items else None
+    finally:
+        env._needs_all_needs = needs  # type: ignore[attr-defined]
+        SphinxNeedsData(env).needs_is_post_processed = False
+        env.__dict__.pop("_needs_view", None)
+        state.traceability, state.computed = saved
+
+
+def start_pdf(app: Sphinx, _builder: Any) -> None:
+    """``write-started``, after sphinx-needs has resolved its needs: the PDF drafted in a
+    second process while the pages are written, unless it was drafted ahead (see the
+    module's text). No draft when the PDF in the output is already that of these files;
+    without one, :func:`write_build_pdf` decides at the end as ever."""
+    state = build_state(app)
+    if state.pdf_draft is not None or not _may_draft(app) or not _writes_pdf(app):
+        return
+    try:
+        state.pdf_draft = _draft(app, _needs_json_bytes(app))
     except Exception:
         # a draft only saves time: whatever stops it (another sphinx-needs' classes, a
         # full disk), the PDF is made at the end as without one, and says what failed
         shutil.rmtree(Path(app.doctreedir) / PDF_DRAFT, ignore_errors=True)
 
 
-def _draft(app: Sphinx) -> subprocess.Popen[bytes] | None:
+def _draft(app: Sphinx, needs_json: bytes) -> subprocess.Popen[bytes] | None:
     state = build_state(app)
     outdir = Path(app.outdir)
-    files = {NEEDS_JSON: _needs_json_bytes(app)}
+    files = {NEEDS_JSON: needs_json}
     files[CONFIG_JSON] = recorded_settings_text(app).encode("utf-8")
     lock = build_lock(app)
     if lock.present:
