@@ -109,8 +109,10 @@ def _resolved_ahead(app: Sphinx) -> bytes | None:
 
     env = app.env
     needs = needs_as_read(env)
-    if not needs or env.__dict__.get("_needs_all_needs") is not needs:
+    if not needs or "_needs_all_needs" not in env.__dict__:
         return None  # none, or sphinx-needs keeps them elsewhere than it did
+    if env.__dict__["_needs_all_needs"] is not needs:
+        return None
     audits = set(audit_pages(app, env))
     if any(need.get("docname") in audits for need in needs.values()):
         return None
