@@ -23,6 +23,10 @@ ROOTS = Path(__file__).parent / "roots"
 # off for Sphinx and for any other program that honours it.
 os.environ.pop("FORCE_COLOR", None)
 os.environ["NO_COLOR"] = "1"
+# each build's audit notebooks in kernels forked by a server of that build, ended with it,
+# and its PDF drafted by a process of its own: a server kept between builds outlives the
+# test run (tests/test_warm_kernels.py and tests/test_pack.py test them, then stop them)
+os.environ["CRMRISK_WARM"] = "build"
 
 # the test projects and fixtures are inputs, never tests: with --nbval-lax (make test),
 # pytest collected tests/roots/test-audit/audit.ipynb as a notebook test and ran it in

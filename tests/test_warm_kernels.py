@@ -10,7 +10,9 @@ the handbook's three audits (their HTML and figures, byte for byte).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from sphinx_crmrisk.sphinx_ext.kernel_fork import ping
 from sphinx_crmrisk.sphinx_ext.notebooks import (
     KERNEL_FORK,
     _imported,
@@ -30,6 +33,7 @@ from sphinx_crmrisk.sphinx_ext.notebooks import (
     _over_unix_sockets,
     _warm_kernels,
 )
+from sphinx_crmrisk.sphinx_ext.warm import kept_server, private_folder, warm_mode
 
 pytestmark = pytest.mark.book  # ipykernel, nbclient: the notebooks' stack
 
@@ -54,12 +58,19 @@ def execute(node, warm, cwd: Path, **kwargs) -> list[str]:
     return [out["text"] for cell in node.cells for out in cell.outputs if "text" in out]
 
 
+def ended(pid: int) -> bool:
+    """Whether ``pid`` has ended: no such process, or one that awaits its reaping."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
 def gone(pid: int) -> bool:
     """Whether ``pid`` has ended, waiting up to 10 s (a kernel is killed, then reaped)."""
     for _ in range(200):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if ended(pid):
             return True
         time.sleep(0.05)
     return False
@@ -154,3 +165,147 @@ def test_too_deep_a_folder_for_a_unix_socket_means_fresh_kernels(tmp_path, monke
     assert _over_unix_sockets(deep) is not None  # over TCP: an empty configuration
     assert "KernelManager" not in _over_unix_sockets(deep)
     assert _over_unix_sockets(tmp_path)["KernelManager"]["transport"] == "ipc"
+
+
+# -- a server kept between builds ------------------------------------------------------
+
+PARENT = "import os\nprint(os.getppid())"
+
+
+@pytest.fixture
+def keep(monkeypatch):
+    """Kept servers, in a runtime folder of the test's own (short enough for a socket);
+    whatever server a test leaves is stopped after it."""
+    runtime = Path(tempfile.mkdtemp(prefix="crmrisk-run-"))
+    runtime.chmod(0o700)
+    monkeypatch.setenv("CRMRISK_WARM", "keep")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.delenv("CRMRISK_WARM_IDLE", raising=False)
+    started: list[int] = []
+    yield started
+    for pid in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def kernel_parent(tmp_path: Path, started: list[int]) -> int:
+    """The pid of the process that forked the kernel of a notebook executed as a build
+    executes it (two notebooks, as the build's audits)."""
+    nodes = [notebook(PARENT), notebook("pass")]
+    with _warm_kernels(nodes) as warm:
+        assert "kernel_manager_class" in warm
+        parent = int(execute(nodes[0], warm, tmp_path)[0])
+    started.append(parent)
+    return parent
+
+
+def test_a_kept_server_forks_the_kernels_of_the_next_builds(tmp_path, keep):
+    first = kernel_parent(tmp_path, keep)
+    assert first != os.getpid()
+    # the build is over, its server lives on, and the next build's kernels are its forks
+    assert not gone_soon(first)
+    assert kernel_parent(tmp_path, keep) == first
+    os.kill(first, signal.SIGTERM)
+    assert gone(first)
+    # then the next build starts another
+    assert kernel_parent(tmp_path, keep) not in (first, os.getpid())
+
+
+def test_a_kept_server_whose_modules_changed_gives_way(tmp_path, keep, monkeypatch):
+    # a module the server imported is edited (here one every interpreter of this
+    # PYTHONPATH imports when it starts): the server no longer forks what a fresh kernel
+    # would be; it says so, stops, and the build starts another, which imports the edit
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "sitecustomize.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("PYTHONPATH", str(modules))
+    probe = "import sitecustomize\nprint(sitecustomize.VALUE)"
+    nodes = [notebook(PARENT, probe), notebook("pass")]
+
+    def run() -> list[str]:
+        with _warm_kernels(nodes) as warm:
+            lines = "".join(execute(nodes[0], warm, tmp_path)).split()
+        keep.append(int(lines[0]))
+        return lines
+
+    first, value = run()
+    assert value == "1"
+    (modules / "sitecustomize.py").write_text("VALUE = 2  # edited\n")
+    second, value = run()
+    assert value == "2" and second != first
+    assert gone(int(first))
+
+
+def test_a_kept_server_ends_when_idle(tmp_path, keep, monkeypatch):
+    monkeypatch.setenv("CRMRISK_WARM_IDLE", "0.5")
+    assert gone(kernel_parent(tmp_path, keep))
+
+
+def test_no_server_is_kept_where_another_user_could_reach_it(tmp_path, keep):
+    folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "sphinx-crmrisk"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    assert private_folder() is None
+    parent = kernel_parent(tmp_path, keep)
+    assert gone(parent)  # this build's own server, ended with it
+    assert list(folder.iterdir()) == []
+
+
+def test_a_ci_run_keeps_no_server(monkeypatch):
+    monkeypatch.delenv("CRMRISK_WARM", raising=False)
+    monkeypatch.setenv("CI", "true")
+    assert warm_mode() == "build"
+    monkeypatch.delenv("CI")
+    assert warm_mode() == "keep"
+    monkeypatch.setenv("CRMRISK_WARM", "off")
+    assert warm_mode() == "off"
+
+
+def gone_soon(pid: int) -> bool:
+    """Whether ``pid`` ends within a second (a server that would end with its build)."""
+    for _ in range(20):
+        if ended(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_kept_server_runs_a_job_as_a_process_of_its_own_would(tmp_path, keep, monkeypatch):
+    # a job (the PDF's draft) forked by a kept server: the launcher's folder, environment
+    # and streams, its exit status, and the server's imports already made
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "jobprobe.py").write_text(
+        "import os, sys\n"
+        "def main(argv):\n"
+        "    print(os.getcwd(), os.environ.get('JOB_TEST'), *argv, 'json' in sys.modules)\n"
+        "    print('to stderr', file=sys.stderr)\n"
+        "    return int(argv[0])\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(modules))
+    path = kept_server(["json", "jobprobe"], "jobs")
+    assert path is not None
+    answer = ping(path)
+    assert answer is not None and answer["fresh"]
+    keep.append(answer["pid"])
+    job = subprocess.run(
+        [sys.executable, str(KERNEL_FORK), "run", path, "jobprobe:main", "3", "x y"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "JOB_TEST": "seen"},
+        timeout=60,
+    )
+    assert job.returncode == 3
+    assert job.stdout == f"{tmp_path} seen 3 x y True\n"
+    assert job.stderr == "to stderr\n"
+    # a job that raises: its traceback on its stderr, status 1
+    failed = subprocess.run(
+        [sys.executable, str(KERNEL_FORK), "run", path, "jobprobe:main", "not a number"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert failed.returncode == 1 and "ValueError" in failed.stderr
+    assert ping(path) == answer  # the same server, still fresh

@@ -19,6 +19,14 @@ is imported as ipykernel sets it, and the server imports only libraries that do 
 visible when imported (:data:`QUIET_MODULES`, when a notebook imports them): a module
 that printed at import would print into no notebook.
 
+A server kept between builds (``keep``, :mod:`.notebooks` decides) saves the imports
+again at the next build: it ends after a time without a kernel, when it is told to
+(SIGTERM), or as soon as a file of a module it imported changed (a package upgraded, the
+package's own code edited: it would no longer be what a fresh kernel imports); it says so
+to whoever asks (``ping``), and stops taking requests. Its socket sits in a folder only
+its user can enter, and it holds a lock that says it lives; the kernels it forks do not
+hold it.
+
 This file is run by its path (``python kernel_fork.py serve|launch ...``), not as a
 module of the package, so that neither the launcher (a process per kernel) nor the
 server imports Sphinx; it imports nothing of the package either.
@@ -34,6 +42,7 @@ import signal
 import socket
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 #: Libraries the server imports before forking, when a notebook imports them: costly to
@@ -48,53 +57,115 @@ QUIET_MODULES = (
 )
 #: How long a launcher waits for the server to listen (it imports first).
 CONNECT_TIMEOUT = 60.0
+#: This file, run by its path.
+KERNEL_FORK = Path(__file__).resolve()
 
 
-def serve(path: str, modules: list[str]) -> None:
-    """Imports ipykernel and ``modules``, listens on the Unix socket ``path``, forks a
-    kernel for each launcher that connects; ends on SIGTERM, or when its parent does.
-    A server that cannot start says so in ``path.failed``: the launchers give up at once
-    (their kernels fail to start, and the build leaves the notebooks to myst-nb)."""
+def serve(
+    path: str,
+    modules: list[str],
+    lock_fd: int | None = None,
+    idle: float | None = None,
+    role: str = "kernels",
+) -> None:
+    """Imports ``modules`` (for ``kernels``: ipykernel, and those of ``modules`` that are
+    quiet), listens on the Unix socket ``path``, forks a kernel or a job for each launcher
+    that connects; ends on SIGTERM, and when its parent does (a build's own server) or
+    after ``idle`` seconds without work (a kept one, which holds the lock ``lock_fd``), or
+    when a file it loaded changed. A server that cannot start says so in ``path.failed``:
+    the launchers give up at once (their kernels fail to start, and the build leaves the
+    notebooks to myst-nb; a job fails, and the build does its work itself)."""
     try:
-        _serve(path, modules)
+        _serve(path, modules, lock_fd, idle, role)
     except BaseException:
         with open(path + ".failed", "w"):
             pass
         raise
 
 
-def _serve(path: str, modules: list[str]) -> None:
-    parent = os.getppid()
-    # as ipykernel does before the shell imports matplotlib (kernelapp.init_gui_pylab)
-    if not os.environ.get("MPLBACKEND"):
-        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    import ipykernel.kernelapp  # noqa: F401
+def _module_files() -> dict[str, tuple[int, int, int]]:
+    """Each file the process loaded, as found now: the modules' (this one's included)
+    and the shared libraries it mapped (Pango's, NumPy's...)."""
+    names = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+    with contextlib.suppress(OSError), open("/proc/self/maps", errors="replace") as maps:
+        for line in maps:
+            # address, permissions, offset, device, inode, then the file's path, if any
+            fields = line.split(None, 5)
+            if len(fields) == 6:
+                names.append(fields[5].strip())
+    found = {}
+    for name in names:
+        if isinstance(name, str) and name.startswith("/") and name not in found:
+            with contextlib.suppress(OSError):
+                stat = os.stat(name)
+                found[name] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    return found
 
-    for module in modules:
-        if module in QUIET_MODULES:
-            try:
+
+def _unchanged(files: dict[str, tuple[int, int, int]]) -> bool:
+    """Whether every file of ``files`` is still the one imported."""
+    for name, seen in files.items():
+        try:
+            stat = os.stat(name)
+        except OSError:
+            return False
+        if (stat.st_mtime_ns, stat.st_size, stat.st_ino) != seen:
+            return False
+    return True
+
+
+def _serve(
+    path: str, modules: list[str], lock_fd: int | None, idle: float | None, role: str
+) -> None:
+    parent = os.getppid()
+    if role == "kernels":
+        _prepare_kernels(modules)
+    else:
+        for module in modules:
+            with contextlib.suppress(Exception):
                 __import__(module)
-            except Exception:
-                continue
+    files = {}
+    if lock_fd is not None:
+        files = _module_files()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + ".tmp")  # left by a kept server killed while it imported
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(path + ".tmp")
     listener.listen()
     os.rename(path + ".tmp", path)  # launchers connect once the imports are done
-    stopping = False
+    stopping = stopped = False  # stopped: told to (SIGTERM), its kernels with it
 
     def stop(*_: Any) -> None:
-        nonlocal stopping
-        stopping = True
+        nonlocal stopping, stopped
+        stopping = stopped = True
 
     signal.signal(signal.SIGTERM, stop)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
     kernels: dict[int, socket.socket] = {}  # kernel's pid -> its launcher's connection
-    while not stopping and os.getppid() == parent:
+    closed = (listener.fileno(), lock_fd)  # what a kernel does not keep open
+    last = time.monotonic()
+    listening = True
+    while not stopped and (listening or kernels):
+        if lock_fd is None and os.getppid() != parent:
+            stopped = True
+            break
+        if listening and stopping:
+            # no request taken any more; a kept server's lock freed for the next one at
+            # once; the kernels of a stale one end as they would have (a build's, running)
+            listening = False
+            selector.unregister(listener)
+            os.unlink(path)
+            listener.close()
+            if lock_fd is not None:
+                os.close(lock_fd)
+            continue
         for key, _events in selector.select(timeout=0.05):
             if key.fileobj is listener:
                 connection, _address = listener.accept()
-                pid = _fork_kernel(connection, listener, kernels)
+                if files and not _unchanged(files):
+                    stopping = True  # said to the one who asked; no kernel forked
+                pid = _answer(connection, kernels, closed, stale=stopping)
                 if pid:
                     kernels[pid] = connection
                     selector.register(connection, selectors.EVENT_READ, pid)
@@ -104,32 +175,68 @@ def _serve(path: str, modules: list[str]) -> None:
                 selector.unregister(key.fileobj)
                 _kill(pid)
         _reap(kernels, selector)
+        if kernels:
+            last = time.monotonic()
+        elif idle is not None and time.monotonic() - last > idle:
+            stopping = True
+    if listening:
+        os.unlink(path)
+        listener.close()
     for pid in list(kernels):
-        _kill(pid)
+        _kill(pid)  # told to stop, or its parent (the build) gone
     _reap(kernels, selector, block=True)
-    os.unlink(path)
 
 
-def _fork_kernel(
-    connection: socket.socket, listener: socket.socket, kernels: dict[int, socket.socket]
+def _prepare_kernels(modules: list[str]) -> None:
+    # as ipykernel does before the shell imports matplotlib (kernelapp.init_gui_pylab)
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    import ipykernel.kernelapp  # noqa: F401
+
+    # what IPKernelApp imports when it makes its kernel (the IPython kernel, its shell,
+    # its debugger): 0.09 s of each kernel's start
+    for module in ("ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger"):
+        with contextlib.suppress(Exception):
+            __import__(module)
+    for module in modules:
+        if module in QUIET_MODULES:
+            with contextlib.suppress(Exception):
+                __import__(module)
+
+
+def _answer(
+    connection: socket.socket,
+    kernels: dict[int, socket.socket],
+    closed: tuple[int | None, ...],
+    stale: bool,
 ) -> int:
-    """Reads a launcher's request, forks its kernel; the kernel's pid (0 for a request
-    that could not be read: the connection is closed)."""
+    """Reads a request: a ``ping`` is told whether the server is still fresh, and its
+    pid; a launcher's request gets its kernel forked, unless the server is stale. The
+    kernel's pid, or 0 (the connection is then closed)."""
     try:
         message, fds, _flags, _address = socket.recv_fds(connection, 1 << 20, 3)
         request = json.loads(message)
     except (OSError, ValueError):
         connection.close()
         return 0
+    if request.get("ping") or stale:
+        for fd in fds:
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            connection.sendall(json.dumps({"fresh": not stale, "pid": os.getpid()}).encode())
+        connection.close()
+        return 0
     pid = os.fork()
     if pid == 0:  # the kernel
         code = 1
         try:
-            listener.close()
+            for kept in closed:
+                if kept is not None:
+                    os.close(kept)
             for other in kernels.values():
                 other.close()
             connection.close()
-            code = _run_kernel(request, fds)
+            code = _run_job(request, fds) if "run" in request else _run_kernel(request, fds)
         finally:
             os._exit(code)
     for fd in fds:
@@ -143,16 +250,7 @@ def _fork_kernel(
 
 def _run_kernel(request: dict[str, Any], fds: list[int]) -> int:
     """In the forked child: becomes the kernel the launcher asked for; its exit status."""
-    os.setsid()
-    for target, fd in enumerate(fds[:3]):
-        os.dup2(fd, target)
-    for fd in fds:
-        if fd > 2:
-            os.close(fd)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
+    _take_over(request, fds)
     _seed_again()
     argv = ["-f", request["connection_file"]]
     # two settings ipykernel reads from the environment when it is imported (the
@@ -175,6 +273,42 @@ def _run_kernel(request: dict[str, Any], fds: list[int]) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
     return 0
+
+
+def _run_job(request: dict[str, Any], fds: list[int]) -> int:
+    """In the forked child: runs ``module:function(argv)`` with the launcher's folder,
+    environment and streams; its exit status (1 for an exception, its traceback printed)."""
+    _take_over(request, fds)
+    import importlib
+
+    module, _, function = request["run"].partition(":")
+    try:
+        code = getattr(importlib.import_module(module), function)(request["argv"])
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return code if isinstance(code, int) else 0
+
+
+def _take_over(request: dict[str, Any], fds: list[int]) -> None:
+    """The launcher's session, streams, folder and environment, in the forked child."""
+    os.setsid()
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+    for fd in fds:
+        if fd > 2:
+            os.close(fd)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
 
 
 def _seed_again() -> None:
@@ -210,9 +344,10 @@ def _reap(kernels: dict[int, socket.socket], selector: Any, block: bool = False)
         connection.close()
 
 
-def launch(path: str, connection_file: str) -> int:
+def launch(path: str, connection_file: str, run: dict[str, Any] | None = None) -> int:
     """The kernel's command for jupyter_client: asks the server at ``path`` for a
-    kernel, passes on the signals it gets, and ends with the kernel's status."""
+    kernel (with ``run``: a job), passes on the signals it gets, and ends with the
+    kernel's status."""
     client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     deadline = time.monotonic() + CONNECT_TIMEOUT
     while True:
@@ -234,6 +369,7 @@ def launch(path: str, connection_file: str) -> int:
             print(f"kernel_fork: cannot reach the server at {path}: {err}", file=sys.stderr)
             return 1
     request = {"connection_file": connection_file, "cwd": os.getcwd(), "env": dict(os.environ)}
+    request.update(run or {})
     socket.send_fds(client, [json.dumps(request).encode()], [0, 1, 2])
     reader = client.makefile("rb")
     started = json.loads(reader.readline() or b"{}")
@@ -252,13 +388,46 @@ def launch(path: str, connection_file: str) -> int:
     return status if status >= 0 else 128 - status
 
 
+def fits_a_unix_socket(path: str) -> bool:
+    """Whether ``path`` is short enough for a Unix socket's address (108 bytes on Linux,
+    104 elsewhere, the final NUL included)."""
+    return len(os.fsencode(path)) < 104
+
+
+def ping(path: str) -> dict[str, Any] | None:
+    """What the server at ``path`` says of itself (``fresh``, ``pid``); None when no
+    server listens there (yet)."""
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        client.settimeout(CONNECT_TIMEOUT)
+        client.connect(path)
+        socket.send_fds(client, [json.dumps({"ping": True}).encode()], [])
+        answer = json.loads(client.recv(4096) or b"null")
+    except (OSError, ValueError):
+        return None
+    finally:
+        client.close()
+    return answer if isinstance(answer, dict) else None
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["serve"] and len(argv) >= 2:
         serve(argv[1], argv[2:])
         return 0
+    if argv[:1] == ["keep"] and len(argv) >= 5:
+        if os.fork():
+            return 0  # the server is the child: no build it outlives has it to reap
+        serve(argv[1], argv[5:], lock_fd=int(argv[2]), idle=float(argv[3]), role=argv[4])
+        return 0
     if argv[:1] == ["launch"] and len(argv) == 3:
         return launch(argv[1], argv[2])
-    print("usage: kernel_fork.py serve SOCKET [MODULE...] | launch SOCKET CONNECTION_FILE")
+    if argv[:1] == ["run"] and len(argv) >= 3:
+        return launch(argv[1], "", {"run": argv[2], "argv": argv[3:]})
+    print(
+        "usage: kernel_fork.py serve SOCKET [MODULE...]"
+        " | keep SOCKET LOCK_FD IDLE_SECONDS kernels|jobs [MODULE...]"
+        " | launch SOCKET CONNECTION_FILE | run SOCKET MODULE:FUNCTION [ARG...]"
+    )
     return 2
 
 

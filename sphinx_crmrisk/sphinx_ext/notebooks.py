@@ -36,7 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from sphinx.util import logging
 
+from .kernel_fork import KERNEL_FORK
 from .state import build_state
+from .warm import kept_server, warm_mode
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -143,31 +145,36 @@ def _execute(
     return executed
 
 
-#: Run by its path: the server of warm kernels, and each kernel's launcher.
-KERNEL_FORK = Path(__file__).with_name("kernel_fork.py")
-
-
 @contextmanager
 def _warm_kernels(notebooks: list[Any]) -> Iterator[dict[str, Any]]:
     """While the notebooks are executed: a server that has imported what they import
     forks their kernels (:mod:`.kernel_fork`); the keywords that make nbclient start
-    kernels through it. Nothing (fresh kernels) unless each notebook's kernel is this
-    interpreter's own IPython kernel, on Linux (fork, and Unix sockets that keep each
-    message whole), with a folder for temporary files whose paths fit a Unix socket; a
-    server that fails leaves the kernels failing to start, so the notebooks to myst-nb,
-    which executes them as ever."""
+    kernels through it. The server is kept for the next build (:mod:`.warm`), else made
+    for this one. Nothing (fresh kernels) unless each
+    notebook's kernel is this interpreter's own IPython kernel, on Linux (fork, and Unix
+    sockets that keep each message whole), with a folder for temporary files whose paths
+    fit a Unix socket; a server that fails leaves the kernels failing to start, so the
+    notebooks to myst-nb, which executes them as ever."""
+    mode = warm_mode()
+    if mode == "off" or not _can_fork(notebooks):
+        yield {}
+        return
+    modules = sorted(_imported(notebooks))
+    kept = kept_server(modules, "kernels") if mode == "keep" else None
+    if kept is not None:
+        yield {"kernel_manager_class": _manager(kept)}
+        return
     with TemporaryDirectory(prefix="crmrisk-warm-") as folder:
         path = str(Path(folder) / "server")
         try:
-            warm = _start_server(notebooks, path)
+            server = _start_server(modules, path)
         except Exception:
-            warm = None  # warm kernels only save time: fresh ones, as nbclient starts them
-        if warm is None:
+            server = None  # warm kernels only save time: fresh ones, as nbclient starts them
+        if server is None:
             yield {}
             return
-        server, manager = warm
         try:
-            yield {"kernel_manager_class": manager}
+            yield {"kernel_manager_class": _manager(path)}
         finally:
             server.terminate()
             try:
@@ -177,12 +184,14 @@ def _warm_kernels(notebooks: list[Any]) -> Iterator[dict[str, Any]]:
                 server.wait()
 
 
-def _start_server(notebooks: list[Any], path: str) -> tuple[subprocess.Popen[bytes], type] | None:
-    """The server listening at ``path``, and the kernel manager that asks it for kernels."""
+def _can_fork(notebooks: list[Any]) -> bool:
     if not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
-        return None
-    if not _fits_a_unix_socket(path + ".tmp") or not all(map(_native_kernel, notebooks)):
-        return None
+        return False
+    return all(map(_native_kernel, notebooks))
+
+
+def _manager(path: str) -> type:
+    """The kernel manager that asks the server at ``path`` for its kernel."""
     from jupyter_client.manager import AsyncKernelManager
 
     command = [sys.executable, str(KERNEL_FORK)]
@@ -193,13 +202,19 @@ def _start_server(notebooks: list[Any], path: str) -> tuple[subprocess.Popen[byt
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             return [*command, "launch", path, self.connection_file]
 
-    server = subprocess.Popen(
-        [*command, "serve", path, *sorted(_imported(notebooks))],
+    return WarmKernelManager
+
+
+def _start_server(modules: list[str], path: str) -> subprocess.Popen[bytes] | None:
+    """This build's server, listening at ``path``."""
+    if not _fits_a_unix_socket(path + ".tmp"):
+        return None
+    return subprocess.Popen(
+        [sys.executable, str(KERNEL_FORK), "serve", path, *modules],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return server, WarmKernelManager
 
 
 def _native_kernel(notebook: Any) -> bool:
