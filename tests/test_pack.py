@@ -15,8 +15,10 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pypdf
@@ -523,6 +525,44 @@ def test_a_handler_of_the_resolution_leaves_the_draft_to_the_writing(
     assert when == ["writing"] and len(seen) == 1
     site = Path(app.outdir)
     output = pack(site, tmp_path_factory.mktemp("handler-pack") / "pack", capsys)
+    assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
+
+
+def test_a_kept_server_drafts_the_pdf(tmp_path_factory, capsys, monkeypatch):
+    # CRMRISK_WARM=keep (a writer's machine): the draft is forked by a server kept
+    # between builds, which imported WeasyPrint once; the PDF is the pack's all the same
+    from sphinx_crmrisk.sphinx_ext import site_pdf
+    from sphinx_crmrisk.sphinx_ext.kernel_fork import ping
+
+    runtime = Path(tempfile.mkdtemp(prefix="crmrisk-run-"))
+    runtime.chmod(0o700)
+    monkeypatch.setenv("CRMRISK_WARM", "keep")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    made: list[str] = []
+    real_drafted = site_pdf._drafted
+
+    def drafted(*args, **kwargs):
+        pdf = real_drafted(*args, **kwargs)
+        made.append("no draft" if pdf is None else "draft")
+        return pdf
+
+    monkeypatch.setattr(site_pdf, "_drafted", drafted)
+    source = tmp_path_factory.mktemp("kept") / "src"
+    shutil.copytree(ROOTS / "test-pack", source)
+    config = {"crmrisk_pack_pdf": True, "needs_reproducible_json": True}
+    try:
+        app = build_once(source, confoverrides=config)
+        # the build started the server: its socket is there, and it answers
+        sockets = [p for p in (runtime / "sphinx-crmrisk").iterdir() if p.is_socket()]
+        assert [p.name.split("-")[0] for p in sockets] == ["jobs"]
+        answer = ping(str(sockets[0]))
+        assert answer is not None and answer["fresh"]
+        os.kill(answer["pid"], signal.SIGTERM)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+    assert made == ["draft"]
+    site = Path(app.outdir)
+    output = pack(site, tmp_path_factory.mktemp("kept-pack") / "pack", capsys)
     assert (site / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
 
 
