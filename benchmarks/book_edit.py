@@ -15,7 +15,13 @@ review lock) to ``benchmarks/_work/book``, builds it once from clean, then, in t
 
 Each build is the command of ``make book``: ``jupyter-book build . -W -n --keep-going``,
 which must pass. Prints the medians and the ratio, in wall time (what a writer waits
-for) and in CPU time (the build's, its notebooks' kernels' and its forked readers').
+for) and in CPU time (the build's, its notebooks' kernels' and its forked readers', and
+what the servers kept between builds spent meanwhile, kernels and drafts included).
+
+``--warm keep`` (the default, what a writer's machine does: ``CRMRISK_WARM``) keeps the
+servers that fork the kernels and the PDF's draft from one build to the next: the clean
+build starts them, the measured builds find them; ``--warm build`` gives each build its
+own kernels' server (what CI does). The servers this run started are stopped at its end.
 
 With ``--without-pdf``, the copies' ``_config.yml`` turns ``crmrisk_pack_pdf`` off: the
 builds as they were when issue 23 was filed, before the site carried the audit pack's PDF
@@ -30,9 +36,11 @@ round by round, so that the load of the moment weighs on both alike.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,6 +57,7 @@ PARTY = ":party: prestataire, intégrateur, éditeur, opérateur\n"
 MORE_PARTY = ":party: prestataire, intégrateur, éditeur, opérateur, mandataire\n"
 PDF_ON = "crmrisk_pack_pdf: true"
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+WARM = "keep"
 
 
 class Book:
@@ -79,7 +88,8 @@ class Book:
         """Wall and CPU seconds of one ``make book`` build, and its log."""
         command = [str(JUPYTER_BOOK), "build", str(self.folder), "-W", "-n", "--keep-going"]
         env = dict(os.environ) if self.package is None else environment(self.package)
-        cpu = _children_cpu()
+        env["CRMRISK_WARM"] = WARM
+        cpu = _children_cpu() + sum(_kept_servers().values())
         start = time.perf_counter()
         result = subprocess.run(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -87,7 +97,7 @@ class Book:
         elapsed = time.perf_counter() - start
         if result.returncode != 0:
             sys.exit(f"{self.name}: the build failed:\n{result.stdout[-3000:]}")
-        return elapsed, _children_cpu() - cpu, result.stdout
+        return elapsed, _children_cpu() + sum(_kept_servers().values()) - cpu, result.stdout
 
     def toggle_party(self, round_: int) -> None:
         chapter = self.folder / "handbook" / "clauses.md"
@@ -113,6 +123,25 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _kept_servers() -> dict[int, float]:
+    """Pid -> CPU seconds of each server kept between builds (``kernel_fork.py keep``),
+    with its ended kernels and drafts, which it reaps."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if any(a.endswith(b"kernel_fork.py") for a in argv) and b"keep" in argv:
+            # utime, stime, cutime, cstime: fields 14 to 17 of /proc/PID/stat
+            found[int(entry.name)] = sum(int(v) for v in stat[11:15]) / tick
+    return found
+
+
 def _median(samples: list[tuple[float, float]], index: int) -> float:
     return statistics.median(sample[index] for sample in samples)
 
@@ -126,7 +155,22 @@ def main() -> None:
     parser.add_argument(
         "--without-pdf", action="store_true", help="crmrisk_pack_pdf off in the copies"
     )
+    parser.add_argument(
+        "--warm", choices=("keep", "build"), default="keep", help="CRMRISK_WARM of the builds"
+    )
     args = parser.parse_args()
+    global WARM
+    WARM = args.warm
+    before = set(_kept_servers())
+    try:
+        _run(args)
+    finally:
+        for pid in set(_kept_servers()) - before:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+
+def _run(args: argparse.Namespace) -> None:
     pdf = not args.without_pdf
     if args.commits:
         books = [
