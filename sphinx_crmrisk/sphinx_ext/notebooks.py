@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
+from functools import cache
 from pathlib import Path, PurePosixPath
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING, Any
@@ -193,8 +194,10 @@ def _can_fork(notebooks: list[Any]) -> bool:
 def _manager(path: str) -> type:
     """The kernel manager that asks the server at ``path`` for its kernel."""
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     command = [sys.executable, str(KERNEL_FORK)]
+    client = _client_class()
 
     class WarmKernelManager(AsyncKernelManager):
         """Starts its kernel as a launcher asking the server for a fork."""
@@ -202,7 +205,64 @@ def _manager(path: str) -> type:
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             return [*command, "launch", path, self.connection_file]
 
+        @default("client_factory")
+        def _client_factory_default(self) -> type:
+            return client
+
     return WarmKernelManager
+
+
+@cache
+def _client_class() -> type:
+    """jupyter_client's asynchronous kernel client, ready once its kernel has answered.
+
+    jupyter_client's client, once the kernel has answered ``kernel_info``, reads IOPub
+    until nothing came for 0.2 s: each kernel's start waited 0.2 s for nothing (a fork
+    is ready in 0.05 s). This one reads IOPub up to the kernel's ``idle`` status for the
+    request it answered, the last message that request brings; the rest is as
+    jupyter_client's (the request sent again each second until a reply, IOPub checked
+    connected, a dead kernel or the timeout an error)."""
+    from queue import Empty
+
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_core.utils import ensure_async
+
+    def idle_of(message: dict[str, Any], request: str | None) -> bool:
+        content = message.get("content", {})
+        parent = message.get("parent_header", {}).get("msg_id")
+        return message.get("msg_type") == "status" and (
+            content.get("execution_state") == "idle" and parent == request
+        )
+
+    class WarmKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    try:
+                        seen = await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                    except Empty:
+                        pass  # IOPub not connected yet: asked again
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            request = reply["parent_header"].get("msg_id")
+            while not idle_of(seen, request):
+                try:
+                    seen = await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                except Empty:
+                    break  # as jupyter_client: 0.2 s without a message
+
+    return WarmKernelClient
 
 
 def _start_server(modules: list[str], path: str) -> subprocess.Popen[bytes] | None:

@@ -142,7 +142,7 @@ def private_folder() -> Path | None:
 def server_key(modules: list[str], role: str) -> str:
     """What a kept server imported and how, summed up (its name)."""
     what = {
-        "python": [sys.executable, sys.prefix, sys.version],
+        "python": [os.path.abspath(sys.executable), sys.prefix, sys.version],
         "cwd": os.getcwd(),
         "role": role,
         "modules": modules,
