@@ -277,8 +277,11 @@ def _run_kernel(request: dict[str, Any], fds: list[int]) -> int:
 
 def _run_job(request: dict[str, Any], fds: list[int]) -> int:
     """In the forked child: runs ``module:function(argv)`` with the launcher's folder,
-    environment and streams; its exit status (1 for an exception, its traceback printed)."""
+    environment and streams, at a lower priority when asked (``nice``); its exit status
+    (1 for an exception, its traceback printed)."""
     _take_over(request, fds)
+    if request.get("nice"):
+        os.nice(int(request["nice"]))  # what the build waits for first runs first
     import importlib
 
     module, _, function = request["run"].partition(":")
@@ -421,12 +424,14 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["launch"] and len(argv) == 3:
         return launch(argv[1], argv[2])
+    if argv[:1] == ["run"] and len(argv) >= 5 and argv[2] == "--nice":
+        return launch(argv[1], "", {"run": argv[4], "argv": argv[5:], "nice": int(argv[3])})
     if argv[:1] == ["run"] and len(argv) >= 3:
         return launch(argv[1], "", {"run": argv[2], "argv": argv[3:]})
     print(
         "usage: kernel_fork.py serve SOCKET [MODULE...]"
         " | keep SOCKET LOCK_FD IDLE_SECONDS kernels|jobs [MODULE...]"
-        " | launch SOCKET CONNECTION_FILE | run SOCKET MODULE:FUNCTION [ARG...]"
+        " | launch SOCKET CONNECTION_FILE | run SOCKET [--nice N] MODULE:FUNCTION [ARG...]"
     )
     return 2
 

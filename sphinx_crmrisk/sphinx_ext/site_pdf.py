@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
 #: What a kept server imports before it forks a draft: 0.6 s of its CPU.
 PACK_MODULES = ["sphinx_crmrisk.cli", "sphinx_crmrisk.cli.pack", "weasyprint", "xlsxwriter"]
+#: How much lower the draft's priority is than the build's (``nice``).
+DRAFT_NICE = 10
 #: Under the doctrees: the digest of what the PDF in the output was made from, and its own.
 PDF_RECORD = "crmrisk-pdf.json"
 #: Under the doctrees: the files a draft of the PDF is made from, and its pack (``pack/``).
@@ -177,9 +179,11 @@ def _draft(app: Sphinx, needs_json: bytes) -> subprocess.Popen[bytes] | None:
     command = [sys.executable, "-m", "sphinx_crmrisk.cli", *arguments]
     kept = kept_server(PACK_MODULES, "jobs") if warm_mode() == "keep" else None
     if kept is not None:
-        # forked by a kept server that imported WeasyPrint and the pack (:mod:`.warm`)
-        command = [sys.executable, str(KERNEL_FORK), "run", kept, "sphinx_crmrisk.cli:main"]
-        command += arguments
+        # forked by a kept server that imported WeasyPrint and the pack (:mod:`.warm`), at
+        # a lower priority: the audit notebooks and the pages come first, the PDF is
+        # taken at the end
+        command = [sys.executable, str(KERNEL_FORK), "run", kept, "--nice", str(DRAFT_NICE)]
+        command += ["sphinx_crmrisk.cli:main", *arguments]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
