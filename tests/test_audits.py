@@ -39,7 +39,10 @@ import sys
 from sphinx.cmd.build import main
 if sys.argv[3] == "serial":
     from sphinx_crmrisk.sphinx_ext import audits, notebooks
-    audits.execute_notebooks = lambda *args: notebooks.Executed()
+    def serial(app, docnames, workers, meanwhile):
+        meanwhile()
+        return notebooks.Executed()
+    audits.execute_notebooks = serial
 sys.exit(main(["-b", "html", "-E", sys.argv[1], sys.argv[2]]))
 """
 

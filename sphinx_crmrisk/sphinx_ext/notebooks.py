@@ -26,7 +26,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
@@ -62,18 +62,33 @@ class Executed(dict[str, dict[str, Any]]):
         return _reading_executed(self.app, docname, self[docname])
 
 
-def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Executed:
+def execute_notebooks(
+    app: Sphinx, docnames: list[str], workers: int, meanwhile: Callable[[], None] = lambda: None
+) -> Executed:
     """Executes, all at once, the notebooks among ``docnames`` that myst-nb would execute
-    when reading them; returns those whose execution succeeded."""
-    executed = Executed(app)
+    when reading them; returns those whose execution succeeded. ``meanwhile`` is called
+    once, while the kernels run (or at once, when none runs here)."""
+    planned = _plans(app, docnames)
+    if planned is None:
+        meanwhile()
+        return Executed(app)
+    config, plans, single_nb_execution, nbformat = planned
+    logger.info("crmrisk: executing %s at once", ", ".join(plans))
+    with _warm_kernels([notebook for _path, notebook in plans.values()]) as warm:
+        return _execute(plans, config, workers, warm, single_nb_execution, nbformat, app, meanwhile)
+
+
+def _plans(app: Sphinx, docnames: list[str]) -> tuple[Any, dict[str, Any], Any, Any] | None:
+    """myst-nb's settings, the notebooks to execute here (docname -> path, notebook),
+    and the two modules that execute them; None when fewer than two are to be."""
     config = getattr(app.env, "mystnb_config", None)
     if config is None:
-        return executed  # no myst-nb: nothing is executed when read
+        return None  # no myst-nb: nothing is executed when read
     try:
         import nbformat
         from jupyter_cache.executors.utils import single_nb_execution
     except ImportError:
-        return executed
+        return None
     plans = {}
     for docname in docnames:
         path = Path(app.env.doc2path(docname))
@@ -81,10 +96,8 @@ def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Execute
         if notebook is not None:
             plans[docname] = (path, notebook)
     if len(plans) < 2:
-        return executed  # one notebook: myst-nb executes it as fast while reading it
-    logger.info("crmrisk: executing %s at once", ", ".join(plans))
-    with _warm_kernels([notebook for _path, notebook in plans.values()]) as warm:
-        return _execute(plans, config, workers, warm, single_nb_execution, nbformat, app)
+        return None  # one notebook: myst-nb executes it as fast while reading it
+    return config, plans, single_nb_execution, nbformat
 
 
 def _execute(
@@ -95,6 +108,7 @@ def _execute(
     single_nb_execution: Any,
     nbformat: Any,
     app: Sphinx,
+    meanwhile: Callable[[], None],
 ) -> Executed:
     executed = Executed(app)
 
@@ -120,7 +134,9 @@ def _execute(
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(_guarded(execute), plans.items()))
+        running = [pool.submit(_guarded(execute), item) for item in plans.items()]
+        meanwhile()
+        outcomes = [future.result() for future in running]
     for outcome in outcomes:
         if outcome is None:
             continue
