@@ -53,10 +53,6 @@ if TYPE_CHECKING:
 ENV_VERSION = 5
 
 
-def _read_audit_pages(app: Sphinx, env: Any) -> list[str]:
-    return read_audit_pages(app, env, meanwhile=draft_pdf_ahead)
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     # sphinx-needs' own setup clears its API registry: it must run first
     app.setup_extension("sphinx_needs")
@@ -100,9 +96,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # 100: the audit pages read as soon as all others are, before the env-updated
     # handlers that sum up every page read (sphinxcontrib-bibtex's citations, myst-nb's
     # execution tables: 500), with this build's needs, in parallel (audits.py)
-    # and meanwhile, while their notebooks run, the audit pack's PDF drafted in a second
-    # process from the needs resolved on a copy (site_pdf.py)
-    app.connect("env-updated", _read_audit_pages, priority=100)
+    app.connect("env-updated", read_audit_pages, priority=100)
+    # 90: just before: the audit pack's PDF drafted in a second process from the needs
+    # resolved on a copy, while the audit notebooks run and the pages are written
+    app.connect("env-updated", draft_pdf_ahead, priority=90)
     # the last moment to add pages to write: those that would show stale needs
     app.connect("env-get-updated", pages_to_rewrite)
 

@@ -27,7 +27,7 @@ what the build shows, so:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,14 +74,9 @@ def defer_audit_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -
     build_state(app).deferred_audits = tuple(deferred)
 
 
-def read_audit_pages(
-    app: Sphinx,
-    env: BuildEnvironment,
-    meanwhile: Callable[[Sphinx, BuildEnvironment], None] = lambda _app, _env: None,
-) -> list[str]:
+def read_audit_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-updated``: reads the deferred audit pages, and the others when the traced
-    data changed; returns them, so that they are written. ``meanwhile`` is called once
-    every other page is read: while the audit notebooks run, if any does."""
+    data changed; returns them, so that they are written."""
     if not is_enabled(app):
         return []
     state = build_state(app)
@@ -92,11 +87,10 @@ def read_audit_pages(
             logger.info("crmrisk: the traced data changed: re-reading %s", ", ".join(stale))
         to_read.update(stale)
     if not to_read:
-        meanwhile(app, env)
         return []
     docnames = sorted(to_read)
     with _needs_handed_over(app, env):
-        _read(app, docnames, lambda: meanwhile(app, env))
+        _read(app, docnames)
     if any(need.get("docname") in to_read for need in _unresolved_needs(env)):
         state.fingerprints = None  # an audit page with needs: made again with them
     return docnames
@@ -116,13 +110,12 @@ def _processes(app: Sphinx, count: int) -> int:
     return min(count, max(app.parallel, (os.cpu_count() or 1) + 1))
 
 
-def _read(app: Sphinx, docnames: list[str], meanwhile: Callable[[], None]) -> None:
+def _read(app: Sphinx, docnames: list[str]) -> None:
     """Reads ``docnames``: the notebooks myst-nb would execute are executed first, all
-    at once (:mod:`.notebooks`; ``meanwhile`` is called while they run), then read
-    without being executed again; the other pages are read as Sphinx reads any page."""
+    at once (:mod:`.notebooks`), then read without being executed again; the other
+    pages are read as Sphinx reads any page."""
     env = app.env
-    workers = _processes(app, len(docnames))
-    executed = execute_notebooks(app, docnames, workers, meanwhile)
+    executed = execute_notebooks(app, docnames, _processes(app, len(docnames)))
     for docname in docnames:
         app.events.emit("env-purge-doc", env, docname)
         env.clear_doc(docname)

@@ -26,7 +26,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
@@ -62,33 +62,18 @@ class Executed(dict[str, dict[str, Any]]):
         return _reading_executed(self.app, docname, self[docname])
 
 
-def execute_notebooks(
-    app: Sphinx, docnames: list[str], workers: int, meanwhile: Callable[[], None] = lambda: None
-) -> Executed:
+def execute_notebooks(app: Sphinx, docnames: list[str], workers: int) -> Executed:
     """Executes, all at once, the notebooks among ``docnames`` that myst-nb would execute
-    when reading them; returns those whose execution succeeded. ``meanwhile`` is called
-    once, while the kernels run (or at once, when none runs here)."""
-    planned = _plans(app, docnames)
-    if planned is None:
-        meanwhile()
-        return Executed(app)
-    config, plans, single_nb_execution, nbformat = planned
-    logger.info("crmrisk: executing %s at once", ", ".join(plans))
-    with _warm_kernels([notebook for _path, notebook in plans.values()]) as warm:
-        return _execute(plans, config, workers, warm, single_nb_execution, nbformat, app, meanwhile)
-
-
-def _plans(app: Sphinx, docnames: list[str]) -> tuple[Any, dict[str, Any], Any, Any] | None:
-    """myst-nb's settings, the notebooks to execute here (docname -> path, notebook),
-    and the two modules that execute them; None when fewer than two are to be."""
+    when reading them; returns those whose execution succeeded."""
+    executed = Executed(app)
     config = getattr(app.env, "mystnb_config", None)
     if config is None:
-        return None  # no myst-nb: nothing is executed when read
+        return executed  # no myst-nb: nothing is executed when read
     try:
         import nbformat
         from jupyter_cache.executors.utils import single_nb_execution
     except ImportError:
-        return None
+        return executed
     plans = {}
     for docname in docnames:
         path = Path(app.env.doc2path(docname))
@@ -96,8 +81,10 @@ def _plans(app: Sphinx, docnames: list[str]) -> tuple[Any, dict[str, Any], Any, 
         if notebook is not None:
             plans[docname] = (path, notebook)
     if len(plans) < 2:
-        return None  # one notebook: myst-nb executes it as fast while reading it
-    return config, plans, single_nb_execution, nbformat
+        return executed  # one notebook: myst-nb executes it as fast while reading it
+    logger.info("crmrisk: executing %s at once", ", ".join(plans))
+    with _warm_kernels([notebook for _path, notebook in plans.values()]) as warm:
+        return _execute(plans, config, workers, warm, single_nb_execution, nbformat, app)
 
 
 def _execute(
@@ -108,7 +95,6 @@ def _execute(
     single_nb_execution: Any,
     nbformat: Any,
     app: Sphinx,
-    meanwhile: Callable[[], None],
 ) -> Executed:
     executed = Executed(app)
 
@@ -134,9 +120,7 @@ def _execute(
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        running = [pool.submit(_guarded(execute), item) for item in plans.items()]
-        meanwhile()
-        outcomes = [future.result() for future in running]
+        outcomes = list(pool.map(_guarded(execute), plans.items()))
     for outcome in outcomes:
         if outcome is None:
             continue
