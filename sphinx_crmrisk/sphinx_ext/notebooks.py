@@ -216,23 +216,20 @@ def _manager(path: str) -> type:
 def _client_class() -> type:
     """jupyter_client's asynchronous kernel client, ready once its kernel has answered.
 
-    jupyter_client's client, once the kernel has answered ``kernel_info``, reads IOPub
-    until nothing came for 0.2 s: each kernel's start waited 0.2 s for nothing (a fork
-    is ready in 0.05 s). This one reads IOPub up to the kernel's ``idle`` status for the
-    request it answered, the last message that request brings; the rest is as
-    jupyter_client's (the request sent again each second until a reply, IOPub checked
-    connected, a dead kernel or the timeout an error)."""
+    jupyter_client's client, once the kernel has answered ``kernel_info`` and IOPub has
+    brought a message, reads IOPub until nothing came for 0.2 s: each kernel's start
+    waited 0.2 s for nothing (a forked kernel answers in 0.05 s). This one, once IOPub is
+    connected, asks ``kernel_info`` once more and reads IOPub up to the kernel's ``idle``
+    status for that request, the last message it brings (the status messages of a request
+    sent before IOPub was connected may never come). The rest is as jupyter_client's: the
+    request sent again each second until a reply, a dead kernel or the timeout an error."""
     from queue import Empty
 
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_core.utils import ensure_async
 
-    def idle_of(message: dict[str, Any], request: str | None) -> bool:
-        content = message.get("content", {})
-        parent = message.get("parent_header", {}).get("msg_id")
-        return message.get("msg_type") == "status" and (
-            content.get("execution_state") == "idle" and parent == request
-        )
+    def answers(message: dict[str, Any], request: str) -> bool:
+        return bool(message.get("parent_header", {}).get("msg_id") == request)
 
     class WarmKernelClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
@@ -245,22 +242,32 @@ def _client_class() -> type:
                     reply = None
                 if reply is not None and reply["msg_type"] == "kernel_info_reply":
                     try:
-                        seen = await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                        await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
                     except Empty:
                         pass  # IOPub not connected yet: asked again
                     else:
-                        self._handle_kernel_info_reply(reply)
                         break
                 if not await self._async_is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
+                    raise RuntimeError("Kernel didn't respond to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-            request = reply["parent_header"].get("msg_id")
-            while not idle_of(seen, request):
+            request = self.kernel_info()
+            while True:
                 try:
-                    seen = await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                    reply = await ensure_async(self.shell_channel.get_msg(timeout=5))
                 except Empty:
-                    break  # as jupyter_client: 0.2 s without a message
+                    raise RuntimeError("Kernel didn't respond to kernel_info") from None
+                if reply["msg_type"] == "kernel_info_reply" and answers(reply, request):
+                    self._handle_kernel_info_reply(reply)
+                    break
+            while True:
+                try:
+                    seen = await ensure_async(self.iopub_channel.get_msg(timeout=1))
+                except Empty:
+                    break  # no status: as jupyter_client, IOPub quiet for a while
+                state = seen["content"].get("execution_state")
+                if seen["msg_type"] == "status" and answers(seen, request) and state == "idle":
+                    break
 
     return WarmKernelClient
 
