@@ -18,6 +18,7 @@ WarningSubtype = Literal[
     "bad_value",
     "catalogue",
     "computed_field",
+    "environment",
     "evidence_changed",
     "evidence_expired",
     "evidence_missing",
@@ -49,6 +50,9 @@ WARNING_SUBTYPES: dict[WarningSubtype, str] = {
     "computed_field": "A field the build sets ('coverage_state', 'review_state', 'proof_state', "
     "'evidence_state', 'document_sha256') written by an author, in a need or a needextend: "
     "the build's value replaces it.",
+    "environment": "An environment variable of sphinx-crmrisk with a value it does not know "
+    "(CRMRISK_WARM other than keep, build or off; CRMRISK_WARM_IDLE not a number of seconds): "
+    "its default is used.",
     "evidence_changed": "An active evidence whose document file's SHA-256 differs from the one "
     "recorded when it was last approved ('crmrisk review'): check the file, then approve it "
     "again.",
@@ -81,5 +85,5 @@ WARNING_SUBTYPES: dict[WarningSubtype, str] = {
 #: (``crmrisk check`` reads needs.json, which holds the items only), or about what
 #: needs.json cannot tell (an author's value of a field the build then sets).
 BUILD_ONLY_SUBTYPES: frozenset[WarningSubtype] = frozenset(
-    {"catalogue", "computed_field", "export", "view_option"}
+    {"catalogue", "computed_field", "environment", "export", "view_option"}
 )

@@ -265,3 +265,21 @@ def test_a_build_without_a_reference_date_records_the_day_it_ran(copy_root, froz
     assert recorded["crmrisk_today"] == frozen_today.isoformat()
     trace = json.loads((Path(app.outdir) / "traceability.json").read_text())
     assert trace["reference_date"] == frozen_today.isoformat()
+
+
+def test_a_warm_servers_variable_with_an_unknown_value_is_a_warning(copy_root, monkeypatch):
+    # CRMRISK_WARM and CRMRISK_WARM_IDLE (docs/explanation/incremental.md): a value the
+    # extension does not know is said once, and its default used
+    monkeypatch.setenv("CRMRISK_WARM", "sometimes")
+    monkeypatch.setenv("CRMRISK_WARM_IDLE", "ten minutes")
+    monkeypatch.delenv("CI", raising=False)
+    source = copy_root("clean")
+    assert warnings_of(build_once(source, freshenv=True)) == [
+        "WARNING: CRMRISK_WARM='sometimes' is not keep, build or off: keep is used"
+        " [crmrisk.environment]",
+        "WARNING: CRMRISK_WARM_IDLE='ten minutes' is not a number of seconds: 600 is used"
+        " [crmrisk.environment]",
+    ]
+    monkeypatch.setenv("CRMRISK_WARM", "Build")
+    monkeypatch.setenv("CRMRISK_WARM_IDLE", "0.5")
+    assert warnings_of(build_once(source, freshenv=True)) == []

@@ -341,28 +341,39 @@ def test_a_build_that_writes_its_pdf_writes_the_packs(tmp_path_factory, capsys):
     assert (build / PDF_FR).read_bytes() == (output / PDF_FR).read_bytes()
 
 
-def test_a_build_renders_the_pdf_again_only_when_what_it_shows_changed(
-    tmp_path_factory, capsys, monkeypatch
-):
-    # the PDF costs seconds: a rebuild that changed nothing it is made from keeps it;
-    # one that changed a need has it drafted in a second process while the pages are
-    # written, and takes that draft
+def _record_drafts(monkeypatch) -> list[str]:
+    """What the end of each build makes of its draft of the site's PDF: ``draft`` (taken)
+    or ``no draft`` (none, or not the files written: the PDF rendered at the end)."""
     from sphinx_crmrisk.sphinx_ext import site_pdf
 
     made: list[str] = []
-    real_pack_files, real_drafted = site_pdf.pack_files, site_pdf._drafted
-
-    def rendered_here(*args, **kwargs):
-        made.append("here")
-        return real_pack_files(*args, **kwargs)
+    real_drafted = site_pdf._drafted
 
     def drafted(*args, **kwargs):
         pdf = real_drafted(*args, **kwargs)
         made.append("no draft" if pdf is None else "draft")
         return pdf
 
-    monkeypatch.setattr(site_pdf, "pack_files", rendered_here)
     monkeypatch.setattr(site_pdf, "_drafted", drafted)
+    return made
+
+
+def test_a_build_renders_the_pdf_again_only_when_what_it_shows_changed(
+    tmp_path_factory, capsys, monkeypatch
+):
+    # the PDF costs seconds: a rebuild that changed nothing it is made from keeps it;
+    # one that changed a need has it drafted in a second process while the build goes
+    # on, and takes that draft
+    from sphinx_crmrisk.sphinx_ext import site_pdf
+
+    made = _record_drafts(monkeypatch)
+    real_pack_files = site_pdf.pack_files
+
+    def rendered_here(*args, **kwargs):
+        made.append("here")
+        return real_pack_files(*args, **kwargs)
+
+    monkeypatch.setattr(site_pdf, "pack_files", rendered_here)
     source = tmp_path_factory.mktemp("again") / "src"
     shutil.copytree(ROOTS / "test-pack", source)
 
@@ -400,17 +411,8 @@ def test_a_build_renders_the_pdf_again_only_when_what_it_shows_changed(
 def test_a_draft_of_other_files_is_not_taken(tmp_path_factory, capsys, monkeypatch):
     # the needs.json written at the end is not the one the draft was made of (here the
     # same needs, the file laid out otherwise): the PDF is made from what was written
-    from sphinx_crmrisk.sphinx_ext import site_pdf
 
-    made: list[str] = []
-    real_drafted = site_pdf._drafted
-
-    def drafted(*args, **kwargs):
-        pdf = real_drafted(*args, **kwargs)
-        made.append("no draft" if pdf is None else "draft")
-        return pdf
-
-    monkeypatch.setattr(site_pdf, "_drafted", drafted)
+    made = _record_drafts(monkeypatch)
 
     def lay_out_otherwise(app, exception):
         needs_json = Path(app.outdir) / "needs.json"
@@ -531,22 +533,13 @@ def test_a_handler_of_the_resolution_leaves_the_draft_to_the_writing(
 def test_a_kept_server_drafts_the_pdf(tmp_path_factory, capsys, monkeypatch):
     # CRMRISK_WARM=keep (a writer's machine): the draft is forked by a server kept
     # between builds, which imported WeasyPrint once; the PDF is the pack's all the same
-    from sphinx_crmrisk.sphinx_ext import site_pdf
     from sphinx_crmrisk.sphinx_ext.kernel_fork import ping
 
     runtime = Path(tempfile.mkdtemp(prefix="crmrisk-run-"))
     runtime.chmod(0o700)
     monkeypatch.setenv("CRMRISK_WARM", "keep")
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    made: list[str] = []
-    real_drafted = site_pdf._drafted
-
-    def drafted(*args, **kwargs):
-        pdf = real_drafted(*args, **kwargs)
-        made.append("no draft" if pdf is None else "draft")
-        return pdf
-
-    monkeypatch.setattr(site_pdf, "_drafted", drafted)
+    made = _record_drafts(monkeypatch)
     source = tmp_path_factory.mktemp("kept") / "src"
     shutil.copytree(ROOTS / "test-pack", source)
     config = {"crmrisk_pack_pdf": True, "needs_reproducible_json": True}

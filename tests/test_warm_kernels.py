@@ -67,9 +67,10 @@ def ended(pid: int) -> bool:
     return state in ("Z", "X")
 
 
-def gone(pid: int) -> bool:
-    """Whether ``pid`` has ended, waiting up to 10 s (a kernel is killed, then reaped)."""
-    for _ in range(200):
+def gone(pid: int, seconds: float = 10.0) -> bool:
+    """Whether ``pid`` has ended, waiting up to ``seconds`` (a kernel is killed, then
+    reaped)."""
+    for _ in range(int(seconds / 0.05)):
         if ended(pid):
             return True
         time.sleep(0.05)
@@ -204,7 +205,7 @@ def test_a_kept_server_forks_the_kernels_of_the_next_builds(tmp_path, keep):
     first = kernel_parent(tmp_path, keep)
     assert first != os.getpid()
     # the build is over, its server lives on, and the next build's kernels are its forks
-    assert not gone_soon(first)
+    assert not gone(first, seconds=1.0)  # a server of the build would end with it
     assert kernel_parent(tmp_path, keep) == first
     os.kill(first, signal.SIGTERM)
     assert gone(first)
@@ -260,15 +261,6 @@ def test_a_ci_run_keeps_no_server(monkeypatch):
     assert warm_mode() == "keep"
     monkeypatch.setenv("CRMRISK_WARM", "off")
     assert warm_mode() == "off"
-
-
-def gone_soon(pid: int) -> bool:
-    """Whether ``pid`` ends within a second (a server that would end with its build)."""
-    for _ in range(20):
-        if ended(pid):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_kept_server_runs_a_job_as_a_process_of_its_own_would(tmp_path, keep, monkeypatch):

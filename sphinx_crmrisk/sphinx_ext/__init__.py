@@ -15,7 +15,7 @@ from .. import __version__
 from ..kinds import Kind
 from .audits import defer_audit_pages, read_audit_pages
 from .badges import add_badges
-from .build_warnings import check_build
+from .build_warnings import check_build, log_warning
 from .catalogue_directive import CATALOGUE_DIRECTIVE, CatalogueDirective
 from .computed_fields import badge_table_cells, set_computed_fields
 from .config import add_config_values, validate_config
@@ -33,8 +33,9 @@ from .outputs import write_build_exports, write_build_lock, write_recorded_setti
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
 from .site_pdf import draft_pdf_ahead, start_pdf, write_build_pdf
-from .state import build_state, forget_build, remember_docs_read
+from .state import build_state, forget_build, is_enabled, remember_docs_read
 from .views import NODES, VIEWS, replace_placeholders
+from .warm import environment_problems
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -51,6 +52,14 @@ if TYPE_CHECKING:
 #    evidence evidence_state (computed fields, see 3); the page index records the
 #    statement of the law each page imports (catalogues)
 ENV_VERSION = 5
+
+
+def _warn_of_the_environment(app: Sphinx) -> None:
+    """``builder-inited``: a variable of the warm servers (``warm.py``) set to a value
+    the extension does not know, said once a build."""
+    if is_enabled(app):
+        for problem in environment_problems():
+            log_warning(app, "environment", problem)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -76,6 +85,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # them again at config-inited): ours replace them, to record included files
     app.connect("builder-inited", _register_item_directives)
     app.connect("builder-inited", add_matrix_script)
+    app.connect("builder-inited", _warn_of_the_environment)
 
     # -- reading ---------------------------------------------------------------------
     # pages whose items could not all be created are read again until fixed

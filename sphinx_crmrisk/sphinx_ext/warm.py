@@ -60,12 +60,44 @@ IMPORT_ENV = (
 )
 
 
+MODES = ("keep", "build", "off")
+
+
 def warm_mode() -> str:
-    """``keep``, ``build`` or ``off`` (see the module's text)."""
+    """``keep``, ``build`` or ``off`` (see the module's text); the default for a value
+    that is none of them (:func:`environment_problems` says so)."""
     mode = os.environ.get(MODE_ENV, "").strip().lower()
-    if mode in ("keep", "build", "off"):
+    if mode in MODES:
         return mode
     return "build" if os.environ.get("CI") else "keep"
+
+
+def idle_seconds() -> float:
+    """``CRMRISK_WARM_IDLE``, or its default when unset or no number of seconds."""
+    idle = _seconds(os.environ.get(IDLE_ENV, ""))
+    return IDLE_SECONDS if idle is None else idle
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 0 <= value < float("inf") else None
+
+
+def environment_problems() -> list[str]:
+    """One line for each variable of this module set to a value it does not know."""
+    problems = []
+    mode = os.environ.get(MODE_ENV, "").strip()
+    if mode and mode.lower() not in MODES:
+        problems.append(f"{MODE_ENV}={mode!r} is not keep, build or off: {warm_mode()} is used")
+    idle = os.environ.get(IDLE_ENV, "").strip()
+    if idle and _seconds(idle) is None:
+        problems.append(
+            f"{IDLE_ENV}={idle!r} is not a number of seconds: {IDLE_SECONDS:.0f} is used"
+        )
+    return problems
 
 
 def kept_server(modules: list[str], role: str) -> str | None:
@@ -103,7 +135,7 @@ def _kept_server(modules: list[str], role: str) -> str | None:
             for stale in (path, path + ".failed"):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(stale)
-            idle = os.environ.get(IDLE_ENV, "") or str(IDLE_SECONDS)
+            idle = str(idle_seconds())
             # the server forks itself away at once: no build it outlives has it to reap
             subprocess.run(
                 [sys.executable, str(KERNEL_FORK), "keep", path, str(fd), idle, role, *modules],
