@@ -506,6 +506,12 @@ def test_the_pdf_is_drafted_ahead_from_a_copy_of_the_needs(tmp_path_factory, mon
     assert when == ["ahead"]
     assert edited == build("clean", False)
     assert edited[0] != with_pdf[0]
+    # prose edited, no need changed: the PDF in the output is found up to date when the
+    # pages are read, and nothing is drafted, then or when the writing starts
+    when.clear()
+    edit(sources["pdf"] / "index.md", "# Manuel de test", "# Le manuel de test")
+    assert build("pdf", True)[0] == edited[0]
+    assert when == ["ahead"]
 
 
 def test_a_handler_of_the_resolution_leaves_the_draft_to_the_writing(

@@ -151,7 +151,7 @@ def _warm_kernels(notebooks: list[Any]) -> Iterator[dict[str, Any]]:
     """While the notebooks are executed: a server that has imported what they import
     forks their kernels (:mod:`.kernel_fork`); the keywords that make nbclient start
     kernels through it. The server is kept for the next build (:mod:`.warm`), else made
-    for this one. Nothing (fresh kernels) unless each
+    for this one. Nothing (fresh kernels) with ``CRMRISK_WARM=off``, or unless each
     notebook's kernel is this interpreter's own IPython kernel, on Linux (fork, and Unix
     sockets that keep each message whole), with a folder for temporary files whose paths
     fit a Unix socket; a server that fails leaves the kernels failing to start, so the

@@ -69,22 +69,25 @@ PDF_RECORD = "crmrisk-pdf.json"
 PDF_DRAFT = "crmrisk-pdf-draft"
 
 
-def _writes_pdf(app: Sphinx) -> bool:
+def _pdf_on(app: Sphinx) -> bool:
+    """``crmrisk_pack_pdf`` in an HTML build of a project with crmrisk items' types."""
     state = build_state(app)
-    if app.builder.format != "html" or not state.settings.pack_pdf or not state.enabled:
-        return False
-    return build_traceability(app).model.has_items
+    return app.builder.format == "html" and state.settings.pack_pdf and state.enabled
+
+
+def _writes_pdf(app: Sphinx) -> bool:
+    return _pdf_on(app) and build_traceability(app).model.has_items
 
 
 def _may_draft(app: Sphinx) -> bool:
-    """Whether a draft can be of use: this build read pages (else its needs are the last
-    build's: Sphinx 8 and 9 start writing all the same) and its needs.json does not hold
-    the time of its build (``needs_reproducible_json`` off: the file written at the end
-    would be another, and the draft of no use)."""
+    """Whether a draft can be of use: not decided yet in this build, which read pages
+    (else its needs are the last build's: Sphinx 8 and 9 start writing all the same) and
+    whose needs.json does not hold the time of its build (``needs_reproducible_json``
+    off: the file written at the end would be another, and the draft of no use)."""
     state = build_state(app)
-    if not state.docs_read or app.builder.format != "html" or not state.settings.pack_pdf:
+    if state.pdf_draft is not None or state.pdf_drafted or not state.docs_read:
         return False
-    return state.enabled and bool(getattr(app.config, "needs_reproducible_json", False))
+    return _pdf_on(app) and bool(getattr(app.config, "needs_reproducible_json", False))
 
 
 def draft_pdf_ahead(app: Sphinx, env: Any) -> None:
@@ -93,12 +96,13 @@ def draft_pdf_ahead(app: Sphinx, env: Any) -> None:
     module's text). Nothing when that cannot be done alike: :func:`start_pdf` drafts it
     when the writing starts."""
     state = build_state(app)
-    if state.pdf_draft is not None or not _may_draft(app):
+    if not _may_draft(app):
         return
     try:
         needs_json = _resolved_ahead(app)
         if needs_json is not None:
             state.pdf_draft = _draft(app, needs_json)
+            state.pdf_drafted = True  # or found already made from these files
     except Exception:
         # whatever stops it, the draft is left to the writing's start
         shutil.rmtree(Path(app.doctreedir) / PDF_DRAFT, ignore_errors=True)
@@ -148,7 +152,7 @@ def start_pdf(app: Sphinx, _builder: Any) -> None:
     module's text). No draft when the PDF in the output is already that of these files;
     without one, :func:`write_build_pdf` decides at the end as ever."""
     state = build_state(app)
-    if state.pdf_draft is not None or not _may_draft(app) or not _writes_pdf(app):
+    if not _may_draft(app) or not _writes_pdf(app):
         return
     try:
         state.pdf_draft = _draft(app, _needs_json_bytes(app))

@@ -59,6 +59,8 @@ class BuildState:
     computed: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
     #: The process drafting the audit pack's PDF while the pages are written (``site_pdf.py``).
     pdf_draft: Any = None
+    #: Whether this build decided on its draft already (made, or the PDF found up to date).
+    pdf_drafted: bool = False
 
     def forget_build(self) -> None:
         """What one build computed: gone when the next starts reading, and at its end."""
@@ -66,6 +68,7 @@ class BuildState:
             self.pdf_draft.kill()  # a build ended before its PDF was taken
             self.pdf_draft.wait()
         self.pdf_draft = None
+        self.pdf_drafted = False
         self.lock = None
         self.traceability = None
         self.docs_read = frozenset()
