@@ -57,6 +57,8 @@ QUIET_MODULES = (
 )
 #: How long a launcher waits for the server to listen (it imports first).
 CONNECT_TIMEOUT = 60.0
+#: How long a ping waits for the server's answer (a look at the files it loaded).
+PING_TIMEOUT = 5.0
 #: This file, run by its path.
 KERNEL_FORK = Path(__file__).resolve()
 
@@ -402,7 +404,7 @@ def ping(path: str) -> dict[str, Any] | None:
     server listens there (yet)."""
     client = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     try:
-        client.settimeout(CONNECT_TIMEOUT)
+        client.settimeout(PING_TIMEOUT)
         client.connect(path)
         socket.send_fds(client, [json.dumps({"ping": True}).encode()], [])
         answer = json.loads(client.recv(4096) or b"null")
