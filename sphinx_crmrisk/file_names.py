@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from .translations import is_french
 
+#: The file sphinx-needs writes, with every need of the build.
+NEEDS_JSON = "needs.json"
 #: The exports a build writes into its output folder, by format.
 BUILD_FILES = {"csv": "traceability.csv", "xlsx": "traceability.xlsx", "json": "traceability.json"}
 #: The pack's list of SHA-256 sums, in the form ``sha256sum -c`` checks.

@@ -23,10 +23,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .input_paths import LoadError
 from .kinds import AUTHORED_FIELDS, Kind
 from .model import parse_date
 from .needs_cache import needs_json_of
-from .needs_json import LoadError
 from .settings import CONFIG_JSON
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogue"

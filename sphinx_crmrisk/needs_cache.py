@@ -33,7 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .needs_json import FILE, FOLDER, NEEDS_JSON, LoadError, what_is
+from .file_names import NEEDS_JSON
+from .input_paths import FILE, FOLDER, LoadError, what_is
 from .settings import CONFIG_JSON, REVIEW_LOCK
 
 CONF_PY = "conf.py"

@@ -36,55 +36,22 @@ import mmap
 import operator
 import os
 import re
-import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
 import msgspec
 
+from .file_names import NEEDS_JSON as NEEDS_JSON
 from .gc_pause import gc_paused
+from .input_paths import FILE as FILE
+from .input_paths import FOLDER as FOLDER
+from .input_paths import OTHER as OTHER
+from .input_paths import LoadError as LoadError
+from .input_paths import find_needs_json as find_needs_json
+from .input_paths import what_is as what_is
 from .kinds import DEFAULT_NAMES, Names
 from .model import NEED_KEYS, NeedRecord
-
-NEEDS_JSON = "needs.json"
-
-
-class LoadError(Exception):
-    """Unusable input: the message says what is wrong, in one line."""
-
-
-def find_needs_json(path: str | Path) -> Path:
-    """``path`` itself when it is a file, else ``path/needs.json``."""
-    path = Path(path)
-    if what_is(path) == FOLDER:
-        path = path / NEEDS_JSON
-    found = what_is(path)
-    if found is None:
-        raise LoadError(f"{path}: no such file (expected a needs.json or a folder holding one)")
-    if found != FILE:
-        raise LoadError(
-            f"{path}: not a regular file (expected a needs.json or a folder holding one)"
-        )
-    return path
-
-
-FILE, FOLDER, OTHER = "file", "folder", "other"
-
-
-def what_is(path: Path) -> str | None:
-    """:data:`FILE`, :data:`FOLDER`, :data:`OTHER` (a FIFO, a device...), or None when
-    nothing is there. A path that cannot be looked at (a folder on the way without
-    permission) is a :class:`LoadError`, not a missing file."""
-    try:
-        mode = path.stat().st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as err:
-        raise LoadError(f"{path}: cannot read: {err.strerror or err}") from None
-    except ValueError:  # a NUL byte in the path: no file can have that name
-        return None
-    return FILE if stat.S_ISREG(mode) else FOLDER if stat.S_ISDIR(mode) else OTHER
 
 
 def read_needs(path: str | Path) -> dict[str, Mapping[str, Any]]:

@@ -49,7 +49,7 @@ from .exports import (
     workbook_matches,
     xlsx_bytes,
 )
-from .file_names import BUILD_FILES, MANIFEST, pdf_name
+from .file_names import BUILD_FILES, MANIFEST, NEEDS_JSON, pdf_name
 from .kinds import RISK_SCALES, Kind
 from .loading import load_traceability
 from .model import (
@@ -63,7 +63,6 @@ from .model import (
     risk_score,
     summaries_by_phase,
 )
-from .needs_json import NEEDS_JSON
 from .provenance import Provenance, read_provenance
 from .reviews import ReviewState
 from .settings import CONFIG_JSON, REVIEW_LOCK

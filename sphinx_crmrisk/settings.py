@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .input_paths import LoadError
 from .kinds import Names
 from .model import (
     DATE_YEARS,
@@ -31,7 +32,6 @@ from .model import (
     is_out_of_range,
     parse_date,
 )
-from .needs_json import LoadError
 from .provenance import PROVENANCE_KEY
 from .reviews import DEFAULT_REVIEW_EVERY
 from .scope import not_activities

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 
 from sphinx_crmrisk.exports import traceability_document
 from sphinx_crmrisk.loading import load_traceability
-from sphinx_crmrisk.sphinx_ext.audits import HANDOFF
+from sphinx_crmrisk.sphinx_ext.audit_reading import HANDOFF
 
 PROJECT = Path(__file__).parent / "fixtures" / "audits-project"
 pytestmark = pytest.mark.book  # myst-nb executes the notebooks: the book extra
@@ -38,8 +38,8 @@ _DRIVER = """
 import sys
 from sphinx.cmd.build import main
 if sys.argv[3] == "serial":
-    from sphinx_crmrisk.sphinx_ext import audits, notebooks
-    audits.execute_notebooks = lambda *args: notebooks.Executed()
+    from sphinx_crmrisk.sphinx_ext import audit_reading, notebooks
+    audit_reading.execute_notebooks = lambda *args: notebooks.Executed()
 sys.exit(main(["-b", "html", "-E", sys.argv[1], sys.argv[2]]))
 """
 

@@ -202,3 +202,44 @@ def test_the_command_loads_no_sphinx_to_check_export_or_compare_a_build(copy_roo
 def test_the_extension_does_load_sphinx_so_the_check_can_fail():
     """The run-time check sees an import of Sphinx when there is one."""
     assert "sphinx" in loaded_after("import sphinx_crmrisk.sphinx_ext")
+
+
+#: What a build loads only when it uses it: to read audit pages (the notebooks' kernels,
+#: msgspec for the needs it hands them) or to write the audit pack's PDF (the pack).
+ON_DEMAND = (
+    "msgspec",
+    "sphinx_crmrisk.needs_json",
+    "sphinx_crmrisk.pack",
+    "sphinx_crmrisk.sphinx_ext.audit_reading",
+    "sphinx_crmrisk.sphinx_ext.notebooks",
+    "sphinx_crmrisk.sphinx_ext.site_pdf",
+)
+
+
+def on_demand_loaded_by_a_build(source: Path, *config: str) -> list[str]:
+    """Which of :data:`ON_DEMAND` a build of ``source`` (in a fresh interpreter) loaded."""
+    argv = ["-b", "html", "-q", "-E", str(source), str(source / "_build" / "html"), *config]
+    code = (
+        "import json, sys\n"
+        "from sphinx.cmd.build import main\n"
+        f"status = main({argv!r})\n"
+        "assert status == 0, status\n"
+        f"print(json.dumps(sorted(set({ON_DEMAND!r}) & set(sys.modules))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_a_build_loads_the_pack_and_the_audits_reading_only_when_it_uses_them(copy_root):
+    # most projects have no audit notebooks and no PDF: 1.4 MiB of every build of theirs
+    # (benchmarks/README.md); the handlers that would use them are there all the same.
+    # (That a build with audit pages loads their reading, tests/test_audits.py shows: it
+    # reads them, with the needs handed over.)
+    source = copy_root("pack")
+    assert on_demand_loaded_by_a_build(source) == []
+    with_pdf = on_demand_loaded_by_a_build(source, "-D", "crmrisk_pack_pdf=1")
+    assert "sphinx_crmrisk.sphinx_ext.site_pdf" in with_pdf
+    assert (source / "_build" / "html" / "dossier-audit.pdf").is_file()

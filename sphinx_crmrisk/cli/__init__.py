@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
-from ..needs_json import LoadError
+from ..input_paths import LoadError
 from ..text import one_line
 from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNCOVERED, Parser, UsageError, say, silence_stdout
 

@@ -9,9 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..file_names import BUILD_FILES, MANIFEST, pdf_name
+from ..file_names import BUILD_FILES, MANIFEST, NEEDS_JSON, pdf_name
 from ..loading import needs_json_path
-from ..needs_json import NEEDS_JSON
 from ..settings import CONFIG_JSON
 from .common import EXIT_OK, UsageError
 

@@ -9,11 +9,12 @@ which the ``crmrisk`` command and the notebooks share.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..kinds import Kind
-from .audits import defer_audit_pages, read_audit_pages
+from .audits import defer_audit_pages, executed_source, read_audit_pages
 from .badges import add_badges
 from .build_warnings import check_build, log_warning
 from .catalogue_directive import CATALOGUE_DIRECTIVE, CatalogueDirective
@@ -28,12 +29,10 @@ from .item_directive import (
     reread_pages_with_failed_items,
 )
 from .layouts import FIELD_LINES_PRIORITY, add_field_lines, french_colons
-from .notebooks import executed_source
 from .outputs import write_build_exports, write_build_lock, write_recorded_settings
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
-from .site_pdf import draft_pdf_ahead, start_pdf, write_build_pdf
-from .state import build_state, forget_build, is_enabled, remember_docs_read
+from .state import build_state, forget_build, is_enabled, pdf_on, remember_docs_read
 from .views import NODES, VIEWS, replace_placeholders
 from .warm import environment_problems
 
@@ -60,6 +59,21 @@ def _warn_of_the_environment(app: Sphinx) -> None:
     if is_enabled(app):
         for problem in environment_problems():
             log_warning(app, "environment", problem)
+
+
+def _pdf_handler(name: str) -> Callable[..., None]:
+    """The handler ``name`` of :mod:`.site_pdf`, imported by the first build that writes
+    the audit pack's PDF: the pack, its PDF renderer's set-up and the warm servers are
+    never loaded by a build without it (benchmarks/README.md)."""
+
+    def handler(app: Sphinx, *args: Any) -> None:
+        if pdf_on(app):
+            from . import site_pdf
+
+            getattr(site_pdf, name)(app, *args)
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -109,7 +123,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-updated", read_audit_pages, priority=100)
     # 90: just before: the audit pack's PDF drafted in a second process from the needs
     # resolved on a copy, while the audit notebooks run and the pages are written
-    app.connect("env-updated", draft_pdf_ahead, priority=90)
+    app.connect("env-updated", _pdf_handler("draft_pdf_ahead"), priority=90)
     # the last moment to add pages to write: those that would show stale needs
     app.connect("env-get-updated", pages_to_rewrite)
 
@@ -130,7 +144,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     # 900: after sphinx-needs has resolved the needs (ensure_post_process_needs_data,
     # 500): the audit pack's PDF drafted in a second process while the pages are written
-    app.connect("write-started", start_pdf, priority=900)
+    app.connect("write-started", _pdf_handler("start_pdf"), priority=900)
 
     # -- at the end: the checks, then the files beside needs.json ------------------------
     # 500, after sphinx-needs' own build-finished handlers (registered first, at its
@@ -142,7 +156,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_build_exports, priority=600)
     # 650: the pack's PDF, made from the files the handlers above wrote (needs.json by
     # sphinx-needs at 500, the record, the lock, the exports), or taken from its draft
-    app.connect("build-finished", write_build_pdf, priority=650)
+    app.connect("build-finished", _pdf_handler("write_build_pdf"), priority=650)
     # 900: after every other handler of ours has read this build's traceability
     app.connect("build-finished", forget_build, priority=900)
     return {

@@ -396,10 +396,3 @@ def _reading_executed(app: Sphinx, docname: str, executed: dict[str, Any]) -> It
         env.mystnb_config = config  # type: ignore[attr-defined]
         state.executed_notebooks.pop(docname, None)
     NbMetadataCollector.set_exec_data(env, docname, executed["exec_data"])
-
-
-def executed_source(app: Sphinx, docname: str, source: list[str]) -> None:
-    """``source-read``: a notebook executed here is read with its outputs."""
-    text = build_state(app).executed_notebooks.get(docname)
-    if text is not None:
-        source[0] = text

@@ -38,8 +38,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..file_names import BUILD_FILES, pdf_name
-from ..needs_json import NEEDS_JSON, LoadError
+from ..file_names import BUILD_FILES, NEEDS_JSON, pdf_name
+from ..input_paths import LoadError
 from ..pack import (
     BUILD_RECORDS,
     PackError,
@@ -49,11 +49,12 @@ from ..pack import (
     read_build,
 )
 from ..settings import CONFIG_JSON, REVIEW_LOCK
-from .audits import audit_pages, needs_as_read
+from .audit_reading import needs_as_read
+from .audits import audit_pages
 from .build_warnings import log_warning
 from .kernel_fork import KERNEL_FORK
 from .outputs import recorded_settings_text
-from .state import build_lock, build_state, build_traceability
+from .state import build_lock, build_state, build_traceability, pdf_on
 from .warm import kept_server, warm_mode
 
 if TYPE_CHECKING:
@@ -69,14 +70,8 @@ PDF_RECORD = "crmrisk-pdf.json"
 PDF_DRAFT = "crmrisk-pdf-draft"
 
 
-def _pdf_on(app: Sphinx) -> bool:
-    """``crmrisk_pack_pdf`` in an HTML build of a project with crmrisk items' types."""
-    state = build_state(app)
-    return app.builder.format == "html" and state.settings.pack_pdf and state.enabled
-
-
 def _writes_pdf(app: Sphinx) -> bool:
-    return _pdf_on(app) and build_traceability(app).model.has_items
+    return pdf_on(app) and build_traceability(app).model.has_items
 
 
 def _may_draft(app: Sphinx) -> bool:
@@ -87,7 +82,7 @@ def _may_draft(app: Sphinx) -> bool:
     state = build_state(app)
     if state.pdf_draft is not None or state.pdf_drafted or not state.docs_read:
         return False
-    return _pdf_on(app) and bool(getattr(app.config, "needs_reproducible_json", False))
+    return pdf_on(app) and bool(getattr(app.config, "needs_reproducible_json", False))
 
 
 def draft_pdf_ahead(app: Sphinx, env: Any) -> None:

@@ -95,6 +95,17 @@ def is_enabled(app: Sphinx) -> bool:
     return state is not None and state.enabled
 
 
+def pdf_on(app: Sphinx) -> bool:
+    """``crmrisk_pack_pdf`` in an HTML build of a project with crmrisk items' types."""
+    state: BuildState | None = getattr(app, _ATTR, None)
+    return (
+        state is not None
+        and state.enabled
+        and state.settings.pack_pdf
+        and app.builder.format == "html"
+    )
+
+
 def build_traceability(app: Sphinx, needs: Mapping[str, Any] | None = None) -> Traceability:
     """This build's traceability, from the resolved needs (write phase and later).
 

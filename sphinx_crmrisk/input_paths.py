@@ -1,0 +1,51 @@
+"""What the command and the build find at a path they are given, and the error of
+unusable input: no msgspec, no Sphinx.
+
+Kept apart from :mod:`.needs_json` (whose parser imports msgspec) so that a build, which
+reads the running application's needs and never a needs.json, does not load the parser
+to name a file or raise this error (1 MiB of every HTML build, benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from .file_names import NEEDS_JSON
+
+
+class LoadError(Exception):
+    """Unusable input: the message says what is wrong, in one line."""
+
+
+FILE, FOLDER, OTHER = "file", "folder", "other"
+
+
+def find_needs_json(path: str | Path) -> Path:
+    """``path`` itself when it is a file, else ``path/needs.json``."""
+    path = Path(path)
+    if what_is(path) == FOLDER:
+        path = path / NEEDS_JSON
+    found = what_is(path)
+    if found is None:
+        raise LoadError(f"{path}: no such file (expected a needs.json or a folder holding one)")
+    if found != FILE:
+        raise LoadError(
+            f"{path}: not a regular file (expected a needs.json or a folder holding one)"
+        )
+    return path
+
+
+def what_is(path: Path) -> str | None:
+    """:data:`FILE`, :data:`FOLDER`, :data:`OTHER` (a FIFO, a device...), or None when
+    nothing is there. A path that cannot be looked at (a folder on the way without
+    permission) is a :class:`LoadError`, not a missing file."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as err:
+        raise LoadError(f"{path}: cannot read: {err.strerror or err}") from None
+    except ValueError:  # a NUL byte in the path: no file can have that name
+        return None
+    return FILE if stat.S_ISREG(mode) else FOLDER if stat.S_ISDIR(mode) else OTHER
