@@ -27,14 +27,13 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from side_by_side import environment, snapshot
+from side_by_side import compiled, environment, snapshot
 
 RUN = "import sys; sys.argv = ['crmrisk', 'check', {build!r}]; from sphinx_crmrisk.cli import run; run()"
 LOADED = (
@@ -78,22 +77,6 @@ def json_load_once(needs_json: str) -> tuple[float, float]:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", _JSON_LOAD, needs_json], check=True)
     return time.perf_counter() - start, _children_cpu() - cpu
-
-
-def compiled(folder: Path) -> Path:
-    """A copy of ``folder``'s package, byte-compiled as pip compiles an installed one (a
-    folder of its own: Python reads the bytecode it finds, so the copy that
-    ``snapshot`` keeps stays without)."""
-    target = folder.with_name(f"{folder.name}-compiled")
-    if not (target / "sphinx_crmrisk").is_dir():
-        shutil.copytree(folder / "sphinx_crmrisk", target / "sphinx_crmrisk")
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(target / "sphinx_crmrisk")],
-            env=dict(os.environ, PYTHONDONTWRITEBYTECODE=""),
-            check=True,
-            capture_output=True,
-        )
-    return target
 
 
 def loaded(folder: Path, build: str) -> list[str]:

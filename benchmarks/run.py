@@ -12,6 +12,9 @@ machine falls on both alike:
     compared with a clean build of the edited sources (MISMATCH when it differs);
 (e) ``crmrisk check`` on a needs.json of 50,000 needs.
 
+``--bytecode``: the builds and the check import a byte-compiled copy of the package
+being measured, as pip installs it (see ``side_by_side.compiled``), not its sources.
+
 Prints medians and ratios as a Markdown table, then the targets of issue #6.
 """
 
@@ -32,7 +35,9 @@ from pathlib import Path
 
 import generate
 from generate import Variant
+from side_by_side import compiled
 
+import sphinx_crmrisk
 from sphinx_crmrisk.needs_json import read_needs
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +76,25 @@ def run_measured(command: list[str], log: Path) -> Run:
     if process.returncode != 0:
         sys.exit(f"FAILED ({process.returncode}): {' '.join(command)}\n{log.read_text()[-3000:]}")
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def use_compiled_package() -> None:
+    """The builds and the check (subprocesses) import a byte-compiled copy of the package
+    this process imports, made afresh (the sources may have changed since the last run)."""
+    source = Path(sphinx_crmrisk.__file__).resolve().parent.parent
+    copy = WORK / "compiled" / "package"
+    shutil.rmtree(copy.parent, ignore_errors=True)
+    copy.mkdir(parents=True)
+    shutil.copytree(
+        source / "sphinx_crmrisk",
+        copy / "sphinx_crmrisk",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    package = compiled(copy)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(package), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    print(f"the package byte-compiled (compileall), as pip installs it: {package}")
 
 
 def project_root(size: int, name: str) -> Path:
@@ -356,11 +380,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1, help="sphinx-build -j")
     parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="build with a byte-compiled copy of the package (as installed), not its sources",
+    )
+    parser.add_argument(
         "--compare-plain",
         action="store_true",
         help="compare plain sphinx-needs' edit build with a clean one too (it goes stale)",
     )
     args = parser.parse_args(argv)
+    if args.bytecode:
+        use_compiled_package()
     sizes = sorted(set(args.sizes) | ({20_000} if args.with_20000 else set()))
     samples: Samples = defaultdict(list)
     mismatches: dict = {}

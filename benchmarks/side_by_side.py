@@ -10,7 +10,8 @@ the two commits build the same variant at once, one process per core; CPU times 
 compared, round by round. Prints, for each commit, plain and crmrisk medians and their
 ratio, and for each variant the per-round ratios of the second commit to the first.
 With ``--incremental`` it also times (d) a no-change rebuild and (c) the one-page edit
-of run.py, both commits at once again.
+of run.py, both commits at once again. With ``--bytecode`` the builds import
+byte-compiled copies of the packages, as pip installs them (:func:`compiled`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,29 @@ def environment(folder: Path) -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=str(folder))
 
 
+def compiled(folder: Path) -> Path:
+    """A copy of ``folder``'s package, byte-compiled as pip compiles an installed one (a
+    folder of its own: Python reads the bytecode it finds, so the copy that
+    ``snapshot`` keeps stays without).
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set (this machine), a ``git archive`` copy or a
+    source checkout is compiled again by every process that imports it, while the
+    packages it is compared with (Sphinx, sphinx-needs) were byte-compiled by pip: 0.1
+    to 0.3 s of CPU and 2.7 MiB of memory at each build's start that no installed
+    package pays (benchmarks/README.md).
+    """
+    target = folder.with_name(f"{folder.name}-compiled")
+    if not (target / "sphinx_crmrisk").is_dir():
+        shutil.copytree(folder / "sphinx_crmrisk", target / "sphinx_crmrisk")
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(target / "sphinx_crmrisk")],
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE=""),
+            check=True,
+            capture_output=True,
+        )
+    return target
+
+
 def generate(folder: Path, size: int) -> None:
     """Each commit's own generator writes its projects (the plain one declares its fields)."""
     for variant in VARIANTS:
@@ -70,7 +94,7 @@ def generate(folder: Path, size: int) -> None:
         subprocess.run([sys.executable, "-c", code], env=environment(folder), cwd=WORK, check=True)
 
 
-def start_build(folder: Path, size: int, variant: str) -> subprocess.Popen:
+def start_build(folder: Path, size: int, variant: str, package: Path) -> subprocess.Popen:
     out = folder / f"n{size}" / variant / "html"
     shutil.rmtree(out, ignore_errors=True)
     command = [
@@ -87,18 +111,23 @@ def start_build(folder: Path, size: int, variant: str) -> subprocess.Popen:
     ]
     return subprocess.Popen(
         command,
-        env=environment(folder),
+        env=environment(package),
         cwd=WORK,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
 
 
-def clean_builds(folders: dict[str, Path], size: int, rounds: int) -> None:
+def clean_builds(
+    folders: dict[str, Path], size: int, rounds: int, packages: dict[str, Path]
+) -> None:
     times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for round_ in range(rounds):
         for variant in VARIANTS:
-            running = {name: start_build(folder, size, variant) for name, folder in folders.items()}
+            running = {
+                name: start_build(folder, size, variant, packages[name])
+                for name, folder in folders.items()
+            }
             for name, process in running.items():
                 _pid, status, usage = os.wait4(process.pid, 0)
                 cpu = usage.ru_utime + usage.ru_stime
@@ -148,7 +177,9 @@ for variant in (Variant.PLAIN, Variant.CRMRISK):
 """
 
 
-def incremental_builds(folders: dict[str, Path], size: int, rounds: int) -> None:
+def incremental_builds(
+    folders: dict[str, Path], size: int, rounds: int, packages: dict[str, Path]
+) -> None:
     running = {
         name: subprocess.Popen(
             [
@@ -159,7 +190,7 @@ def incremental_builds(folders: dict[str, Path], size: int, rounds: int) -> None
                 str(size),
                 str(rounds),
             ],
-            env=environment(folder),
+            env=environment(packages[name]),
             cwd=WORK,
             stdout=subprocess.PIPE,
             text=True,
@@ -180,6 +211,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--incremental", action="store_true")
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="build with byte-compiled copies of the packages (as installed), not the sources",
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     folders = {folder.name: folder for folder in map(snapshot, (args.first, args.second))}
@@ -187,9 +223,13 @@ def main() -> None:
         parser.error("two different commits")
     for folder in folders.values():
         generate(folder, args.size)
-    clean_builds(folders, args.size, args.rounds)
+    packages = dict(folders)
+    if args.bytecode:
+        packages = {name: compiled(folder) for name, folder in folders.items()}
+        print("the packages byte-compiled (compileall), as pip installs them")
+    clean_builds(folders, args.size, args.rounds, packages)
     if args.incremental:
-        incremental_builds(folders, args.size, args.rounds)
+        incremental_builds(folders, args.size, args.rounds, packages)
 
 
 if __name__ == "__main__":

@@ -135,3 +135,26 @@ def test_needs_json_locates_words_and_orders_needs_as_a_build(built_handbook: Pa
         if (need.get(key) or None) != (built[need_id].get(key) or None)
     }
     assert differ == set()
+
+
+def test_the_compiled_copy_that_benchmarks_build_with_is_byte_compiled(tmp_path: Path) -> None:
+    # --bytecode: the package measured as pip installs it; where PYTHONDONTWRITEBYTECODE
+    # is set, a copy without bytecode is compiled again by every build (benchmarks/README.md)
+    path = Path(__file__).parents[1] / "benchmarks" / "side_by_side.py"
+    spec = importlib.util.spec_from_file_location("side_by_side", path)
+    side_by_side = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(side_by_side)
+    source = tmp_path / "commit"
+    package = source / "sphinx_crmrisk"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("VALUE = 1\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "module.py").write_text("VALUE = 2\n")
+    copy = side_by_side.compiled(source)
+    assert copy != source
+    modules = sorted(p.relative_to(copy) for p in copy.rglob("*.py"))
+    assert len(modules) == 3
+    for module in modules:
+        cached = list((copy / module).parent.glob(f"__pycache__/{module.stem}.*.pyc"))
+        assert len(cached) == 1, module
+    assert not list(source.rglob("*.pyc"))  # the snapshot itself stays as it was
