@@ -17,6 +17,7 @@ from sphinx_crmrisk.needs_json import read_needs
 from sphinx_crmrisk.sphinx_ext import registration
 from sphinx_crmrisk.sphinx_ext.layouts import (
     LAYOUT,
+    _excluded,
     field_labels,
     kind_fields,
     kind_layout,
@@ -184,10 +185,10 @@ def test_the_french_handbook_builds_clean_with_the_kind_layouts(app):
     assert "Justification : Le programme ne vend aucun service financier." in obligation
 
 
-def _meta_lines_layout(kind: Kind) -> dict[str, object]:
-    """The layout as it was before the field lines were added after sphinx-needs had
-    laid the need out: one ``meta()`` line of sphinx-needs a field, with its label."""
-    layout = need_layout()
+def _sphinx_needs_layout(kind: Kind) -> dict[str, object]:
+    """The layout as it was before our lines were drawn after sphinx-needs had laid the
+    need out: all of it drawn by sphinx-needs, the head, one ``meta()`` line a field with
+    its label, ``meta_all()`` for the user's other fields, then the links."""
     labels = field_labels()
     # the project is in French: the colon of « Base légale : », narrow no-break space first
     colon = "\u202f: "
@@ -195,8 +196,13 @@ def _meta_lines_layout(kind: Kind) -> dict[str, object]:
         f'<<meta("{name}", prefix="\\*\\*{labels[name]}\\*\\*{colon}")>>'
         for name in kind_fields(kind)
     ]
-    meta = layout["layout"]["meta"]  # type: ignore[index]
-    return {**layout, "layout": {**layout["layout"], "meta": [*lines, *meta]}}  # type: ignore[dict-item]
+    head = f'<<meta("type_name")>>{colon}**<<meta("title")>>** <<meta_id()>>'
+    other_fields = f"<<meta_all(no_links=True, exclude={_excluded()!r})>>"
+    assert need_layout()["layout"] == {"head": [], "meta": ["<<meta_links_all()>>"]}
+    return {
+        "grid": "simple",
+        "layout": {"head": [head], "meta": [*lines, other_fields, "<<meta_links_all()>>"]},
+    }
 
 
 def _need_tables(outdir: Path) -> dict[str, str]:
@@ -204,11 +210,13 @@ def _need_tables(outdir: Path) -> dict[str, str]:
     return {table["id"]: str(table) for table in soup.find_all("table", class_="need")}
 
 
-def test_the_field_lines_are_what_sphinx_needs_meta_draws(make_app, tmp_path, monkeypatch):
-    """The lines of our fields, put in after sphinx-needs' layout without parsing, are
-    the HTML that one ``<<meta(...)>>`` layout line a field gives: same labels, same
-    empty lines for empty fields, the ``source`` URLs as links (needs_string_links),
-    split at the comma with sphinx-needs' separator."""
+def test_the_layout_lines_are_what_sphinx_needs_draws(make_app, tmp_path, monkeypatch):
+    """The head and the lines of the fields, put in after sphinx-needs' layout without
+    parsing, are the HTML that sphinx-needs' own layout lines give: the head's
+    ``meta()`` and ``meta_id()``, one ``<<meta(...)>>`` line a field of ours (same
+    labels, same empty lines for empty fields, the ``source`` URLs as links
+    (needs_string_links), split at the comma with sphinx-needs' separator), and
+    ``meta_all()`` for the user's own fields (a text, a list)."""
 
     def build(name: str):
         srcdir = Path(shutil.copytree(ROOTS / "test-layouts", tmp_path / name))
@@ -224,14 +232,41 @@ def test_the_field_lines_are_what_sphinx_needs_meta_draws(make_app, tmp_path, mo
     def meta_lines(app, name, layout, *args, **kwargs):
         kinds = {kind_layout(kind): kind for kind in Kind}
         if name in kinds:
-            layout = _meta_lines_layout(kinds[name])
+            layout = _sphinx_needs_layout(kinds[name])
         return add_need_layout(app, name, layout, *args, **kwargs)
 
     monkeypatch.setattr(registration, "add_need_layout", meta_lines)
-    monkeypatch.setattr(sphinx_crmrisk.sphinx_ext, "add_field_lines", lambda *args: None)
+    monkeypatch.setattr(sphinx_crmrisk.sphinx_ext, "add_layout_lines", lambda *args: None)
     theirs = build("layouts-meta")
     assert sorted(ours) == sorted(theirs)
     for need_id, table in ours.items():
         assert table == theirs[need_id], need_id
     assert "Responsable" in ours["PROC-REG-01"] and "Statut" in ours["PROC-REG-01"]
     assert ours["OBL-RGPD-30"].count('class="reference external"') == 2
+    # the head, the user's own fields (a text, a list) and the links are all there
+    assert (
+        "Tenir le registre" in ours["OBL-RGPD-30"] and 'href="#OBL-RGPD-30"' in ours["OBL-RGPD-30"]
+    )
+    assert "reviewer" in ours["OBL-RGPD-30"] and "Camille" in ours["OBL-RGPD-30"]
+    assert 'class="needs_spacer"' in ours["OBL-RGPD-30"]  # tags: registre, rgpd
+    assert 'class="needs_data"' in ours["CLA-RGPD-03"] and "OBL-RGPD-30" in ours["CLA-RGPD-03"]
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["reviewer: ", "tags: ", "due-date: ", "v1.2: ", "relu_par: ", "échéance: ", "a_: ", "x*y: "],
+)
+def test_a_field_label_is_what_rest_reads_in_it(label):
+    """The user's field labels of ``meta_all()`` (``name: ``) are taken as text without
+    parsing only where reST reads them so; another (a name ending in ``_`` is a
+    reference to reST) is parsed as sphinx-needs parses it."""
+    from docutils import nodes
+
+    from sphinx_crmrisk.sphinx_ext.layouts import _PLAIN_LABEL, _parsed
+
+    parsed = _parsed(label)
+    as_text = len(parsed) == 1 and isinstance(parsed[0], nodes.Text) and parsed[0] == label
+    if _PLAIN_LABEL.fullmatch(label):  # the fast path: only where reST reads the text
+        assert as_text, [n.pformat() for n in parsed]
+    if label == "a_: ":  # why a label is parsed at all: reST reads a reference in this one
+        assert not _PLAIN_LABEL.fullmatch(label) and not as_text

@@ -28,7 +28,7 @@ from .item_directive import (
     reread_pages_with_changed_evidence,
     reread_pages_with_failed_items,
 )
-from .layouts import FIELD_LINES_PRIORITY, add_field_lines, french_colons
+from .layouts import LAYOUT_LINES_PRIORITY, add_layout_lines, french_colons
 from .outputs import write_build_exports, write_build_lock, write_recorded_settings
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
@@ -138,7 +138,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", badge_table_cells, priority=550)
     # 550: after sphinx-needs has laid the needs out (process_need_nodes, 500), the lines
     # of our fields, put in without parsing (layouts.py)
-    app.connect("doctree-resolved", add_field_lines, priority=FIELD_LINES_PRIORITY)
+    app.connect("doctree-resolved", add_layout_lines, priority=LAYOUT_LINES_PRIORITY)
     # 560: after our field lines (550): the colons of sphinx-needs' link labels, French in a French build
     app.connect("doctree-resolved", french_colons, priority=560)
 

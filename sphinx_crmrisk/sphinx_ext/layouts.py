@@ -3,22 +3,29 @@
 Each kind has its own need layout (``crmrisk-obligation``...), given to the kind's needs
 by ``needs_fields`` predicates. sphinx-needs parses each layout line, and the prefix of
 each ``meta()`` in it, as reST, for every need it lays out, shown or not
-(``LayoutHandler``): a line of a layout costs every need it is rendered on. So the
-layouts hold only what sphinx-needs' own ``clean`` layout holds (the head, the user's
-other fields, the links), and the lines of our fields, each with its label, are put in
-by :func:`add_field_lines` once sphinx-needs has laid the need out: the same nodes
-(the same HTML) as ``<<meta("legal_basis", prefix="**Base légale**: ")>>`` gives,
-made without parsing anything. The fields shown another way (badges) have no line.
+(``LayoutHandler``): a line of a layout costs every need it is rendered on. So our
+layouts hold only the line sphinx-needs must draw itself, the links (their targets are
+resolved by its roles, in the same handler that lays the needs out); the rest of what
+sphinx-needs' own ``clean`` layout shows is drawn by :func:`add_layout_lines` once
+sphinx-needs has laid the need out, without parsing anything: the head (type, title,
+ID), the lines of our fields with their labels, and the user's other fields (what
+``meta_all`` shows). The nodes, so the HTML, are those sphinx-needs draws for
+``<<meta("type_name")>>: **<<meta("title")>>** <<meta_id()>>``,
+``<<meta("legal_basis", prefix="**Base légale**: ")>>`` and ``<<meta_all(...)>>``
+(``tests/test_layouts.py`` builds both ways and compares every table). The fields shown
+another way (badges) have no line.
 """
 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
+from sphinx.util.nodes import make_refnode
 from sphinx_needs.config import NeedsSphinxConfig
-from sphinx_needs.data import SphinxNeedsData
+from sphinx_needs.data import NeedsCoreFields, SphinxNeedsData
 from sphinx_needs.string_links import (
     compiled_string_links,
     split_string_link_value,
@@ -71,29 +78,18 @@ def _excluded(names: Names = DEFAULT_NAMES) -> list[str]:
     return ["status", *(names.field(name) for name in FIELDS), "layout"]
 
 
-def need_layout(names: Names = DEFAULT_NAMES) -> dict[str, object]:
-    """A need layout of ours: the head, the user's own fields, the links; the lines of
-    our fields are added by :func:`add_field_lines`."""
-    # « Obligation : » in French: the type's label, with its narrow no-break space
-    label_colon = str(_(LABEL_COLON))
+def need_layout() -> dict[str, object]:
+    """A need layout of ours: an empty head, the links in the meta block; the head, the
+    lines of our fields and the user's own fields are added by :func:`add_layout_lines`."""
     return {
         "grid": "simple",
-        "layout": {
-            "head": [
-                label_colon.format(label='<<meta("type_name")>>')
-                + '**<<meta("title")>>** <<meta_id()>>',
-            ],
-            "meta": [
-                # what the user adds (their own ``needs_fields``, tags...) stays visible
-                f"<<meta_all(no_links=True, exclude={_excluded(names)!r})>>",
-                "<<meta_links_all()>>",
-            ],
-        },
+        # the head is drawn by add_layout_lines: a layout's empty section is no line
+        "layout": {"head": [], "meta": ["<<meta_links_all()>>"]},
     }
 
 
 #: After sphinx-needs has laid the needs out (``process_need_nodes``, priority 500).
-FIELD_LINES_PRIORITY = 550
+LAYOUT_LINES_PRIORITY = 550
 
 
 def field_lines(names: Names = DEFAULT_NAMES) -> dict[str, list[tuple[str, str]]]:
@@ -109,10 +105,11 @@ def field_lines(names: Names = DEFAULT_NAMES) -> dict[str, list[tuple[str, str]]
     }
 
 
-def add_field_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """``doctree-resolved``: each need laid out with one of our layouts gets the lines of
-    its fields, first in the layout's ``meta`` block, as sphinx-needs' ``meta()`` would
-    have drawn them (a line, empty for an empty field)."""
+def add_layout_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: each need laid out with one of our layouts gets its head
+    (type, title, ID) and, first in the layout's ``meta`` block, the lines of its fields
+    (a line, empty for an empty field) and those of the user's other fields, as
+    sphinx-needs' ``meta()`` and ``meta_all()`` would have drawn them."""
     if not is_enabled(app):
         return
     lines_of = field_lines(build_state(app).settings.names)
@@ -123,34 +120,211 @@ def add_field_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     ]
     if not tables:
         return
-    needs = SphinxNeedsData(app.env).get_needs_view()
-    config = NeedsSphinxConfig(app.config)
-    string_links = list(compiled_string_links(config).values())
-    link_fields = string_link_field_names(config)
+    env = app.env
+    needs = SphinxNeedsData(env).get_needs_view()
+    drawer = _Drawer(app, docname)
     # « : » in French, with its narrow no-break space
     colon = str(_(LABEL_COLON)).format(label="")
-    # each field's string links, found once a page, not once a need
-    links_of = {
-        key: ([link for link in string_links if key in link.options], key in link_fields)
-        for fields in lines_of.values()
-        for key, _label in fields
-    }
     for table, fields in tables:
         need = needs.get(table["ids"][0]) if table["ids"] else None
-        meta = _meta_block(table)
-        if need is None or meta is None:
+        head, meta = _layout_blocks(table)
+        if need is None or head is None or meta is None:
             continue
+        head += drawer.head(need, colon)
         lines = []
         for key, label in fields:
             line = nodes.line()
             inline = nodes.inline()
-            matching, split = links_of[key]
-            field = _field(need, key, label, config, matching, split, colon)
+            field = drawer.meta(need, key, [nodes.strong(label, label), nodes.Text(colon)])
             if field is not None:
                 inline += field
             line += inline
             lines.append(line)
+        lines.append(drawer.other_fields(need))
         meta[0:0] = lines
+
+
+class _Drawer:
+    """What sphinx-needs' ``LayoutHandler`` draws for ``meta()``, ``meta_id()`` and
+    ``meta_all()``, for the needs of one page (``docname``): the same nodes, none parsed
+    from reST (a label that reST would read otherwise than as its text is parsed, as
+    sphinx-needs parses it)."""
+
+    def __init__(self, app: Sphinx, docname: str) -> None:
+        self.app = app
+        self.docname = docname
+        config = NeedsSphinxConfig(app.config)
+        self.config = config
+        self.string_links = list(compiled_string_links(config).values())
+        self.split_fields = string_link_field_names(config)
+        self._links_of: dict[str, list[Any]] = {}
+        schema = SphinxNeedsData(app.env).get_schema()
+        links = list(schema.iter_link_field_names())
+        # what meta_all(no_links=True, exclude=...) leaves out: its defaults, the links
+        # both ways, and the fields our lines show (or the badges)
+        self.not_shown = frozenset(
+            [name for name, props in NeedsCoreFields.items() if not props.get("show_in_layout")]
+            + links
+            + [f"{name}_back" for name in links]
+            + _excluded(build_state(app).settings.names)
+        )
+
+    def matching(self, key: str) -> list[Any]:
+        """The string links that name ``key`` (looked up once a page)."""
+        found = self._links_of.get(key)
+        if found is None:
+            found = self._links_of[key] = [s for s in self.string_links if key in s.options]
+        return found
+
+    def head(self, need: Any, colon: str) -> nodes.line_block:
+        """``<<meta("type_name")>>: **<<meta("title")>>** <<meta_id()>>``."""
+        kind = nodes.inline()
+        if (type_name := self.meta(need, "type_name")) is not None:
+            kind += type_name
+        kind += nodes.Text(colon)
+        title = nodes.inline()
+        if (value := self.meta(need, "title")) is not None:
+            title += value
+        strong = nodes.strong('**<<meta("title")>>**')
+        strong += title
+        ident = nodes.inline()
+        ident += nodes.Text(" ")
+        ident += self.meta_id(need)
+        line = nodes.line()
+        line += [kind, strong, ident]
+        block = nodes.line_block(classes=["needs_head"])
+        block += line
+        return block
+
+    def meta_id(self, need: Any) -> nodes.inline:
+        """The need's ID, a link to it (an empty inline for a need on no page)."""
+        container = nodes.inline(classes=["needs-id"])
+        if self.docname and need["docname"]:
+            container += make_refnode(
+                self.app.builder,
+                fromdocname=self.docname,
+                todocname=need["docname"],
+                targetid=need["id"],
+                child=nodes.Text(need["id"]),
+                title=need["id"],
+            )
+        return container
+
+    def other_fields(self, need: Any) -> nodes.line:
+        """``<<meta_all(no_links=True, exclude=...)>>``: a line of each field of the
+        need that no line of ours shows, ``name: value``, in the need's order."""
+        container = nodes.inline()
+        for key in need:
+            if key in self.not_shown:
+                continue
+            field = self.meta(need, key, self.label(f"{key}: "))
+            if field is not None:
+                data_line = nodes.line()
+                data_line += field
+                container += data_line
+        # an empty container too: a docutils node is true however empty, and
+        # sphinx-needs adds whatever a layout function returns that is true
+        inline = nodes.inline()
+        inline += container
+        line = nodes.line()
+        line += inline
+        return line
+
+    def label(self, text: str) -> list[nodes.Node]:
+        """A ``meta()`` prefix: its text, unless reST reads more in it."""
+        if _PLAIN_LABEL.fullmatch(text):
+            return [nodes.Text(text)]
+        return _parsed(text)
+
+    def meta(
+        self, need: Any, key: str, label: list[nodes.Node] | None = None
+    ) -> nodes.inline | None:
+        """What ``<<meta(key, prefix=...)>>`` draws (``LayoutHandler.meta``) with the
+        ``label`` nodes as its prefix: the value, through the ``needs_string_links`` that
+        name the field (split at ``,`` and ``;`` when one names it), a list's items apart;
+        None for a field without a value."""
+        value = need.get(key)
+        if value is None or value == "" or value == []:
+            return None
+        container = nodes.inline(classes=[f"needs_{key}"])
+        if label:
+            label_node = nodes.inline(classes=["needs_label"])
+            label_node += label
+            container += label_node
+        matching = self.matching(key)
+        location = (need.get("docname"), need.get("lineno"))
+        if isinstance(value, str):
+            data = nodes.inline(classes=["needs_data"])
+            items = split_string_link_value(value) if key in self.split_fields else [value]
+            for index, item in enumerate(items):
+                if matching:
+                    data += match_string_link(
+                        text_item=item,
+                        data=item,
+                        need_key=key,
+                        matching_link_confs=matching,
+                        render_context=self.config.render_context,
+                        location=location,
+                    )
+                else:
+                    data += nodes.Text(item)
+                if index + 1 < len(items):
+                    data += nodes.emphasis("; ", "; ")
+            container += data
+        elif isinstance(value, list):
+            items_node = nodes.inline(classes=["needs_data_container"])
+            for index, element in enumerate(value):
+                if index > 0:
+                    spacer = nodes.inline(classes=["needs_spacer"])
+                    spacer += nodes.Text(", ")
+                    items_node += spacer
+                data = nodes.inline(classes=["needs_data"])
+                text = str(element)
+                if matching and text:
+                    data += match_string_link(
+                        text_item=text,
+                        data=text,
+                        need_key=key,
+                        matching_link_confs=matching,
+                        render_context=self.config.render_context,
+                        location=location,
+                    )
+                else:
+                    data += nodes.Text(element)
+                items_node += data
+            container += items_node
+        else:
+            container += nodes.Text(value)
+        return container
+
+
+#: A label reST reads as its own text: a name (letters, digits, single inner ``-`` ``_``
+#: ``.``), a colon and a space.
+_PLAIN_LABEL = re.compile(r"[^\W_]+(?:[-_.][^\W_]+)*: ")
+
+
+def _parsed(text: str) -> list[nodes.Node]:
+    """``text`` read as reST inline markup, as sphinx-needs reads a ``meta()`` prefix."""
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser, languages
+    from docutils.parsers.rst.states import Inliner
+    from docutils.utils import new_document
+
+    settings = get_default_settings(Parser)
+    inliner = Inliner()
+    inliner.init_customizations(settings)
+    document = new_document("dummy", settings)
+    memo = SimpleNamespace(
+        document=document,
+        reporter=document.reporter,
+        language=languages.get_language(document.settings.language_code),
+        title_styles=[],
+        section_level=0,
+        section_bubble_up_kludge=False,
+        inliner=None,
+    )
+    parsed, _messages = inliner.parse(text, 0, memo, document)
+    return list(parsed)
 
 
 def _layout_of(table: nodes.table) -> str:
@@ -160,66 +334,31 @@ def _layout_of(table: nodes.table) -> str:
     return ""
 
 
-def _meta_block(table: nodes.table) -> nodes.line_block | None:
-    """The ``needs_meta`` line block of a need laid out on the ``simple`` grid: table >
-    tgroup > tbody > the ``meta`` row > its entry > the block (children, not a walk)."""
+def _layout_blocks(table: nodes.table) -> tuple[nodes.entry | None, nodes.line_block | None]:
+    """The head entry and the ``needs_meta`` line block of a need laid out on the
+    ``simple`` grid: table > tgroup > tbody > the row > its entry (> the block): children,
+    not a walk."""
+    head = meta = None
     for tgroup in table.children:
         for tbody in tgroup.children:
             if not isinstance(tbody, nodes.tbody):
                 continue
             for row in tbody.children:
-                if not isinstance(row, nodes.row) or "meta" not in row["classes"]:
+                if not isinstance(row, nodes.row):
                     continue
                 for entry in row.children:
-                    for block in entry.children:
-                        if isinstance(block, nodes.line_block) and "needs_meta" in block["classes"]:
-                            return block
-    return None
-
-
-def _field(
-    need: Any,
-    key: str,
-    label: str,
-    config: NeedsSphinxConfig,
-    matching: list[Any],
-    split: bool,
-    colon: str = ": ",
-) -> nodes.inline | None:
-    """What ``<<meta(key, prefix="**label**: ")>>`` draws (``LayoutHandler.meta``): the
-    label, its ``colon`` (« Base légale : » in French, with the narrow no-break space:
-    :data:`LABEL_COLON`), then the value, through the ``needs_string_links`` that name the field
-    (``matching``; ``split``: some string link names it, so its value is split at
-    ``,`` and ``;``); None for a field without a value."""
-    value = need.get(key)
-    if value is None or value == "" or value == []:
-        return None
-    container = nodes.inline(classes=[f"needs_{key}"])
-    label_node = nodes.inline(classes=["needs_label"])
-    label_node += nodes.strong(label, label)
-    label_node += nodes.Text(colon)
-    container += label_node
-    if not isinstance(value, str):
-        container += nodes.Text(str(value))
-        return container
-    data = nodes.inline(classes=["needs_data"])
-    items = split_string_link_value(value) if split else [value]
-    for index, item in enumerate(items):
-        if matching:
-            data += match_string_link(
-                text_item=item,
-                data=item,
-                need_key=key,
-                matching_link_confs=matching,
-                render_context=config.render_context,
-                location=(need.get("docname"), need.get("lineno")),
-            )
-        else:
-            data += nodes.Text(item)
-        if index + 1 < len(items):
-            data += nodes.emphasis("; ", "; ")
-    container += data
-    return container
+                    if not isinstance(entry, nodes.entry):
+                        continue
+                    if "head" in row["classes"] and "head" in entry["classes"]:
+                        head = entry
+                    elif "meta" in row["classes"]:
+                        for block in entry.children:
+                            if (
+                                isinstance(block, nodes.line_block)
+                                and "needs_meta" in block["classes"]
+                            ):
+                                meta = block
+    return head, meta
 
 
 def kind_layout(kind: Kind) -> str:

@@ -59,7 +59,7 @@ def register_needs_schema(app: Sphinx, config: Config) -> None:
         links[names.link(name)] = {"outgoing": outgoing, "incoming": incoming}
     config.needs_links = links
     for kind in Kind:
-        add_need_layout(app, kind_layout(kind), need_layout(names))
+        add_need_layout(app, kind_layout(kind), need_layout())
     if layout_left_at_default(config):
         # each kind's needs get their own layout, as a default of the core ``layout``
         # field (sphinx-needs' ``needs_fields`` predicates): a need's own ``:layout:``
