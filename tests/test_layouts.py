@@ -198,7 +198,7 @@ def _sphinx_needs_layout(kind: Kind) -> dict[str, object]:
     ]
     head = f'<<meta("type_name")>>{colon}**<<meta("title")>>** <<meta_id()>>'
     other_fields = f"<<meta_all(no_links=True, exclude={_excluded()!r})>>"
-    assert need_layout()["layout"] == {"head": [], "meta": ["<<meta_links_all()>>"]}
+    assert need_layout()["layout"] == {"head": [], "meta": []}
     return {
         "grid": "simple",
         "layout": {"head": [head], "meta": [*lines, other_fields, "<<meta_links_all()>>"]},
@@ -211,12 +211,12 @@ def _need_tables(outdir: Path) -> dict[str, str]:
 
 
 def test_the_layout_lines_are_what_sphinx_needs_draws(make_app, tmp_path, monkeypatch):
-    """The head and the lines of the fields, put in after sphinx-needs' layout without
-    parsing, are the HTML that sphinx-needs' own layout lines give: the head's
-    ``meta()`` and ``meta_id()``, one ``<<meta(...)>>`` line a field of ours (same
-    labels, same empty lines for empty fields, the ``source`` URLs as links
-    (needs_string_links), split at the comma with sphinx-needs' separator), and
-    ``meta_all()`` for the user's own fields (a text, a list)."""
+    """The head and the meta block, drawn after sphinx-needs' layout without parsing,
+    are the HTML that sphinx-needs' own layout lines give: the head's ``meta()`` and
+    ``meta_id()``, one ``<<meta(...)>>`` line a field of ours (same labels, same empty
+    lines for empty fields, the ``source`` URLs as links (needs_string_links), split at
+    the comma with sphinx-needs' separator), ``meta_all()`` for the user's own fields (a
+    text, a list) and ``meta_links_all()``, both ways, resolved by sphinx-needs."""
 
     def build(name: str):
         srcdir = Path(shutil.copytree(ROOTS / "test-layouts", tmp_path / name))
@@ -250,23 +250,3 @@ def test_the_layout_lines_are_what_sphinx_needs_draws(make_app, tmp_path, monkey
     assert "reviewer" in ours["OBL-RGPD-30"] and "Camille" in ours["OBL-RGPD-30"]
     assert 'class="needs_spacer"' in ours["OBL-RGPD-30"]  # tags: registre, rgpd
     assert 'class="needs_data"' in ours["CLA-RGPD-03"] and "OBL-RGPD-30" in ours["CLA-RGPD-03"]
-
-
-@pytest.mark.parametrize(
-    "label",
-    ["reviewer: ", "tags: ", "due-date: ", "v1.2: ", "relu_par: ", "échéance: ", "a_: ", "x*y: "],
-)
-def test_a_field_label_is_what_rest_reads_in_it(label):
-    """The user's field labels of ``meta_all()`` (``name: ``) are taken as text without
-    parsing only where reST reads them so; another (a name ending in ``_`` is a
-    reference to reST) is parsed as sphinx-needs parses it."""
-    from docutils import nodes
-
-    from sphinx_crmrisk.sphinx_ext.layouts import _PLAIN_LABEL, _parsed
-
-    parsed = _parsed(label)
-    as_text = len(parsed) == 1 and isinstance(parsed[0], nodes.Text) and parsed[0] == label
-    if _PLAIN_LABEL.fullmatch(label):  # the fast path: only where reST reads the text
-        assert as_text, [n.pformat() for n in parsed]
-    if label == "a_: ":  # why a label is parsed at all: reST reads a reference in this one
-        assert not _PLAIN_LABEL.fullmatch(label) and not as_text

@@ -18,6 +18,7 @@ another way (badges) have no line.
 
 from __future__ import annotations
 
+import functools
 import re
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,8 @@ from docutils import nodes
 from sphinx.util.nodes import make_refnode
 from sphinx_needs.config import NeedsSphinxConfig
 from sphinx_needs.data import NeedsCoreFields, SphinxNeedsData
+from sphinx_needs.roles.need_incoming import NeedIncoming, process_need_incoming
+from sphinx_needs.roles.need_outgoing import NeedOutgoing, process_need_outgoing
 from sphinx_needs.string_links import (
     compiled_string_links,
     split_string_link_value,
@@ -79,13 +82,9 @@ def _excluded(names: Names = DEFAULT_NAMES) -> list[str]:
 
 
 def need_layout() -> dict[str, object]:
-    """A need layout of ours: an empty head, the links in the meta block; the head, the
-    lines of our fields and the user's own fields are added by :func:`add_layout_lines`."""
-    return {
-        "grid": "simple",
-        # the head is drawn by add_layout_lines: a layout's empty section is no line
-        "layout": {"head": [], "meta": ["<<meta_links_all()>>"]},
-    }
+    """A need layout of ours: the ``simple`` grid, its head and meta blocks drawn by
+    :func:`add_layout_lines` (a layout's empty section is no line of sphinx-needs)."""
+    return {"grid": "simple", "layout": {"head": [], "meta": []}}
 
 
 #: After sphinx-needs has laid the needs out (``process_need_nodes``, priority 500).
@@ -127,11 +126,11 @@ def add_layout_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None
     colon = str(_(LABEL_COLON)).format(label="")
     for table, fields in tables:
         need = needs.get(table["ids"][0]) if table["ids"] else None
-        head, meta = _layout_blocks(table)
+        head, meta = _layout_entries(table)
         if need is None or head is None or meta is None:
             continue
         head += drawer.head(need, colon)
-        lines = []
+        block = nodes.line_block(classes=["needs_meta"])
         for key, label in fields:
             line = nodes.line()
             inline = nodes.inline()
@@ -139,9 +138,16 @@ def add_layout_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None
             if field is not None:
                 inline += field
             line += inline
-            lines.append(line)
-        lines.append(drawer.other_fields(need))
-        meta[0:0] = lines
+            block += line
+        block += drawer.other_fields(need)
+        block += drawer.links(need)
+        meta += block
+    # the links' targets, resolved by sphinx-needs' own roles (its handler of the page,
+    # which resolves those of the text, ran before these lines were drawn)
+    if drawer.outgoing:
+        process_need_outgoing(app, doctree, docname, drawer.outgoing)
+    if drawer.incoming:
+        process_need_incoming(app, doctree, docname, drawer.incoming)
 
 
 class _Drawer:
@@ -159,7 +165,11 @@ class _Drawer:
         self.split_fields = string_link_field_names(config)
         self._links_of: dict[str, list[Any]] = {}
         schema = SphinxNeedsData(app.env).get_schema()
-        links = list(schema.iter_link_field_names())
+        self.link_fields = list(schema.iter_link_fields())
+        links = [link.name for link in self.link_fields]
+        #: the links drawn, for sphinx-needs' roles to resolve
+        self.outgoing: list[nodes.Element] = []
+        self.incoming: list[nodes.Element] = []
         # what meta_all(no_links=True, exclude=...) leaves out: its defaults, the links
         # both ways, and the fields our lines show (or the badges)
         self.not_shown = frozenset(
@@ -230,11 +240,33 @@ class _Drawer:
         line += inline
         return line
 
+    def links(self, need: Any) -> nodes.line:
+        """``<<meta_links_all()>>``: a line of each link type the need has, outgoing then
+        incoming, in the schema's order: the label, then sphinx-needs' role node."""
+        lines = nodes.inline()
+        for link in self.link_fields:
+            for key, label, role in (
+                (link.name, link.display.outgoing, NeedOutgoing),
+                (f"{link.name}_back", link.display.incoming, NeedIncoming),
+            ):
+                if not need[key]:
+                    continue
+                line = nodes.line()
+                line += self.label(f"{label}: ")
+                container = nodes.inline(classes=[link.name])
+                node = role(reftarget=need["id"], link_type=key)
+                node.append(nodes.inline(need["id"], need["id"]))
+                (self.outgoing if role is NeedOutgoing else self.incoming).append(node)
+                container += node
+                line += container
+                lines += line
+        line = nodes.line()
+        line += lines
+        return line
+
     def label(self, text: str) -> list[nodes.Node]:
-        """A ``meta()`` prefix: its text, unless reST reads more in it."""
-        if _PLAIN_LABEL.fullmatch(text):
-            return [nodes.Text(text)]
-        return _parsed(text)
+        """A prefix, read as reST inline markup as sphinx-needs reads it (once a text)."""
+        return [node.deepcopy() for node in _parsed(text)]
 
     def meta(
         self, need: Any, key: str, label: list[nodes.Node] | None = None
@@ -298,13 +330,10 @@ class _Drawer:
         return container
 
 
-#: A label reST reads as its own text: a name (letters, digits, single inner ``-`` ``_``
-#: ``.``), a colon and a space.
-_PLAIN_LABEL = re.compile(r"[^\W_]+(?:[-_.][^\W_]+)*: ")
-
-
-def _parsed(text: str) -> list[nodes.Node]:
-    """``text`` read as reST inline markup, as sphinx-needs reads a ``meta()`` prefix."""
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> tuple[nodes.Node, ...]:
+    """``text`` read as reST inline markup, as sphinx-needs reads a layout's label (a
+    field's name and colon, a link type's): the nodes to copy, not to put in a tree."""
     from docutils.frontend import get_default_settings
     from docutils.parsers.rst import Parser, languages
     from docutils.parsers.rst.states import Inliner
@@ -324,7 +353,7 @@ def _parsed(text: str) -> list[nodes.Node]:
         inliner=None,
     )
     parsed, _messages = inliner.parse(text, 0, memo, document)
-    return list(parsed)
+    return tuple(parsed)
 
 
 def _layout_of(table: nodes.table) -> str:
@@ -334,10 +363,9 @@ def _layout_of(table: nodes.table) -> str:
     return ""
 
 
-def _layout_blocks(table: nodes.table) -> tuple[nodes.entry | None, nodes.line_block | None]:
-    """The head entry and the ``needs_meta`` line block of a need laid out on the
-    ``simple`` grid: table > tgroup > tbody > the row > its entry (> the block): children,
-    not a walk."""
+def _layout_entries(table: nodes.table) -> tuple[nodes.entry | None, nodes.entry | None]:
+    """The head and meta entries of a need laid out on the ``simple`` grid: table >
+    tgroup > tbody > the row > its entry: children, not a walk."""
     head = meta = None
     for tgroup in table.children:
         for tbody in tgroup.children:
@@ -351,13 +379,8 @@ def _layout_blocks(table: nodes.table) -> tuple[nodes.entry | None, nodes.line_b
                         continue
                     if "head" in row["classes"] and "head" in entry["classes"]:
                         head = entry
-                    elif "meta" in row["classes"]:
-                        for block in entry.children:
-                            if (
-                                isinstance(block, nodes.line_block)
-                                and "needs_meta" in block["classes"]
-                            ):
-                                meta = block
+                    elif "meta" in row["classes"] and "meta" in entry["classes"]:
+                        meta = entry
     return head, meta
 
 
