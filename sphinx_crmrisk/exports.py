@@ -1107,25 +1107,30 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def exports_unchanged(outdir: Path, document: Mapping[str, Any], settings: ExportSettings) -> bool:
-    """All exports are there and already hold this document in these settings.
+def exports_unchanged(
+    outdir: Path, document: Mapping[str, Any], settings: ExportSettings
+) -> dict[str, bytes] | None:
+    """None when all exports are there and already hold this document in these
+    settings; else the bytes of the JSON and the CSV, made for the comparison, for the
+    caller to write rather than make again.
 
     The JSON (written last) is compared for the data, the CSV for the language and the
     separator, the workbook's properties (:func:`workbook_matches`): rendering the
     workbook itself would cost seconds. A file that could not be written is missing, so
     the next build tries again.
     """
+    made = {"json": json_bytes(document), "csv": csv_bytes(document, settings)}
     if not all((outdir / name).is_file() for name in BUILD_FILES.values()):
-        return False
+        return made
     try:
-        if (outdir / BUILD_FILES["json"]).read_bytes() != json_bytes(document):
-            return False
-        if (outdir / BUILD_FILES["csv"]).read_bytes() != csv_bytes(document, settings):
-            return False
+        if (outdir / BUILD_FILES["json"]).read_bytes() != made["json"]:
+            return made
+        if (outdir / BUILD_FILES["csv"]).read_bytes() != made["csv"]:
+            return made
         workbook = (outdir / BUILD_FILES["xlsx"]).read_bytes()
     except OSError:
-        return False
-    return workbook_matches(workbook, document, settings)
+        return made
+    return None if workbook_matches(workbook, document, settings) else made
 
 
 _EXTENDED = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"

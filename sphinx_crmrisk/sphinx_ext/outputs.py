@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exports import (
-    RENDERERS,
     CutCell,
     ExportSettings,
     exports_unchanged,
@@ -79,7 +78,8 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     settings = ExportSettings.of(state.settings)
     outdir = Path(app.outdir)
     cut: list[CutCell] = []
-    if exports_unchanged(outdir, document, settings):
+    made = exports_unchanged(outdir, document, settings)
+    if made is None:
         # a rebuild that changed nothing traced: the XLSX alone would cost seconds,
         # but what it cut is said again, as every build says its warnings
         _warn_of_cuts(app, document, xlsx_cuts(document))
@@ -87,11 +87,8 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     for kind, name in BUILD_FILES.items():  # the JSON last: see exports_unchanged
         path = outdir / name
         try:
-            path.write_bytes(
-                xlsx_bytes(document, settings, cut)
-                if kind == "xlsx"
-                else RENDERERS[kind](document, settings)
-            )
+            # the JSON and the CSV as made for the comparison
+            path.write_bytes(xlsx_bytes(document, settings, cut) if kind == "xlsx" else made[kind])
         except OSError as err:
             log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
     _warn_of_cuts(app, document, cut)
