@@ -284,22 +284,23 @@ class _Drawer:
             label_node += label
             container += label_node
         matching = self.matching(key)
-        location = (need.get("docname"), need.get("lineno"))
+
+        def linked(text: str) -> Any:
+            """``text`` through the string links that name the field."""
+            return match_string_link(
+                text_item=text,
+                data=text,
+                need_key=key,
+                matching_link_confs=matching,
+                render_context=self.config.render_context,
+                location=(need.get("docname"), need.get("lineno")),
+            )
+
         if isinstance(value, str):
             data = nodes.inline(classes=["needs_data"])
             items = split_string_link_value(value) if key in self.split_fields else [value]
             for index, item in enumerate(items):
-                if matching:
-                    data += match_string_link(
-                        text_item=item,
-                        data=item,
-                        need_key=key,
-                        matching_link_confs=matching,
-                        render_context=self.config.render_context,
-                        location=location,
-                    )
-                else:
-                    data += nodes.Text(item)
+                data += linked(item) if matching else nodes.Text(item)
                 if index + 1 < len(items):
                     data += nodes.emphasis("; ", "; ")
             container += data
@@ -312,17 +313,8 @@ class _Drawer:
                     items_node += spacer
                 data = nodes.inline(classes=["needs_data"])
                 text = str(element)
-                if matching and text:
-                    data += match_string_link(
-                        text_item=text,
-                        data=text,
-                        need_key=key,
-                        matching_link_confs=matching,
-                        render_context=self.config.render_context,
-                        location=location,
-                    )
-                else:
-                    data += nodes.Text(element)
+                # as a needtable's cell: an empty item gets no link
+                data += linked(text) if matching and text else nodes.Text(element)
                 items_node += data
             container += items_node
         else:
