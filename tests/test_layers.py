@@ -208,6 +208,7 @@ def test_the_extension_does_load_sphinx_so_the_check_can_fail():
 #: msgspec for the needs it hands them) or to write the audit pack's PDF (the pack).
 ON_DEMAND = (
     "msgspec",
+    "sphinx_crmrisk.exports",
     "sphinx_crmrisk.needs_json",
     "sphinx_crmrisk.pack",
     "sphinx_crmrisk.sphinx_ext.audit_reading",
@@ -216,21 +217,33 @@ ON_DEMAND = (
 )
 
 
-def on_demand_loaded_by_a_build(source: Path, *config: str) -> list[str]:
-    """Which of :data:`ON_DEMAND` a build of ``source`` (in a fresh interpreter) loaded."""
-    argv = ["-b", "html", "-q", "-E", str(source), str(source / "_build" / "html"), *config]
+def on_demand_loaded_by_a_build(source: Path, *config: str) -> tuple[list[str], list[str]]:
+    """Which of :data:`ON_DEMAND` a build of ``source`` (in a fresh interpreter) had
+    loaded when it finished writing its pages (before any ``build-finished`` handler),
+    and at its end."""
     code = (
         "import json, sys\n"
-        "from sphinx.cmd.build import main\n"
-        f"status = main({argv!r})\n"
-        "assert status == 0, status\n"
-        f"print(json.dumps(sorted(set({ON_DEMAND!r}) & set(sys.modules))))\n"
+        "from pathlib import Path\n"
+        "from sphinx.application import Sphinx\n"
+        f"on_demand = set({ON_DEMAND!r})\n"
+        f"source = Path({str(source)!r})\n"
+        "out = source / '_build' / 'html'\n"
+        f"overrides = dict(item.split('=', 1) for item in {list(config)!r})\n"
+        "app = Sphinx(source, source, out, out / '.doctrees', 'html', status=None,\n"
+        "             confoverrides=overrides, freshenv=True)\n"
+        "seen = []\n"
+        "app.connect('build-finished',\n"
+        "            lambda *_: seen.append(sorted(on_demand & set(sys.modules))), priority=1)\n"
+        "app.build()\n"
+        "assert app.statuscode == 0, app.statuscode\n"
+        "print(json.dumps([seen[0], sorted(on_demand & set(sys.modules))]))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
+    before_the_end, after = json.loads(result.stdout.splitlines()[-1])
+    return before_the_end, after
 
 
 def test_a_build_loads_the_pack_and_the_audits_reading_only_when_it_uses_them(copy_root):
@@ -239,7 +252,12 @@ def test_a_build_loads_the_pack_and_the_audits_reading_only_when_it_uses_them(co
     # (That a build with audit pages loads their reading, tests/test_audits.py shows: it
     # reads them, with the needs handed over.)
     source = copy_root("pack")
-    assert on_demand_loaded_by_a_build(source) == []
-    with_pdf = on_demand_loaded_by_a_build(source, "-D", "crmrisk_pack_pdf=1")
+    # the exports: imported at the end of the build (build-finished), past the peak of
+    # memory that the writing of the pages is
+    before_the_end, after = on_demand_loaded_by_a_build(source)
+    assert before_the_end == []
+    assert after == ["sphinx_crmrisk.exports"]
+    assert (source / "_build" / "html" / "traceability.xlsx").is_file()
+    _before_the_end, with_pdf = on_demand_loaded_by_a_build(source, "crmrisk_pack_pdf=1")
     assert "sphinx_crmrisk.sphinx_ext.site_pdf" in with_pdf
     assert (source / "_build" / "html" / "dossier-audit.pdf").is_file()

@@ -11,14 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exports import (
-    CutCell,
-    ExportSettings,
-    exports_unchanged,
-    traceability_document,
-    xlsx_bytes,
-    xlsx_cuts,
-)
 from ..file_names import BUILD_FILES
 from ..provenance import source_provenance
 from ..settings import CONFIG_JSON, REVIEW_LOCK, recorded_text
@@ -28,6 +20,8 @@ from .state import build_lock, build_state, build_traceability
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+
+    from ..exports import CutCell
 
 
 def write_recorded_settings(app: Sphinx, exception: Exception | None) -> None:
@@ -74,6 +68,16 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     traceability = build_traceability(app)
     if not traceability.model.has_items:
         return
+    # imported at the end of the build, past its peak of memory (the pages' writing):
+    # the renderers, the register's columns (0.35 MiB, benchmarks/README.md)
+    from ..exports import (
+        ExportSettings,
+        exports_unchanged,
+        traceability_document,
+        xlsx_bytes,
+        xlsx_cuts,
+    )
+
     document = traceability_document(traceability)
     settings = ExportSettings.of(state.settings)
     outdir = Path(app.outdir)
