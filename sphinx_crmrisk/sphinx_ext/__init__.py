@@ -136,10 +136,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", replace_placeholders)
     # 550: after sphinx-needs has made its tables (process_creator, 500)
     app.connect("doctree-resolved", badge_table_cells, priority=550)
-    # 550: after sphinx-needs has laid the needs out (process_need_nodes, 500), the lines
-    # of our fields, put in without parsing (layouts.py)
+    # 550: after sphinx-needs has laid the needs out (process_need_nodes, 500), the head
+    # and meta blocks of our layouts: drawn without reading reST for each need (layouts.py)
     app.connect("doctree-resolved", add_layout_lines, priority=LAYOUT_LINES_PRIORITY)
-    # 560: after our field lines (550): the colons of sphinx-needs' link labels, French in a French build
+    # 560: after our layouts' lines (550): the colons of the link labels, French in a French build
     app.connect("doctree-resolved", french_colons, priority=560)
 
     # 900: after sphinx-needs has resolved the needs (ensure_post_process_needs_data,

@@ -4,16 +4,15 @@ Each kind has its own need layout (``crmrisk-obligation``...), given to the kind
 by ``needs_fields`` predicates. sphinx-needs parses each layout line, and the prefix of
 each ``meta()`` in it, as reST, for every need it lays out, shown or not
 (``LayoutHandler``): a line of a layout costs every need it is rendered on. So our
-layouts hold only the line sphinx-needs must draw itself, the links (their targets are
-resolved by its roles, in the same handler that lays the needs out); the rest of what
-sphinx-needs' own ``clean`` layout shows is drawn by :func:`add_layout_lines` once
-sphinx-needs has laid the need out, without parsing anything: the head (type, title,
-ID), the lines of our fields with their labels, and the user's other fields (what
-``meta_all`` shows). The nodes, so the HTML, are those sphinx-needs draws for
-``<<meta("type_name")>>: **<<meta("title")>>** <<meta_id()>>``,
-``<<meta("legal_basis", prefix="**Base légale**: ")>>`` and ``<<meta_all(...)>>``
-(``tests/test_layouts.py`` builds both ways and compares every table). The fields shown
-another way (badges) have no line.
+layouts hold no line (``head: []``, ``meta: []``); once sphinx-needs has laid the need out
+on their grid, :func:`add_layout_lines` draws what sphinx-needs' own ``clean`` layout
+shows, without reading reST for each need: the head (type, title, ID), the lines of our
+fields with their labels, the user's other fields (what ``meta_all`` shows) and the links,
+whose role nodes sphinx-needs itself then resolves. The nodes, so the HTML, are those
+sphinx-needs draws for ``<<meta("type_name")>>: **<<meta("title")>>** <<meta_id()>>``,
+``<<meta("legal_basis", prefix="**Base légale**: ")>>``, ``<<meta_all(...)>>`` and
+``<<meta_links_all()>>`` (``tests/test_layouts.py`` builds both ways and compares every
+table). The fields shown another way (badges) have no line.
 """
 
 from __future__ import annotations
@@ -106,9 +105,10 @@ def field_lines(names: Names = DEFAULT_NAMES) -> dict[str, list[tuple[str, str]]
 
 def add_layout_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """``doctree-resolved``: each need laid out with one of our layouts gets its head
-    (type, title, ID) and, first in the layout's ``meta`` block, the lines of its fields
-    (a line, empty for an empty field) and those of the user's other fields, as
-    sphinx-needs' ``meta()`` and ``meta_all()`` would have drawn them."""
+    (type, title, ID) and its ``meta`` block: the lines of its fields (a line, empty for
+    an empty field), those of the user's other fields and its links, as sphinx-needs'
+    ``meta()``, ``meta_id()``, ``meta_all()`` and ``meta_links_all()`` would have drawn
+    them."""
     if not is_enabled(app):
         return
     lines_of = field_lines(build_state(app).settings.names)
@@ -119,8 +119,7 @@ def add_layout_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None
     ]
     if not tables:
         return
-    env = app.env
-    needs = SphinxNeedsData(env).get_needs_view()
+    needs = SphinxNeedsData(app.env).get_needs_view()
     drawer = _Drawer(app, docname)
     # « : » in French, with its narrow no-break space
     colon = str(_(LABEL_COLON)).format(label="")
@@ -151,10 +150,9 @@ def add_layout_lines(app: Sphinx, doctree: nodes.document, docname: str) -> None
 
 
 class _Drawer:
-    """What sphinx-needs' ``LayoutHandler`` draws for ``meta()``, ``meta_id()`` and
-    ``meta_all()``, for the needs of one page (``docname``): the same nodes, none parsed
-    from reST (a label that reST would read otherwise than as its text is parsed, as
-    sphinx-needs parses it)."""
+    """What sphinx-needs' ``LayoutHandler`` draws for ``meta()``, ``meta_id()``,
+    ``meta_all()`` and ``meta_links_all()``, for the needs of one page (``docname``): the
+    same nodes, the labels read as reST once a text (:func:`_parsed`), not once a need."""
 
     def __init__(self, app: Sphinx, docname: str) -> None:
         self.app = app
