@@ -69,7 +69,7 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     if not traceability.model.has_items:
         return
     # imported at the end of the build, past its peak of memory (the pages' writing):
-    # the renderers, the register's columns (0.35 MiB, benchmarks/README.md)
+    # the renderers, the register's columns (1.7 MiB of the peak, benchmarks/README.md)
     from ..exports import (
         ExportSettings,
         exports_unchanged,
