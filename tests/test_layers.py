@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -217,14 +218,18 @@ ON_DEMAND = (
 )
 
 
-def on_demand_loaded_by_a_build(source: Path, *config: str) -> tuple[list[str], list[str]]:
+def on_demand_loaded_by_a_build(
+    source: Path, *config: str, fork: bool = True
+) -> tuple[list[str], list[str]]:
     """Which of :data:`ON_DEMAND` a build of ``source`` (in a fresh interpreter) had
     loaded when it finished writing its pages (before any ``build-finished`` handler),
-    and at its end."""
+    and at its end. ``fork=False``: with no second process (sphinx_crmrisk.forked)."""
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
         "from sphinx.application import Sphinx\n"
+        "import sphinx_crmrisk.forked\n"
+        f"sphinx_crmrisk.forked.may_fork = lambda: {fork!r}\n"
         f"on_demand = set({ON_DEMAND!r})\n"
         f"source = Path({str(source)!r})\n"
         "out = source / '_build' / 'html'\n"
@@ -252,9 +257,15 @@ def test_a_build_loads_the_pack_and_the_audits_reading_only_when_it_uses_them(co
     # (That a build with audit pages loads their reading, tests/test_audits.py shows: it
     # reads them, with the needs handed over.)
     source = copy_root("pack")
-    # the exports: imported at the end of the build (build-finished), past the peak of
-    # memory that the writing of the pages is
+    # the exports: made in a forked child while the pages are written, which imports
+    # them; the build itself never does
     before_the_end, after = on_demand_loaded_by_a_build(source)
+    assert (before_the_end, after) == ([], [])
+    assert (source / "_build" / "html" / "traceability.xlsx").is_file()
+    # where no fork is safe, imported at the end of the build (build-finished), past the
+    # peak of memory that the writing of the pages is
+    shutil.rmtree(source / "_build")
+    before_the_end, after = on_demand_loaded_by_a_build(source, fork=False)
     assert before_the_end == []
     assert after == ["sphinx_crmrisk.exports"]
     assert (source / "_build" / "html" / "traceability.xlsx").is_file()

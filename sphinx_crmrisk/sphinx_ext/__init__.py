@@ -29,7 +29,12 @@ from .item_directive import (
     reread_pages_with_failed_items,
 )
 from .layouts import LAYOUT_LINES_PRIORITY, add_layout_lines, french_colons
-from .outputs import write_build_exports, write_build_lock, write_recorded_settings
+from .outputs import (
+    start_exports,
+    write_build_exports,
+    write_build_lock,
+    write_recorded_settings,
+)
 from .page_index import CrmriskDomain
 from .registration import add_matrix_script, register_needs_schema
 from .state import build_state, forget_build, is_enabled, pdf_on, remember_docs_read
@@ -145,6 +150,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # 900: after sphinx-needs has resolved the needs (ensure_post_process_needs_data,
     # 500): the audit pack's PDF drafted in a second process while the pages are written
     app.connect("write-started", _pdf_handler("start_pdf"), priority=900)
+    # 900 too: the exports made in a forked child while the pages are written (outputs.py)
+    app.connect("write-started", start_exports, priority=900)
 
     # -- at the end: the checks, then the files beside needs.json ------------------------
     # 500, after sphinx-needs' own build-finished handlers (registered first, at its

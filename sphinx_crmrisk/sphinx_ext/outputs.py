@@ -7,11 +7,12 @@ crmrisk items."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..file_names import BUILD_FILES
+from ..forked import Forked
 from ..provenance import source_provenance
 from ..settings import CONFIG_JSON, REVIEW_LOCK, recorded_text
 from .build_warnings import log_warning
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
     from ..exports import CutCell
+    from ..settings import Settings
+    from ..traceability import Traceability
 
 
 def write_recorded_settings(app: Sphinx, exception: Exception | None) -> None:
@@ -58,18 +61,44 @@ def write_build_lock(app: Sphinx, exception: Exception | None) -> None:
         copy.unlink(missing_ok=True)
 
 
-def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
-    """The exports at the root of an HTML build's output folder."""
+@dataclass(frozen=True)
+class MadeExports:
+    """What the exports of one build are: the files to write, by format (None when the
+    output folder already holds them), and each cell the workbook cuts, with the file and
+    line of its obligation (None for a row that is not one)."""
+
+    files: dict[str, bytes] | None
+    cuts: list[tuple[str, str | None, int | None]]
+
+
+def _exports_wanted(app: Sphinx) -> bool:
     state = build_state(app)
-    if exception is not None or app.builder.format != "html":
+    return (
+        app.builder.format == "html"
+        and state.settings.exports
+        and state.enabled
+        and build_traceability(app).model.has_items
+    )
+
+
+def start_exports(app: Sphinx, _builder: Any) -> None:
+    """``write-started``, once our traceability is made: the exports made in a second
+    process while the pages are written (:mod:`sphinx_crmrisk.forked`), taken by
+    :func:`write_build_exports` at the end. Where a fork is not safe, nothing: they are
+    made at the end, the same bytes."""
+    if not _exports_wanted(app):
         return
-    if not state.settings.exports or not state.enabled:
-        return
-    traceability = build_traceability(app)
-    if not traceability.model.has_items:
-        return
-    # imported at the end of the build, past its peak of memory (the pages' writing):
-    # the renderers, the register's columns (1.7 MiB of the peak, benchmarks/README.md)
+    state = build_state(app)
+    traceability, settings, outdir = build_traceability(app), state.settings, Path(app.outdir)
+    state.exports_draft = Forked.start(lambda: made_exports(traceability, settings, outdir))
+
+
+def made_exports(traceability: Traceability, settings: Settings, outdir: Path) -> MadeExports:
+    """The exports of ``traceability`` in ``settings``, compared with those ``outdir``
+    holds. Reads files and writes none: run in a forked child too."""
+    # imported here, in the child or at the end of the build, past its peak of memory (the
+    # pages' writing): the renderers, the register's columns (1.7 MiB of the peak,
+    # benchmarks/README.md)
     from ..exports import (
         ExportSettings,
         exports_unchanged,
@@ -79,30 +108,41 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
     )
 
     document = traceability_document(traceability)
-    settings = ExportSettings.of(state.settings)
-    outdir = Path(app.outdir)
+    export_settings = ExportSettings.of(settings)
+    made = exports_unchanged(outdir, document, export_settings)
     cut: list[CutCell] = []
-    made = exports_unchanged(outdir, document, settings)
-    if made is None:
+    if made is not None:
+        made["xlsx"] = xlsx_bytes(document, export_settings, cut)
+    else:
         # a rebuild that changed nothing traced: the XLSX alone would cost seconds,
         # but what it cut is said again, as every build says its warnings
-        _warn_of_cuts(app, document, xlsx_cuts(document))
+        cut = xlsx_cuts(document)
+    located = {r["id"]: (r["file"], r["line"]) for r in document["obligations"]}
+    return MadeExports(made, [(str(c), *located.get(c.row_id, (None, None))) for c in cut])
+
+
+def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
+    """The exports at the root of an HTML build's output folder: made while the pages
+    were written (:func:`start_exports`), else now."""
+    state = build_state(app)
+    draft, state.exports_draft = state.exports_draft, None
+    if exception is not None or not _exports_wanted(app):
+        if draft is not None:
+            draft.cancel()
         return
-    for kind, name in BUILD_FILES.items():  # the JSON last: see exports_unchanged
-        path = outdir / name
+    made = draft.result() if draft is not None else None
+    if made is None:  # no second process, or it failed: the same work, here
+        made = made_exports(build_traceability(app), state.settings, Path(app.outdir))
+    outdir = Path(app.outdir)
+    files = made.files or {}  # none: the output folder holds them already
+    for kind, name in BUILD_FILES.items() if files else ():
+        path = outdir / name  # the JSON last: see exports_unchanged
         try:
-            # the JSON and the CSV as made for the comparison
-            path.write_bytes(xlsx_bytes(document, settings, cut) if kind == "xlsx" else made[kind])
+            path.write_bytes(files[kind])
         except OSError as err:
             log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
-    _warn_of_cuts(app, document, cut)
-
-
-def _warn_of_cuts(app: Sphinx, document: Mapping[str, Any], cut: list[CutCell]) -> None:
-    located = {r["id"]: (r["file"], r["line"]) for r in document["obligations"]}
-    for cell in cut:
-        file, line = located.get(cell.row_id, (None, None))
+    for text, file, line in made.cuts:
         docname = app.env.path2doc(str(Path(app.srcdir) / file)) if file else None
         log_warning(
-            app, "export", f"{BUILD_FILES['xlsx']}: {cell}", (docname, line) if docname else None
+            app, "export", f"{BUILD_FILES['xlsx']}: {text}", (docname, line) if docname else None
         )

@@ -31,6 +31,8 @@ from ..traceability import Traceability
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
+    from ..forked import Forked
+
 _ATTR = "_crmrisk_state"
 
 
@@ -61,6 +63,8 @@ class BuildState:
     pdf_draft: Any = None
     #: Whether this build decided on its draft already (made, or the PDF found up to date).
     pdf_drafted: bool = False
+    #: The child making the exports while the pages are written (``outputs.py``).
+    exports_draft: Forked[Any] | None = None
 
     def forget_build(self) -> None:
         """What one build computed: gone when the next starts reading, and at its end."""
@@ -69,6 +73,9 @@ class BuildState:
             self.pdf_draft.wait()
         self.pdf_draft = None
         self.pdf_drafted = False
+        if self.exports_draft is not None:
+            self.exports_draft.cancel()  # a build that ended before its exports were taken
+        self.exports_draft = None
         self.lock = None
         self.traceability = None
         self.docs_read = frozenset()
