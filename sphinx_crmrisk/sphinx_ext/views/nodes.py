@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +99,8 @@ class streamed_tbody(nodes.tbody):
 
     Sphinx holds a page's whole doctree while it writes the page: a matrix of 2,000
     obligations made of docutils nodes weighs 33 MiB, and was the peak memory of the
-    whole build (benchmarks/README.md). The HTML is the same, byte for byte.
+    whole build (benchmarks/README.md). The HTML is the same, byte for byte, but for
+    the characters beyond Latin-1 (:func:`latin_1_html`).
     """
 
     def __init__(
@@ -114,6 +116,25 @@ class streamed_tbody(nodes.tbody):
         self.row_data = row_data
 
 
+_BEYOND_LATIN_1 = re.compile("[^\x00-\xff]")
+
+
+def latin_1_html(text: str) -> str:
+    """``text`` (HTML, outside any script) with its characters beyond Latin-1 written as
+    character references (``100&#8239;%``): what a browser shows is the same.
+
+    Python stores a string at one byte a character while every character is Latin-1,
+    else at two or four, and a page is one string, copied a few times while it is written:
+    the five narrow no-break spaces of the coverage table (``100\u202f%``) made a
+    2,000-obligation matrix page take 1.6 MB a copy instead of 0.8, and raised the peak
+    memory of the whole build by 3 MiB (benchmarks/README.md). A page whose own text
+    holds such characters is stored wide anyway; nothing is lost.
+    """
+    if text.isascii() or _BEYOND_LATIN_1.search(text) is None:
+        return text
+    return _BEYOND_LATIN_1.sub(lambda found: f"&#{ord(found[0])};", text)
+
+
 def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> None:
     translator.visit_tbody(node)
     body = translator.body
@@ -123,7 +144,7 @@ def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> N
         node += made  # the entries' visitors look up their table through the row's parents
         start = len(body)
         made.walkabout(translator)
-        body[start:] = ["".join(body[start:])]  # one string a row, not one a tag
+        body[start:] = [latin_1_html("".join(body[start:]))]  # one string a row, not a tag
         del node[0]
     translator.depart_tbody(node)
     raise nodes.SkipNode
