@@ -350,8 +350,10 @@ def test_a_cover_added_after_the_review_is_listed_not_suspect(make_app, copy_roo
     app = build(make_app, src, fresh=True)
     assert crmrisk_warnings(app) == []
     calendar = (Path(app.outdir) / "calendrier.html").read_text()
+    # the narrow no-break space as a character reference: the table's rows are streamed
+    # (views/nodes.latin_1_html)
     assert re.search(
-        r'pas encore revu\(e\) au regard de\u202f: <a [^>]*href="obligations.html#OBL-RGPD-13"',
+        r'pas encore revu\(e\) au regard de&#8239;: <a [^>]*href="obligations.html#OBL-RGPD-13"',
         calendar,
     )
 
