@@ -83,3 +83,20 @@ def needs_of(where: Any) -> dict[str, dict[str, Any]]:
         path = path / "needs.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     return data["versions"][data["current_version"]]["needs"]
+
+
+def cut_cell_warning(srcdir: Path) -> tuple[str, str]:
+    """The ``test-matrix`` copy at ``srcdir`` given a legal basis longer than a cell of
+    Excel holds (OBL-COVERED's, at obligations.md:3): that text, and the warning each
+    build says of it."""
+    obligations = srcdir / "obligations.md"
+    long_basis = "Art. " + "x" * 40_000
+    obligations.write_text(
+        obligations.read_text().replace(
+            ":legal_basis: Art. 1\n", f":legal_basis: {long_basis}\n", 1
+        )
+    )
+    return long_basis, (
+        f"obligations.md:3: WARNING: traceability.xlsx: OBL-COVERED legal_basis: "
+        f"{len(long_basis):,} characters cut to the 32,767 of a cell [crmrisk.export]"
+    )
