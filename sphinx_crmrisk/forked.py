@@ -72,7 +72,10 @@ class Forked(Generic[T]):
             raise RuntimeError("the result of a forked child is taken once")
         with os.fdopen(fd, "rb") as stream:
             data = stream.read()
-        _, status = os.waitpid(self.pid, 0)
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:  # reaped by the host already (SIGCHLD ignored): unknown
+            return None
         if os.waitstatus_to_exitcode(status) != 0:
             return None
         try:

@@ -67,6 +67,20 @@ def test_a_child_that_fails_gives_none_and_the_caller_goes_on():
     assert (raised, exited, printed) == (None, None, "printed")
 
 
+def test_a_child_the_host_reaps_itself_gives_none():
+    # a host that ignores SIGCHLD has its children reaped by the system: their status is
+    # lost, so the result is not trusted and the caller does the work
+    (result,) = run_python(
+        """
+        import json, signal
+        from sphinx_crmrisk.forked import Forked
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        print(json.dumps([Forked.start(lambda: "made").result()]))
+        """
+    )
+    assert result is None
+
+
 def test_a_cancelled_child_is_stopped_and_waited_for():
     ended, children_left = run_python(
         """

@@ -130,17 +130,17 @@ def write_build_exports(app: Sphinx, exception: Exception | None) -> None:
         if draft is not None:
             draft.cancel()
         return
+    outdir = Path(app.outdir)
     made = draft.result() if draft is not None else None
     if made is None:  # no second process, or it failed: the same work, here
-        made = made_exports(build_traceability(app), state.settings, Path(app.outdir))
-    outdir = Path(app.outdir)
-    files = made.files or {}  # none: the output folder holds them already
-    for kind, name in BUILD_FILES.items() if files else ():
-        path = outdir / name  # the JSON last: see exports_unchanged
-        try:
-            path.write_bytes(files[kind])
-        except OSError as err:
-            log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
+        made = made_exports(build_traceability(app), state.settings, outdir)
+    if made.files is not None:  # None: the output folder holds them already
+        for kind, name in BUILD_FILES.items():  # the JSON last: see exports_unchanged
+            path = outdir / name
+            try:
+                path.write_bytes(made.files[kind])
+            except OSError as err:
+                log_warning(app, "export", f"cannot write {path}: {err.strerror or err}")
     for text, file, line in made.cuts:
         docname = app.env.path2doc(str(Path(app.srcdir) / file)) if file else None
         log_warning(
