@@ -15,10 +15,10 @@ the package's modules again (0.05 s), which an installed package (pip compiles i
 does; ``--bytecode`` times byte-compiled copies of both commits instead.
 In each round the two commits run one after the other, in turn, the order alternating
 round by round; the wall time of the whole process is measured (interpreter start and
-imports included: what a CI gate waits for). Prints each commit's times and median, the
-ratio of the medians, and whether the run loaded Sphinx, docutils, sphinx-needs or
-MyST-Parser (measured once, in a separate run, so that the check does not weigh on the
-timing).
+imports included: what a CI gate waits for), and its own peak memory (``os.wait4``).
+Prints each commit's times, peaks and medians, the ratios of the medians, and whether the
+run loaded Sphinx, docutils, sphinx-needs or MyST-Parser (measured once, in a separate
+run, so that the check does not weigh on the timing).
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from side_by_side import compiled, environment, snapshot
 
@@ -47,36 +47,45 @@ LOADED = (
 )
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class Run(NamedTuple):
+    seconds: float
+    cpu: float
+    #: the peak resident memory of that process alone (``os.wait4``), MiB
+    peak: float
 
 
-def once(folder: Path, build: str) -> tuple[float, float]:
-    """Wall and CPU seconds of one ``crmrisk check``."""
-    cpu = _children_cpu()
+def _run(command: list[str], env: dict[str, str] | None = None) -> tuple[Run, int, bytes]:
+    """One process: its wall and CPU time and its own peak memory, its status, its stderr."""
     start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", RUN.format(build=build)],
-        env=environment(folder),
-        capture_output=True,
-        check=False,
-    )
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    if result.returncode not in (0, 1):
-        sys.exit(f"{folder.name}: crmrisk check failed: {result.stderr.decode()[-500:]}")
-    return seconds, _children_cpu() - cpu
+    process.returncode = os.waitstatus_to_exitcode(status)
+    run = Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return run, process.returncode, stderr
+
+
+def once(folder: Path, build: str) -> Run:
+    """Wall and CPU seconds and peak memory of one ``crmrisk check``."""
+    run, code, stderr = _run(
+        [sys.executable, "-c", RUN.format(build=build)], env=environment(folder)
+    )
+    if code not in (0, 1):
+        sys.exit(f"{folder.name}: crmrisk check failed: {stderr.decode()[-500:]}")
+    return run
 
 
 _JSON_LOAD = "import json, sys; json.load(open(sys.argv[1], encoding='utf-8'))"
 
 
-def json_load_once(needs_json: str) -> tuple[float, float]:
-    """Wall and CPU seconds of reading the file with the standard library alone."""
-    cpu = _children_cpu()
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", _JSON_LOAD, needs_json], check=True)
-    return time.perf_counter() - start, _children_cpu() - cpu
+def json_load_once(needs_json: str) -> Run:
+    """The same, of reading the file with the standard library alone."""
+    run, code, stderr = _run([sys.executable, "-c", _JSON_LOAD, needs_json])
+    if code != 0:
+        sys.exit(f"json.load failed: {stderr.decode()[-500:]}")
+    return run
 
 
 def loaded(folder: Path, build: str) -> list[str]:
@@ -115,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = {name: (lambda folder=folder: once(folder, build)) for name, folder in folders.items()}
     if args.json_load:
         runs["json.load"] = lambda: json_load_once(needs_json)
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    times: dict[str, list[Run]] = {name: [] for name in runs}
     for run in runs.values():
         run()  # warm the file cache and the bytecode of each
     for round_ in range(args.rounds):
@@ -126,30 +135,39 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"round {round_ + 1} (load {load:.1f}): "
             + ", ".join(
-                f"{name} {times[name][-1][0]:.3f} s / CPU {times[name][-1][1]:.3f} s"
+                f"{name} {times[name][-1].seconds:.3f} s / CPU {times[name][-1].cpu:.3f} s"
+                f" / {times[name][-1].peak:.0f} MiB"
                 for name in order
             ),
             flush=True,
         )
     medians = {}
     for name in runs:
-        wall = [t[0] for t in times[name]]
-        cpu = [t[1] for t in times[name]]
-        medians[name] = (statistics.median(wall), statistics.median(cpu))
+        wall = [t.seconds for t in times[name]]
+        medians[name] = Run(
+            statistics.median(wall),
+            statistics.median(t.cpu for t in times[name]),
+            statistics.median(t.peak for t in times[name]),
+        )
         loads = ""
         if name in folders:
             loads = f"; loads {', '.join(loaded(folders[name], build)) or 'none of Sphinx'}"
         print(
-            f"{name}: wall median {medians[name][0]:.3f} s "
-            f"[{', '.join(f'{t:.3f}' for t in wall)}], CPU median {medians[name][1]:.3f} s{loads}"
+            f"{name}: wall median {medians[name].seconds:.3f} s "
+            f"[{', '.join(f'{t:.3f}' for t in wall)}], CPU median {medians[name].cpu:.3f} s, "
+            f"peak median {medians[name].peak:.1f} MiB{loads}"
         )
-    (wall1, cpu1), (wall2, cpu2) = medians[args.first], medians[args.second]
-    print(f"{args.second} / {args.first}: wall {wall2 / wall1:.3f}, CPU {cpu2 / cpu1:.3f}")
+
+    def ratios(after: Run, before: Run) -> str:
+        return (
+            f"wall {after.seconds / before.seconds:.3f}, CPU {after.cpu / before.cpu:.3f}, "
+            f"peak {after.peak / before.peak:.3f}"
+        )
+
+    print(f"{args.second} / {args.first}: {ratios(medians[args.second], medians[args.first])}")
     if args.json_load:
-        wall0, cpu0 = medians["json.load"]
         for name in folders:
-            wall, cpu = medians[name]
-            print(f"{name} / json.load: wall {wall / wall0:.3f}, CPU {cpu / cpu0:.3f}")
+            print(f"{name} / json.load: {ratios(medians[name], medians['json.load'])}")
 
 
 if __name__ == "__main__":
