@@ -94,6 +94,9 @@ def use_compiled_package() -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(package), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
+    # started from the repository's root, ``python -m sphinx`` would put the root first on
+    # sys.path, and import the sources there, not this copy
+    os.environ["PYTHONSAFEPATH"] = "1"
     print(f"the package byte-compiled (compileall), as pip installs it: {package}")
 
 

@@ -53,7 +53,13 @@ def snapshot(commit: str) -> Path:
 
 
 def environment(folder: Path) -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(folder))
+    """The environment of a process that imports ``folder``'s package.
+
+    ``PYTHONSAFEPATH``: ``python -m sphinx`` and ``python -c`` put the folder they start in
+    first on ``sys.path``; started from the repository's root, they would import its
+    working tree's package, not ``folder``'s.
+    """
+    return dict(os.environ, PYTHONPATH=str(folder), PYTHONSAFEPATH="1")
 
 
 def compiled(folder: Path) -> Path:

@@ -137,13 +137,38 @@ def test_needs_json_locates_words_and_orders_needs_as_a_build(built_handbook: Pa
     assert differ == set()
 
 
-def test_the_compiled_copy_that_benchmarks_build_with_is_byte_compiled(tmp_path: Path) -> None:
-    # --bytecode: the package measured as pip installs it; where PYTHONDONTWRITEBYTECODE
-    # is set, a copy without bytecode is compiled again by every build (benchmarks/README.md)
+def _side_by_side() -> Any:
     path = Path(__file__).parents[1] / "benchmarks" / "side_by_side.py"
     spec = importlib.util.spec_from_file_location("side_by_side", path)
     side_by_side = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(side_by_side)
+    return side_by_side
+
+
+def test_a_measured_process_imports_the_commits_package_wherever_it_starts(
+    tmp_path: Path,
+) -> None:
+    # check_time.py and run.py are started from the repository's root, whose own
+    # sphinx_crmrisk a ``python -c`` or ``python -m sphinx`` started there would import
+    side_by_side = _side_by_side()
+    for folder, value in (("commit", 1), ("root", 2)):
+        (tmp_path / folder / "sphinx_crmrisk").mkdir(parents=True)
+        (tmp_path / folder / "sphinx_crmrisk" / "__init__.py").write_text(f"VALUE = {value}\n")
+    shown = subprocess.run(
+        [sys.executable, "-c", "import sphinx_crmrisk; print(sphinx_crmrisk.VALUE)"],
+        env=side_by_side.environment(tmp_path / "commit"),
+        cwd=tmp_path / "root",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout == "1\n"
+
+
+def test_the_compiled_copy_that_benchmarks_build_with_is_byte_compiled(tmp_path: Path) -> None:
+    # --bytecode: the package measured as pip installs it; where PYTHONDONTWRITEBYTECODE
+    # is set, a copy without bytecode is compiled again by every build (benchmarks/README.md)
+    side_by_side = _side_by_side()
     source = tmp_path / "commit"
     package = source / "sphinx_crmrisk"
     (package / "sub").mkdir(parents=True)
