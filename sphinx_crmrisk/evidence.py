@@ -154,7 +154,7 @@ PROOF_LABELS: Mapping[ProofState, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvidenceAssessment:
     """One evidence's state, and what it rests on."""
 
@@ -262,7 +262,7 @@ def evidence_of_items(
     return by_item
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Proof:
     """A covered or upcoming obligation's proof: its state and the active evidence of the
     items that cover it (each with its own state), in ID order."""

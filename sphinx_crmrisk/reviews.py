@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .kinds import COVERING_KINDS, N_, Kind
-from .model import Finding, Item, Model, bad_date_message, parse_date
+from .model import Finding, Item, Model, bad_date_message, parse_date, slot_setters
 from .translations import Gettext, same, translator
 
 #: The obligation fields whose change makes its covers suspect, in the order messages
@@ -118,7 +118,7 @@ def fingerprint(obligation: Item) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Approval:
     """One named approval recorded by ``crmrisk review``: when, by whom (empty: the
     review was not named), and for an evidence the SHA-256 of its document file then."""
@@ -310,7 +310,7 @@ def covered_obligations(model: Model, item: Item) -> list[Item]:
     return [o for o in found if o is not None and o.kind is Kind.OBLIGATION]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SuspectCover:
     """A cover whose obligation changed since the covering item was reviewed against it."""
 
@@ -333,7 +333,7 @@ class SuspectCover:
         )
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, slots=True)
 class Review:
     """One clause's or procedure's review state."""
 
@@ -373,18 +373,33 @@ class Review:
         approval: Approval | None = None,
     ) -> None:
         # as model.Item's: one review a clause or procedure, tens of thousands in a
-        # large needs.json; the instance dict filled directly, not through the frozen
+        # large needs.json; each slot set by its own setter, not through the frozen
         # dataclass's object.__setattr__
-        attributes = self.__dict__
-        attributes["item"] = item
-        attributes["owner"] = owner
-        attributes["reviewed"] = reviewed
-        attributes["every"] = every
-        attributes["due"] = due
-        attributes["state"] = state
-        attributes["suspects"] = suspects
-        attributes["unrecorded"] = unrecorded
-        attributes["approval"] = approval
+        (
+            set_item,
+            set_owner,
+            set_reviewed,
+            set_every,
+            set_due,
+            set_state,
+            set_suspects,
+            set_unrecorded,
+            set_approval,
+        ) = _REVIEW_SET
+        set_item(self, item)
+        set_owner(self, owner)
+        set_reviewed(self, reviewed)
+        set_every(self, every)
+        set_due(self, due)
+        set_state(self, state)
+        set_suspects(self, suspects)
+        set_unrecorded(self, unrecorded)
+        set_approval(self, approval)
+
+
+_REVIEW_SET = slot_setters(
+    Review, "item owner reviewed every due state suspects unrecorded approval"
+)
 
 
 def add_months(date: dt.date, months: int) -> dt.date:

@@ -55,7 +55,7 @@ WATCH_STATE_LABELS: Mapping[WatchState, str] = {
 _RANK = {WatchState.OVERDUE: 0, WatchState.OPEN: 1, WatchState.DONE: 2, WatchState.ABANDONED: 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Watch:
     """One watch item's state, its expected date and the obligations it affects."""
 

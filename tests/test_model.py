@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -49,6 +50,30 @@ PHASE = Item(id="PH-X", type="phase", title="Phase X")
 def state_of(ob: Item, *others: Item) -> State:
     model = Model([PHASE, ob, *others])
     return assess(model, ob, TODAY).state
+
+
+def test_items_and_assessments_hold_slots_not_an_instance_dict_and_stay_frozen():
+    """A build keeps every item and assessment through the writing of its pages (its
+    peak of memory, benchmarks/README.md): slots, 120 bytes an item instead of 216."""
+    ob = obligation(legal_basis="RGPD, art. 28")
+    assessment = assess(Model([PHASE, ob]), ob, TODAY)
+    for made, name in ((ob, "title"), (assessment, "state")):
+        assert not hasattr(made, "__dict__")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, name, None)
+    # every argument lands in its own slot
+    assert (ob.id, ob.type, ob.title, ob.docname, ob.doctype, ob.lineno) == (
+        "OBL-A",
+        "obligation",
+        "title of OBL-A",
+        "chapter",
+        ".md",
+        12,
+    )
+    assert ob.fields == {"legal_basis": "RGPD, art. 28"} and ob.links == {"phase": ("PH-X",)}
+    assert ob.kind is not None and ob.kind.value == "obligation" and ob.content == ""
+    assert assessment.obligation is ob and assessment.state is State.UNCOVERED
+    assert (assessment.covering, assessment.discounted, assessment.upcoming) == ((), (), False)
 
 
 def test_covered_by_an_active_clause_or_procedure():
