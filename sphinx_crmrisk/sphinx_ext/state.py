@@ -56,9 +56,10 @@ class BuildState:
     fingerprints: dict[str, tuple[str, str | None]] | None = None
     #: Docname -> the notebook executed for it, while its page is read (``notebooks.py``).
     executed_notebooks: dict[str, str] = field(default_factory=dict)
-    #: Each need the extension set computed fields on, with the values it set: kept
-    #: from one build to the next of the same application (``computed_fields.py``).
-    computed: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    #: Each need the extension set computed fields on, with the values it set, by need
+    #: ID: ``(need, key, value, key, value...)``; kept from one build to the next of the
+    #: same application (``computed_fields.py``).
+    computed: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     #: The process drafting the audit pack's PDF while the pages are written (``site_pdf.py``).
     pdf_draft: Any = None
     #: Whether this build decided on its draft already (made, or the PDF found up to date).
