@@ -143,11 +143,11 @@ class Item:
         kind: Kind | None = _FROM_TYPE,
         content: str = "",
     ) -> None:
-        # slots, not an instance dict: 120 bytes an item instead of 216, which a build
-        # keeps through the writing of its pages (its peak of memory). The frozen
-        # dataclass's own __init__ would set each slot through object.__setattr__: the
-        # slots' own setters are called instead, half as dear (a large needs.json makes
-        # 50,000 items, benchmarks/README.md, (e))
+        # slots, not an instance dict: 120 bytes an item instead of 216, kept by a build
+        # through the writing of its pages and by the command (a large needs.json makes
+        # 50,000 items, benchmarks/README.md, (e)). The frozen dataclass's own __init__
+        # would set each slot through object.__setattr__: the slots' own setters are
+        # called instead, a third cheaper
         (
             set_id,
             set_type,
