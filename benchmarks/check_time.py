@@ -29,11 +29,10 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import NamedTuple
 
-from side_by_side import compiled, environment, snapshot
+from side_by_side import compiled, environment, measured, snapshot
 
 RUN = "import sys; sys.argv = ['crmrisk', 'check', {build!r}]; from sphinx_crmrisk.cli import run; run()"
 LOADED = (
@@ -50,31 +49,16 @@ LOADED = (
 class Run(NamedTuple):
     seconds: float
     cpu: float
-    #: the peak resident memory of that process alone (``os.wait4``), MiB
+    #: its own peak resident memory, MiB
     peak: float
-
-
-def _run(command: list[str], env: dict[str, str] | None = None) -> tuple[Run, int, bytes]:
-    """One process: its wall and CPU time and its own peak memory, its status, its stderr."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
-    return run, process.returncode, stderr
 
 
 def once(folder: Path, build: str) -> Run:
     """Wall and CPU seconds and peak memory of one ``crmrisk check``."""
-    run, code, stderr = _run(
-        [sys.executable, "-c", RUN.format(build=build)], env=environment(folder)
-    )
-    if code not in (0, 1):
-        sys.exit(f"{folder.name}: crmrisk check failed: {stderr.decode()[-500:]}")
-    return run
+    done = measured([sys.executable, "-c", RUN.format(build=build)], env=environment(folder))
+    if done.returncode not in (0, 1):
+        sys.exit(f"{folder.name}: crmrisk check failed: {done.stderr.decode()[-500:]}")
+    return Run(done.seconds, done.cpu, done.peak_mib)
 
 
 _JSON_LOAD = "import json, sys; json.load(open(sys.argv[1], encoding='utf-8'))"
@@ -82,10 +66,10 @@ _JSON_LOAD = "import json, sys; json.load(open(sys.argv[1], encoding='utf-8'))"
 
 def json_load_once(needs_json: str) -> Run:
     """The same, of reading the file with the standard library alone."""
-    run, code, stderr = _run([sys.executable, "-c", _JSON_LOAD, needs_json])
-    if code != 0:
-        sys.exit(f"json.load failed: {stderr.decode()[-500:]}")
-    return run
+    done = measured([sys.executable, "-c", _JSON_LOAD, needs_json])
+    if done.returncode != 0:
+        sys.exit(f"json.load failed: {done.stderr.decode()[-500:]}")
+    return Run(done.seconds, done.cpu, done.peak_mib)
 
 
 def loaded(folder: Path, build: str) -> list[str]:

@@ -16,34 +16,24 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from side_by_side import WORK, environment
+from side_by_side import WORK, environment, measured
 
 
 def peak_mib(source: Path, package: str) -> float:
     out = Path(tempfile.mkdtemp(prefix="peak-"))
+    env = dict(os.environ, PYTHONSAFEPATH="1") if package == "-" else environment(Path(package))
+    command = [sys.executable, "-m", "sphinx", "-q", "-b", "html", "-d", str(out / ".d")]
     try:
-        env = dict(os.environ, PYTHONSAFEPATH="1")
-        if package != "-":
-            env = environment(Path(package).resolve())
-        command = [sys.executable, "-m", "sphinx", "-q", "-b", "html", "-d", str(out / ".d")]
-        process = subprocess.Popen(
-            [*command, str(source), str(out)],
-            env=env,
-            cwd=WORK,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit(f"the build with {package} failed")
-        return usage.ru_maxrss / 1024
+        done = measured([*command, str(source), str(out)], env=env, cwd=WORK)
     finally:
         shutil.rmtree(out, ignore_errors=True)
+    if done.returncode != 0:
+        sys.exit(f"the build with {package} failed: {done.stderr.decode()[-500:]}")
+    return done.peak_mib
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,9 +44,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     source = args.source.resolve()
-    peaks: dict[str, list[float]] = {package: [] for package in args.packages}
+    packages = [p if p == "-" else str(Path(p).resolve()) for p in args.packages]
+    peaks: dict[str, list[float]] = {package: [] for package in packages}
     for _round in range(args.rounds):
-        for package in args.packages:
+        for package in packages:
             peaks[package].append(peak_mib(source, package))
     for package, values in peaks.items():
         shown = " ".join(f"{value:.1f}" for value in values)

@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import generate
 from generate import Variant
-from side_by_side import compiled
+from side_by_side import compiled, measured
 
 import sphinx_crmrisk
 from sphinx_crmrisk.needs_json import read_needs
@@ -62,20 +61,13 @@ class Run:
 
 
 def run_measured(command: list[str], log: Path) -> Run:
-    """Runs ``command``, failing loudly; its wall time and its own peak memory.
-
-    ``os.wait4`` reports this child's peak alone, where ``RUSAGE_CHILDREN`` keeps
-    the largest of all children so far.
-    """
-    with log.open("w") as stderr:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
-        _pid, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"FAILED ({process.returncode}): {' '.join(command)}\n{log.read_text()[-3000:]}")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    """Runs ``command``, failing loudly; its wall time and its own peak memory (its
+    stderr written to ``log``)."""
+    done = measured(command)
+    log.write_bytes(done.stderr)
+    if done.returncode != 0:
+        sys.exit(f"FAILED ({done.returncode}): {' '.join(command)}\n{log.read_text()[-3000:]}")
+    return Run(done.seconds, done.cpu, done.peak_kib)
 
 
 def use_compiled_package() -> None:

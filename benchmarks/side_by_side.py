@@ -22,7 +22,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -60,6 +62,42 @@ def environment(folder: Path) -> dict[str, str]:
     working tree's package, not ``folder``'s.
     """
     return dict(os.environ, PYTHONPATH=str(folder), PYTHONSAFEPATH="1")
+
+
+class Measured(NamedTuple):
+    """One process run to its end."""
+
+    seconds: float
+    cpu: float
+    #: its own peak resident memory (``os.wait4``: this child's alone, where
+    #: ``RUSAGE_CHILDREN`` keeps the largest of all children so far)
+    peak_kib: int
+    returncode: int
+    stderr: bytes
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak_kib / 1024
+
+
+def measured(
+    command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Measured:
+    """Runs ``command`` to its end: its wall and CPU time, its peak memory, its status
+    and what it wrote to stderr (its stdout dropped). The one measure of a process that
+    ``run.py``, ``check_time.py`` and ``peak.py`` take."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    with process.stderr:
+        stderr = process.stderr.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(seconds, cpu, usage.ru_maxrss, process.returncode, stderr)
 
 
 def compiled(folder: Path) -> Path:
