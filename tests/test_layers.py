@@ -206,13 +206,18 @@ def test_the_extension_does_load_sphinx_so_the_check_can_fail():
 
 
 #: What a build loads only when it uses it: to read audit pages (the notebooks' kernels,
-#: msgspec for the needs it hands them) or to write the audit pack's PDF (the pack).
+#: msgspec for the needs it hands them), to write the audit pack's PDF (the pack), to
+#: import the shipped statement of the law (``crmrisk-catalogue``) or to talk to a warm
+#: server (its code).
 ON_DEMAND = (
     "msgspec",
     "sphinx_crmrisk.exports",
+    "sphinx_crmrisk.law_catalogue",
+    "sphinx_crmrisk.needs_cache",
     "sphinx_crmrisk.needs_json",
     "sphinx_crmrisk.pack",
     "sphinx_crmrisk.sphinx_ext.audit_reading",
+    "sphinx_crmrisk.sphinx_ext.kernel_fork",
     "sphinx_crmrisk.sphinx_ext.notebooks",
     "sphinx_crmrisk.sphinx_ext.site_pdf",
 )
@@ -251,7 +256,7 @@ def on_demand_loaded_by_a_build(
     return before_the_end, after
 
 
-def test_a_build_loads_the_pack_and_the_audits_reading_only_when_it_uses_them(copy_root):
+def test_a_build_loads_the_pack_the_audits_and_the_law_only_when_it_uses_them(copy_root):
     # most projects have no audit notebooks and no PDF: 1.4 MiB of every build of theirs
     # (benchmarks/README.md); the handlers that would use them are there all the same.
     # (That a build with audit pages loads their reading, tests/test_audits.py shows: it
@@ -272,3 +277,6 @@ def test_a_build_loads_the_pack_and_the_audits_reading_only_when_it_uses_them(co
     _before_the_end, with_pdf = on_demand_loaded_by_a_build(source, "crmrisk_pack_pdf=1")
     assert "sphinx_crmrisk.sphinx_ext.site_pdf" in with_pdf
     assert (source / "_build" / "html" / "dossier-audit.pdf").is_file()
+    # the statement of the law's reading: by the pages that import it
+    before_the_end, _after = on_demand_loaded_by_a_build(copy_root("catalogue"))
+    assert "sphinx_crmrisk.law_catalogue" in before_the_end

@@ -27,7 +27,6 @@ from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.directives.needimport import NeedimportDirective
 
 from ..kinds import Kind
-from ..law_catalogue import catalogue_file, phase_of, read_needs
 from .build_warnings import log_warning
 from .i18n import _
 from .item_directive import CATALOGUE
@@ -53,6 +52,9 @@ class CatalogueDirective(NeedimportDirective):
     }
 
     def run(self) -> Sequence[nodes.Node]:
+        # imported by the pages that use the directive: most builds have none
+        from ..law_catalogue import catalogue_file, phase_of, read_needs
+
         asked = dict(self.options)
         try:
             law = catalogue_file(asked.get("version"))

@@ -35,7 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .kernel_fork import KERNEL_FORK, fits_a_unix_socket, ping
+# .kernel_fork (the servers' own code, 30 KB) is imported by the functions that talk to
+# a server: every build reads this module's variables (environment_problems), few
+# start a server (benchmarks/README.md, « Sixth session »)
 
 MODE_ENV = "CRMRISK_WARM"
 IDLE_ENV = "CRMRISK_WARM_IDLE"
@@ -116,6 +118,8 @@ def kept_server(modules: list[str], role: str) -> str | None:
 def _kept_server(modules: list[str], role: str) -> str | None:
     import fcntl
 
+    from .kernel_fork import KERNEL_FORK, ping
+
     folder = private_folder()
     if folder is None:
         return None
@@ -154,6 +158,8 @@ def _kept_server(modules: list[str], role: str) -> str | None:
 
 def private_folder() -> Path | None:
     """A folder only this user can enter, for kept servers' sockets and locks."""
+    from .kernel_fork import fits_a_unix_socket
+
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isdir(runtime):
         folder = Path(runtime) / "sphinx-crmrisk"
@@ -173,6 +179,8 @@ def private_folder() -> Path | None:
 
 def server_key(modules: list[str], role: str) -> str:
     """What a kept server imported and how, summed up (its name)."""
+    from .kernel_fork import KERNEL_FORK
+
     what = {
         "python": [os.path.abspath(sys.executable), sys.prefix, sys.version],
         "cwd": os.getcwd(),
