@@ -8,15 +8,20 @@ temporary folder with the HTML builder, in this process, and prints the resident
 every ``--every`` pages read and written. Run it on the plain and the crmrisk variant
 of one size: the line where the two peaks part says which step costs the memory.
 This is how the matrix page was found to be the peak (benchmarks/README.md).
+``--collections`` adds a line at the end of each full garbage collection: the objects
+it freed and its CPU time (CPython collects the oldest generation again once a quarter
+as many objects as it kept have joined it).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,11 +71,30 @@ def _counter(step: str, every: int) -> Callable[..., None]:
     return trace
 
 
+def _collections() -> Callable[[str, dict[str, int]], None]:
+    started = 0.0
+
+    def trace(phase: str, info: dict[str, int]) -> None:
+        nonlocal started
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started = time.process_time()
+            return
+        took = (time.process_time() - started) * 1000
+        line(f"  full collection: {info['collected']} freed, {took:.0f} ms")
+
+    return trace
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("--every", type=int, default=25, help="a line every N pages")
+    parser.add_argument("--collections", action="store_true", help="a line a full collection")
     args = parser.parse_args()
+    if args.collections:
+        gc.callbacks.append(_collections())
     with tempfile.TemporaryDirectory() as out:
         app = Sphinx(args.source, args.source, out, Path(out) / ".doctrees", "html", status=None)
         line("set up (extensions loaded)")

@@ -183,3 +183,30 @@ def test_the_compiled_copy_that_benchmarks_build_with_is_byte_compiled(tmp_path:
         cached = list((copy / module).parent.glob(f"__pycache__/{module.stem}.*.pyc"))
         assert len(cached) == 1, module
     assert not list(source.rglob("*.pyc"))  # the snapshot itself stays as it was
+
+
+def test_peak_builds_under_the_collectors_threshold_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # peak.py --thresholds: the same build at several phases of the collector; the
+    # command sets the threshold before Sphinx starts, and hands Sphinx its arguments
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    path = Path(__file__).parents[1] / "benchmarks" / "peak.py"
+    spec = importlib.util.spec_from_file_location("peak", path)
+    peak = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peak)
+    fake = tmp_path / "sphinx" / "cmd"
+    fake.mkdir(parents=True)
+    (tmp_path / "sphinx" / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    (fake / "build.py").write_text(
+        "import gc\ndef main(argv):\n    print(gc.get_threshold()[0], argv)\n    return 3\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", peak._WITH_THRESHOLD.format(650), "-q", "src", "out"],
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (3, "650 ['-q', 'src', 'out']\n")
