@@ -35,9 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
-# .kernel_fork (the servers' own code, 30 KB) is imported by the functions that talk to
-# a server: every build reads this module's variables (environment_problems), few
-# start a server (benchmarks/README.md, « Sixth session »)
+# .kernel_fork (the servers' own code, 76 KiB once imported) is imported by the functions
+# that talk to a server: every build reads this module's variables (environment_problems),
+# few start a server (benchmarks/README.md, « Sixth session »)
 
 MODE_ENV = "CRMRISK_WARM"
 IDLE_ENV = "CRMRISK_WARM_IDLE"
