@@ -6,7 +6,6 @@ The benchmarks themselves run by hand (benchmarks/run.py): nothing here is timed
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import benchmark_scripts
 import pytest
 from sphinx_builds import needs_of
 
@@ -23,19 +23,7 @@ from sphinx_crmrisk.kinds import AUTHORED_FIELDS, LINK_SPECS
 from sphinx_crmrisk.model import State
 from sphinx_crmrisk.traceability import Traceability
 
-
-def _load_generator():
-    """benchmarks/ is a folder of scripts, not a package: load generate.py by its path."""
-    path = Path(__file__).parents[1] / "benchmarks" / "generate.py"
-    spec = importlib.util.spec_from_file_location("generate", path)
-    module = importlib.util.module_from_spec(spec)
-    # registered before it runs: its dataclasses look their module up in sys.modules
-    sys.modules["generate"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load_generator()
+generate = benchmark_scripts.load("generate")
 
 N_NEEDS = 40
 
@@ -137,20 +125,12 @@ def test_needs_json_locates_words_and_orders_needs_as_a_build(built_handbook: Pa
     assert differ == set()
 
 
-def _side_by_side() -> Any:
-    path = Path(__file__).parents[1] / "benchmarks" / "side_by_side.py"
-    spec = importlib.util.spec_from_file_location("side_by_side", path)
-    side_by_side = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(side_by_side)
-    return side_by_side
-
-
 def test_a_measured_process_imports_the_commits_package_wherever_it_starts(
     tmp_path: Path,
 ) -> None:
     # check_time.py and run.py are started from the repository's root, whose own
     # sphinx_crmrisk a ``python -c`` or ``python -m sphinx`` started there would import
-    side_by_side = _side_by_side()
+    side_by_side = benchmark_scripts.load("side_by_side")
     for folder, value in (("commit", 1), ("root", 2)):
         (tmp_path / folder / "sphinx_crmrisk").mkdir(parents=True)
         (tmp_path / folder / "sphinx_crmrisk" / "__init__.py").write_text(f"VALUE = {value}\n")
@@ -168,7 +148,7 @@ def test_a_measured_process_imports_the_commits_package_wherever_it_starts(
 def test_the_compiled_copy_that_benchmarks_build_with_is_byte_compiled(tmp_path: Path) -> None:
     # --bytecode: the package measured as pip installs it; where PYTHONDONTWRITEBYTECODE
     # is set, a copy without bytecode is compiled again by every build (benchmarks/README.md)
-    side_by_side = _side_by_side()
+    side_by_side = benchmark_scripts.load("side_by_side")
     source = tmp_path / "commit"
     package = source / "sphinx_crmrisk"
     (package / "sub").mkdir(parents=True)
@@ -190,11 +170,8 @@ def test_peak_builds_under_the_collectors_threshold_it_is_given(
 ) -> None:
     # peak.py --thresholds: the same build at several phases of the collector; the
     # command sets the threshold before Sphinx starts, and hands Sphinx its arguments
-    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
-    path = Path(__file__).parents[1] / "benchmarks" / "peak.py"
-    spec = importlib.util.spec_from_file_location("peak", path)
-    peak = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(peak)
+    monkeypatch.syspath_prepend(str(benchmark_scripts.BENCHMARKS))
+    peak = benchmark_scripts.load("peak")
     fake = tmp_path / "sphinx" / "cmd"
     fake.mkdir(parents=True)
     (tmp_path / "sphinx" / "__init__.py").write_text("")

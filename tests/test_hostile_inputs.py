@@ -10,7 +10,6 @@ command, for the paths of the standard output and the exit status.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -18,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import benchmark_scripts
 import pytest
 import yaml
 
@@ -29,16 +29,7 @@ CASES = 2000
 SEED = 15
 
 
-def _load_harness():
-    """benchmarks/ is a folder of scripts, not a package: load fuzz.py by its path."""
-    spec = importlib.util.spec_from_file_location("fuzz", ROOT / "benchmarks" / "fuzz.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fuzz"] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_harness()
+fuzz = benchmark_scripts.load("fuzz")
 
 
 def test_no_hostile_input_breaks_a_command_or_an_output():
