@@ -10,6 +10,9 @@ from pathlib import Path
 import myst_parser
 import pytest
 from bs4 import BeautifulSoup
+from docutils import nodes
+from docutils.utils import new_document
+from sphinx.writers.html5 import HTML5Translator
 from sphinx_builds import edit, soup, strip_ansi
 
 from sphinx_crmrisk.needs_json import read_needs
@@ -262,24 +265,30 @@ def test_incremental_build_rewrites_the_views_when_a_clause_changes(make_app, co
     assert "OBL-GAMMA" in [row[0] for row in table_rows(page(app, "gaps-rst"))]
 
 
-VIEW_PAGES = ("matrix-all", "matrix-phase", "coverage", "gaps", "gaps-rst")
+VIEW_PAGES = {
+    "matrix": ("matrix-all", "matrix-phase", "coverage", "gaps", "gaps-rst"),
+    # the proofs' column: badges and evidence links in the cells
+    "evidence": ("suivi",),
+}
 
 
-def view_pages(app) -> dict[str, str]:
+def view_pages(app, root: str = "matrix") -> dict[str, str]:
     pages = {}
-    for name in VIEW_PAGES:
+    for name in VIEW_PAGES[root]:
         html = (Path(app.outdir) / f"{name}.html").read_text(encoding="utf-8")
         assert "<tbody>" in html or "crmrisk-no-gaps" in html, name
         pages[name] = _CONTAINER_ID.sub("", html)
     return pages
 
 
+@pytest.mark.parametrize("root", sorted(VIEW_PAGES))
 def test_streamed_rows_write_the_same_html_as_a_whole_table(
-    make_app, copy_root, monkeypatch, tmp_path
+    root, make_app, copy_root, monkeypatch, tmp_path
 ):
-    # HTML pages get their rows one at a time while written (memory); the page must be
-    # byte for byte the page the whole docutils table gives
-    source = copy_root("matrix")
+    # HTML pages get their rows one at a time while written (memory), most of them
+    # without the translator (time): the page must be byte for byte the page the whole
+    # docutils table gives
+    source = copy_root(root)
     streamed = make_app("html", srcdir=source)
     streamed.build()
     monkeypatch.setattr(
@@ -287,12 +296,117 @@ def test_streamed_rows_write_the_same_html_as_a_whole_table(
     )
     whole = make_app("html", srcdir=shutil.copytree(source, tmp_path / "whole", ignore=_BUILD))
     whole.build()
-    written, whole_pages = view_pages(streamed), view_pages(whole)
+    written, whole_pages = view_pages(streamed, root), view_pages(whole, root)
     # but for the characters beyond Latin-1, written as character references in the
     # streamed rows (a page stays one byte a character in memory: nodes.latin_1_html)
-    assert "100&#8239;%" in written["coverage"]
-    assert "100\u202f%" in whole_pages["coverage"]
+    if root == "matrix":
+        assert "100&#8239;%" in written["coverage"]
+        assert "100\u202f%" in whole_pages["coverage"]
     assert _characters(written) == _characters(whole_pages)
+
+
+def test_a_table_s_rows_after_its_first_are_written_without_the_translator(
+    make_app, copy_root, monkeypatch
+):
+    # the first row of a table goes through the translator, and shows the rows' own
+    # writer (cells_html) writes the same; the other rows are made without their cells
+    tables: dict[str, list[str]] = {}
+    made_row, visit_tbody = view_nodes.row, HTML5Translator.visit_tbody
+
+    def spy_row(cells, data=None):
+        rows.append("cells" if cells else "bare")
+        return made_row(cells, data)
+
+    def spy_tbody(self, node):
+        nonlocal rows
+        rows = tables.setdefault(self.builder.current_docname, [])
+        visit_tbody(self, node)
+
+    rows: list[str] = []
+    monkeypatch.setattr(view_nodes, "row", spy_row)
+    monkeypatch.setattr(HTML5Translator, "visit_tbody", spy_tbody)
+    app = make_app("html", srcdir=copy_root("matrix"))
+    app.build()
+    assert tables["matrix-all"] == ["cells"] + ["bare"] * (len(ALL_OBLIGATIONS) - 1)
+    for name in ("matrix-phase", "matrix-party", "matrix-state"):
+        assert tables[name][0] == "cells" and set(tables[name][1:]) == {"bare"}, tables
+    # a coverage bar is a node of its own: the translator writes those rows
+    assert set(tables["coverage"]) == {"cells"}
+
+
+#: text with all that HTML escapes, whitespace attributes fold, and beyond Latin-1
+_HOSTILE = '<b>"Tom & Jerry"</b> @ 100\u202f%\n\tsuite'
+
+
+def _link(text: str, **attributes) -> nodes.reference:
+    return nodes.reference("", "", nodes.Text(text), **attributes)
+
+
+_WRITTEN_ALIKE = {
+    "a string": [_HOSTILE],
+    "a text node": [nodes.Text(_HOSTILE)],
+    "spans": [
+        nodes.inline("", _HOSTILE, classes=["crmrisk-state-covered", "x", "x", " "]),
+        nodes.inline("", _HOSTILE),
+    ],
+    "links": [
+        _link(_HOSTILE, refuri='p.html#A"<&', internal=True, reftitle=_HOSTILE),
+        _link("OBL-1", refuri="p.html#OBL-1", internal=True, classes=["crmrisk-id"]),
+        _link("ext", refuri="https://example.org/?a=1&b=2"),
+        _link("empty", refuri="", internal=True),
+    ],
+    "inline nodes and an empty cell": [
+        [
+            _link("CLA-1", refuri="c.html#CLA-1", internal=True, reftitle="Clause"),
+            nodes.Text(", "),
+            nodes.inline("", " (suspect)", classes=["crmrisk-suspect"]),
+            nodes.inline("", "", nodes.inline("", "nested", classes=["a"])),
+        ],
+        [],
+    ],
+}
+
+_WRITTEN_BY_THE_TRANSLATOR = {
+    "emphasis": nodes.emphasis("", "x"),
+    "a link by ID": nodes.reference("", "x", refid="here"),
+    "a mail address": _link("x", refuri="mailto:a@example.org"),
+    "a link with a target": _link("x", refuri="p.html", target="_blank"),
+    "a span with an ID": nodes.inline("", "x", ids=["here"]),
+    "a language class": nodes.inline("", "x", classes=["language-fr"]),
+    "a node in a span": nodes.inline("", "", nodes.literal("", "x")),
+}
+
+
+def _translated(app, cells) -> tuple[str, str | None]:
+    """The row's cells as the translator writes them, and as cells_html() does."""
+    table = base.table(["header"] * len(cells), [None], lambda _record: cells, [])
+    document = new_document("<row>", app.builder.docsettings)
+    document += table
+    translator = app.builder.create_translator(document, app.builder)
+    table.walkabout(translator)
+    body = "".join(translator.body)
+    row = body[body.index("<tbody>") :].split("\n", 1)[1]
+    cells_html = view_nodes.cells_html(translator, cells)
+    return row[row.index(">") + 1 : row.rindex("</tr>")], cells_html
+
+
+@pytest.mark.parametrize("shape", sorted(_WRITTEN_ALIKE))
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_cells_of_text_spans_and_links_are_written_as_the_translator_writes_them(app, shape):
+    app.build()  # the builder's settings, as when a page is written
+    by_translator, by_rows_writer = _translated(app, _WRITTEN_ALIKE[shape])
+    assert by_rows_writer == by_translator
+    assert "&lt;b&gt;&quot;Tom &amp; Jerry&quot;" in by_translator or shape != "a string"
+
+
+@pytest.mark.parametrize("shape", sorted(_WRITTEN_BY_THE_TRANSLATOR))
+@pytest.mark.sphinx("html", testroot="matrix", freshenv=True)
+def test_cells_of_other_nodes_are_left_to_the_translator(app, shape):
+    app.build()
+    cells = ["plain", _WRITTEN_BY_THE_TRANSLATOR[shape]]
+    by_translator, by_rows_writer = _translated(app, cells)
+    assert by_rows_writer is None
+    assert "plain" in by_translator
 
 
 _BEYOND_LATIN_1_REFERENCE = re.compile(r"&#(\d{3,});")

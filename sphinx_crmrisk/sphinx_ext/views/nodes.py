@@ -138,16 +138,114 @@ def latin_1_html(text: str) -> str:
 def visit_streamed_tbody(translator: HTML5Translator, node: streamed_tbody) -> None:
     translator.visit_tbody(node)
     body = translator.body
+    # None until a row shows that cells_html() writes what the translator writes
+    fast: bool | None = None
     for record in node.records:
         data = node.row_data(record) if node.row_data is not None else None
-        made = row(node.cells(record), data)
+        cells = node.cells(record)
+        inner = None if fast is False else cells_html(translator, cells)
+        made = row(() if fast and inner is not None else cells, data)
         node += made  # the entries' visitors look up their table through the row's parents
         start = len(body)
-        made.walkabout(translator)
+        translator.dispatch_visit(made)  # the <tr>: its data-*, its row-even or row-odd
+        if fast and inner is not None:
+            body.append(inner)
+        else:
+            entries = len(body)
+            for entry in made.children:
+                entry.walkabout(translator)
+            if inner is not None:
+                fast = "".join(body[entries:]) == inner
+        translator.dispatch_departure(made)
         body[start:] = [latin_1_html("".join(body[start:]))]  # one string a row, not a tag
         del node[0]
     translator.depart_tbody(node)
     raise nodes.SkipNode
+
+
+#: what a node may carry besides its classes and still be written by cells_html()
+_EMPTY_ATTRIBUTES = ("ids", "names", "dupnames", "backrefs")
+_LINK_ATTRIBUTES = frozenset(("refuri", "internal", "reftitle"))
+
+
+def cells_html(translator: HTML5Translator, cells: Sequence[Cell]) -> str | None:
+    """A row's cells as the translator writes them, when made of text, spans and links
+    only (what the views put in their tables); None when a cell holds anything else.
+
+    The translator walks some twenty nodes a row, each through its visitor and start
+    tag: three quarters of the time a 2,000-obligation matrix takes to write, and the
+    matrix is written again after any edit of a need (benchmarks/README.md). Written
+    here with the translator's own escaping (``encode``, ``attval``); a table uses this
+    only once its first row that allows it came out the same both ways
+    (:func:`visit_streamed_tbody`), and the tests compare whole pages.
+    """
+    parts = []
+    for cell in cells:
+        if isinstance(cell, str | nodes.Node):
+            inner = _inline_html(translator, cell)
+        else:
+            written = [_inline_html(translator, part) for part in cell]
+            inner = None if None in written else "".join(written)  # type: ignore[arg-type]
+        if inner is None:
+            return None
+        parts.append(f"<td><p>{inner}</p></td>\n")
+    return "".join(parts)
+
+
+def _inline_html(translator: HTML5Translator, node: nodes.Node | str) -> str | None:
+    """Text, a ``span`` or an internal link as the translator writes it in a paragraph;
+    None for any other node, or one with an attribute the translator would write."""
+    kind = type(node)
+    if kind is str or kind is nodes.Text:
+        return translator.encode(node)
+    if kind is nodes.inline:
+        assert isinstance(node, nodes.inline)
+        classes = _classes(node, ())
+        if classes is None:
+            return None
+        tag = f'<span class="{translator.attval(classes)}">' if classes else "<span>"
+        content = _children_html(translator, node)
+        return None if content is None else f"{tag}{content}</span>"
+    if kind is nodes.reference:
+        assert isinstance(node, nodes.reference)
+        uri = node.get("refuri")
+        if uri is None or uri.startswith("mailto:"):
+            return None
+        reach = ("reference", "internal" if node.get("internal") else "external")
+        classes = _classes(node, reach, _LINK_ATTRIBUTES)
+        content = _children_html(translator, node)
+        if classes is None or content is None:
+            return None
+        title = node.get("reftitle")
+        title = "" if title is None else f' title="{translator.attval(title)}"'
+        href = translator.attval(uri or "#")
+        return f'<a class="{translator.attval(classes)}" href="{href}"{title}>{content}</a>'
+    return None
+
+
+def _children_html(translator: HTML5Translator, node: nodes.Element) -> str | None:
+    written = [_inline_html(translator, child) for child in node.children]
+    return None if None in written else "".join(written)  # type: ignore[arg-type]
+
+
+def _classes(
+    node: nodes.Element, added: Sequence[str], allowed: frozenset[str] = frozenset()
+) -> str | None:
+    """The ``class`` attribute the translator's ``starttag`` writes; None when the node
+    has an ID, a name or any attribute but ``allowed``, or a language class."""
+    for name, value in node.attributes.items():
+        if name in _EMPTY_ATTRIBUTES:
+            if value:
+                return None
+        elif name != "classes" and name not in allowed:
+            return None
+    classes: list[str] = []
+    for name in (*node["classes"], *added):
+        if name.startswith("language-"):
+            return None
+        if name.strip() and name not in classes:
+            classes.append(name)
+    return " ".join(classes)
 
 
 class risks_placeholder(AggregateNode):
