@@ -173,7 +173,7 @@ def cells_html(translator: HTML5Translator, cells: Sequence[Cell]) -> str | None
     only (what the views put in their tables); None when a cell holds anything else.
 
     The translator walks some twenty nodes a row, each through its visitor and start
-    tag: three quarters of the time a 2,000-obligation matrix takes to write, and the
+    tag: two thirds of the time a 2,000-obligation matrix takes to write, and the
     matrix is written again after any edit of a need (benchmarks/README.md). Written
     here with the translator's own escaping (``encode``, ``attval``); a table uses this
     only once its first row that allows it came out the same both ways
@@ -184,8 +184,7 @@ def cells_html(translator: HTML5Translator, cells: Sequence[Cell]) -> str | None
         if isinstance(cell, str | nodes.Node):
             inner = _inline_html(translator, cell)
         else:
-            written = [_inline_html(translator, part) for part in cell]
-            inner = None if None in written else "".join(written)  # type: ignore[arg-type]
+            inner = _joined(translator, cell)
         if inner is None:
             return None
         parts.append(f"<td><p>{inner}</p></td>\n")
@@ -193,7 +192,7 @@ def cells_html(translator: HTML5Translator, cells: Sequence[Cell]) -> str | None
 
 
 def _inline_html(translator: HTML5Translator, node: nodes.Node | str) -> str | None:
-    """Text, a ``span`` or an internal link as the translator writes it in a paragraph;
+    """Text, a ``span`` or a link by URI as the translator writes it in a paragraph;
     None for any other node, or one with an attribute the translator would write."""
     kind = type(node)
     if kind is str or kind is nodes.Text:
@@ -204,7 +203,7 @@ def _inline_html(translator: HTML5Translator, node: nodes.Node | str) -> str | N
         if classes is None:
             return None
         tag = f'<span class="{translator.attval(classes)}">' if classes else "<span>"
-        content = _children_html(translator, node)
+        content = _joined(translator, node.children)
         return None if content is None else f"{tag}{content}</span>"
     if kind is nodes.reference:
         assert isinstance(node, nodes.reference)
@@ -213,7 +212,7 @@ def _inline_html(translator: HTML5Translator, node: nodes.Node | str) -> str | N
             return None
         reach = ("reference", "internal" if node.get("internal") else "external")
         classes = _classes(node, reach, _LINK_ATTRIBUTES)
-        content = _children_html(translator, node)
+        content = _joined(translator, node.children)
         if classes is None or content is None:
             return None
         title = node.get("reftitle")
@@ -223,8 +222,9 @@ def _inline_html(translator: HTML5Translator, node: nodes.Node | str) -> str | N
     return None
 
 
-def _children_html(translator: HTML5Translator, node: nodes.Element) -> str | None:
-    written = [_inline_html(translator, child) for child in node.children]
+def _joined(translator: HTML5Translator, parts: Sequence[nodes.Node]) -> str | None:
+    """Inline nodes one after the other, or None when one is not for :func:`_inline_html`."""
+    written = [_inline_html(translator, part) for part in parts]
     return None if None in written else "".join(written)  # type: ignore[arg-type]
 
 
