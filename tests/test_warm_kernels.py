@@ -100,6 +100,62 @@ def test_each_kernel_is_a_fresh_one(tmp_path, monkeypatch, capfd):
     assert "Ctrl-C" not in capfd.readouterr().out
 
 
+def test_a_kernel_ends_as_a_fresh_one_does_and_is_seen_to_end_soon(tmp_path, monkeypatch):
+    """Shut down as nbclient asks (``graceful``): the kernel's ``atexit`` hooks run, as
+    in a fresh kernel. Its end is looked for every 10 ms, not every 100 ms as
+    jupyter_client does: the last notebook to finish waited that long for nothing."""
+    from jupyter_client.manager import KernelManager
+
+    polls = []
+    wait = KernelManager._async_wait
+
+    async def spied(self, pollinterval=0.1):
+        polls.append(pollinterval)
+        await wait(self, pollinterval)
+
+    monkeypatch.setattr(KernelManager, "_async_wait", spied)
+    # a hook of the cell's own, and a file it left open (IPython's own hook clears the
+    # namespace, which closes it)
+    at_exit = "import atexit, pathlib\natexit.register(pathlib.Path({!r}).write_text, 'ended')"
+    left_open = "kept = open({!r}, 'w')\nkept.write('written')"
+    fresh, forked = tmp_path / "fresh", tmp_path / "forked"
+    # jupyter_client's own kernel, a fresh interpreter
+    execute(notebook(at_exit.format(str(fresh)), left_open.format(f"{fresh}.txt")), {}, tmp_path)
+    assert set(polls) == {0.1}
+    assert fresh.read_text() == "ended" and Path(f"{fresh}.txt").read_text() == "written"
+    polls.clear()
+    nodes = [
+        notebook(at_exit.format(str(forked)), left_open.format(f"{forked}.txt")),
+        notebook("pass"),
+    ]
+    with _warm_kernels(nodes) as warm:
+        assert "kernel_manager_class" in warm
+        execute(nodes[0], warm, tmp_path)
+    assert forked.read_text() == "ended" and Path(f"{forked}.txt").read_text() == "written"
+    assert set(polls) == {0.01}
+
+
+def test_what_the_server_imported_is_frozen_for_its_kernels(tmp_path):
+    """The server freezes what it imported before it forks: a kernel's collections,
+    IPython's full one at its end among them, never walk pandas' or matplotlib's
+    objects again. What the notebook makes is collected as ever."""
+    probe = (
+        "import gc, pandas\n"
+        "class Cycle: pass\n"
+        "a, b = Cycle(), Cycle()\n"
+        "a.other, b.other = b, a\n"
+        "del a, b\n"
+        "frozen = gc.get_freeze_count()\n"
+        "print(frozen > 50_000, gc.collect() >= 2, gc.get_freeze_count() == frozen)"
+    )
+    nodes = [notebook(probe), notebook("pass")]
+    with _warm_kernels(nodes) as warm:
+        assert "kernel_manager_class" in warm
+        assert execute(nodes[0], warm, tmp_path) == ["True True True\n"]
+    # a fresh kernel freezes nothing
+    assert execute(notebook(probe), {}, tmp_path) == ["False True True\n"]
+
+
 def test_a_cell_that_runs_too_long_is_interrupted(tmp_path):
     nodes = [notebook("import time\ntime.sleep(60)"), notebook("print('other')")]
     with _warm_kernels(nodes) as warm:
