@@ -109,10 +109,12 @@ def test_losing_and_gaining_a_cover_rewrites_the_pages_a_clean_build_would(
         "OBL-MASQUE" in line and "[crmrisk.uncovered]" in line for line in crmrisk_warnings(lost)
     )
     assert_same_pages(lost, clean)
-    # the obligation's page, the page that cites it and the table are re-written;
-    # the page that shows no need is not
-    assert {"clauses", "obligations", "references", "table"} <= written(lost)
+    # the obligation's page and the table are re-written; the page that shows no need
+    # is not, nor the page that cites the obligation by a need role, which shows its
+    # title and ID, unchanged (the pages are those of a clean build, above)
+    assert {"clauses", "obligations", "table"} <= written(lost)
     assert "unrelated" not in written(lost)
+    assert "references" not in written(lost)
     # the obligation's state badge, on a page that was not re-read, says so
     page = (Path(lost.outdir) / "obligations.html").read_text(encoding="utf-8")
     assert state_badge(page, "OBL-MASQUE") == "crmrisk-state-uncovered"
@@ -143,6 +145,103 @@ def test_retitling_a_need_rewrites_the_pages_that_cite_it(make_app, copy_root, t
     clean = clean_build_of(make_app, src, tmp_path, "clean-retitled")
     assert "Toujours afficher son numéro" in pages(retitled)["references"]
     assert_same_pages(retitled, clean)
+
+
+LEGAL_BASIS = ":legal_basis: C. conso, art. L221-17"
+MASQUE_TITLE = "Ne pas appeler en numéro masqué"
+
+
+def test_a_page_citing_a_need_by_its_role_is_rewritten_when_what_it_shows_changes(
+    make_app, copy_root, tmp_path
+):
+    src = copy_root("incremental")
+    build(make_app, src, fresh=True)
+    # a field the role does not show: the citing page is left as it is
+    edit(src / "obligations.md", LEGAL_BASIS, ":legal_basis: C. conso, art. L221-16")
+    based = build(make_app, src)
+    assert "obligations" in written(based) and "references" not in written(based)
+    assert_same_pages(based, clean_build_of(make_app, src, tmp_path, "clean-based"))
+    # its title, which the role shows: re-written
+    edit(src / "obligations.md", MASQUE_TITLE, "Toujours afficher son numéro")
+    retitled = build(make_app, src)
+    assert "references" in written(retitled)
+    assert "Toujours afficher son numéro" in pages(retitled)["references"]
+    assert_same_pages(retitled, clean_build_of(make_app, src, tmp_path, "clean-retitled"))
+    # moved to another page: the role's link follows it
+    text = (src / "obligations.md").read_text(encoding="utf-8")
+    block = text[text.index("```{obligation} Toujours") :]
+    (src / "obligations.md").write_text(text.replace(block, ""), encoding="utf-8")
+    (src / "unrelated.md").write_text(
+        (src / "unrelated.md").read_text(encoding="utf-8") + "\n" + block, encoding="utf-8"
+    )
+    moved = build(make_app, src)
+    assert "references" in written(moved)
+    assert 'href="unrelated.html#OBL-MASQUE"' in pages(moved)["references"]
+    assert_same_pages(moved, clean_build_of(make_app, src, tmp_path, "clean-moved"))
+
+
+@pytest.mark.parametrize(
+    ("template", "cited"),
+    [
+        # the project's template shows the status
+        ('needs_role_need_template = "{{ title }} ({{ id }}, {{ status }})"', "{need}`OBL-MASQUE`"),
+        # the role's own template does
+        ("", "{need}`[[title]] : [[status]] <OBL-MASQUE>`"),
+    ],
+    ids=["project-template", "role-template"],
+)
+def test_a_role_template_s_fields_rewrite_the_citing_page(
+    make_app, copy_root, tmp_path, template, cited
+):
+    src = copy_root("incremental")
+    (src / "conf.py").write_text(
+        (src / "conf.py").read_text(encoding="utf-8") + template + "\n", encoding="utf-8"
+    )
+    edit(src / "references.md", "{need}`OBL-MASQUE`", cited)
+    edit(src / "obligations.md", LEGAL_BASIS, LEGAL_BASIS + "\n:status: ouverte")
+    build(make_app, src, fresh=True)
+    edit(src / "obligations.md", ":status: ouverte", ":status: close")
+    changed = build(make_app, src)
+    assert "references" in written(changed)
+    assert "close" in pages(changed)["references"]
+    assert_same_pages(changed, clean_build_of(make_app, src, tmp_path, "clean-status"))
+
+
+def test_a_role_template_showing_more_than_the_need_as_read_cites_the_whole_need(
+    make_app, copy_root, tmp_path
+):
+    # its covers back are made when sphinx-needs resolves the needs, after the
+    # incremental build has chosen the pages: the role counts as citing every field
+    src = copy_root("incremental")
+    (src / "conf.py").write_text(
+        (src / "conf.py").read_text(encoding="utf-8")
+        + 'needs_role_need_template = "{{ title }} ({{ covers_back }})"\n',
+        encoding="utf-8",
+    )
+    build(make_app, src, fresh=True)
+    edit(src / "clauses.md", COVERS_BOTH, COVERS_ONE)
+    lost = build(make_app, src)
+    assert "references" in written(lost)
+    assert_same_pages(lost, clean_build_of(make_app, src, tmp_path, "clean-lost"))
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("{{ title }} ({{ id }})", {"title", "id"}),  # sphinx-needs' default
+        ("{title} ({id})", {"title", "id"}),  # its older str.format syntax
+        ("{title:.10} {{", None),  # neither: not read, so the whole need counts
+        ("{{ title | upper }}{% if status %} [{{ status }}]{% endif %}", {"title", "status"}),
+        ("{{ need.title }}", None),  # the whole need, any field of it
+        ("{{ covers_back }}", None),  # made when the needs are resolved
+        ("{{ title", None),  # not a template Jinja can read
+    ],
+)
+def test_the_fields_a_role_template_shows(text, fields):
+    from sphinx_crmrisk.sphinx_ext.incremental import template_fields
+
+    assert template_fields(text) == (None if fields is None else frozenset(fields))
+    assert template_fields("[[title]], [[tags]]", "[[", "]]") == {"title", "tags"}
 
 
 def assert_read_in_parallel(app) -> None:

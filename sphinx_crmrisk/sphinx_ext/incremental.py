@@ -9,6 +9,14 @@ links to it); the pages to add are those whose needs' fingerprints changed or
 vanished, those that reference such a need through a role, and, when anything
 changed, every page that aggregates needs. A no-change build then writes nothing.
 
+A ``need`` role shows less than its need's fingerprint holds: its title and ID (the
+role's template, ``needs_role_need_template``, or one in the role's text, ``[[title]]``),
+and a link to its page. A page citing needs so is re-written when what those roles show
+changed (each page's digest of it is kept), not for any change of the need: a new party
+of a clause does not re-write every page that names it. A template that shows other
+fields than those read with the need (its links back, a field the build computes, the
+whole ``need``) makes the page's roles count as citing the whole need.
+
 Suspect covers and named reviews (:mod:`sphinx_crmrisk.reviews`) are part of what a
 need's page shows: they enter its fingerprint, so a change of an obligation, or of the
 review lock, re-writes the page of the clause or procedure that covers it. So are the
@@ -38,7 +46,9 @@ would otherwise lose a need moved to a page read earlier.
 from __future__ import annotations
 
 import hashlib
+import string
 from collections.abc import Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sphinx_needs.data import SphinxNeedsData
@@ -72,6 +82,14 @@ _AGGREGATE_NODES: tuple[type[nodes.Element], ...] = (
 _TRACKED_NODES = (*_REFERENCE_NODES, *_AGGREGATE_NODES)
 _NEIGHBOUR_KEYS = ("type", "title", "status", "docname")
 _FINGERPRINTS_ATTR = "crmrisk_fingerprints"
+_NAMED_ATTR = "crmrisk_named_prints"
+#: The fields a ``need`` role's template may show for a page's roles to be compared by
+#: what they show: set when the need is read, never by its resolution (sphinx-needs'
+#: links back, the fields this build computes). The ID and title are always compared.
+_SHOWN_AS_READ = frozenset(
+    {"id", "title", "type", "type_name", "status", "tags", "is_need", "is_part"}
+    | {"id_part", "id_complete"}  # from the role's own target
+)
 #: Need ID -> (fingerprint, docname).
 Fingerprints = dict[str, tuple[str, str | None]]
 
@@ -80,15 +98,89 @@ def record_dependencies(app: Sphinx, doctree: nodes.document) -> None:
     """``doctree-read``: what the page shows of needs defined elsewhere."""
     domain = get_domain(app.env)
     docname = app.env.docname
-    referenced = set()
+    referenced: set[str] = set()
+    named: set[str] = set()
+    in_template = role_template_fields(app)
+    fields: set[str] | None = None if in_template is None else set(in_template)
     for node in doctree.findall(lambda n: isinstance(n, _TRACKED_NODES)):  # one walk, not two
-        if isinstance(node, _REFERENCE_NODES):
+        if isinstance(node, NeedRef):
+            named.add(str(node.get("reftarget", "")).split(".", 1)[0])
+            if fields is not None:
+                shown = _inline_template_fields(node.astext())
+                fields = None if shown is None else fields | shown
+        elif isinstance(node, _REFERENCE_NODES):
             referenced.add(str(node.get("reftarget", "")).split(".", 1)[0])
         else:
             domain.aggregates.add(docname)
+    if fields is None:  # a template that may show anything: the whole need counts
+        referenced |= named
+    elif named - {""}:
+        domain.named[docname] = (frozenset(named - {""}), frozenset(fields))
     referenced.discard("")
     if referenced:
         domain.references[docname] = referenced
+
+
+def role_template_fields(app: Sphinx) -> frozenset[str] | None:
+    """The fields ``needs_role_need_template`` shows, when all are read with the need."""
+    template = getattr(app.config, "needs_role_need_template", "{{ title }} ({{ id }})")
+    return template_fields(str(template))
+
+
+def _inline_template_fields(text: str) -> frozenset[str] | None:
+    """The fields a role's own template shows (``[[title]]``): none without one."""
+    if "[[" in text and "]]" in text:
+        return template_fields(text, "[[", "]]")
+    return frozenset()
+
+
+@cache
+def template_fields(text: str, start: str = "{{", end: str = "}}") -> frozenset[str] | None:
+    """The fields a role template shows, as sphinx-needs renders it (Jinja, or the
+    older ``{field}`` format of ``str.format``); None when it may show another field
+    than those read with the need, or when it cannot be read."""
+    names: set[str] = set()
+    if start == "{{" and not any(marker in text for marker in ("{{", "{%", "{#")):
+        try:
+            for _literal, field, _spec, _conversion in string.Formatter().parse(text):
+                if field is not None:
+                    names.add(field.split(".", 1)[0].split("[", 1)[0])
+        except ValueError:
+            return None
+    else:
+        import jinja2
+        from jinja2 import meta
+
+        environment = jinja2.Environment(variable_start_string=start, variable_end_string=end)
+        try:
+            names = set(meta.find_undeclared_variables(environment.parse(text)))
+        except jinja2.TemplateError:
+            return None
+    return frozenset(names) if names <= _SHOWN_AS_READ else None
+
+
+def _shown(need: Mapping[str, Any] | None, fields: frozenset[str]) -> tuple[Any, ...] | None:
+    """What a ``need`` role shows of ``need``: the fields, its page or external link,
+    and its parts (a role may cite one, with the part's text as its title)."""
+    if need is None:
+        return None
+    parts = need.get("parts") or {}
+    return (
+        tuple(need.get(field) for field in sorted(fields | {"id", "title"})),
+        need.get("docname"),
+        need.get("is_external"),
+        need.get("external_url"),
+        need.get("external_css"),
+        sorted((str(key), repr(value)) for key, value in parts.items()),
+    )
+
+
+def named_prints(env: BuildEnvironment, needs: Mapping[str, Any]) -> dict[str, str]:
+    """By page citing needs with ``need`` roles: a digest of what those roles show."""
+    return {
+        docname: _digest([(i, _shown(needs.get(i), fields)) for i in sorted(ids)])
+        for docname, (ids, fields) in get_domain(env).named.items()
+    }
 
 
 def _digest(value: object) -> str:
@@ -203,15 +295,20 @@ def pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
         return []
     previous: Fingerprints = getattr(env, _FINGERPRINTS_ATTR, {})
     setattr(env, _FINGERPRINTS_ATTR, current)
-    if not previous:
-        return []
-    changed = _changed(current, previous)
+    changed = _changed(current, previous) if previous else set()
+    named_before: dict[str, str] = getattr(env, _NAMED_ATTR, {})
+    if changed or not previous or not named_before:
+        # what the need roles show can change only with a need (a page re-read with
+        # other roles is written anyway): made again only then
+        named_now = named_prints(env, SphinxNeedsData(env).get_needs_mutable())
+        setattr(env, _NAMED_ATTR, named_now)
     if not changed:
         return []
     pages = {current[i][1] for i in changed if i in current}
     pages |= {previous[i][1] for i in changed if i in previous}
     domain = get_domain(env)
     pages |= {doc for doc, ids in domain.references.items() if ids & changed}
+    pages |= {doc for doc, shown in named_now.items() if named_before.get(doc) != shown}
     pages |= domain.aggregates
     return sorted(page for page in pages if page and page in env.found_docs)
 

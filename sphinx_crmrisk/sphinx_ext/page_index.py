@@ -21,6 +21,7 @@ class CrmriskDomain(Domain):
     label = "sphinx-crmrisk"
     initial_data = {  # noqa: RUF012 - Domain declares it an instance attribute
         "references": {},
+        "named": {},
         "aggregates": set(),
         "failed": set(),
         "catalogues": {},
@@ -28,8 +29,17 @@ class CrmriskDomain(Domain):
 
     @property
     def references(self) -> dict[str, set[str]]:
-        """Need IDs referenced by roles, by document."""
+        """Need IDs referenced by roles that show what a need links (``need_incoming``,
+        ``need_outgoing``), or by a ``need`` role whose text may show any of its fields,
+        by document."""
         return self.data["references"]
+
+    @property
+    def named(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        """By document: the need IDs its ``need`` roles name, and the fields of a need
+        their text can show (its title and ID by default; see ``incremental.py``)."""
+        # an environment pickled before this key was added has none: filled as read
+        return self.data.setdefault("named", {})
 
     @property
     def aggregates(self) -> set[str]:
@@ -49,6 +59,7 @@ class CrmriskDomain(Domain):
 
     def clear_doc(self, docname: str) -> None:
         self.references.pop(docname, None)
+        self.named.pop(docname, None)
         self.catalogues.pop(docname, None)
         self.aggregates.discard(docname)
         self.failed.discard(docname)
@@ -57,6 +68,8 @@ class CrmriskDomain(Domain):
         for docname in docnames:
             if docname in otherdata["references"]:
                 self.references[docname] = otherdata["references"][docname]
+            if docname in otherdata.get("named", {}):
+                self.named[docname] = otherdata["named"][docname]
             if docname in otherdata["aggregates"]:
                 self.aggregates.add(docname)
             if docname in otherdata["failed"]:
