@@ -213,8 +213,8 @@ def _manager(path: str) -> type:
             self, waittime: float | None = None, pollinterval: float = 0.1, restart: bool = False
         ) -> None:
             # the kernel shut down as ever (asked, then waited for), its end looked for
-            # every 10 ms: jupyter_client's 100 ms kept the last notebook's page waiting
-            # (0.1 s of an edit of the handbook, benchmarks/README.md)
+            # every 10 ms: with jupyter_client's 100 ms the build waited up to 0.1 s more
+            # for the last notebook of an edit (benchmarks/README.md)
             await super()._async_finish_shutdown(waittime, 0.01, restart)
 
     return WarmKernelManager
