@@ -40,6 +40,12 @@ from .registration import add_matrix_script, register_needs_schema
 from .state import build_state, forget_build, is_enabled, pdf_on, remember_docs_read
 from .views import NODES, VIEWS, replace_placeholders
 from .warm import environment_problems
+from .written_layouts import (
+    EMPTY_PRIORITY,
+    NOTE_PRIORITY,
+    empty_written_layouts,
+    note_written_layouts,
+)
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -146,6 +152,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", add_layout_lines, priority=LAYOUT_LINES_PRIORITY)
     # 560: after our layouts' lines (550): the colons of the link labels, French in a French build
     app.connect("doctree-resolved", french_colons, priority=560)
+    # 900: once a page's body is HTML and the handlers at 500 have seen it, the tables of
+    # our layouts noted; 0: emptied when the next page is resolved (its file written by
+    # then), so their nodes are freed at once, not at a full collection (written_layouts.py)
+    app.connect("html-page-context", note_written_layouts, priority=NOTE_PRIORITY)
+    app.connect("doctree-resolved", empty_written_layouts, priority=EMPTY_PRIORITY)
 
     # 900: after sphinx-needs has resolved the needs (ensure_post_process_needs_data,
     # 500): the audit pack's PDF drafted in a second process while the pages are written
@@ -164,6 +175,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # 650: the pack's PDF, made from the files the handlers above wrote (needs.json by
     # sphinx-needs at 500, the record, the lock, the exports), or taken from its draft
     app.connect("build-finished", _pdf_handler("write_build_pdf"), priority=650)
+    # the last page's tables of our layouts (written_layouts.py)
+    app.connect("build-finished", empty_written_layouts, priority=EMPTY_PRIORITY)
     # 900: after every other handler of ours has read this build's traceability
     app.connect("build-finished", forget_build, priority=900)
     return {

@@ -66,6 +66,9 @@ class BuildState:
     pdf_drafted: bool = False
     #: The child making the exports while the pages are written (``outputs.py``).
     exports_draft: Forked[Any] | None = None
+    #: The tables of our layouts on the pages written, until they are emptied
+    #: (``written_layouts.py``).
+    written_layouts: list[Any] = field(default_factory=list)
 
     def forget_build(self) -> None:
         """What one build computed: gone when the next starts reading, and at its end."""
@@ -83,6 +86,7 @@ class BuildState:
         self.deferred_audits = ()
         self.fingerprints = None
         self.executed_notebooks.clear()
+        self.written_layouts.clear()
 
 
 def set_build_state(app: Sphinx, settings: Settings) -> BuildState:
