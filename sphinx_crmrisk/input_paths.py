@@ -20,6 +20,10 @@ class LoadError(Exception):
 
 FILE, FOLDER, OTHER = "file", "folder", "other"
 
+#: What makes a folder a project's sources: a Sphinx project, or a Jupyter Book (both files).
+CONF_PY = "conf.py"
+JUPYTER_BOOK_FILES = ("_config.yml", "_toc.yml")
+
 
 def find_needs_json(path: str | Path) -> Path:
     """``path`` itself when it is a file, else ``path/needs.json``."""
@@ -49,3 +53,14 @@ def what_is(path: Path) -> str | None:
     except ValueError:  # a NUL byte in the path: no file can have that name
         return None
     return FILE if stat.S_ISREG(mode) else FOLDER if stat.S_ISDIR(mode) else OTHER
+
+
+def is_source_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a Sphinx project or a Jupyter Book; a :class:`LoadError` when
+    it cannot be looked into (no permission)."""
+    path = Path(path)
+    if what_is(path) != FOLDER:
+        return False
+    return what_is(path / CONF_PY) == FILE or all(
+        what_is(path / name) == FILE for name in JUPYTER_BOOK_FILES
+    )

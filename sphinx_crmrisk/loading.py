@@ -19,9 +19,9 @@ import os
 from pathlib import Path
 
 from .gc_pause import gc_paused
+from .input_paths import is_source_folder
 from .kinds import LINK_SPECS
 from .model import Item, Model
-from .needs_cache import is_source_folder, needs_json_of
 from .needs_json import FILE, LoadError, find_needs_json, read_model_needs, what_is
 from .reviews import LockError, ReviewLock, read_lock
 from .settings import CONFIG_JSON, REVIEW_LOCK, Settings, read_recorded_settings
@@ -122,6 +122,10 @@ def _source_needs_json(source: str | Path) -> Path:
     handed, built = os.environ.get(BUILD_NEEDS_ENV), os.environ.get(BUILD_SOURCE_ENV)
     if handed and built and Path(source).resolve() == Path(built).resolve():
         return Path(handed)
+    # the cache's code (and the subprocess, tempfile, hashlib... it imports) only for a
+    # source folder: `crmrisk check needs.json` never loads it (benchmarks/README.md)
+    from .needs_cache import needs_json_of
+
     return needs_json_of(source)
 
 

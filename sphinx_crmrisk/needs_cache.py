@@ -34,28 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from .file_names import NEEDS_JSON
-from .input_paths import FILE, FOLDER, LoadError, what_is
+from .input_paths import CONF_PY, LoadError
 from .settings import CONFIG_JSON, REVIEW_LOCK
 
-CONF_PY = "conf.py"
-JUPYTER_BOOK_FILES = ("_config.yml", "_toc.yml")
 SOURCES_JSON = "crmrisk-sources.json"
 #: Where the cache goes when none is given, relative to the source folder: under
 #: ``_build``, which Sphinx projects and Jupyter Books already leave out.
 DEFAULT_CACHE = Path("_build", "crmrisk-needs")
 #: The module that runs the build, in a fresh interpreter.
 NEEDS_BUILD_MODULE = "sphinx_crmrisk.sphinx_ext.needs_build"
-
-
-def is_source_folder(path: str | Path) -> bool:
-    """Whether ``path`` is a Sphinx project or a Jupyter Book; a :class:`LoadError` when
-    it cannot be looked into (no permission)."""
-    path = Path(path)
-    if what_is(path) != FOLDER:
-        return False
-    return what_is(path / CONF_PY) == FILE or all(
-        what_is(path / name) == FILE for name in JUPYTER_BOOK_FILES
-    )
 
 
 def needs_json_of(source: str | Path, cache: str | Path | None = None) -> Path:

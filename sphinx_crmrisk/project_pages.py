@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .needs_cache import CONF_PY, JUPYTER_BOOK_FILES
+from .input_paths import CONF_PY, JUPYTER_BOOK_FILES
 
 TOC_YML = JUPYTER_BOOK_FILES[1]
 #: What a page name may be: a file name, no folder.

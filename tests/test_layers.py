@@ -280,3 +280,32 @@ def test_a_build_loads_the_pack_the_audits_and_the_law_only_when_it_uses_them(co
     # the statement of the law's reading: by the pages that import it
     before_the_end, _after = on_demand_loaded_by_a_build(copy_root("catalogue"))
     assert "sphinx_crmrisk.law_catalogue" in before_the_end
+
+
+def test_checking_a_needs_json_loads_no_cache_code(tmp_path):
+    """``crmrisk check needs.json`` is timed against ``json.load`` (benchmarks/README.md):
+    the code of the source folders' cache (and what it imports: subprocess, tempfile,
+    hashlib) is loaded for a source folder only."""
+    needs_json = Path(__file__).parent / "fixtures" / "needs-new.json"
+    code = (
+        "import sys\n"
+        "from sphinx_crmrisk.loading import load_traceability\n"
+        "from sphinx_crmrisk.input_paths import LoadError\n"
+        "try:\n"
+        "    load_traceability(sys.argv[1])\n"
+        "except LoadError:\n"
+        "    pass\n"
+        "print('sphinx_crmrisk.needs_cache' in sys.modules)\n"
+    )
+
+    def cache_loaded(path: Path) -> bool:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()[-1] == "True"
+
+    assert not cache_loaded(needs_json)
+    # a source folder (whose build fails: it has no page): the cache builds its needs.json
+    (tmp_path / "conf.py").write_text("", encoding="utf-8")
+    assert cache_loaded(tmp_path)

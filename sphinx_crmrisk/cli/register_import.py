@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..file_names import SUFFIXES
+from ..input_paths import is_source_folder
 from ..kinds import Kind
 from ..loading import load_traceability
-from ..needs_cache import is_source_folder
 from ..project_pages import PAGE_NAME, ProjectError, free_names, slug, toc_edit, write_all
 from ..text import one_line
 from ..translations import translator

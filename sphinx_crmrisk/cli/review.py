@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 
 from ..evidence import MISSING, OUTSIDE, UNREADABLE, examine, is_path
+from ..input_paths import is_source_folder
 from ..kinds import COVERING_KINDS, N_, Kind
 from ..loading import load_traceability
 from ..model import Item
-from ..needs_cache import is_source_folder, needs_json_of
+from ..needs_cache import needs_json_of
 from ..reviews import LockError, name_problem, read_lock
 from ..source_edit import EditError, set_reviewed
 from ..text import one_line

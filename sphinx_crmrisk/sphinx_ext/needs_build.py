@@ -17,7 +17,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-from ..needs_cache import CONF_PY, JUPYTER_BOOK_FILES, SOURCES_JSON
+from ..input_paths import CONF_PY, JUPYTER_BOOK_FILES
+from ..needs_cache import SOURCES_JSON
 from .state import lock_path
 
 
