@@ -338,6 +338,24 @@ def test_an_obligation_leads_to_the_watch_item_that_will_change_it(page, server)
     assert own_errors(page) == []
 
 
+def test_each_filter_box_is_a_search_landmark_of_its_own(page, server):
+    # the traceability page holds a matrix a phase, each with its filter box
+    page.goto(server + "handbook/tracabilite.html", wait_until="networkidle")
+    boxes = page.locator(".crmrisk-filter").evaluate_all(
+        "boxes => boxes.map(b => [b.getAttribute('role'), b.getAttribute('aria-label')])"
+    )
+    assert len(boxes) >= 3, boxes
+    assert all(role == "search" for role, _ in boxes)
+    labels = [label for _, label in boxes]
+    # named after the section of each table, its permalink left out
+    assert all(label and label.startswith("Filtrer \u2014 ") for label in labels), labels
+    assert len(set(labels)) == len(labels), labels
+    assert not any(label.rstrip().endswith(("#", "\u00b6")) for label in labels), labels
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("() => axe.run(document, {runOnly: ['landmark-unique']})")
+    assert results["violations"] == [], results["violations"]
+
+
 # -- accessibility: axe-core, WCAG 2.1 A and AA ------------------------------------------
 
 #: axe-core, vendored with its licence (tests/axe/README.md): CI reaches no CDN.

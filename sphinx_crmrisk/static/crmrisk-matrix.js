@@ -35,6 +35,16 @@
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
+  /* the title of the section holding ``table``, without the heading's permalink */
+  function sectionName(table) {
+    var section = table.closest("section");
+    var heading = section ? section.querySelector("h1, h2, h3, h4, h5, h6") : null;
+    if (!heading) { return ""; }
+    return Array.from(heading.childNodes).filter(function (node) {
+      return !(node.classList && node.classList.contains("headerlink"));
+    }).map(function (node) { return node.textContent; }).join("").trim();
+  }
+
   function values(row, name) {
     var raw = row.getAttribute("data-" + name) || "";
     return raw.split("\n").filter(function (v) { return v !== ""; });
@@ -85,6 +95,11 @@
     var box = document.createElement("div");
     box.className = "crmrisk-filter";
     box.setAttribute("role", "search");
+    // a page may hold several matrices (one a phase): each box is a search landmark
+    // named after its table's section, so that a screen reader's list of landmarks tells
+    // them apart (axe-core's landmark-unique)
+    var name = sectionName(table);
+    if (name) { box.setAttribute("aria-label", t.search + " \u2014 " + name); }
     var prefix = "crmrisk-filter-" + number;
     var searchLabel = document.createElement("label");
     searchLabel.textContent = t.search + " ";
