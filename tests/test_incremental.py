@@ -13,6 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sphinx_builds import edit, needs_of, soup, strip_ansi, warnings_of
 
+from sphinx_crmrisk.sphinx_ext import registration
+
 COVERS_BOTH = ":covers: OBL-OPPOSITION, OBL-MASQUE"
 COVERS_ONE = ":covers: OBL-OPPOSITION"
 
@@ -135,6 +137,30 @@ def test_a_no_change_rebuild_writes_nothing_and_still_checks(make_app, copy_root
     again = build(make_app, src)
     assert written(again) == set()
     assert any("OBL-MASQUE" in line for line in crmrisk_warnings(again))
+
+
+def test_new_stylesheets_or_script_of_the_package_reach_the_site(
+    make_app, copy_root, tmp_path, monkeypatch
+):
+    # an upgrade of the package that changes its static files alone: Sphinx copies them
+    # only in a build that writes a page, and a build with no page out of date writes none
+    # (the package's files in a folder of the test's: the same folder for both builds,
+    # so the configuration, which names it, is the same)
+    static = tmp_path / "static"
+    shutil.copytree(registration.STATIC_DIR, static)
+    monkeypatch.setattr(registration, "STATIC_DIR", static)
+    src = copy_root("incremental")
+    first = build(make_app, src, fresh=True)
+    script = static / registration.MATRIX_SCRIPT
+    script.write_text(script.read_text(encoding="utf-8") + "/* 2.0 */\n", encoding="utf-8")
+
+    upgraded = build(make_app, src)
+
+    assert written(upgraded) == written(first) != set()
+    copied = Path(upgraded.outdir) / "_static" / registration.MATRIX_SCRIPT
+    assert copied.read_text(encoding="utf-8").endswith("/* 2.0 */\n")
+    # once written with them, a build writes nothing again
+    assert written(build(make_app, src)) == set()
 
 
 def test_retitling_a_need_rewrites_the_pages_that_cite_it(make_app, copy_root, tmp_path):

@@ -36,7 +36,11 @@ from .outputs import (
     write_recorded_settings,
 )
 from .page_index import CrmriskDomain
-from .registration import add_matrix_script, register_needs_schema
+from .registration import (
+    add_matrix_script,
+    pages_to_write_for_new_assets,
+    register_needs_schema,
+)
 from .state import build_state, forget_build, is_enabled, pdf_on, remember_docs_read
 from .views import NODES, VIEWS, replace_placeholders
 from .warm import environment_problems
@@ -137,6 +141,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-updated", _pdf_handler("draft_pdf_ahead"), priority=90)
     # the last moment to add pages to write: those that would show stale needs
     app.connect("env-get-updated", pages_to_rewrite)
+    # and every page when our stylesheets or script changed: Sphinx copies static files
+    # only in a build that writes a page
+    app.connect("env-get-updated", pages_to_write_for_new_assets)
 
     # -- writing ---------------------------------------------------------------------
     # the states written into the needs, just before sphinx-needs seals them

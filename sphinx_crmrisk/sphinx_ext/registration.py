@@ -7,6 +7,7 @@ Registers nothing when no source file holds one of our directives (``crmrisk_ena
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from .state import build_state
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
+    from sphinx.environment import BuildEnvironment
 
 
 def register_needs_schema(app: Sphinx, config: Config) -> None:
@@ -104,6 +106,37 @@ def _add_static_files(app: Sphinx, config: Config) -> None:
     config.html_static_path.append(str(STATIC_DIR))
     for name in STYLESHEETS:
         app.add_css_file(name)
+
+
+#: The environment's attribute: the digest of :data:`STATIC_DIR`'s files its pages were
+#: last written with.
+_STATIC_DIGEST_ATTR = "crmrisk_static_digest"
+
+
+def static_digest(folder: Path | None = None) -> str:
+    """A digest of the names and contents of the files of ``folder`` (:data:`STATIC_DIR`)."""
+    folder = STATIC_DIR if folder is None else folder
+    digest = hashlib.sha256()
+    for file in sorted(path for path in folder.rglob("*") if path.is_file()):
+        digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def pages_to_write_for_new_assets(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-get-updated``: every page, when our stylesheets or script changed since the
+    pages were written (an upgrade of the package).
+
+    Sphinx copies the static files only when it writes a page: a build that finds no page
+    out of date stops before, and the site would keep the old files."""
+    if not build_state(app).enabled or app.builder.format != "html":
+        return []
+    digest = static_digest()
+    before = getattr(env, _STATIC_DIGEST_ATTR, None)
+    setattr(env, _STATIC_DIGEST_ATTR, digest)
+    # (a first build writes every page anyway; an environment of an earlier version,
+    # without the digest, has its pages written again once)
+    return [] if before == digest else sorted(env.found_docs)
 
 
 def add_matrix_script(app: Sphinx) -> None:
