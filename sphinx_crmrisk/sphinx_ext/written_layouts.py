@@ -16,8 +16,9 @@ and reference counting frees them there and then. What is emptied, and when:
 - only the tables laid out with one of our layouts (``crmrisk-obligation``...): a host's
   needs, and every other node of the page, are left as they are;
 - only on a page the builder has written: :func:`note_written_layouts` finds the tables
-  at ``html-page-context``, once the page's body is HTML, after every handler at a lower
-  priority (the host's and other extensions' at the default 500 see the whole tree), and
+  at ``html-page-context``, once the page's body is HTML, after the handlers with a
+  smaller priority number (the host's and other extensions' at the default 500 see the
+  whole tree), and
   :func:`empty_written_layouts` empties them at the next page's ``doctree-resolved``,
   once the template of the page has been rendered and its file written, or at
   ``build-finished``. A builder that writes no HTML page (LaTeX, text, man) never emits
