@@ -8,7 +8,9 @@ to name a file or raise this error (1 MiB of every HTML build, benchmarks/README
 
 from __future__ import annotations
 
+import hashlib
 import stat
+from collections.abc import Collection
 from pathlib import Path
 
 from .file_names import NEEDS_JSON
@@ -64,3 +66,18 @@ def is_source_folder(path: str | Path) -> bool:
     return what_is(path / CONF_PY) == FILE or all(
         what_is(path / name) == FILE for name in JUPYTER_BOOK_FILES
     )
+
+
+def folder_sha256(root: Path, suffixes: Collection[str] | None = None) -> str:
+    """One SHA-256 of the files under ``root`` (those whose suffix is in ``suffixes``, or
+    all), each by its path relative to ``root``, its size and its bytes; compiled code
+    (``__pycache__``) left out."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if "__pycache__" in path.parts or (suffixes is not None and path.suffix not in suffixes):
+            continue
+        if path.is_file():
+            data = path.read_bytes()
+            digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()

@@ -50,6 +50,7 @@ from .exports import (
     xlsx_bytes,
 )
 from .file_names import BUILD_FILES, MANIFEST, NEEDS_JSON, pdf_name
+from .input_paths import folder_sha256
 from .kinds import RISK_SCALES, Kind
 from .loading import load_traceability
 from .model import (
@@ -405,13 +406,7 @@ def pdf_inputs_digest(
 def _package_digest() -> str:
     """The code and messages of this package: a change of either (an editable install)
     may change the PDF."""
-    root = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".mo", ".css") and "__pycache__" not in path.parts:
-            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return folder_sha256(Path(__file__).parent, (".py", ".mo", ".css"))
 
 
 @functools.cache

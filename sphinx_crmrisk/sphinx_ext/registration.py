@@ -7,12 +7,12 @@ Registers nothing when no source file holds one of our directives (``crmrisk_ena
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinx_needs.api import add_field, add_need_layout, add_need_type
 
+from ..input_paths import folder_sha256
 from ..kinds import FIELD_SPECS, KIND_SPECS, Kind
 from .autodetect import has_our_directives, our_directives
 from .coexistence import check_names, extended_id_regex
@@ -113,16 +113,6 @@ def _add_static_files(app: Sphinx, config: Config) -> None:
 _STATIC_DIGEST_ATTR = "crmrisk_static_digest"
 
 
-def static_digest(folder: Path | None = None) -> str:
-    """A digest of the names and contents of the files of ``folder`` (:data:`STATIC_DIR`)."""
-    folder = STATIC_DIR if folder is None else folder
-    digest = hashlib.sha256()
-    for file in sorted(path for path in folder.rglob("*") if path.is_file()):
-        digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(file.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def pages_to_write_for_new_assets(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-get-updated``: every page, when our stylesheets or script changed since the
     pages were written (an upgrade of the package).
@@ -131,7 +121,7 @@ def pages_to_write_for_new_assets(app: Sphinx, env: BuildEnvironment) -> list[st
     out of date stops before, and the site would keep the old files."""
     if not build_state(app).enabled or app.builder.format != "html":
         return []
-    digest = static_digest()
+    digest = folder_sha256(STATIC_DIR)
     before = getattr(env, _STATIC_DIGEST_ATTR, None)
     setattr(env, _STATIC_DIGEST_ATTR, digest)
     # (a first build writes every page anyway; an environment of an earlier version,
