@@ -122,8 +122,9 @@ def _source_needs_json(source: str | Path) -> Path:
     handed, built = os.environ.get(BUILD_NEEDS_ENV), os.environ.get(BUILD_SOURCE_ENV)
     if handed and built and Path(source).resolve() == Path(built).resolve():
         return Path(handed)
-    # the cache's code (and the subprocess, tempfile, hashlib... it imports) only for a
-    # source folder: `crmrisk check needs.json` never loads it (benchmarks/README.md)
+    # the cache's code (and the tempfile, shutil, random and compression modules it
+    # brings) only for a source folder: `crmrisk check needs.json` never loads it
+    # (benchmarks/README.md)
     from .needs_cache import needs_json_of
 
     return needs_json_of(source)

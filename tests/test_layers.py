@@ -284,8 +284,8 @@ def test_a_build_loads_the_pack_the_audits_and_the_law_only_when_it_uses_them(co
 
 def test_checking_a_needs_json_loads_no_cache_code(tmp_path):
     """``crmrisk check needs.json`` is timed against ``json.load`` (benchmarks/README.md):
-    the code of the source folders' cache (and what it imports: subprocess, tempfile,
-    hashlib) is loaded for a source folder only."""
+    the code of the source folders' cache (and what it brings: tempfile, shutil, random,
+    the compression modules) is loaded for a source folder only."""
     needs_json = Path(__file__).parent / "fixtures" / "needs-new.json"
     code = (
         "import sys\n"
